@@ -1,0 +1,23 @@
+from django.urls import reverse
+
+from haandguide.models import Role
+
+
+def navigation(request):
+    """The navigation bar for the user's role: each role sees the entries its work needs."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [("Forside", reverse("home"))]
+    if user.role in (Role.PAEDAGOG, Role.LEDER, Role.KONSULENT, Role.EKSTERN):
+        items.append(("Børn", reverse("cases:child_list")))
+    if user.is_administrator:
+        items.append(("Adgangslog", reverse("accesslog")))
+        items.append(("Administration", reverse("admin:index")))
+    current = request.path
+    return {
+        "nav_items": [
+            {"label": label, "url": url, "active": current == url or (url != "/" and current.startswith(url))}
+            for label, url in items
+        ]
+    }

@@ -1,0 +1,333 @@
+"""Organisation and access: kommune → distrikter → institutioner → børn, users and the access log.
+
+Everything a municipality configures (deadline days, resource period, …) is a field here with
+Haderslev's value as the default, edited by an administrator; nothing of it is a constant in code.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from haandguide.lib import cpr as cprlib
+
+
+class Municipality(models.Model):
+    name = models.CharField("navn", max_length=100, unique=True)
+    submission_deadline_days = models.PositiveSmallIntegerField(
+        "frist for indstilling (dage før mødet)",
+        default=10,
+        help_text="Haderslev: indstillingen skal være distriktsrådet i hænde 10 dage før mødet.",
+    )
+    resource_period_months = models.PositiveSmallIntegerField(
+        "ressourceperiode (måneder)", default=6, help_text="Tildelte ressourcer gælder som udgangspunkt et halvt år."
+    )
+    evaluation_reminder_days = models.PositiveSmallIntegerField(
+        "påmindelse om evaluering (dage før)", default=7
+    )
+    reassessment_notice_days = models.PositiveSmallIntegerField(
+        "varsel før ressourceperiodens udløb (dage)", default=30
+    )
+
+    class Meta:
+        verbose_name = "kommune"
+        verbose_name_plural = "kommuner"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class District(models.Model):
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="districts", verbose_name="kommune")
+    name = models.CharField("navn", max_length=100)
+
+    class Meta:
+        verbose_name = "distrikt"
+        verbose_name_plural = "distrikter"
+        ordering = ["municipality__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "name"], name="district_unique_name")]
+
+    def __str__(self) -> str:
+        return f"Distrikt {self.name}"
+
+
+class Institution(models.Model):
+    class Kind(models.TextChoices):
+        DAGINSTITUTION = "daginstitution", "Daginstitution"
+        DAGPLEJE = "dagpleje", "Dagpleje"
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="institutions", verbose_name="distrikt")
+    name = models.CharField("navn", max_length=150)
+    kind = models.CharField("type", max_length=20, choices=Kind.choices, default=Kind.DAGINSTITUTION)
+
+    class Meta:
+        verbose_name = "institution"
+        verbose_name_plural = "institutioner"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["district", "name"], name="institution_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    PAEDAGOG = "paedagog", "Pædagog"
+    LEDER = "leder", "Institutionsleder"
+    KONSULENT = "konsulent", "Pædagogisk konsulent"
+    CHEF = "chef", "Dagtilbudschef"
+    EKSTERN = "ekstern", "Ekstern rådgiver"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+class CounsellorKind(models.TextChoices):
+    PRAKSISVEJLEDER = "praksisvejleder", "Praksisvejleder"
+    PSYKOLOG = "psykolog", "Psykolog (Det Rådgivende Team)"
+    FAMILIERAADGIVER = "familieraadgiver", "Familierådgiver (Familierådgivningen)"
+
+
+class User(AbstractUser):
+    role = models.CharField("rolle", max_length=20, choices=Role.choices, default=Role.PAEDAGOG)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name="kommune"
+    )
+    institutions = models.ManyToManyField(
+        Institution, blank=True, related_name="staff", verbose_name="institutioner",
+        help_text="Pædagoger og ledere ser børnene i de institutioner, de er knyttet til.",
+    )
+    districts = models.ManyToManyField(
+        District, blank=True, related_name="consultants", verbose_name="distrikter",
+        help_text="Pædagogiske konsulenter betjener distrikternes distriktsråd.",
+    )
+    counsellor_kind = models.CharField(
+        "rådgivertype", max_length=20, choices=CounsellorKind.choices, blank=True,
+        help_text="Kun for eksterne rådgivere.",
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = "bruger"
+        verbose_name_plural = "brugere"
+        ordering = ["first_name", "last_name", "username"]
+
+    def save(self, *args, **kwargs):
+        # Only administrators reach Django's admin; the role decides, not a separate flag.
+        self.is_staff = self.is_superuser or self.role == Role.ADMINISTRATOR
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.counsellor_kind and self.role != Role.EKSTERN:
+            raise ValidationError({"counsellor_kind": "Rådgivertype gælder kun eksterne rådgivere."})
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMINISTRATOR
+
+    @property
+    def role_label(self) -> str:
+        if self.role == Role.EKSTERN and self.counsellor_kind:
+            return self.get_counsellor_kind_display()
+        return self.get_role_display()
+
+
+class ChildQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ChildQuerySet":
+        """The children this user may see. Deny by default: an unknown role sees nothing.
+
+        - pædagog, leder: the children of their own institution(s);
+        - konsulent: the children of the districts they serve;
+        - ekstern rådgiver: only children whose case they are attached to, while attached;
+        - dagtilbudschef, administrator: no child records (they work with submissions and
+          anonymous statistics; the council app grants them what is on their agenda).
+        """
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.role in (Role.PAEDAGOG, Role.LEDER):
+            return self.filter(institution__in=user.institutions.values("pk"))
+        if user.role == Role.KONSULENT:
+            return self.filter(institution__district__in=user.districts.values("pk"))
+        if user.role == Role.EKSTERN:
+            active = CounsellorAssignment.objects.active().filter(child=OuterRef("pk"), counsellor=user)
+            return self.filter(Exists(active))
+        return self.none()
+
+    def search(self, query: str) -> "ChildQuerySet":
+        query = (query or "").strip()
+        if not query:
+            return self
+        condition = Q()
+        for word in query.split()[:5]:
+            condition &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        return self.filter(condition)
+
+    def present(self) -> "ChildQuerySet":
+        return self.filter(left_at__isnull=True)
+
+
+class Child(models.Model):
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="children", verbose_name="institution")
+    first_name = models.CharField("fornavn", max_length=100)
+    last_name = models.CharField("efternavn", max_length=100)
+    cpr = models.CharField("CPR-nummer", max_length=10, unique=True)
+    birth_date = models.DateField("fødselsdato", editable=False)
+    started_at = models.DateField("startdato", default=timezone.localdate)
+    left_at = models.DateField("ophørt", null=True, blank=True)
+    created_at = models.DateTimeField("oprettet", auto_now_add=True)
+    updated_at = models.DateTimeField("ændret", auto_now=True)
+    version = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "barn"
+        verbose_name_plural = "børn"
+        ordering = ["first_name", "last_name", "pk"]
+        indexes = [models.Index(fields=["institution", "first_name", "last_name"], name="child_inst_name")]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def clean(self):
+        super().clean()
+        try:
+            self.cpr = cprlib.normalise(self.cpr)
+        except ValidationError as error:
+            raise ValidationError({"cpr": error.messages})
+
+    def save(self, *args, **kwargs):
+        self.cpr = cprlib.normalise(self.cpr)
+        self.birth_date = cprlib.birth_date(self.cpr)
+        super().save(*args, **kwargs)
+
+    @property
+    def masked_cpr(self) -> str:
+        return cprlib.mask(self.cpr)
+
+    @property
+    def age_label(self) -> str:
+        today = timezone.localdate()
+        months = (today.year - self.birth_date.year) * 12 + today.month - self.birth_date.month
+        if today.day < self.birth_date.day:
+            months -= 1
+        if months < 24:
+            return f"{max(months, 0)} mdr."
+        return f"{months // 12} år"
+
+
+class Guardian(models.Model):
+    class Relation(models.TextChoices):
+        MOR = "mor", "Mor"
+        FAR = "far", "Far"
+        VAERGE = "vaerge", "Anden værge"
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="guardians", verbose_name="barn")
+    name = models.CharField("navn", max_length=150)
+    relation = models.CharField("relation", max_length=10, choices=Relation.choices)
+    phone = models.CharField("telefon", max_length=30, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    has_custody = models.BooleanField("forældremyndighed", default=True)
+
+    class Meta:
+        verbose_name = "forælder/værge"
+        verbose_name_plural = "forældre/værger"
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_relation_display().lower()})"
+
+
+class CounsellorAssignmentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(ended_at__isnull=True)
+
+
+class CounsellorAssignment(models.Model):
+    """An external counsellor attached to a child's case; they see the child only while attached."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="counsellor_assignments")
+    counsellor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="assignments", verbose_name="rådgiver")
+    assigned_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="tilknyttet af")
+    assigned_at = models.DateTimeField("tilknyttet", default=timezone.now)
+    ended_at = models.DateTimeField("afsluttet", null=True, blank=True)
+
+    objects = CounsellorAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "tilknyttet rådgiver"
+        verbose_name_plural = "tilknyttede rådgivere"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "counsellor"], condition=Q(ended_at__isnull=True), name="one_active_assignment"
+            )
+        ]
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Adgangsloggen kan ikke ændres.")
+
+    def delete(self):
+        raise PermissionError("Adgangsloggen kan ikke slettes fra appen.")
+
+
+class AccessLog(models.Model):
+    """Append-only record of every read of a child's data and every change (GDPR art. 9).
+
+    child_id is a plain number, not a foreign key: the log must outlive the child's record
+    (a citizen's access request asks who looked, also after deletion).
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "vis", "Visning"
+        LIST = "liste", "Vist i liste"
+        CREATE = "opret", "Oprettelse"
+        UPDATE = "ret", "Ændring"
+        DELETE = "slet", "Sletning"
+        DENIED = "afvist", "Afvist adgang"
+        SEARCH = "soeg", "Søgning"
+        EXPORT = "eksport", "Udskrift/eksport"
+
+    at = models.DateTimeField("tidspunkt", default=timezone.now)
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    username = models.CharField("bruger", max_length=150)
+    role = models.CharField("rolle", max_length=20, blank=True)
+    action = models.CharField("handling", max_length=10, choices=Action.choices)
+    object_type = models.CharField("objekttype", max_length=50)
+    object_id = models.CharField("objekt-id", max_length=50, blank=True)
+    child_id = models.BigIntegerField("barn-id", null=True, blank=True)
+    municipality_id = models.BigIntegerField(null=True, blank=True)
+    detail = models.CharField("detaljer", max_length=255, blank=True)
+    path = models.CharField("adresse", max_length=255, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "adgangslog"
+        verbose_name_plural = "adgangslog"
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["child_id", "-at"], name="accesslog_child_at"),
+            models.Index(fields=["user", "-at"], name="accesslog_user_at"),
+            models.Index(fields=["-at"], name="accesslog_at"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise PermissionError("Adgangsloggen kan ikke ændres.")
+        self.detail = cprlib.scrub(self.detail)[:255]
+        self.path = cprlib.scrub(self.path)[:255]
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Adgangsloggen kan ikke slettes fra appen.")
+
+    def __str__(self) -> str:
+        return f"{self.at:%d.%m.%Y %H:%M} {self.username} {self.get_action_display()} {self.object_type} {self.object_id}"

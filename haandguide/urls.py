@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from haandguide import views
+from haandguide.forms import LoginForm
+
+admin.site.site_header = "Haandguide – administration"
+admin.site.site_title = "Haandguide"
+admin.site.index_title = "Organisation, brugere og opsætning"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("adgangslog/", views.accesslog, name="accesslog"),
+    path("boern/", include("cases.urls")),
+    path("admin/", admin.site.urls),
+]

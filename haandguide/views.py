@@ -1,0 +1,60 @@
+from django.contrib.auth.decorators import user_passes_test
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from haandguide.access import Action, log_access
+from haandguide.forms import AccessLogSearchForm
+from haandguide.models import AccessLog, Child, Role
+
+
+def home(request):
+    user = request.user
+    context = {"institutions": [], "child_count": None}
+    if user.role in (Role.PAEDAGOG, Role.LEDER):
+        context["institutions"] = user.institutions.select_related("district")
+    if user.role in (Role.PAEDAGOG, Role.LEDER, Role.KONSULENT, Role.EKSTERN):
+        context["child_count"] = Child.objects.visible_to(user).present().count()
+    return render(request, "haandguide/home.html", context)
+
+
+def _administrators_only(user) -> bool:
+    if not user.is_administrator:
+        raise PermissionDenied("Kun administratorer kan søge i adgangsloggen.")
+    return True
+
+
+@user_passes_test(_administrators_only)
+def accesslog(request):
+    """Who looked at which child, when: searchable by child, user, action and period."""
+    form = AccessLogSearchForm(request.POST or None)
+    entries = AccessLog.objects.filter(municipality_id=request.user.municipality_id)
+    children_by_id = {}
+    if request.method == "POST" and form.is_valid():
+        kind, value = form.child_query()
+        municipality_children = Child.objects.filter(
+            institution__district__municipality_id=request.user.municipality_id
+        )
+        if kind == "cpr":
+            child_ids = list(municipality_children.filter(cpr=value).values_list("pk", flat=True))
+            entries = entries.filter(child_id__in=child_ids)
+        elif value:
+            child_ids = list(municipality_children.search(value).values_list("pk", flat=True)[:200])
+            entries = entries.filter(child_id__in=child_ids)
+        data = form.cleaned_data
+        if data["username"]:
+            entries = entries.filter(username__icontains=data["username"])
+        if data["action"]:
+            entries = entries.filter(action=data["action"])
+        if data["date_from"]:
+            entries = entries.filter(at__date__gte=data["date_from"])
+        if data["date_to"]:
+            entries = entries.filter(at__date__lte=data["date_to"])
+        log_access(request, Action.SEARCH, object_type="accesslog",
+                   detail=f"Søgning: {kind} {'angivet' if value else 'tom'}")
+    page = Paginator(entries, 50).get_page(request.POST.get("side") or request.GET.get("side"))
+    ids = {e.child_id for e in page.object_list if e.child_id}
+    children_by_id = {c.pk: c for c in Child.objects.filter(pk__in=ids).only("first_name", "last_name", "cpr")}
+    for entry in page.object_list:
+        entry.child = children_by_id.get(entry.child_id)
+    return render(request, "haandguide/accesslog.html", {"form": form, "page": page})

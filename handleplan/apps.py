@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HandleplanConfig(AppConfig):
+    name = "handleplan"
+    verbose_name = "Handleplaner"

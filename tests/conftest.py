@@ -1,0 +1,95 @@
+"""Personas used across the suite.
+
+Haderslev-like world: district Nord with Solsikken (Alice the pedagogue, Lars the leader) and
+district Syd with Regnbuen (Bob, another institution's leader, the outsider). Birgitte is the
+consultant for Nord only.
+"""
+
+import pytest
+
+from haandguide.models import Role
+from tests import factories
+
+
+@pytest.fixture
+def municipality(db):
+    return factories.municipality(name="Haderslev Kommune")
+
+
+@pytest.fixture
+def nord(municipality):
+    return factories.district(municipality, name="Nord")
+
+
+@pytest.fixture
+def syd(municipality):
+    return factories.district(municipality, name="Syd")
+
+
+@pytest.fixture
+def solsikken(nord):
+    return factories.institution(nord, name="Børnehuset Solsikken")
+
+
+@pytest.fixture
+def regnbuen(syd):
+    return factories.institution(syd, name="Børnehaven Regnbuen")
+
+
+@pytest.fixture
+def alma(solsikken):
+    """A child of institution A (Solsikken)."""
+    return factories.child(solsikken, first_name="Alma", last_name="Jensen")
+
+
+@pytest.fixture
+def viggo(regnbuen):
+    """A child of institution B (Regnbuen)."""
+    return factories.child(regnbuen, first_name="Viggo", last_name="Holm")
+
+
+@pytest.fixture
+def alice(solsikken):
+    return factories.user(Role.PAEDAGOG, institutions=[solsikken], username="alice", first_name="Alice")
+
+
+@pytest.fixture
+def lars(solsikken):
+    return factories.user(Role.LEDER, institutions=[solsikken], username="lars", first_name="Lars")
+
+
+@pytest.fixture
+def bob(regnbuen):
+    """Leader of another institution: the outsider for Solsikken's children."""
+    return factories.user(Role.LEDER, institutions=[regnbuen], username="bob", first_name="Bob")
+
+
+@pytest.fixture
+def birgitte(nord):
+    return factories.user(Role.KONSULENT, districts=[nord], username="birgitte", first_name="Birgitte")
+
+
+@pytest.fixture
+def chef(municipality):
+    return factories.user(Role.CHEF, municipality_obj=municipality, username="chef")
+
+
+@pytest.fixture
+def raadgiver(municipality):
+    return factories.user(Role.EKSTERN, municipality_obj=municipality, username="jonas", counsellor_kind="praksisvejleder")
+
+
+@pytest.fixture
+def admin_user(municipality):
+    return factories.user(Role.ADMINISTRATOR, municipality_obj=municipality, username="anne")
+
+
+@pytest.fixture
+def client_for(client):
+    """Log a persona in: `client_for(alice).get(...)`."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login

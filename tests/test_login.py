@@ -1,0 +1,52 @@
+"""Login in Danish, throttling after repeated failures, inactivity timeout, logout."""
+
+from django.conf import settings
+from django.urls import reverse
+
+
+def test_login_page_is_danish(client, db):
+    body = client.get(reverse("login")).content.decode()
+    assert "Log ind" in body and "Brugernavn" in body and "Adgangskode" in body
+    assert '<html lang="da">' in body
+
+
+def test_wrong_password_gives_a_danish_error_and_keeps_the_username(client, alice):
+    response = client.post(reverse("login"), {"username": "alice", "password": "forkert"})
+    body = response.content.decode()
+    assert "Forkert brugernavn eller adgangskode" in body
+    assert 'value="alice"' in body
+
+
+def test_login_works_and_rotates_the_session_key(client, alice):
+    client.get(reverse("login"))
+    before = client.session.session_key
+    response = client.post(reverse("login"), {"username": "alice", "password": "korrekt-hest-batteri"})
+    assert response.status_code == 302
+    assert client.session.session_key != before
+
+
+def test_repeated_failures_lock_the_login_even_with_the_right_password(client, alice):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "alice", "password": "forkert"})
+    response = client.post(reverse("login"), {"username": "alice", "password": "korrekt-hest-batteri"})
+    assert response.status_code == 429
+    assert "Login midlertidigt spærret" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_session_expires_after_inactivity_and_is_renewed_by_activity():
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+
+def test_logout_is_a_post_and_ends_the_session(client_for, alice):
+    client = client_for(alice)
+    assert client.get(reverse("home")).status_code == 200
+    assert client.post(reverse("logout")).status_code == 302
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_every_html_page_has_a_csp_without_inline_scripts(client_for, alice):
+    response = client_for(alice).get(reverse("home"))
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
