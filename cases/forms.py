@@ -1,9 +1,15 @@
+from pathlib import Path
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
+from django.utils import timezone
 
+from cases.models import (
+    AgreementKind, CaseState, CloseReason, ConsentPurpose, MeetingType, Observation, ObservationType, TopiPosition,
+)
 from haandguide.lib import cpr as cprlib
-from haandguide.models import Child, Guardian
+from haandguide.models import Child, Guardian, Role, User
 
 
 class ChildSearchForm(forms.Form):
@@ -77,3 +83,174 @@ class GuardianForm(forms.ModelForm):
             "has_custody",
             Submit("save", "Tilføj"),
         )
+
+
+# --- the case ---------------------------------------------------------------------------------
+
+
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+# Accepted attachment types and the first bytes each must start with (a renamed file is refused).
+ATTACHMENT_TYPES = {
+    ".pdf": ("application/pdf", [b"%PDF-"]),
+    ".png": ("image/png", [b"\x89PNG\r\n\x1a\n"]),
+    ".jpg": ("image/jpeg", [b"\xff\xd8\xff"]),
+    ".jpeg": ("image/jpeg", [b"\xff\xd8\xff"]),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", [b"PK\x03\x04"]),
+}
+
+
+def _date_widget():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CaseTransitionForm(forms.Form):
+    reason = forms.CharField(label="Begrundelse", required=False, max_length=4000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    close_reason = forms.ChoiceField(label="Sagen lukkes fordi", required=False,
+                                     choices=[("", "---------")] + list(CloseReason.choices))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ObservationForm(forms.ModelForm):
+    attachment = forms.FileField(label="Bilag (valgfrit)", required=False,
+                                 help_text="PDF, PNG, JPEG eller Word (docx), højst 10 MB.")
+
+    class Meta:
+        model = Observation
+        fields = ["type", "observed_on", "topi_position", "text"]
+        widgets = {"observed_on": _date_widget(), "text": forms.Textarea(attrs={"rows": 8})}
+
+    def __init__(self, *args, municipality=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"].queryset = ObservationType.objects.filter(municipality=municipality, active=True)
+        self.fields["topi_position"].help_text = "Kun ved TOPI/trivselsvurdering: grøn, gul eller rød."
+        self.fields["text"].max_length = 20000
+        self.helper = FormHelper()
+        self.helper.attrs = {"enctype": "multipart/form-data"}
+        self.helper.layout = Layout(
+            Row(Column("type"), Column("observed_on"), Column("topi_position")),
+            "text", "attachment", Submit("save", "Gem observation"),
+        )
+
+    def clean_observed_on(self):
+        value = self.cleaned_data["observed_on"]
+        if value and value > timezone.localdate():
+            raise forms.ValidationError("Datoen ligger i fremtiden.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        obs_type, topi = data.get("type"), data.get("topi_position")
+        if obs_type and obs_type.has_topi_position and not topi:
+            self.add_error("topi_position", f"{obs_type} kræver en TOPI-position.")
+        if obs_type and topi and not obs_type.has_topi_position:
+            self.add_error("topi_position", f"{obs_type} har ingen TOPI-position.")
+        return data
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if not upload:
+            return None
+        suffix = Path(upload.name).suffix.lower()
+        if suffix not in ATTACHMENT_TYPES:
+            raise forms.ValidationError("Filtypen er ikke tilladt. Brug PDF, PNG, JPEG eller docx.")
+        if upload.size > ATTACHMENT_MAX_BYTES:
+            raise forms.ValidationError("Filen er for stor (højst 10 MB).")
+        content_type, signatures = ATTACHMENT_TYPES[suffix]
+        head = upload.read(16)
+        upload.seek(0)
+        if not any(head.startswith(sig) for sig in signatures):
+            raise forms.ValidationError("Filens indhold passer ikke til filtypen.")
+        upload.content_type = content_type
+        return upload
+
+
+class ConsentForm(forms.Form):
+    guardian = forms.ModelChoiceField(label="Forælder/værge", queryset=None)
+    purpose = forms.ModelChoiceField(label="Samtykke til", queryset=None)
+    given_on = forms.DateField(label="Givet den", widget=_date_widget())
+    form = forms.ChoiceField(label="Form", choices=[("skriftligt", "Skriftligt"), ("mundtligt", "Mundtligt, noteret")])
+
+    def __init__(self, *args, child=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["guardian"].queryset = child.guardians.all()
+        self.fields["purpose"].queryset = ConsentPurpose.objects.filter(
+            municipality_id=child.institution.district.municipality_id, active=True)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(Row(Column("guardian"), Column("purpose")), Row(Column("given_on"), Column("form")),
+                                    Submit("save", "Registrér samtykke"))
+
+
+class MeetingForm(forms.Form):
+    type = forms.ModelChoiceField(label="Mødetype", queryset=None)
+    held_on = forms.DateField(label="Dato", widget=_date_widget())
+    participants = forms.CharField(label="Deltagere", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
+                                   help_text="Navne og funktioner, én pr. linje.")
+    minutes = forms.CharField(label="Referat", required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 6}))
+    follow_up_on = forms.DateField(label="Opfølgning", required=False, widget=_date_widget())
+    agreement_kind = forms.ChoiceField(label="Aftale", required=False,
+                                       choices=[("", "Ingen aftale")] + list(AgreementKind.choices))
+    agreement_text = forms.CharField(label="Aftalen", required=False, max_length=4000,
+                                     widget=forms.Textarea(attrs={"rows": 2}))
+    agreement_with_parents = forms.BooleanField(label="Aftalt med forældrene", required=False)
+
+    def __init__(self, *args, municipality=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"].queryset = MeetingType.objects.filter(municipality=municipality, active=True)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Row(Column("type"), Column("held_on"), Column("follow_up_on")), "participants", "minutes",
+            Row(Column("agreement_kind"), Column("agreement_text", css_class="col-md-6")), "agreement_with_parents",
+            Submit("save", "Gem møde"),
+        )
+
+    def clean(self):
+        data = super().clean()
+        held, follow = data.get("held_on"), data.get("follow_up_on")
+        if held and follow and follow < held:
+            self.add_error("follow_up_on", "Opfølgningen ligger før mødet.")
+        if data.get("agreement_kind") and not (data.get("agreement_text") or "").strip():
+            self.add_error("agreement_text", "Beskriv aftalen.")
+        return data
+
+    def meeting_data(self) -> dict:
+        d = self.cleaned_data
+        return {k: d[k] for k in ("type", "held_on", "participants", "minutes", "follow_up_on")}
+
+    def agreements(self) -> list[dict]:
+        d = self.cleaned_data
+        if not d.get("agreement_kind"):
+            return []
+        return [{"kind": d["agreement_kind"], "text": d["agreement_text"], "with_parents": d["agreement_with_parents"]}]
+
+
+class ReferralForm(forms.Form):
+    kind = forms.ChoiceField(label="Henvisning", choices=[(AgreementKind.PPV, "PPV"), (AgreementKind.VISO, "VISO")])
+    note = forms.CharField(label="Bemærkning", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NotificationForm(forms.Form):
+    text = forms.CharField(label="Underretningen", max_length=20000, widget=forms.Textarea(attrs={"rows": 6}),
+                           help_text="Hvad har du set og hørt? Underretningspligten kræver ikke forældrenes samtykke.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout("text", Submit("save", "Registrér underretning"))
+
+
+class CounsellorForm(forms.Form):
+    counsellor = forms.ModelChoiceField(label="Ekstern rådgiver", queryset=None)
+
+    def __init__(self, *args, municipality=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["counsellor"].queryset = User.objects.filter(
+            role=Role.EKSTERN, municipality=municipality, is_active=True)
+
+
+class ChildFilterForm(ChildSearchForm):
+    level = forms.ChoiceField(label="Niveau", required=False,
+                              choices=[("", "Alle niveauer"), ("ingen", "Ingen sag")] + list(CaseState.choices),
+                              widget=forms.Select(attrs={"class": "form-select"}))
+    topi = forms.ChoiceField(label="TOPI", required=False, choices=[("", "Alle TOPI")] + list(TopiPosition.choices),
+                             widget=forms.Select(attrs={"class": "form-select"}))

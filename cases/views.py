@@ -1,14 +1,28 @@
+"""The child's pages: list, child page with the case, and the forms for what staff log.
+
+Every view that shows a child's data starts with `get_child_for_user` (scope + access log) and
+calls one service to change anything; a refused action is shown with its reason, and whatever the
+user typed is rendered back.
+"""
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.db.models import OuterRef, Subquery
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.forms import ChildForm, ChildSearchForm, GuardianForm
-from haandguide import services
-from haandguide.access import get_child_for_user, log_children_listed
+from cases import interfaces, services
+from cases.forms import (
+    CaseTransitionForm, ChildFilterForm, ChildForm, ConsentForm, CounsellorForm, GuardianForm, MeetingForm,
+    NotificationForm, ObservationForm, ReferralForm,
+)
+from cases.models import Attachment, Case, Consent, Meeting, Observation
+from haandguide import services as org_services
+from haandguide.access import Action, get_child_for_user, log_children_listed
 from haandguide.exceptions import Refused
-from haandguide.models import Child, Institution, Role
+from haandguide.models import Child, CounsellorAssignment, Institution, Role
 
 
 def _scope_institutions(user):
@@ -20,13 +34,35 @@ def _led_institutions(user):
     return user.institutions.order_by("name") if user.role == Role.LEDER else Institution.objects.none()
 
 
+def _municipality_id(child):
+    return child.institution.district.municipality_id
+
+
+def _case_of(child) -> Case | None:
+    return Case.objects.filter(child=child).first()
+
+
 def child_list(request):
-    form = ChildSearchForm(request.GET or None, institutions=_scope_institutions(request.user))
-    children = Child.objects.visible_to(request.user).present().select_related("institution")
+    form = ChildFilterForm(request.GET or None, institutions=_scope_institutions(request.user))
+    latest_topi = (
+        Observation.objects.filter(child=OuterRef("pk")).exclude(topi_position="")
+        .order_by("-observed_on", "-pk").values("topi_position")[:1]
+    )
+    children = (
+        Child.objects.visible_to(request.user).present().select_related("institution", "case")
+        .annotate(latest_topi=Subquery(latest_topi))
+    )
     if form.is_valid():
-        children = children.search(form.cleaned_data["q"])
-        if form.cleaned_data["institution"]:
-            children = children.filter(institution=form.cleaned_data["institution"])
+        data = form.cleaned_data
+        children = children.search(data["q"])
+        if data["institution"]:
+            children = children.filter(institution=data["institution"])
+        if data["level"] == "ingen":
+            children = children.filter(case__isnull=True)
+        elif data["level"]:
+            children = children.filter(case__state=data["level"])
+        if data["topi"]:
+            children = children.filter(latest_topi=data["topi"])
     page = Paginator(children.order_by("first_name", "last_name", "pk"), 25).get_page(request.GET.get("side"))
     log_children_listed(request, page.object_list, detail="Børneliste")
     query = request.GET.copy()
@@ -37,13 +73,240 @@ def child_list(request):
     })
 
 
+def _child_page(request, child, *, status=200, forms=None, error=None):
+    """The child page. `forms` carries bound forms back after a refusal so nothing typed is lost."""
+    user = request.user
+    case = _case_of(child)
+    forms = forms or {}
+    context = {
+        "child": child,
+        "case": case,
+        "guardians": list(child.guardians.all()),
+        "can_edit": org_services.can_edit_child_records(user, child.institution),
+        "can_log": services.works_at(user, child) or services.consults_for(user, child),
+        "is_leader": services.leads(user, child),
+        "observations": list(child.observations.select_related("type", "author").prefetch_related("attachments")[:10]),
+        "consents": list(child.consents.select_related("guardian", "purpose").order_by("withdrawn_at", "-recorded_at")[:20]),
+        "counsellors": list(child.counsellor_assignments.active().select_related("counsellor")),
+        "actions": services.available_actions(user, child, case),
+        "transition_form": forms.get("transition") or CaseTransitionForm(initial={"version": case.version if case else None}),
+        "transition_action": forms.get("transition_action"),
+        "referral_form": forms.get("referral") or ReferralForm(),
+        "counsellor_form": forms.get("counsellor") or CounsellorForm(municipality=_municipality_id(child)),
+        "error": error,
+        "handleplan_summary": interfaces.handleplan_summary(case),
+        "events": [],
+        "meetings": [],
+    }
+    if case:
+        context["events"] = list(case.events.select_related("actor")[:30])
+        context["meetings"] = list(case.meetings.select_related("type").prefetch_related("agreements")[:10])
+    return render(request, "cases/child_detail.html", context, status=status)
+
+
 def child_detail(request, pk):
+    return _child_page(request, get_child_for_user(request, pk))
+
+
+TRANSITIONS = {
+    "open": lambda request, case, child, data: services.case_open(request=request, child=child, reason=data["reason"]),
+    "escalate": lambda request, case, child, data: services.case_escalate(
+        request=request, case_id=case.pk, version=data["version"], reason=data["reason"]),
+    "de_escalate": lambda request, case, child, data: services.case_de_escalate(
+        request=request, case_id=case.pk, version=data["version"], reason=data["reason"]),
+    "close": lambda request, case, child, data: services.case_close(
+        request=request, case_id=case.pk, version=data["version"], close_reason=data["close_reason"],
+        reason=data["reason"]),
+    "reopen": lambda request, case, child, data: services.case_reopen(
+        request=request, case_id=case.pk, version=data["version"], reason=data["reason"]),
+}
+DONE = {"open": "Sagen er oprettet.", "escalate": "Sagen er flyttet et niveau op.",
+        "de_escalate": "Sagen er flyttet et niveau ned.", "close": "Sagen er lukket.", "reopen": "Sagen er genåbnet."}
+
+
+@require_POST
+def case_transition(request, pk, action):
     child = get_child_for_user(request, pk)
-    guardians = list(child.guardians.all())
-    return render(request, "cases/child_detail.html", {
-        "child": child, "guardians": guardians,
-        "can_edit": services.can_edit_child_records(request.user, child.institution),
+    if action not in TRANSITIONS:
+        raise Http404
+    form = CaseTransitionForm(request.POST)
+    case = _case_of(child)
+    if form.is_valid() and (case or action == "open"):
+        try:
+            TRANSITIONS[action](request, case, child, form.cleaned_data)
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, DONE[action])
+            return redirect("cases:child_detail", pk=child.pk)
+    elif case is None:
+        form.add_error(None, "Barnet har ingen sag.")
+    return _child_page(request, child, status=400,
+                       forms={"transition": form, "transition_action": action},
+                       error=" ".join(form.non_field_errors()) or "Ret fejlene i formularen.")
+
+
+@require_http_methods(["GET", "POST"])
+def observation_create(request, pk):
+    child = get_child_for_user(request, pk)
+    form = ObservationForm(request.POST or None, request.FILES or None, municipality=_municipality_id(child))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        files = [data["attachment"]] if data.get("attachment") else []
+        try:
+            services.observation_add(request=request, child=child, data=data, files=files)
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Observationen er gemt.")
+            return redirect("cases:child_detail", pk=child.pk)
+    return render(request, "cases/observation_form.html", {"form": form, "child": child})
+
+
+def observation_list(request, pk):
+    child = get_child_for_user(request, pk)
+    observations = child.observations.select_related("type", "author").prefetch_related("attachments")
+    page = Paginator(observations, 20).get_page(request.GET.get("side"))
+    return render(request, "cases/observation_list.html", {"child": child, "page": page, "query": ""})
+
+
+def attachment_download(request, pk, attachment_pk):
+    child = get_child_for_user(request, pk, action=Action.EXPORT, detail="Bilag hentet")
+    attachment = get_object_or_404(Attachment.objects.select_related("observation"), pk=attachment_pk,
+                                   observation__child=child)
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
+                            content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def consent_page(request, pk):
+    child = get_child_for_user(request, pk)
+    form = ConsentForm(request.POST or None, child=child)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.consent_record(request=request, child=child, **form.cleaned_data)
+            except Refused as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                messages.success(request, "Samtykket er registreret.")
+                return redirect("cases:consents", pk=child.pk)
+    consents = child.consents.select_related("guardian", "purpose", "recorded_by", "withdrawn_by")
+    return render(request, "cases/consents.html", {
+        "child": child, "form": form, "consents": consents, "is_leader": services.leads(request.user, child),
     })
+
+
+@require_POST
+def consent_withdraw(request, pk, consent_pk):
+    child = get_child_for_user(request, pk)
+    consent = get_object_or_404(Consent, pk=consent_pk, child=child)
+    try:
+        services.consent_withdraw(request=request, consent=consent)
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, "Samtykket er registreret som trukket tilbage.")
+    return redirect("cases:consents", pk=child.pk)
+
+
+def _open_case_or_404(child) -> Case:
+    case = _case_of(child)
+    if case is None:
+        raise Http404("Barnet har ingen sag.")
+    return case
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_create(request, pk):
+    child = get_child_for_user(request, pk)
+    case = _open_case_or_404(child)
+    form = MeetingForm(request.POST or None, municipality=_municipality_id(child))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_record(request=request, case=case, data=form.meeting_data(), agreements=form.agreements())
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Mødet er registreret.")
+            return redirect("cases:child_detail", pk=child.pk)
+    return render(request, "cases/meeting_form.html", {"form": form, "child": child})
+
+
+def meeting_detail(request, pk, meeting_pk):
+    child = get_child_for_user(request, pk)
+    meeting = get_object_or_404(Meeting.objects.select_related("type", "created_by"), pk=meeting_pk, case__child=child)
+    return render(request, "cases/meeting_detail.html", {
+        "child": child, "meeting": meeting, "agreements": meeting.agreements.all(),
+    })
+
+
+@require_POST
+def referral_create(request, pk):
+    child = get_child_for_user(request, pk)
+    case = _open_case_or_404(child)
+    form = ReferralForm(request.POST)
+    if form.is_valid():
+        try:
+            services.referral_create(request=request, case=case, **form.cleaned_data)
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Henvisningen er registreret.")
+            return redirect("cases:child_detail", pk=child.pk)
+    return _child_page(request, child, status=400, forms={"referral": form},
+                       error=" ".join(form.non_field_errors()) or "Ret fejlene i henvisningen.")
+
+
+@require_http_methods(["GET", "POST"])
+def notification_create(request, pk):
+    child = get_child_for_user(request, pk)
+    case = _open_case_or_404(child)
+    form = NotificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.notification_record(request=request, case=case, text=form.cleaned_data["text"])
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Underretningen er registreret.")
+            return redirect("cases:child_detail", pk=child.pk)
+    return render(request, "cases/notification_form.html", {"form": form, "child": child})
+
+
+@require_POST
+def counsellor_attach(request, pk):
+    child = get_child_for_user(request, pk)
+    case = _open_case_or_404(child)
+    form = CounsellorForm(request.POST, municipality=_municipality_id(child))
+    if form.is_valid():
+        try:
+            services.counsellor_attach(request=request, case=case, counsellor=form.cleaned_data["counsellor"])
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Rådgiveren er tilknyttet sagen.")
+            return redirect("cases:child_detail", pk=child.pk)
+    return _child_page(request, child, status=400, forms={"counsellor": form},
+                       error=" ".join(form.non_field_errors()) or "Vælg en rådgiver.")
+
+
+@require_POST
+def counsellor_detach(request, pk, assignment_pk):
+    child = get_child_for_user(request, pk)
+    assignment = get_object_or_404(CounsellorAssignment, pk=assignment_pk, child=child)
+    try:
+        services.counsellor_detach(request=request, assignment=assignment)
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, "Rådgiverens tilknytning er afsluttet.")
+    return redirect("cases:child_detail", pk=child.pk)
+
+
+# --- master data ------------------------------------------------------------------------------
 
 
 @require_http_methods(["GET", "POST"])
@@ -52,7 +315,7 @@ def child_create(request):
     form = ChildForm(request.POST or None, institutions=institutions)
     if request.method == "POST" and form.is_valid():
         try:
-            child = services.child_create(request=request, data=form.cleaned_data)
+            child = org_services.child_create(request=request, data=form.cleaned_data)
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -66,13 +329,13 @@ def child_create(request):
 @require_http_methods(["GET", "POST"])
 def child_edit(request, pk):
     child = get_child_for_user(request, pk)
-    if not services.can_edit_child_records(request.user, child.institution):
+    if not org_services.can_edit_child_records(request.user, child.institution):
         raise PermissionDenied("Kun institutionens leder kan rette barnets stamdata.")
     form = ChildForm(request.POST or None, instance=child, institutions=_led_institutions(request.user))
     if request.method == "POST" and form.is_valid():
         try:
-            services.child_update(request=request, child=Child.objects.get(pk=child.pk), data=form.cleaned_data,
-                                  version=form.cleaned_data.get("version") or 0)
+            org_services.child_update(request=request, child=Child.objects.get(pk=child.pk), data=form.cleaned_data,
+                                      version=form.cleaned_data.get("version") or 0)
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -84,15 +347,16 @@ def child_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 def guardian_add(request, pk):
     child = get_child_for_user(request, pk)
-    if not services.can_edit_child_records(request.user, child.institution):
+    if not org_services.can_edit_child_records(request.user, child.institution):
         raise PermissionDenied("Kun institutionens leder kan tilføje forældre.")
     form = GuardianForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.guardian_add(request=request, child=child, data=form.cleaned_data)
+            org_services.guardian_add(request=request, child=child, data=form.cleaned_data)
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
             messages.success(request, "Forælder/værge er tilføjet.")
             return redirect("cases:child_detail", pk=child.pk)
     return render(request, "cases/guardian_form.html", {"form": form, "child": child})
+

@@ -45,6 +45,19 @@ class AuditedAdmin(admin.ModelAdmin):
         return super().log_deletions(request, queryset)
 
 
+class ReadOnlyAdmin(AuditedAdmin):
+    """For records the services write and nobody edits (logs, timelines)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Municipality)
 class MunicipalityAdmin(AuditedAdmin):
     list_display = ["name", "submission_deadline_days", "resource_period_months", "evaluation_reminder_days"]
@@ -111,19 +124,10 @@ class CounsellorAssignmentAdmin(AuditedAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(AuditedAdmin):
-    """Read only: the access log is append-only."""
+class AccessLogAdmin(ReadOnlyAdmin):
+    """The access log is append-only."""
 
     list_display = ["at", "username", "role", "action", "object_type", "object_id", "child_id"]
     list_filter = ["action", "role"]
     search_fields = ["username"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -8,7 +8,7 @@ import random
 
 from haandguide.lib import cpr as cprlib
 from haandguide.models import (
-    Child, CounsellorAssignment, CounsellorKind, District, Guardian, Institution, Municipality, Role, User,
+    Child, CounsellorKind, District, Guardian, Institution, Municipality, Role, User,
 )
 
 DEMO_PASSWORD = "haandguide-demo"
@@ -113,13 +113,6 @@ def build(context: dict) -> None:
         users[username] = user
     context["users"] = users
 
-    # The praksisvejleder is attached to two children of Solsikken.
-    solsikken = [c for c in children if c.institution == institutions[("Nord", 0)]]
-    for child in solsikken[:2]:
-        CounsellorAssignment.objects.get_or_create(
-            child=child, counsellor=users["raadgiver"], ended_at=None,
-            defaults={"assigned_by": users["leder"]},
-        )
     context.setdefault("logins", []).extend(
         (u.username, DEMO_PASSWORD, u.role_label, ", ".join(str(i) for i in u.institutions.all())
          or ", ".join(str(d) for d in u.districts.all()))

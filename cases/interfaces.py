@@ -1,0 +1,42 @@
+"""What `cases` asks of the handleplan app, without importing it (apps import only to the left).
+
+The handleplan app registers its implementation in its AppConfig.ready(). Until one is
+registered, every question is answered "no": a case never escalates on missing evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class LevelReadiness:
+    ready: bool
+    reason: str = ""  # Danish; why not, shown to the user
+
+
+class HandleplanPort(Protocol):
+    def level_readiness(self, case, level: str) -> LevelReadiness:
+        """Are the efforts of `level` described in the child's handleplan, and evaluated?"""
+
+    def summary(self, case) -> dict | None:
+        """A short summary for the child page (goals, efforts, next evaluation), or None."""
+
+
+_port: HandleplanPort | None = None
+
+
+def register_handleplan(port: HandleplanPort) -> None:
+    global _port
+    _port = port
+
+
+def level_readiness(case, level: str) -> LevelReadiness:
+    if _port is None:
+        return LevelReadiness(False, "Handleplanen kan ikke læses, så niveauets indsatser kan ikke vurderes.")
+    return _port.level_readiness(case, level)
+
+
+def handleplan_summary(case) -> dict | None:
+    return None if _port is None or case is None else _port.summary(case)

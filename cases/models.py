@@ -1,0 +1,409 @@
+"""The child's case: the effort ladder as a state machine, and the data logged on the way.
+
+Source: Haderslev, *Strategisk handleguide for dagtilbud* (seeds/000, 001): forebyggende →
+foregribende → indgribende, one level at a time, each level's efforts described and evaluated in
+the handleplan before the next; indgribende only through the district council or the consultant.
+
+Transition methods hold guards and field updates only. Every call goes through a service in
+`cases/services.py`, which locks, checks the rules with a Danish reason, saves and writes a
+`CaseEvent` row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from haandguide.models import Child, Guardian, Municipality
+
+
+class Level(models.TextChoices):
+    FOREBYGGENDE = "forebyggende", "Forebyggende"
+    FOREGRIBENDE = "foregribende", "Foregribende"
+    INDGRIBENDE = "indgribende", "Indgribende"
+
+
+class CaseState(models.TextChoices):
+    FOREBYGGENDE = "forebyggende", "Forebyggende"
+    FOREGRIBENDE = "foregribende", "Foregribende"
+    INDGRIBENDE = "indgribende", "Indgribende"
+    LUKKET = "lukket", "Lukket"
+
+
+LADDER = [CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE, CaseState.INDGRIBENDE]
+OPEN_STATES = LADDER
+
+
+class CloseReason(models.TextChoices):
+    RETURNED = "tilbage_i_almen", "Tilbage i det almene læringsmiljø"
+    MOVED = "flyttet", "Flyttet til anden kommune/institution"
+    LEFT = "ophoert", "Ophørt i dagtilbud"
+
+
+class InterventionBasis(models.TextChoices):
+    """The only ways a case becomes indgribende (never by hand)."""
+
+    COUNCIL_DECISION = "distriktsraadsafgoerelse", "Distriktsrådets afgørelse"
+    VISITATION_32 = "visitation_32", "Visitation efter Serviceloven § 32"
+    CHRONIC_ILLNESS = "kronisk_sygdom", "Ekstra ressourcer ved kronisk sygdom"
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(state=CaseState.LUKKET)
+
+
+class Case(ConcurrentTransitionMixin, models.Model):
+    child = models.OneToOneField(Child, on_delete=models.CASCADE, related_name="case", verbose_name="barn")
+    state = FSMField("niveau", default=CaseState.FOREBYGGENDE, choices=CaseState.choices, protected=True)
+    state_changed_at = models.DateTimeField("niveau siden", default=timezone.now)
+    close_reason = models.CharField("lukket fordi", max_length=20, choices=CloseReason.choices, blank=True)
+    opened_at = models.DateTimeField("oprettet", default=timezone.now)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(default=1)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "sag"
+        verbose_name_plural = "sager"
+        indexes = [models.Index(fields=["state"], name="case_state")]
+
+    def __str__(self) -> str:
+        return f"Sag for {self.child}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != CaseState.LUKKET
+
+    @property
+    def level_index(self) -> int:
+        return LADDER.index(self.state) if self.state in LADDER else -1
+
+    def _moved(self):
+        self.state_changed_at = timezone.now()
+        self.version += 1
+
+    # Up one level by hand: only forebyggende → foregribende. The step to indgribende is
+    # `grant_intervention`, called by the district council's decision or the consultant.
+    @transition(field=state, source=CaseState.FOREBYGGENDE, target=CaseState.FOREGRIBENDE)
+    def escalate(self):
+        self._moved()
+
+    @transition(field=state, source=CaseState.FOREGRIBENDE, target=CaseState.INDGRIBENDE)
+    def grant_intervention(self):
+        self._moved()
+
+    @transition(field=state, source=CaseState.INDGRIBENDE, target=CaseState.FOREGRIBENDE)
+    def de_escalate_to_foregribende(self):
+        self._moved()
+
+    @transition(field=state, source=CaseState.FOREGRIBENDE, target=CaseState.FOREBYGGENDE)
+    def de_escalate_to_forebyggende(self):
+        self._moved()
+
+    @transition(field=state, source=OPEN_STATES, target=CaseState.LUKKET)
+    def close(self, reason: str):
+        self.close_reason = reason
+        self._moved()
+
+    @transition(field=state, source=CaseState.LUKKET, target=CaseState.FOREBYGGENDE)
+    def reopen(self):
+        self.close_reason = ""
+        self._moved()
+
+
+class CaseEvent(models.Model):
+    """One row per change to a case: the timeline and the statistics are built from these."""
+
+    class Action(models.TextChoices):
+        OPENED = "oprettet", "Sag oprettet"
+        ESCALATED = "op", "Niveau op"
+        INTERVENTION = "indgribende", "Indgribende indsats tildelt"
+        DE_ESCALATED = "ned", "Niveau ned"
+        CLOSED = "lukket", "Sag lukket"
+        REOPENED = "genaabnet", "Sag genåbnet"
+        OBSERVATION = "iagttagelse", "Observation registreret"
+        CONSENT_GIVEN = "samtykke", "Samtykke givet"
+        CONSENT_WITHDRAWN = "samtykke_tilbage", "Samtykke trukket tilbage"
+        MEETING = "moede", "Møde afholdt"
+        REFERRAL = "henvisning", "Henvisning"
+        NOTIFICATION = "underretning", "Underretning"
+        COUNSELLOR_ATTACHED = "raadgiver_til", "Rådgiver tilknyttet"
+        COUNSELLOR_DETACHED = "raadgiver_fra", "Rådgiver afsluttet"
+        HANDLEPLAN = "handleplan", "Handleplan"
+        SUBMISSION = "indstilling", "Distriktsråd"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField("tidspunkt", default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField("hændelse", max_length=20, choices=Action.choices)
+    from_state = models.CharField("fra", max_length=20, blank=True)
+    to_state = models.CharField("til", max_length=20, blank=True)
+    reason = models.TextField("begrundelse", blank=True)
+
+    class Meta:
+        verbose_name = "hændelse"
+        verbose_name_plural = "hændelser"
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["case", "-at"], name="caseevent_case_at"),
+            models.Index(fields=["action", "at"], name="caseevent_action_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.at:%d.%m.%Y}"
+
+
+# --- Observations -----------------------------------------------------------------------------
+
+
+class ObservationType(models.Model):
+    """Kinds of data the staff log; an administrator edits them per municipality."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="observation_types")
+    name = models.CharField("navn", max_length=100)
+    description = models.CharField("beskrivelse", max_length=255, blank=True)
+    has_topi_position = models.BooleanField(
+        "har TOPI-position", default=False, help_text="Registreringen angiver grøn, gul eller rød position."
+    )
+    active = models.BooleanField("aktiv", default=True)
+    order = models.PositiveSmallIntegerField("rækkefølge", default=0)
+
+    class Meta:
+        verbose_name = "observationstype"
+        verbose_name_plural = "observationstyper"
+        ordering = ["order", "name"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "name"], name="observationtype_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TopiPosition(models.TextChoices):
+    GREEN = "groen", "Grøn"
+    YELLOW = "gul", "Gul"
+    RED = "roed", "Rød"
+
+
+class Observation(models.Model):
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="observations")
+    type = models.ForeignKey(ObservationType, on_delete=models.PROTECT, verbose_name="type")
+    observed_on = models.DateField("dato", default=timezone.localdate)
+    text = models.TextField("iagttagelse")
+    topi_position = models.CharField("TOPI-position", max_length=5, choices=TopiPosition.choices, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "observation"
+        verbose_name_plural = "observationer"
+        ordering = ["-observed_on", "-pk"]
+        indexes = [
+            models.Index(fields=["child", "-observed_on"], name="observation_child_date"),
+            models.Index(fields=["child", "topi_position", "-observed_on"], name="observation_child_topi"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.observed_on:%d.%m.%Y}"
+
+
+def _attachment_path(instance: "Attachment", filename: str) -> str:
+    # A random name: nothing of the child or the original file name in the path.
+    return f"observations/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{Path(filename).suffix.lower()[:10]}"
+
+
+class Attachment(models.Model):
+    """A file on an observation. Stored under MEDIA_ROOT (outside the web root), served only by
+    `cases.views.attachment_download`, which checks the user's scope first."""
+
+    observation = models.ForeignKey(Observation, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path)
+    original_name = models.CharField("filnavn", max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "bilag"
+        verbose_name_plural = "bilag"
+
+    @property
+    def child_id(self):
+        return self.observation.child_id
+
+    @staticmethod
+    def digest(content: bytes) -> str:
+        return hashlib.sha256(content).hexdigest()
+
+
+# --- Consent ----------------------------------------------------------------------------------
+
+
+class ConsentPurpose(models.Model):
+    """What the parents consent to. Data per municipality; `code` lets rules refer to a purpose
+    (a meeting type or referral names the purpose it needs) without naming it in code."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="consent_purposes")
+    code = models.SlugField("kode", max_length=40)
+    name = models.CharField("formål", max_length=150)
+    description = models.TextField("beskrivelse", blank=True)
+    active = models.BooleanField("aktiv", default=True)
+
+    class Meta:
+        verbose_name = "samtykkeformål"
+        verbose_name_plural = "samtykkeformål"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "code"], name="consentpurpose_unique_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConsentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class Consent(models.Model):
+    """One guardian's consent to one purpose. Withdrawing sets withdrawn_at; nothing is deleted."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="consents")
+    guardian = models.ForeignKey(Guardian, on_delete=models.PROTECT, related_name="consents", verbose_name="forælder")
+    purpose = models.ForeignKey(ConsentPurpose, on_delete=models.PROTECT, verbose_name="formål")
+    given_on = models.DateField("givet den", default=timezone.localdate)
+    form = models.CharField(
+        "form", max_length=20, default="skriftligt",
+        choices=[("skriftligt", "Skriftligt"), ("mundtligt", "Mundtligt, noteret")],
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField("trukket tilbage", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "samtykke"
+        verbose_name_plural = "samtykker"
+        ordering = ["-recorded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["guardian", "purpose"], condition=Q(withdrawn_at__isnull=True), name="one_active_consent"
+            )
+        ]
+
+
+# --- Meetings, agreements, referrals, notifications -------------------------------------------
+
+
+class MeetingType(models.Model):
+    """Meeting forms in the cross-disciplinary flow, as data (Køge adds ressourceteam, …)."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="meeting_types")
+    name = models.CharField("navn", max_length=100)
+    description = models.TextField("beskrivelse", blank=True)
+    requires_consent = models.ForeignKey(
+        ConsentPurpose, on_delete=models.PROTECT, null=True, blank=True, verbose_name="kræver samtykke til",
+        help_text="Fx arbejdsmøde: kun med forældrenes samtykke.",
+    )
+    parents_take_part = models.BooleanField(
+        "forældre deltager", default=False,
+        help_text="Aftaler med forældrene (fx om PPV/VISO eller indstilling) kan kun indgås på sådanne møder.",
+    )
+    order = models.PositiveSmallIntegerField("rækkefølge", default=0)
+    active = models.BooleanField("aktiv", default=True)
+
+    class Meta:
+        verbose_name = "mødetype"
+        verbose_name_plural = "mødetyper"
+        ordering = ["order", "name"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "name"], name="meetingtype_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Meeting(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="meetings")
+    type = models.ForeignKey(MeetingType, on_delete=models.PROTECT, verbose_name="mødetype")
+    held_on = models.DateField("dato", default=timezone.localdate)
+    participants = models.TextField("deltagere", help_text="Navne og funktioner, én pr. linje.")
+    minutes = models.TextField("referat", blank=True)
+    follow_up_on = models.DateField("opfølgning", null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "møde"
+        verbose_name_plural = "møder"
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.held_on:%d.%m.%Y}"
+
+    @property
+    def child_id(self):
+        return self.case.child_id
+
+
+class AgreementKind(models.TextChoices):
+    PPV = "ppv", "Henvisning til PPV (pædagogisk-psykologisk vurdering)"
+    VISO = "viso", "Henvisning til VISO"
+    SUBMISSION = "indstilling", "Indstilling til distriktsrådet"
+    OTHER = "andet", "Anden aftale"
+
+
+class Agreement(models.Model):
+    """What was agreed at a meeting, e.g. with the parents at a netværksmøde to refer to PPV."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agreements")
+    kind = models.CharField("aftale om", max_length=20, choices=AgreementKind.choices)
+    text = models.TextField("aftalen")
+    with_parents = models.BooleanField("aftalt med forældrene", default=False)
+
+    class Meta:
+        verbose_name = "aftale"
+        verbose_name_plural = "aftaler"
+
+
+class Referral(models.Model):
+    """PPV or VISO referral: only after agreement with the parents at a meeting with them."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrals")
+    kind = models.CharField("henvisning", max_length=20, choices=[(AgreementKind.PPV, "PPV"), (AgreementKind.VISO, "VISO")])
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="referrals")
+    note = models.TextField("bemærkning", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "henvisning"
+        verbose_name_plural = "henvisninger"
+
+
+class Notification(models.Model):
+    """Underretning to social services: a legal duty that needs no consent."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
+    text = models.TextField("underretningen")
+    legal_basis = models.CharField(
+        "retsgrundlag", max_length=200, default="Barnets lov § 133 (skærpet underretningspligt for offentligt ansatte)"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "underretning"
+        verbose_name_plural = "underretninger"

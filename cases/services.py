@@ -1,0 +1,466 @@
+"""Workflow actions on a child's case. One function per action, each:
+permission and rule guard (a Danish reason) → atomic → row lock + version check → transition →
+save → CaseEvent row → access-log row. Views, admin, tasks and the district council all call
+these; nothing assigns a case state anywhere else.
+
+The guards (`refusal_<action>`) are plain functions returning the reason an action is refused
+(or None), so the child page can show the same reason before anyone presses a button.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition
+
+from cases import interfaces
+from cases.models import (
+    Agreement, AgreementKind, Attachment, Case, CaseEvent, CaseState, CloseReason, Consent,
+    ConsentPurpose, InterventionBasis, Meeting, Notification, Observation, Referral,
+)
+from haandguide.access import Action as LogAction
+from haandguide.access import log_access
+from haandguide.exceptions import EditConflict, Refused
+from haandguide.models import Child, CounsellorAssignment, CounsellorKind, Guardian, Role, User
+
+Event = CaseEvent.Action
+
+# Consent purposes the rules refer to. Their names and descriptions are the municipality's data.
+PURPOSE_FAMILY_COUNSELLING = "familieraadgivning"
+PURPOSE_SUBMISSION_WITH_CPR = "indstilling_cpr"
+
+
+# --- who may act ------------------------------------------------------------------------------
+
+
+def works_at(user: User, child: Child) -> bool:
+    """Pædagog or leder of the child's institution."""
+    return user.role in (Role.PAEDAGOG, Role.LEDER) and user.institutions.filter(pk=child.institution_id).exists()
+
+
+def leads(user: User, child: Child) -> bool:
+    return user.role == Role.LEDER and user.institutions.filter(pk=child.institution_id).exists()
+
+
+def consults_for(user: User, child: Child) -> bool:
+    return user.role == Role.KONSULENT and user.districts.filter(pk=child.institution.district_id).exists()
+
+
+def record_event(case: Case, actor: User | None, action: str, *, from_state: str = "", to_state: str = "",
+                 reason: str = "") -> CaseEvent:
+    """Write one timeline row. Other apps (handleplan, districtcouncil) call this too."""
+    return CaseEvent.objects.create(case=case, actor=actor, action=action, from_state=from_state,
+                                    to_state=to_state, reason=reason)
+
+
+def _locked_case(case_id: int, version: int | None) -> Case:
+    """The case row, locked for the rest of the transaction; refuses a stale version."""
+    case = Case.objects.select_for_update().select_related("child__institution__district").get(pk=case_id)
+    if version is not None and case.version != version:
+        raise EditConflict("Sagen er ændret af en anden, mens du så på den. Se den nye status og prøv igen.")
+    return case
+
+
+def _save_transition(case: Case) -> None:
+    try:
+        case.save()
+    except ConcurrentTransition:  # a parallel transaction moved the case first
+        raise EditConflict("Sagen er ændret af en anden, mens du så på den. Se den nye status og prøv igen.") from None
+
+
+# --- guards -----------------------------------------------------------------------------------
+
+
+def refusal_open(user: User, child: Child) -> str | None:
+    if not works_at(user, child):
+        return "Kun institutionens pædagoger og leder kan oprette en sag."
+    if Case.objects.filter(child=child).exists():
+        return "Barnet har allerede en sag."
+    return None
+
+
+def refusal_escalate(user: User, case: Case) -> str | None:
+    if not leads(user, case.child):
+        return "Kun institutionens leder kan flytte sagen et niveau op."
+    if case.state == CaseState.FOREGRIBENDE:
+        # Haderslev's guide: indgribende indsatser tildeles af distriktsrådet (eller konsulenten).
+        return "Indgribende niveau tildeles kun af distriktsrådet eller den pædagogiske konsulent."
+    if case.state != CaseState.FOREBYGGENDE:
+        return f"En sag på niveau {case.get_state_display().lower()} kan ikke flyttes op."
+    # Guide: "Evalueringen kan vise, at de forebyggende indsatser ikke er tilstrækkelige" — the
+    # current level's efforts must be described and evaluated in the handleplan first.
+    readiness = interfaces.level_readiness(case, case.state)
+    if not readiness.ready:
+        return readiness.reason
+    return None
+
+
+def refusal_grant_intervention(user: User, case: Case, basis: str) -> str | None:
+    if basis not in InterventionBasis.values:
+        return "Ukendt grundlag for indgribende indsats."
+    if not consults_for(user, case.child):
+        return "Kun den pædagogiske konsulent for distriktet kan registrere en indgribende indsats."
+    if basis == InterventionBasis.COUNCIL_DECISION:
+        if case.state != CaseState.FOREGRIBENDE:
+            return "Distriktsrådet kan kun tildele indgribende indsatser til en sag på foregribende niveau."
+        # Guide: before any intervening effort, the preventive and anticipatory efforts must have
+        # been carried out, clearly described and evaluated in the handleplan.
+        for level in (CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE):
+            readiness = interfaces.level_readiness(case, level)
+            if not readiness.ready:
+                return readiness.reason
+    elif case.state not in (CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE):
+        return "Sagen skal være åben og under indgribende niveau."
+    return None
+
+
+def refusal_de_escalate(user: User, case: Case) -> str | None:
+    if not (leads(user, case.child) or consults_for(user, case.child)):
+        return "Kun institutionens leder eller konsulenten kan flytte sagen et niveau ned."
+    if case.state not in (CaseState.FOREGRIBENDE, CaseState.INDGRIBENDE):
+        return "Sagen er allerede på det mindst indgribende niveau."
+    return None
+
+
+def refusal_close(user: User, case: Case) -> str | None:
+    if not (leads(user, case.child) or consults_for(user, case.child)):
+        return "Kun institutionens leder eller konsulenten kan lukke sagen."
+    if not case.is_open:
+        return "Sagen er allerede lukket."
+    return None
+
+
+def refusal_reopen(user: User, case: Case) -> str | None:
+    if not leads(user, case.child):
+        return "Kun institutionens leder kan genåbne sagen."
+    if case.is_open:
+        return "Sagen er åben."
+    return None
+
+
+# --- transitions ------------------------------------------------------------------------------
+
+
+def case_open(*, request, child: Child, reason: str = "") -> Case:
+    """Open the child's case at forebyggende (the team's level)."""
+    refusal = refusal_open(request.user, child)
+    if refusal:
+        raise Refused(refusal)
+    with transaction.atomic():
+        case = Case.objects.create(child=child, opened_by=request.user)
+        record_event(case, request.user, Event.OPENED, to_state=case.state, reason=reason)
+        log_access(request, LogAction.CREATE, case, child_id=child.pk, detail="Sag oprettet")
+    return case
+
+
+def _require_reason(reason: str, message: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused(message)
+    return reason
+
+
+def case_escalate(*, request, case_id: int, version: int | None, reason: str) -> Case:
+    """Forebyggende → foregribende, after the level's efforts are described and evaluated."""
+    reason = _require_reason(reason, "Skriv hvorfor sagen skal et niveau op.")
+    with transaction.atomic():
+        case = _locked_case(case_id, version)
+        refusal = refusal_escalate(request.user, case)
+        if refusal:
+            raise Refused(refusal)
+        before = case.state
+        case.escalate()
+        _save_transition(case)
+        record_event(case, request.user, Event.ESCALATED, from_state=before, to_state=case.state, reason=reason)
+        log_access(request, LogAction.UPDATE, case, child_id=case.child_id, detail=f"Niveau {before} → {case.state}")
+    return case
+
+
+def case_grant_intervention(*, request, case_id: int, basis: str, reason: str, version: int | None = None) -> Case:
+    """→ indgribende. Called by the district council's decision or the consultant's §32
+    visitation / chronic-illness grant; never offered as a button on the case."""
+    reason = _require_reason(reason, "Skriv grundlaget for den indgribende indsats.")
+    with transaction.atomic():
+        case = _locked_case(case_id, version)
+        refusal = refusal_grant_intervention(request.user, case, basis)
+        if refusal:
+            raise Refused(refusal)
+        before = case.state
+        if case.state == CaseState.FOREBYGGENDE:
+            case.escalate()  # §32 / chronic illness: the consultant's visitation skips the council
+        case.grant_intervention()
+        _save_transition(case)
+        label = InterventionBasis(basis).label
+        record_event(case, request.user, Event.INTERVENTION, from_state=before, to_state=case.state,
+                     reason=f"{label}: {reason}")
+        log_access(request, LogAction.UPDATE, case, child_id=case.child_id, detail=f"Indgribende: {label}")
+    return case
+
+
+def case_de_escalate(*, request, case_id: int, version: int | None, reason: str) -> Case:
+    """One level down: always allowed to the leader (mindst indgribende indsats)."""
+    reason = _require_reason(reason, "Skriv hvorfor sagen skal et niveau ned.")
+    with transaction.atomic():
+        case = _locked_case(case_id, version)
+        refusal = refusal_de_escalate(request.user, case)
+        if refusal:
+            raise Refused(refusal)
+        before = case.state
+        if case.state == CaseState.INDGRIBENDE:
+            case.de_escalate_to_foregribende()
+        else:
+            case.de_escalate_to_forebyggende()
+        _save_transition(case)
+        record_event(case, request.user, Event.DE_ESCALATED, from_state=before, to_state=case.state, reason=reason)
+        log_access(request, LogAction.UPDATE, case, child_id=case.child_id, detail=f"Niveau {before} → {case.state}")
+    return case
+
+
+def case_close(*, request, case_id: int, version: int | None, close_reason: str, reason: str = "") -> Case:
+    if close_reason not in CloseReason.values:
+        raise Refused("Vælg hvorfor sagen lukkes.")
+    with transaction.atomic():
+        case = _locked_case(case_id, version)
+        refusal = refusal_close(request.user, case)
+        if refusal:
+            raise Refused(refusal)
+        before = case.state
+        case.close(close_reason)
+        _save_transition(case)
+        text = CloseReason(close_reason).label + (f": {reason.strip()}" if reason.strip() else "")
+        record_event(case, request.user, Event.CLOSED, from_state=before, to_state=case.state, reason=text)
+        log_access(request, LogAction.UPDATE, case, child_id=case.child_id, detail="Sag lukket")
+    return case
+
+
+def case_reopen(*, request, case_id: int, version: int | None, reason: str) -> Case:
+    reason = _require_reason(reason, "Skriv hvorfor sagen genåbnes.")
+    with transaction.atomic():
+        case = _locked_case(case_id, version)
+        refusal = refusal_reopen(request.user, case)
+        if refusal:
+            raise Refused(refusal)
+        before = case.state
+        case.reopen()
+        _save_transition(case)
+        record_event(case, request.user, Event.REOPENED, from_state=before, to_state=case.state, reason=reason)
+        log_access(request, LogAction.UPDATE, case, child_id=case.child_id, detail="Sag genåbnet")
+    return case
+
+
+def available_actions(user: User, child: Child, case: Case | None) -> list[dict]:
+    """The case actions for the child page: each with whether it is allowed and, if not, why."""
+    if case is None:
+        refusal = refusal_open(user, child)
+        return [{"name": "open", "label": "Opret sag (forebyggende)", "refusal": refusal}]
+    actions = []
+    if case.is_open:
+        actions.append({"name": "escalate", "label": "Et niveau op", "refusal": refusal_escalate(user, case)})
+        actions.append({"name": "de_escalate", "label": "Et niveau ned", "refusal": refusal_de_escalate(user, case)})
+        actions.append({"name": "close", "label": "Luk sagen", "refusal": refusal_close(user, case)})
+    else:
+        actions.append({"name": "reopen", "label": "Genåbn sagen", "refusal": refusal_reopen(user, case)})
+    return actions
+
+
+# --- consent ----------------------------------------------------------------------------------
+
+
+def consent_refusal(child: Child, purpose_code: str | None = None, purpose: ConsentPurpose | None = None) -> str | None:
+    """None if every guardian with custody has an active consent to the purpose, else why not."""
+    if purpose is None:
+        purpose = ConsentPurpose.objects.filter(
+            municipality_id=child.institution.district.municipality_id, code=purpose_code, active=True
+        ).first()
+        if purpose is None:
+            return f"Kommunen har ikke oprettet samtykkeformålet «{purpose_code}»."
+    custodians = list(child.guardians.filter(has_custody=True))
+    if not custodians:
+        return "Der er ikke registreret forældre med forældremyndighed, så samtykke kan ikke foreligge."
+    consenting = set(
+        Consent.objects.active().filter(child=child, purpose=purpose).values_list("guardian_id", flat=True)
+    )
+    missing = [g.name for g in custodians if g.pk not in consenting]
+    if missing:
+        return f"Der mangler samtykke til «{purpose.name}» fra {', '.join(missing)}."
+    return None
+
+
+def consent_record(*, request, child: Child, guardian: Guardian, purpose: ConsentPurpose, given_on,
+                   form: str = "skriftligt") -> Consent:
+    if not leads(request.user, child):
+        raise Refused("Kun institutionens leder kan registrere samtykke.")
+    if guardian.child_id != child.pk:
+        raise Refused("Forælderen hører ikke til barnet.")
+    if given_on and given_on > timezone.localdate():
+        raise Refused("Et samtykke kan ikke være givet i fremtiden.")
+    with transaction.atomic():
+        if Consent.objects.active().filter(guardian=guardian, purpose=purpose).exists():
+            raise Refused(f"{guardian.name} har allerede givet samtykke til «{purpose.name}».")
+        consent = Consent.objects.create(child=child, guardian=guardian, purpose=purpose, given_on=given_on,
+                                         form=form, recorded_by=request.user)
+        case = Case.objects.filter(child=child).first()
+        if case:
+            record_event(case, request.user, Event.CONSENT_GIVEN, reason=f"{guardian.name}: {purpose.name}")
+        log_access(request, LogAction.CREATE, consent, detail=f"Samtykke: {purpose.name}")
+    return consent
+
+
+def consent_withdraw(*, request, consent: Consent) -> Consent:
+    if not leads(request.user, consent.child):
+        raise Refused("Kun institutionens leder kan registrere, at et samtykke trækkes tilbage.")
+    with transaction.atomic():
+        consent = Consent.objects.select_for_update().get(pk=consent.pk)
+        if consent.withdrawn_at:
+            raise Refused("Samtykket er allerede trukket tilbage.")
+        consent.withdrawn_at = timezone.now()
+        consent.withdrawn_by = request.user
+        consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        case = Case.objects.filter(child_id=consent.child_id).first()
+        if case:
+            record_event(case, request.user, Event.CONSENT_WITHDRAWN,
+                         reason=f"{consent.guardian.name}: {consent.purpose.name}")
+        log_access(request, LogAction.UPDATE, consent, detail="Samtykke trukket tilbage")
+    return consent
+
+
+# --- observations -----------------------------------------------------------------------------
+
+
+def observation_add(*, request, child: Child, data: dict, files=()) -> Observation:
+    user = request.user
+    if not (works_at(user, child) or consults_for(user, child)):
+        raise Refused("Kun institutionens personale og konsulenten kan registrere observationer.")
+    obs_type = data["type"]
+    if obs_type.municipality_id != child.institution.district.municipality_id or not obs_type.active:
+        raise Refused("Observationstypen findes ikke i kommunen.")
+    if data.get("topi_position") and not obs_type.has_topi_position:
+        raise Refused(f"{obs_type} har ingen TOPI-position.")
+    if obs_type.has_topi_position and not data.get("topi_position"):
+        raise Refused("Angiv barnets TOPI-position (grøn, gul eller rød).")
+    with transaction.atomic():
+        observation = Observation.objects.create(
+            child=child, type=obs_type, observed_on=data["observed_on"], text=data["text"],
+            topi_position=data.get("topi_position") or "", author=user,
+        )
+        for upload in files:
+            content = upload.read()
+            upload.seek(0)
+            Attachment.objects.create(
+                observation=observation, file=upload, original_name=upload.name[:255],
+                content_type=upload.content_type, size=upload.size, sha256=Attachment.digest(content),
+                uploaded_by=user,
+            )
+        case = Case.objects.filter(child=child).first()
+        if case:
+            record_event(case, user, Event.OBSERVATION, reason=str(obs_type)
+                         + (f" ({observation.get_topi_position_display().lower()})" if observation.topi_position else ""))
+        log_access(request, LogAction.CREATE, observation, detail=str(obs_type))
+    return observation
+
+
+# --- meetings, referrals, notifications, counsellors -------------------------------------------
+
+
+def meeting_refusal(user: User, case: Case, meeting_type) -> str | None:
+    if not (works_at(user, case.child) or consults_for(user, case.child)):
+        return "Kun institutionens personale og konsulenten kan registrere møder."
+    if not case.is_open:
+        return "Sagen er lukket."
+    if meeting_type.requires_consent_id:
+        # Haderslev: arbejdsmøde only with the parents' consent.
+        return consent_refusal(case.child, purpose=meeting_type.requires_consent)
+    return None
+
+
+def meeting_record(*, request, case: Case, data: dict, agreements: list[dict]) -> Meeting:
+    refusal = meeting_refusal(request.user, case, data["type"])
+    if refusal:
+        raise Refused(refusal)
+    if any(a.get("with_parents") for a in agreements) and not data["type"].parents_take_part:
+        raise Refused(f"Forældrene deltager ikke i et {data['type'].name.lower()}, så der kan ikke indgås aftaler med dem.")
+    with transaction.atomic():
+        meeting = Meeting.objects.create(case=case, created_by=request.user, **data)
+        for agreement in agreements:
+            Agreement.objects.create(meeting=meeting, **agreement)
+        record_event(case, request.user, Event.MEETING, reason=f"{meeting.type} {meeting.held_on:%d.%m.%Y}")
+        log_access(request, LogAction.CREATE, meeting, child_id=case.child_id, detail=str(meeting.type))
+    return meeting
+
+
+def referral_refusal(case: Case, kind: str) -> tuple[str | None, Agreement | None]:
+    """PPV and VISO: only after agreement with the parents at a meeting they took part in, and
+    with their consent to the referral."""
+    agreement = (
+        Agreement.objects.filter(meeting__case=case, kind=kind, with_parents=True, meeting__type__parents_take_part=True)
+        .order_by("-meeting__held_on").first()
+    )
+    if agreement is None:
+        return (f"{AgreementKind(kind).label} kræver en aftale med forældrene på et netværksmøde.", None)
+    refusal = consent_refusal(case.child, purpose_code=kind)
+    return refusal, agreement
+
+
+def referral_create(*, request, case: Case, kind: str, note: str = "") -> Referral:
+    if not leads(request.user, case.child):
+        raise Refused("Kun institutionens leder kan henvise.")
+    if kind not in (AgreementKind.PPV, AgreementKind.VISO):
+        raise Refused("Vælg PPV eller VISO.")
+    refusal, agreement = referral_refusal(case, kind)
+    if refusal:
+        raise Refused(refusal)
+    with transaction.atomic():
+        referral = Referral.objects.create(case=case, kind=kind, agreement=agreement, note=note, created_by=request.user)
+        record_event(case, request.user, Event.REFERRAL, reason=AgreementKind(kind).label)
+        log_access(request, LogAction.CREATE, referral, child_id=case.child_id, detail=f"Henvisning {kind}")
+    return referral
+
+
+def notification_record(*, request, case: Case, text: str) -> Notification:
+    """Underretning: a legal duty for public employees; it needs no consent."""
+    if not (works_at(request.user, case.child) or consults_for(request.user, case.child)):
+        raise Refused("Kun institutionens personale og konsulenten kan registrere en underretning her.")
+    text = _require_reason(text, "Beskriv underretningen.")
+    with transaction.atomic():
+        notification = Notification.objects.create(case=case, text=text, created_by=request.user)
+        record_event(case, request.user, Event.NOTIFICATION, reason=notification.legal_basis)
+        log_access(request, LogAction.CREATE, notification, child_id=case.child_id, detail="Underretning")
+    return notification
+
+
+def counsellor_attach(*, request, case: Case, counsellor: User) -> CounsellorAssignment:
+    child = case.child
+    if not leads(request.user, child):
+        raise Refused("Kun institutionens leder kan tilknytte en ekstern rådgiver.")
+    if counsellor.role != Role.EKSTERN or counsellor.municipality_id != child.institution.district.municipality_id:
+        raise Refused("Vælg en ekstern rådgiver fra kommunen.")
+    if not case.is_open:
+        raise Refused("Sagen er lukket.")
+    if counsellor.counsellor_kind == CounsellorKind.FAMILIERAADGIVER:
+        refusal = consent_refusal(child, purpose_code=PURPOSE_FAMILY_COUNSELLING)
+        if refusal:
+            raise Refused(refusal)
+    with transaction.atomic():
+        if CounsellorAssignment.objects.active().filter(child=child, counsellor=counsellor).exists():
+            raise Refused(f"{counsellor} er allerede tilknyttet.")
+        assignment = CounsellorAssignment.objects.create(child=child, counsellor=counsellor, assigned_by=request.user)
+        record_event(case, request.user, Event.COUNSELLOR_ATTACHED, reason=f"{counsellor} ({counsellor.role_label})")
+        log_access(request, LogAction.CREATE, assignment, detail="Rådgiver tilknyttet")
+    return assignment
+
+
+def counsellor_detach(*, request, assignment: CounsellorAssignment) -> CounsellorAssignment:
+    if not leads(request.user, assignment.child):
+        raise Refused("Kun institutionens leder kan afslutte en rådgivers tilknytning.")
+    with transaction.atomic():
+        assignment = CounsellorAssignment.objects.select_for_update().get(pk=assignment.pk)
+        if assignment.ended_at:
+            raise Refused("Tilknytningen er allerede afsluttet.")
+        assignment.ended_at = timezone.now()
+        assignment.save(update_fields=["ended_at"])
+        case = Case.objects.filter(child_id=assignment.child_id).first()
+        if case:
+            record_event(case, request.user, Event.COUNSELLOR_DETACHED, reason=str(assignment.counsellor))
+        log_access(request, LogAction.UPDATE, assignment, detail="Rådgiver afsluttet")
+    return assignment
+
