@@ -6,6 +6,7 @@ from haandguide.admin import AuditedAdmin, ReadOnlyAdmin
 
 @admin.register(ObservationType)
 class ObservationTypeAdmin(AuditedAdmin):
+    municipality_path = "municipality"
     list_display = ["name", "municipality", "has_topi_position", "active", "order"]
     list_filter = ["municipality", "active"]
     list_editable = ["order", "active"]
@@ -13,12 +14,14 @@ class ObservationTypeAdmin(AuditedAdmin):
 
 @admin.register(ConsentPurpose)
 class ConsentPurposeAdmin(AuditedAdmin):
+    municipality_path = "municipality"
     list_display = ["name", "code", "municipality", "active"]
     list_filter = ["municipality", "active"]
 
 
 @admin.register(MeetingType)
 class MeetingTypeAdmin(AuditedAdmin):
+    municipality_path = "municipality"
     list_display = ["name", "municipality", "requires_consent", "parents_take_part", "active", "order"]
     list_filter = ["municipality", "active"]
     list_editable = ["order", "active"]
@@ -27,6 +30,8 @@ class MeetingTypeAdmin(AuditedAdmin):
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyAdmin):
     """The timeline is written by the services and never edited."""
+
+    municipality_path = "case__child__institution__district__municipality"
 
     list_display = ["at", "case", "action", "from_state", "to_state", "actor"]
     list_filter = ["action"]

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = "Børn og sager"
+
+    def ready(self):
+        from cases.retention import anonymise_child
+        from haandguide import retention
+
+        retention.register(anonymise_child)

@@ -1,5 +1,3 @@
-from pathlib import Path
-
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
@@ -9,6 +7,7 @@ from cases.models import (
     AgreementKind, CaseState, CloseReason, ConsentPurpose, MeetingType, Observation, ObservationType, TopiPosition,
 )
 from haandguide.lib import cpr as cprlib
+from haandguide.lib import files
 from haandguide.models import Child, Guardian, Role, User
 
 
@@ -88,17 +87,6 @@ class GuardianForm(forms.ModelForm):
 # --- the case ---------------------------------------------------------------------------------
 
 
-ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
-# Accepted attachment types and the first bytes each must start with (a renamed file is refused).
-ATTACHMENT_TYPES = {
-    ".pdf": ("application/pdf", [b"%PDF-"]),
-    ".png": ("image/png", [b"\x89PNG\r\n\x1a\n"]),
-    ".jpg": ("image/jpeg", [b"\xff\xd8\xff"]),
-    ".jpeg": ("image/jpeg", [b"\xff\xd8\xff"]),
-    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", [b"PK\x03\x04"]),
-}
-
-
 def _date_widget():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -112,8 +100,7 @@ class CaseTransitionForm(forms.Form):
 
 
 class ObservationForm(forms.ModelForm):
-    attachment = forms.FileField(label="Bilag (valgfrit)", required=False,
-                                 help_text="PDF, PNG, JPEG eller Word (docx), højst 10 MB.")
+    attachment = forms.FileField(label="Bilag (valgfrit)", required=False, help_text=files.HELP_TEXT)
 
     class Meta:
         model = Observation
@@ -149,20 +136,7 @@ class ObservationForm(forms.ModelForm):
 
     def clean_attachment(self):
         upload = self.cleaned_data.get("attachment")
-        if not upload:
-            return None
-        suffix = Path(upload.name).suffix.lower()
-        if suffix not in ATTACHMENT_TYPES:
-            raise forms.ValidationError("Filtypen er ikke tilladt. Brug PDF, PNG, JPEG eller docx.")
-        if upload.size > ATTACHMENT_MAX_BYTES:
-            raise forms.ValidationError("Filen er for stor (højst 10 MB).")
-        content_type, signatures = ATTACHMENT_TYPES[suffix]
-        head = upload.read(16)
-        upload.seek(0)
-        if not any(head.startswith(sig) for sig in signatures):
-            raise forms.ValidationError("Filens indhold passer ikke til filtypen.")
-        upload.content_type = content_type
-        return upload
+        return files.validate_upload(upload) if upload else None
 
 
 class ConsentForm(forms.Form):

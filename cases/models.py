@@ -11,7 +11,6 @@ Transition methods hold guards and field updates only. Every call goes through a
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from pathlib import Path
 
@@ -240,10 +239,6 @@ class Attachment(models.Model):
     @property
     def child_id(self):
         return self.observation.child_id
-
-    @staticmethod
-    def digest(content: bytes) -> str:
-        return hashlib.sha256(content).hexdigest()
 
 
 # --- Consent ----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from cases.models import (
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
 from haandguide.exceptions import EditConflict, Refused
+from haandguide.lib.files import sha256_of
 from haandguide.models import Child, CounsellorAssignment, CounsellorKind, Guardian, Role, User
 
 Event = CaseEvent.Action
@@ -55,7 +56,7 @@ def record_event(case: Case, actor: User | None, action: str, *, from_state: str
 
 def _locked_case(case_id: int, version: int | None) -> Case:
     """The case row, locked for the rest of the transaction; refuses a stale version."""
-    case = Case.objects.select_for_update().select_related("child__institution__district").get(pk=case_id)
+    case = Case.objects.select_for_update(of=("self",)).select_related("child__institution__district").get(pk=case_id)
     if version is not None and case.version != version:
         raise EditConflict("Sagen er ændret af en anden, mens du så på den. Se den nye status og prøv igen.")
     return case
@@ -344,12 +345,9 @@ def observation_add(*, request, child: Child, data: dict, files=()) -> Observati
             topi_position=data.get("topi_position") or "", author=user,
         )
         for upload in files:
-            content = upload.read()
-            upload.seek(0)
             Attachment.objects.create(
                 observation=observation, file=upload, original_name=upload.name[:255],
-                content_type=upload.content_type, size=upload.size, sha256=Attachment.digest(content),
-                uploaded_by=user,
+                content_type=upload.content_type, size=upload.size, sha256=sha256_of(upload), uploaded_by=user,
             )
         case = Case.objects.filter(child=child).first()
         if case:

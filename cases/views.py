@@ -85,6 +85,7 @@ def _child_page(request, child, *, status=200, forms=None, error=None):
         "can_edit": org_services.can_edit_child_records(user, child.institution),
         "can_log": services.works_at(user, child) or services.consults_for(user, child),
         "is_leader": services.leads(user, child),
+        "is_consultant": services.consults_for(user, child),
         "observations": list(child.observations.select_related("type", "author").prefetch_related("attachments")[:10]),
         "consents": list(child.consents.select_related("guardian", "purpose").order_by("withdrawn_at", "-recorded_at")[:20]),
         "counsellors": list(child.counsellor_assignments.active().select_related("counsellor")),

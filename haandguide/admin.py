@@ -15,7 +15,26 @@ from haandguide.models import (
 
 
 class AuditedAdmin(admin.ModelAdmin):
-    """Administrators only (role, not a flag), and every change lands in the access log."""
+    """Administrators only (role, not a flag), every change lands in the access log, and an
+    administrator sees only the own municipality's rows (`municipality_path` names the way there)."""
+
+    municipality_path: str | None = None
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self.municipality_path is None or request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{self.municipality_path: request.user.municipality_id})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        _limit_to_municipality(field, request)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        _limit_to_municipality(field, request)
+        return field
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_administrator
@@ -45,6 +64,24 @@ class AuditedAdmin(admin.ModelAdmin):
         return super().log_deletions(request, queryset)
 
 
+# How each organisation model reaches its municipality, for limiting choices in admin forms.
+MUNICIPALITY_PATHS = {
+    Municipality: "pk", District: "municipality", Institution: "district__municipality",
+    Child: "institution__district__municipality", User: "municipality",
+}
+
+
+def _limit_to_municipality(field, request) -> None:
+    if field is None or request.user.is_superuser or not hasattr(field, "queryset"):
+        return
+    model = field.queryset.model
+    path = MUNICIPALITY_PATHS.get(model) or getattr(model, "municipality_path", None)
+    if path is None and any(f.name == "municipality" for f in model._meta.fields):
+        path = "municipality"
+    if path:
+        field.queryset = field.queryset.filter(**{path: request.user.municipality_id})
+
+
 class ReadOnlyAdmin(AuditedAdmin):
     """For records the services write and nobody edits (logs, timelines)."""
 
@@ -60,17 +97,20 @@ class ReadOnlyAdmin(AuditedAdmin):
 
 @admin.register(Municipality)
 class MunicipalityAdmin(AuditedAdmin):
+    municipality_path = "pk"
     list_display = ["name", "submission_deadline_days", "resource_period_months", "evaluation_reminder_days"]
 
 
 @admin.register(District)
 class DistrictAdmin(AuditedAdmin):
+    municipality_path = "municipality"
     list_display = ["name", "municipality"]
     list_filter = ["municipality"]
 
 
 @admin.register(Institution)
 class InstitutionAdmin(AuditedAdmin):
+    municipality_path = "district__municipality"
     list_display = ["name", "kind", "district"]
     list_filter = ["district", "kind"]
     search_fields = ["name"]
@@ -83,6 +123,7 @@ class GuardianInline(admin.TabularInline):
 
 @admin.register(Child)
 class ChildAdmin(AuditedAdmin):
+    municipality_path = "institution__district__municipality"
     list_display = ["__str__", "masked", "institution", "left_at"]
     list_filter = ["institution__district", "institution"]
     search_fields = ["first_name", "last_name"]
@@ -95,7 +136,7 @@ class ChildAdmin(AuditedAdmin):
         return cprlib.mask(obj.cpr)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET":
+        if request.method == "GET" and self.get_queryset(request).filter(pk=object_id).exists():
             log_access(request, Action.VIEW, object_type="child", object_id=object_id,
                        child_id=int(object_id) if str(object_id).isdigit() else None,
                        detail="Administration: åbnet")
@@ -104,6 +145,7 @@ class ChildAdmin(AuditedAdmin):
 
 @admin.register(User)
 class UserAdmin(AuditedAdmin, DjangoUserAdmin):
+    municipality_path = "municipality"
     list_display = ["username", "first_name", "last_name", "role", "municipality", "is_active"]
     list_filter = ["role", "municipality", "is_active"]
     filter_horizontal = ["institutions", "districts"]
@@ -119,6 +161,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
 
 @admin.register(CounsellorAssignment)
 class CounsellorAssignmentAdmin(AuditedAdmin):
+    municipality_path = "child__institution__district__municipality"
     list_display = ["child", "counsellor", "assigned_at", "ended_at"]
     raw_id_fields = ["child"]
 
@@ -126,6 +169,8 @@ class CounsellorAssignmentAdmin(AuditedAdmin):
 @admin.register(AccessLog)
 class AccessLogAdmin(ReadOnlyAdmin):
     """The access log is append-only."""
+
+    municipality_path = "municipality_id"
 
     list_display = ["at", "username", "role", "action", "object_type", "object_id", "child_id"]
     list_filter = ["action", "role"]

@@ -11,8 +11,18 @@ def navigation(request):
     items = [("Forside", reverse("home"))]
     if user.role in (Role.PAEDAGOG, Role.LEDER, Role.KONSULENT, Role.EKSTERN):
         items.append(("Børn", reverse("cases:child_list")))
+    if user.role in (Role.PAEDAGOG, Role.LEDER, Role.KONSULENT):
+        items.append(("Påmindelser", reverse("handleplan:reminder_list")))
+    if user.role == Role.LEDER:
+        items.append(("Forfaldne evalueringer", reverse("handleplan:overdue_list")))
+    if user.role in (Role.LEDER, Role.KONSULENT, Role.CHEF):
+        items.append(("Distriktsråd", reverse("districtcouncil:home")))
+    if user.role in (Role.LEDER, Role.KONSULENT, Role.CHEF) or user.is_administrator:
+        items.append(("Statistik", reverse("reports:index")))
     if user.is_administrator:
+        items.append(("Mødekalender", reverse("districtcouncil:meeting_series")))
         items.append(("Adgangslog", reverse("accesslog")))
+        items.append(("Opbevaring", reverse("retention")))
         items.append(("Administration", reverse("admin:index")))
     current = request.path
     return {

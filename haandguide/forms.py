@@ -30,6 +30,7 @@ class AccessLogSearchForm(forms.Form):
                 Column("action", css_class="col-md-2")),
             Row(Column("date_from", css_class="col-md-3"), Column("date_to", css_class="col-md-3")),
             Submit("search", "Søg"),
+            Submit("export", "Indsigtsudskrift (CSV)", css_class="btn-outline-secondary ms-2"),
         )
 
     def clean(self):

@@ -31,6 +31,10 @@ class Municipality(models.Model):
     reassessment_notice_days = models.PositiveSmallIntegerField(
         "varsel før ressourceperiodens udløb (dage)", default=30
     )
+    retention_months = models.PositiveSmallIntegerField(
+        "opbevaring efter ophør (måneder)", default=24,
+        help_text="Så længe efter barnet er stoppet i dagtilbud, gemmes sagens personoplysninger; "
+                  "derefter anonymiseres de. Statistikken bevares.")
 
     class Meta:
         verbose_name = "kommune"
@@ -150,6 +154,7 @@ class ChildQuerySet(models.QuerySet):
         """
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
+        self = self.filter(anonymised_at__isnull=True)
         if user.role in (Role.PAEDAGOG, Role.LEDER):
             return self.filter(institution__in=user.institutions.values("pk"))
         if user.role == Role.KONSULENT:
@@ -169,20 +174,22 @@ class ChildQuerySet(models.QuerySet):
         return self.filter(condition)
 
     def present(self) -> "ChildQuerySet":
-        return self.filter(left_at__isnull=True)
+        return self.filter(left_at__isnull=True, anonymised_at__isnull=True)
 
 
 class Child(models.Model):
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="children", verbose_name="institution")
     first_name = models.CharField("fornavn", max_length=100)
     last_name = models.CharField("efternavn", max_length=100)
-    cpr = models.CharField("CPR-nummer", max_length=10, unique=True)
+    # Null only once the child's data has been anonymised under the retention rules.
+    cpr = models.CharField("CPR-nummer", max_length=10, unique=True, null=True, blank=False)
     birth_date = models.DateField("fødselsdato", editable=False)
     started_at = models.DateField("startdato", default=timezone.localdate)
     left_at = models.DateField("ophørt", null=True, blank=True)
     created_at = models.DateTimeField("oprettet", auto_now_add=True)
     updated_at = models.DateTimeField("ændret", auto_now=True)
     version = models.PositiveIntegerField(default=0, editable=False)
+    anonymised_at = models.DateTimeField("anonymiseret", null=True, blank=True, editable=False)
 
     objects = ChildQuerySet.as_manager()
 
@@ -203,8 +210,9 @@ class Child(models.Model):
             raise ValidationError({"cpr": error.messages})
 
     def save(self, *args, **kwargs):
-        self.cpr = cprlib.normalise(self.cpr)
-        self.birth_date = cprlib.birth_date(self.cpr)
+        if self.anonymised_at is None:
+            self.cpr = cprlib.normalise(self.cpr)
+            self.birth_date = cprlib.birth_date(self.cpr)
         super().save(*args, **kwargs)
 
     @property
@@ -277,6 +285,11 @@ class AppendOnlyQuerySet(models.QuerySet):
     def delete(self):
         raise PermissionError("Adgangsloggen kan ikke slettes fra appen.")
 
+    def purge_older_than(self, cutoff) -> int:
+        """The one way rows leave the log: the retention job, for rows older than the period."""
+        count, _ = models.QuerySet.delete(self.filter(at__lt=cutoff))
+        return count
+
 
 class AccessLog(models.Model):
     """Append-only record of every read of a child's data and every change (GDPR art. 9).
@@ -331,3 +344,29 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d.%m.%Y %H:%M} {self.username} {self.get_action_display()} {self.object_type} {self.object_id}"
+
+
+class Notice(models.Model):
+    """An in-app message to one user (agenda ready, draft deadline near, re-assessment due).
+
+    `key` makes sending idempotent: a job that runs twice finds the row and sends nothing twice.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
+    key = models.CharField(max_length=200)
+    subject = models.CharField("emne", max_length=200)
+    body = models.TextField("besked", blank=True)
+    url = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "besked"
+        verbose_name_plural = "beskeder"
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notice_once_per_key")]
+        indexes = [models.Index(fields=["user", "seen_at", "-created_at"], name="notice_user_unseen")]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -5,12 +5,16 @@ Each function: permission guard → atomic → optimistic version check → save
 
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from haandguide.access import Action, log_access
 from haandguide.exceptions import EditConflict, Refused
-from haandguide.models import Child, Guardian, Role, User
+from haandguide.models import AccessLog, Child, Guardian, Role, User
 
 CHILD_FIELDS = ("institution", "first_name", "last_name", "cpr", "started_at", "left_at")
 
@@ -60,3 +64,15 @@ def guardian_add(*, request, child: Child, data: dict) -> Guardian:
         guardian = Guardian.objects.create(child=child, **data)
         log_access(request, Action.CREATE, guardian, detail="Forælder/værge tilføjet")
     return guardian
+
+
+def accesslog_purge(now=None) -> int:
+    """Delete access-log rows older than ACCESS_LOG_RETENTION_DAYS; the purge itself is logged."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS)
+    with transaction.atomic():
+        count = AccessLog.objects.purge_older_than(cutoff)
+        if count:
+            AccessLog.objects.create(username="(system)", action=AccessLog.Action.DELETE, object_type="accesslog",
+                                     detail=f"{count} rækker ældre end {cutoff:%d.%m.%Y} slettet (opbevaringsperiode)")
+    return count

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from celery.schedules import crontab
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -123,6 +124,7 @@ INSTALLED_APPS = [
     "cases",
     "handleplan",
     "districtcouncil",
+    "reports",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -232,7 +234,8 @@ STORAGES = {
 }
 # Uploaded documents live outside the web root and are only served through permission-checked views.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "private")))
-MEDIA_URL = None
+# No URL route serves MEDIA_ROOT; files go out only through views that check the user's scope.
+MEDIA_URL = "/ingen-direkte-adgang/"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -254,20 +257,38 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# Fail fast when Redis is away: pages must not hang on the broker (see haandguide/lib/queue.py).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "purge-access-log": {"task": "haandguide.tasks.purge_access_log", "schedule": crontab(hour=2, minute=15)},
+    "anonymise-due-children": {"task": "haandguide.tasks.anonymise_due_children", "schedule": crontab(hour=2, minute=45)},
+    # District council: every 15 minutes, so an agenda closes soon after its deadline passes.
+    "close-due-agendas": {"task": "districtcouncil.tasks.close_due_agendas", "schedule": 15 * 60},
+    "send-draft-reminders": {"task": "districtcouncil.tasks.send_draft_reminders", "schedule": 60 * 60},
+    "notify-due-reassessments": {"task": "districtcouncil.tasks.notify_due_reassessments",
+                                 "schedule": crontab(hour=6, minute=30)},
+    # Handleplan: evaluations due soon or overdue, once a day (CELERY_TIMEZONE is Europe/Copenhagen).
+    "handleplan-evaluation-reminders": {"task": "handleplan.tasks.send_evaluation_reminders",
+                                        "schedule": crontab(hour=6, minute=30)},
+    # Reports: pick up PDF reports whose queue message was lost (Redis down when they were asked for).
+    "build-pending-reports": {"task": "reports.tasks.build_pending_reports", "schedule": 5 * 60},
+}
 
 _mail_backend = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+    # Development writes each email as a file under var/mail/ instead of sending it.
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.filebased.EmailBackend",
 )
-MAILERS = {
-    "default": {
-        "BACKEND": _mail_backend,
-        "OPTIONS": {"host": env_str("EMAIL_HOST", "localhost"), "port": env_int("EMAIL_PORT", 25, minimum=1)}
-        if _mail_backend.endswith("smtp.EmailBackend")
-        else {},
-    }
-}
+if _mail_backend.endswith("smtp.EmailBackend"):
+    _mail_options = {"host": env_str("EMAIL_HOST", "localhost"), "port": env_int("EMAIL_PORT", 25, minimum=1)}
+elif _mail_backend.endswith("filebased.EmailBackend"):
+    _mail_options = {"file_path": str(VAR_DIR / "mail")}
+else:
+    _mail_options = {}
+MAILERS = {"default": {"BACKEND": _mail_backend, "OPTIONS": _mail_options}}
+# Absolute address of the app, for links in emails.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "haandguide@localhost")
 
 # Content Security Policy (Django's own): no inline scripts, everything served from us.
@@ -303,3 +324,7 @@ LOGGING = {
 }
 
 PAGE_SIZE = 25
+
+# How long the access log is kept (days). Citizens may ask who looked at their child's data;
+# after this period the rows are purged by a periodic job.
+ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 5 * 365, minimum=30)

@@ -14,6 +14,10 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("adgangslog/", views.accesslog, name="accesslog"),
+    path("opbevaring/", views.retention_preview, name="retention"),
     path("boern/", include("cases.urls")),
+    path("boern/", include("handleplan.urls")),
+    path("distriktsraad/", include("districtcouncil.urls")),
+    path("statistik/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,11 +1,30 @@
+import csv
+
+from django.contrib import messages
 from django.contrib.auth.decorators import user_passes_test
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from haandguide.access import Action, log_access
 from haandguide.forms import AccessLogSearchForm
 from haandguide.models import AccessLog, Child, Role
+
+
+def _access_request_csv(request, child_id: int, entries) -> HttpResponse:
+    """Indsigt: every logged look at and change of one child's data, for a citizen's request."""
+    log_access(request, Action.EXPORT, object_type="accesslog", child_id=child_id, detail="Indsigtsudskrift")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="indsigt-adgangslog-{child_id}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(["Tidspunkt", "Bruger", "Rolle", "Handling", "Objekt", "Detaljer"])
+    for entry in entries.order_by("at", "pk").iterator():
+        writer.writerow([timezone.localtime(entry.at).strftime("%d.%m.%Y %H:%M:%S"), entry.username, entry.role,
+                         entry.get_action_display(), f"{entry.object_type} {entry.object_id}", entry.detail])
+    return response
 
 
 def home(request):
@@ -35,6 +54,7 @@ def accesslog(request):
         municipality_children = Child.objects.filter(
             institution__district__municipality_id=request.user.municipality_id
         )
+        child_ids = None
         if kind == "cpr":
             child_ids = list(municipality_children.filter(cpr=value).values_list("pk", flat=True))
             entries = entries.filter(child_id__in=child_ids)
@@ -50,6 +70,10 @@ def accesslog(request):
             entries = entries.filter(at__date__gte=data["date_from"])
         if data["date_to"]:
             entries = entries.filter(at__date__lte=data["date_to"])
+        if "export" in request.POST:
+            if child_ids is not None and len(child_ids) == 1:
+                return _access_request_csv(request, child_ids[0], entries)
+            form.add_error("child", "Vælg præcis ét barn (fx med CPR-nummer) for at lave en indsigtsudskrift.")
         log_access(request, Action.SEARCH, object_type="accesslog",
                    detail=f"Søgning: {kind} {'angivet' if value else 'tom'}")
     page = Paginator(entries, 50).get_page(request.POST.get("side") or request.GET.get("side"))
@@ -58,3 +82,23 @@ def accesslog(request):
     for entry in page.object_list:
         entry.child = children_by_id.get(entry.child_id)
     return render(request, "haandguide/accesslog.html", {"form": form, "page": page})
+
+
+@user_passes_test(_administrators_only)
+def retention_preview(request):
+    """What the retention job will anonymise, shown to the administrator before it runs."""
+    from haandguide import retention
+
+    municipality = request.user.municipality
+    due = retention.candidates(municipality) if municipality else Child.objects.none()
+    if request.method == "POST":
+        count = 0
+        for child in due:
+            retention.anonymise(child)
+            count += 1
+        log_access(request, Action.DELETE, object_type="retention", detail=f"{count} børn anonymiseret")
+        messages.success(request, f"{count} børns oplysninger er anonymiseret.")
+        return redirect("retention")
+    page = Paginator(due.order_by("left_at", "pk"), 50).get_page(request.GET.get("side"))
+    log_access(request, Action.VIEW, object_type="retention", detail="Forhåndsvisning af anonymisering")
+    return render(request, "haandguide/retention.html", {"page": page, "municipality": municipality, "query": ""})

@@ -41,6 +41,7 @@ def child(institution_obj=None, **kw) -> Child:
 def user(role=Role.PAEDAGOG, *, institutions=(), districts=(), municipality_obj=None, **kw) -> User:
     kw.setdefault("username", f"{role}-{next(_serial)}")
     kw.setdefault("first_name", role.capitalize())
+    kw.setdefault("email", f"{kw['username']}@example.dk")
     if municipality_obj is None:
         source = list(institutions)[:1] or list(districts)[:1]
         if source:

@@ -149,3 +149,38 @@ def test_anonymous_user_is_sent_to_login_everywhere(client, alma):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
+
+
+def test_access_log_is_purged_after_the_retention_period_and_the_purge_is_logged(settings, alma, lars, client_for):
+    import datetime
+
+    import time_machine
+
+    from haandguide.services import accesslog_purge
+
+    settings.ACCESS_LOG_RETENTION_DAYS = 365
+    with time_machine.travel(datetime.datetime(2024, 1, 10, 12, 0, tzinfo=datetime.UTC), tick=False):
+        client_for(lars).get(reverse("cases:child_detail", args=[alma.pk]))
+    with time_machine.travel(datetime.datetime(2025, 6, 1, 12, 0, tzinfo=datetime.UTC), tick=False):
+        client_for(lars).get(reverse("cases:child_detail", args=[alma.pk]))
+        assert accesslog_purge() == 1
+        assert accesslog_purge() == 0
+    remaining = AccessLog.objects.filter(action=AccessLog.Action.VIEW)
+    assert [r.at.year for r in remaining] == [2025]
+    assert AccessLog.objects.filter(action=AccessLog.Action.DELETE, object_type="accesslog").count() == 1
+
+
+def test_access_request_export_lists_who_looked_at_one_child(client_for, admin_user, lars, alice, alma, viggo, bob):
+    client_for(lars).get(reverse("cases:child_detail", args=[alma.pk]))
+    client_for(alice).get(reverse("cases:child_detail", args=[alma.pk]))
+    client_for(bob).get(reverse("cases:child_detail", args=[viggo.pk]))
+    response = client_for(admin_user).post(reverse("accesslog"), {"child": alma.cpr, "export": "1"})
+    assert response["Content-Type"].startswith("text/csv")
+    text = response.content.decode("utf-8-sig")
+    assert "lars" in text and "alice" in text and "bob" not in text
+    assert AccessLog.objects.filter(user=admin_user, action=AccessLog.Action.EXPORT, child_id=alma.pk).exists()
+
+
+def test_access_request_export_needs_exactly_one_child(client_for, admin_user, alma):
+    response = client_for(admin_user).post(reverse("accesslog"), {"child": "", "export": "1"})
+    assert "Vælg præcis ét barn" in response.content.decode()

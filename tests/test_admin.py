@@ -11,7 +11,7 @@ def test_administrator_changes_deadline_days_and_it_is_logged(client_for, admin_
     assert client.get(url).status_code == 200
     response = client.post(url, {
         "name": municipality.name, "submission_deadline_days": 14, "resource_period_months": 6,
-        "evaluation_reminder_days": 7, "reassessment_notice_days": 30,
+        "evaluation_reminder_days": 7, "reassessment_notice_days": 30, "retention_months": 24,
     })
     assert response.status_code == 302
     assert Municipality.objects.get(pk=municipality.pk).submission_deadline_days == 14
@@ -48,3 +48,17 @@ def test_access_log_cannot_be_edited_in_the_admin(client_for, admin_user, alice,
     assert AccessLog.objects.get(pk=row.pk).detail == row.detail
     assert admin_client.post(reverse("admin:haandguide_accesslog_delete", args=[row.pk]), {"post": "yes"}).status_code == 403
     assert AccessLog.objects.filter(pk=row.pk).exists()
+
+
+def test_administrator_sees_and_chooses_only_the_own_municipality(client_for, admin_user, nord, alma):
+    from tests import factories
+
+    other = factories.municipality(name="Køge Kommune")
+    other_district = factories.district(other, name="Køge Nord")
+    other_child = factories.child(factories.institution(other_district), first_name="Fremmed")
+    client = client_for(admin_user)
+    districts = client.get(reverse("admin:haandguide_district_changelist")).content.decode()
+    assert "Nord" in districts and "Køge Nord" not in districts
+    assert client.get(reverse("admin:haandguide_child_change", args=[other_child.pk])).status_code in (302, 404)
+    add_form = client.get(reverse("admin:haandguide_institution_add")).content.decode()
+    assert "Køge Nord" not in add_form

@@ -1,6 +1,7 @@
 """The pedagogue's and leader's pages: child list filters, the child page, observations, files."""
 
 import datetime
+import hashlib
 import re
 
 import pytest
@@ -127,7 +128,7 @@ def test_pedagogue_logs_an_observation_with_an_attachment(client_for, alice, alm
     assert response.status_code == 302
     observation = Observation.objects.get(child=alma)
     attachment = observation.attachments.get()
-    assert attachment.sha256 == Attachment.digest(PDF)
+    assert attachment.sha256 == hashlib.sha256(PDF).hexdigest()
     # Stored under a random name: nothing of the child or the original file name on disk.
     assert re.fullmatch(r"observations/\d{4}/\d{2}/[0-9a-f]{32}\.pdf", attachment.file.name)
     assert AccessLog.objects.filter(action=AccessLog.Action.CREATE, object_type="observation").exists()
@@ -220,3 +221,18 @@ def test_case_pages_answer_404_to_an_outsider(client_for, bob, alma, lars, name,
 @pytest.mark.parametrize("action", ["open", "escalate", "de_escalate", "close", "reopen"])
 def test_case_transitions_answer_404_to_an_outsider(client_for, bob, alma, action):
     assert client_for(bob).post(reverse("cases:case_transition", args=[alma.pk, action])).status_code == 404
+
+
+@pytest.mark.parametrize("role, shown, hidden", [
+    ("PAEDAGOG", ["Børn", "Påmindelser"], ["Statistik", "Distriktsråd", "Adgangslog"]),
+    ("LEDER", ["Forfaldne evalueringer", "Distriktsråd", "Statistik"], ["Adgangslog"]),
+    ("CHEF", ["Statistik", "Distriktsråd"], ["Børn", "Påmindelser"]),
+])
+def test_navigation_shows_each_role_the_entries_its_work_needs(client, db, role, shown, hidden):
+    from haandguide.models import Role
+
+    user = factories.user(getattr(Role, role))
+    client.force_login(user)
+    labels = [item["label"] for item in client.get("/").context["nav_items"]]
+    assert all(label in labels for label in shown), labels
+    assert not any(label in labels for label in hidden), labels

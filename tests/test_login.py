@@ -50,3 +50,20 @@ def test_every_html_page_has_a_csp_without_inline_scripts(client_for, alice):
     response = client_for(alice).get(reverse("home"))
     csp = response["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+
+
+def test_every_post_needs_a_csrf_token(alice, lars, alma, admin_user):
+    from django.test import Client
+
+    for user, url, data in [
+        (lars, reverse("cases:case_transition", args=[alma.pk, "open"]), {"reason": "x"}),
+        (lars, reverse("cases:guardian_add", args=[alma.pk]), {"name": "x", "relation": "mor"}),
+        (alice, reverse("cases:observation_create", args=[alma.pk]), {"text": "x"}),
+        (admin_user, reverse("accesslog"), {"child": "x"}),
+        (alice, reverse("logout"), {}),
+    ]:
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        response = client.post(url, data)
+        assert response.status_code == 403, url
+    assert not alma.guardians.exists()

@@ -34,3 +34,47 @@ def test_celery_broker_is_reachable():
 @needs_postgres
 def test_database_is_postgresql(db):
     assert connection.vendor == "postgresql"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enqueue_survives_a_broker_outage(caplog):
+    """Redis down: the request still succeeds; the send is logged for the periodic sweep."""
+    from celery import shared_task
+    from django.db import transaction
+
+    from haandguide.celery import app
+    from haandguide.lib.queue import enqueue
+
+    @shared_task(name="tests.noop")
+    def noop():
+        return None
+
+    app.conf.task_always_eager = False
+    old = app.conf.broker_url
+    old_pool, app._pool = app._pool, None
+    old_producers, app.amqp._producer_pool = app.amqp._producer_pool, None
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    try:
+        with transaction.atomic():
+            enqueue(noop)
+    finally:
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = old_pool
+        app.amqp._producer_pool = old_producers
+        app.conf.task_always_eager = True
+        app.conf.broker_url = old
+    assert "periodiske opsamling" in caplog.text
+
+
+def test_every_beat_entry_names_a_registered_task(db):
+    """A typo in the beat schedule would silently never run a deadline job."""
+    from django.conf import settings
+
+    from haandguide.celery import app
+
+    app.loader.import_default_modules()
+    names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"districtcouncil.tasks.close_due_agendas", "handleplan.tasks.send_evaluation_reminders",
+            "reports.tasks.build_pending_reports", "haandguide.tasks.purge_access_log"} <= names
+    assert names <= set(app.tasks), names - set(app.tasks)

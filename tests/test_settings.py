@@ -18,7 +18,7 @@ GOOD_PRODUCTION = {
 
 
 def run_manage(env_overrides: dict, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in GOOD_PRODUCTION and k != "DEBUG"}
+    env = {k: v for k, v in os.environ.items() if k not in GOOD_PRODUCTION and k not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update({"DJANGO_SETTINGS_MODULE": "haandguide.settings", **env_overrides})
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120

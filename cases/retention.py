@@ -1,0 +1,18 @@
+"""What the cases app removes when a child's data is anonymised (haandguide.retention)."""
+
+from cases.models import Attachment, Case, CaseEvent, Consent, Meeting, Notification, Observation, Referral
+
+
+def anonymise_child(child) -> None:
+    for attachment in Attachment.objects.filter(observation__child=child):
+        attachment.file.delete(save=False)
+    Observation.objects.filter(child=child).delete()
+    Consent.objects.filter(child=child).delete()
+    case = Case.objects.filter(child=child).first()
+    if case is None:
+        return
+    Referral.objects.filter(case=case).delete()
+    Meeting.objects.filter(case=case).delete()
+    Notification.objects.filter(case=case).delete()
+    # The events stay (anonymous counts for the statistics); their free text goes.
+    CaseEvent.objects.filter(case=case).exclude(reason="").update(reason="")
