@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class HandleplanConfig(AppConfig):
     name = "handleplan"
     verbose_name = "Handleplaner"
+
+    def ready(self):
+        # cases asks its questions about the plan through cases.interfaces (it never imports us).
+        from cases.interfaces import register_handleplan
+        from handleplan.services import HandleplanPort
+
+        register_handleplan(HandleplanPort())

@@ -1,0 +1,279 @@
+"""The individual handleplan – "fokuspunkter i Hjernen og Hjertet" (Haderslev, seeds/001).
+
+One plan per case. The design, kept deliberately small:
+
+- `Handleplan` is the row that is locked (`select_for_update`) by every change; `current` points
+  at its latest `PlanVersion`.
+- `PlanVersion` is the history: every change to the plan – its texts, an effort added or changed,
+  an evaluation recorded – writes a new, immutable row holding the *complete* plan as JSON with a
+  sha256 hash. Nothing is overwritten; the version list and the diff read only these rows.
+- The texts (mål, tegn, barnets stemme, forældrenes perspektiv, period) live only in the
+  versions: the current text is `plan.current.content["texts"]`.
+- `Effort` and `Evaluation` are rows as well, because they need stable ids (an evaluation and a
+  reminder point at an effort) and because the case's readiness rule and the reminder job query
+  them. An effort's fields may change (next evaluation date, ended); each such change also writes a
+  version, so its history is in the versions. Evaluations are append-only.
+- `PlanSnapshot` freezes a plan as it was when it was sent to the district council.
+- `Reminder` is an in-app notification about a due or overdue evaluation, and the idempotency key
+  of the reminder job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from cases.models import Case, Level
+from haandguide.models import Municipality
+
+# The four statements that frame the child's voice (Tønnesvang 2015, Haderslev's Børne- og
+# Ungepolitik). The keys are stored in the plan's JSON; the labels are shown.
+VOICE_STATEMENTS = [
+    ("se_mig", "Se mig, som den jeg er"),
+    ("hoere_til", "Lad mig høre til ligesom dig"),
+    ("udfordringer", "Giv mig passende udfordringer"),
+    ("blive", "Vis mig hvem jeg kan blive"),
+]
+
+EMPTY_TEXTS: dict = {
+    "period_start": None,
+    "period_end": None,
+    "goals_community": [],
+    "goals_child": [],
+    "signs": "",
+    "voice": {key: "" for key, _ in VOICE_STATEMENTS},
+    "parents": "",
+}
+
+
+def content_hash(content: dict) -> str:
+    """sha256 of a canonical JSON form (sorted keys), so the hash survives a JSONB round trip."""
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class ImmutableQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Rækken kan ikke ændres: historikken overskrives aldrig.")
+
+    def delete(self):
+        raise PermissionError("Rækken kan ikke slettes: historikken overskrives aldrig.")
+
+
+class ImmutableModel(models.Model):
+    """Rows that are written once. Deleting the case still cascades (GDPR erasure), because the
+    collector deletes without going through these methods."""
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Rækken kan ikke ændres: historikken overskrives aldrig.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Rækken kan ikke slettes: historikken overskrives aldrig.")
+
+
+class EffortCatalogueEntry(models.Model):
+    """The municipality's table of efforts per level (Haderslev: seeds/001, "Pædagogiske
+    indsatser"). Edited by an administrator; the plan copies the name, so renaming an entry never
+    changes a plan already written."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="effort_catalogue",
+                                     verbose_name="kommune")
+    level = models.CharField("niveau", max_length=20, choices=Level.choices[:2], default=Level.FOREBYGGENDE)
+    name = models.CharField("indsats", max_length=120)
+    description = models.CharField("beskrivelse", max_length=255, blank=True)
+    active = models.BooleanField("aktiv", default=True)
+    order = models.PositiveSmallIntegerField("rækkefølge", default=0)
+
+    class Meta:
+        verbose_name = "indsats i indsatskataloget"
+        verbose_name_plural = "indsatskatalog"
+        ordering = ["municipality", "level", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "level", "name"], name="effortcatalogue_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_level_display().lower()})"
+
+
+class Handleplan(models.Model):
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="handleplan", verbose_name="sag")
+    current = models.ForeignKey("PlanVersion", on_delete=models.PROTECT, null=True, related_name="+",
+                                verbose_name="gældende version")
+    created_at = models.DateTimeField("oprettet", default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "handleplan"
+        verbose_name_plural = "handleplaner"
+
+    def __str__(self) -> str:
+        return f"Handleplan for {self.case.child}"
+
+    @property
+    def child_id(self) -> int:
+        return self.case.child_id
+
+    @property
+    def version(self) -> int:
+        return self.current.number if self.current_id else 0
+
+    @property
+    def texts(self) -> dict:
+        return {**EMPTY_TEXTS, **(self.current.content.get("texts", {}) if self.current_id else {})}
+
+
+class PlanVersion(ImmutableModel):
+    plan = models.ForeignKey(Handleplan, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField("version")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name="gemt af")
+    created_at = models.DateTimeField("gemt", default=timezone.now)
+    summary = models.CharField("ændring", max_length=255, blank=True)
+    content = models.JSONField("indhold")
+    content_hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "version af handleplan"
+        verbose_name_plural = "versioner af handleplaner"
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="planversion_unique_number")]
+
+    def __str__(self) -> str:
+        return f"Version {self.number}"
+
+    def save(self, *args, **kwargs):
+        self.content_hash = content_hash(self.content)
+        super().save(*args, **kwargs)
+
+
+class PlanSnapshot(ImmutableModel):
+    """The plan frozen as it was when it was sent (guide: "a plan sent to the district council is
+    frozen as it was when sent"). `content` also names the child and institution at that time."""
+
+    plan = models.ForeignKey(Handleplan, on_delete=models.CASCADE, related_name="snapshots")
+    version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="snapshots")
+    purpose = models.CharField("formål", max_length=150, blank=True)
+    content = models.JSONField("indhold")
+    content_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("frosset", default=timezone.now)
+
+    class Meta:
+        verbose_name = "frosset handleplan"
+        verbose_name_plural = "frosne handleplaner"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Handleplan frosset {timezone.localtime(self.created_at):%d.%m.%Y %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            self.content_hash = content_hash(self.content)
+        super().save(*args, **kwargs)
+
+    def verify(self) -> bool:
+        """True if the stored content still has the hash it was frozen with."""
+        return content_hash(self.content) == self.content_hash
+
+
+class Effort(models.Model):
+    """An effort (indsats/tiltag) in the plan. `level` is the case's level when it was added."""
+
+    plan = models.ForeignKey(Handleplan, on_delete=models.CASCADE, related_name="efforts")
+    catalogue = models.ForeignKey(EffortCatalogueEntry, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+", verbose_name="fra kataloget")
+    name = models.CharField("indsats", max_length=120)
+    level = models.CharField("niveau", max_length=20, choices=Level.choices)
+    description = models.TextField("beskrivelse", blank=True)
+    carried_out_by = models.CharField("udføres af", max_length=255, blank=True)
+    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name="ansvarlig")
+    started_on = models.DateField("start", default=timezone.localdate)
+    evaluation_date = models.DateField("næste evaluering", null=True, blank=True)
+    ended_on = models.DateField("afsluttet", null=True, blank=True)
+    created_at = models.DateTimeField("oprettet", default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = "indsats"
+        verbose_name_plural = "indsatser"
+        ordering = ["started_on", "pk"]
+        indexes = [models.Index(fields=["evaluation_date"], name="effort_evaluation_date")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_on is None
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.is_active and self.evaluation_date is not None and self.evaluation_date < today
+
+
+class Evaluation(ImmutableModel):
+    class Result(models.TextChoices):
+        REACHED = "naaet", "Nået"
+        PARTLY = "delvist", "Delvist nået"
+        NOT_REACHED = "ikke_naaet", "Ikke nået"
+
+    effort = models.ForeignKey(Effort, on_delete=models.CASCADE, related_name="evaluations")
+    evaluated_on = models.DateField("evalueret", default=timezone.localdate)
+    planned_for = models.DateField("planlagt til", null=True, blank=True)
+    result = models.CharField("resultat", max_length=12, choices=Result.choices)
+    seen = models.TextField("hvad så vi")
+    next_step = models.TextField("næste skridt", blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "evaluering"
+        verbose_name_plural = "evalueringer"
+        ordering = ["evaluated_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"Evaluering {self.evaluated_on:%d.%m.%Y}: {self.get_result_display()}"
+
+
+class Reminder(models.Model):
+    """An in-app reminder to one member of staff, and the reminder job's idempotency key: one row
+    per (effort, kind, evaluation date, recipient); `emailed_at` is set once the email went out."""
+
+    class Kind(models.TextChoices):
+        DUE = "snart", "Evaluering snart"
+        OVERDUE = "forfalden", "Evaluering forfalden"
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
+    effort = models.ForeignKey(Effort, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField("type", max_length=10, choices=Kind.choices)
+    evaluation_date = models.DateField("evalueringsdato")
+    created_at = models.DateTimeField(default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField("set", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "påmindelse"
+        verbose_name_plural = "påmindelser"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["effort", "kind", "evaluation_date", "recipient"],
+                                    name="reminder_once"),
+        ]
+        indexes = [models.Index(fields=["recipient", "seen_at", "-created_at"], name="reminder_recipient")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.effort} {self.evaluation_date:%d.%m.%Y}"

@@ -1,0 +1,257 @@
+"""Thin views. Every view starts with `get_child_for_user` (scope + logged read; a logged 404
+outside it) and reaches the plan only through that child's case."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases.models import Case, CaseState, Level
+from haandguide.access import OutOfScope, get_child_for_user, log_access, log_children_listed
+from haandguide.access import Action as LogAction
+from haandguide.exceptions import EditConflict, Refused
+from haandguide.models import Child, Role
+from handleplan import services
+from handleplan.forms import EffortForm, EffortUpdateForm, EvaluationForm, PlanForm
+from handleplan.models import VOICE_STATEMENTS, Effort, EffortCatalogueEntry, Handleplan, PlanVersion, Reminder
+
+
+def _case(child: Child) -> Case | None:
+    return Case.objects.filter(child=child).first()
+
+
+def _plan_for_child(child: Child) -> Handleplan:
+    """The child's plan, or a 404 (the child is in scope, so a missing plan is no secret)."""
+    return get_object_or_404(Handleplan.objects.select_related("current", "case__child__institution__district"),
+                             case__child=child)
+
+
+def _effort_for_child(child: Child, effort_pk: int) -> Effort:
+    effort = (Effort.objects.select_related("plan__case__child__institution", "plan__current")
+              .filter(pk=effort_pk, plan__case__child=child).first())
+    if effort is None:  # someone else's effort id under this child's url: logged like any denial
+        raise OutOfScope("effort", effort_pk, child_id=child.pk)
+    return effort
+
+
+def _require_writer(request, child: Child) -> None:
+    if not services.may_write(request.user, child):
+        raise PermissionDenied("Du kan læse handleplanen, men ikke skrive i den.")
+
+
+def plan_detail(request, child_pk):
+    child = get_child_for_user(request, child_pk, detail="Handleplan")
+    case = _case(child)
+    plan = Handleplan.objects.select_related("current__author").filter(case=case).first() if case else None
+    context = {"child": child, "case": case, "plan": plan, "can_write": services.may_write(request.user, child)}
+    if plan:
+        efforts = list(
+            Effort.objects.filter(plan=plan).select_related("responsible")
+            .prefetch_related("evaluations__author").order_by("started_on", "pk")
+        )
+        texts = plan.texts
+        context.update({
+            "texts": texts, **services.period(texts),
+            "voice": [(label, texts["voice"].get(key, "")) for key, label in VOICE_STATEMENTS],
+            "efforts": efforts,
+            "today": timezone.localdate(),
+            "snapshots": list(plan.snapshots.select_related("created_by").order_by("-created_at")[:5]),
+        })
+    return render(request, "handleplan/plan_detail.html", context)
+
+
+@require_POST
+def plan_start(request, child_pk):
+    child = get_child_for_user(request, child_pk, detail="Start handleplan")
+    case = _case(child)
+    if case is None:
+        messages.error(request, "Barnet har ingen sag endnu. Opret sagen på barnets side først.")
+        return redirect("cases:child_detail", pk=child.pk)
+    try:
+        services.plan_start(request=request, case=case)
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, "Handleplanen er startet. Skriv mål og tegn, og tilføj indsatser.")
+    return redirect("handleplan:plan_detail", child_pk=child.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def plan_edit(request, child_pk):
+    child = get_child_for_user(request, child_pk, detail="Ret handleplan")
+    plan = _plan_for_child(child)
+    _require_writer(request, child)
+    if request.method == "GET":
+        form = PlanForm(initial={"version": plan.version, **services.texts_as_form_initial(plan.texts)})
+        return render(request, "handleplan/plan_form.html", {"child": child, "plan": plan, "form": form})
+    form = PlanForm(request.POST)
+    if form.is_valid():
+        try:
+            services.plan_save(request=request, plan=plan, data=form.cleaned_data,
+                               version=form.cleaned_data["version"])
+        except EditConflict:
+            return _conflict(request, child, form)
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Handleplanen er gemt.")
+            return redirect("handleplan:plan_detail", child_pk=child.pk)
+    return render(request, "handleplan/plan_form.html", {"child": child, "plan": plan, "form": form})
+
+
+def _conflict(request, child: Child, form: PlanForm) -> HttpResponse:
+    """Both texts side by side, and the form with everything typed, now based on the latest
+    version, so the user can merge and save again."""
+    latest = Handleplan.objects.select_related("current__author").get(pk=_plan_for_child(child).pk)
+    theirs = services.texts_as_form_initial(latest.texts)
+    yours = services.texts_as_form_initial(services.texts_from_form(form.cleaned_data))
+    fields = [(name, form.fields[name].label, theirs.get(name) or "", yours.get(name) or "")
+              for name in form.fields if name != "version"]
+    data = request.POST.copy()
+    data["version"] = str(latest.version)
+    return render(request, "handleplan/plan_conflict.html", {
+        "child": child, "plan": latest, "form": PlanForm(data),
+        "fields": [{"label": label, "theirs": str(t), "yours": str(y), "differs": str(t) != str(y)}
+                   for _, label, t, y in fields],
+    }, status=409)
+
+
+def _catalogue(child: Child, case: Case):
+    entries = EffortCatalogueEntry.objects.filter(municipality_id=child.institution.district.municipality_id,
+                                                  active=True)
+    if case.state in (Level.FOREBYGGENDE, Level.FOREGRIBENDE):
+        entries = entries.filter(level=case.state)
+    return entries.order_by("level", "order", "name")
+
+
+@require_http_methods(["GET", "POST"])
+def effort_add(request, child_pk):
+    child = get_child_for_user(request, child_pk, detail="Ny indsats")
+    plan = _plan_for_child(child)
+    _require_writer(request, child)
+    form = EffortForm(request.POST or None, child=child, catalogue=_catalogue(child, plan.case))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.effort_add(request=request, plan=plan, data=form.cleaned_data)
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Indsatsen er tilføjet handleplanen.")
+            return redirect("handleplan:plan_detail", child_pk=child.pk)
+    return render(request, "handleplan/effort_form.html", {"child": child, "plan": plan, "form": form,
+                                                           "title": "Ny indsats"})
+
+
+@require_http_methods(["GET", "POST"])
+def effort_edit(request, child_pk, effort_pk):
+    child = get_child_for_user(request, child_pk, detail="Ret indsats")
+    effort = _effort_for_child(child, effort_pk)
+    _require_writer(request, child)
+    form = EffortUpdateForm(request.POST or None, effort=effort)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.effort_update(request=request, effort=effort, data=form.cleaned_data,
+                                   version=form.cleaned_data["version"])
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Indsatsen er gemt.")
+            return redirect("handleplan:plan_detail", child_pk=child.pk)
+    return render(request, "handleplan/effort_form.html", {"child": child, "plan": effort.plan, "form": form,
+                                                           "effort": effort, "title": f"Ret indsatsen «{effort}»"})
+
+
+@require_http_methods(["GET", "POST"])
+def evaluation_add(request, child_pk, effort_pk):
+    child = get_child_for_user(request, child_pk, detail="Ny evaluering")
+    effort = _effort_for_child(child, effort_pk)
+    _require_writer(request, child)
+    form = EvaluationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.evaluation_add(request=request, effort=effort, data=form.cleaned_data)
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, f"Evalueringen af «{effort}» er gemt.")
+            return redirect("handleplan:plan_detail", child_pk=child.pk)
+    return render(request, "handleplan/evaluation_form.html", {"child": child, "effort": effort, "form": form})
+
+
+@require_GET
+def version_list(request, child_pk):
+    child = get_child_for_user(request, child_pk, detail="Handleplanens versioner")
+    plan = _plan_for_child(child)
+    versions = (PlanVersion.objects.filter(plan=plan).select_related("author")
+                .only("number", "created_at", "summary", "author__first_name", "author__last_name",
+                      "author__username", "plan_id").order_by("-number"))
+    page = Paginator(versions, 25).get_page(request.GET.get("side"))
+    return render(request, "handleplan/version_list.html", {"child": child, "plan": plan, "page": page})
+
+
+@require_GET
+def version_diff(request, child_pk, a, b):
+    child = get_child_for_user(request, child_pk, detail=f"Handleplan: forskel mellem version {a} og {b}")
+    plan = _plan_for_child(child)
+    old = get_object_or_404(PlanVersion.objects.select_related("author"), plan=plan, number=min(a, b))
+    new = get_object_or_404(PlanVersion.objects.select_related("author"), plan=plan, number=max(a, b))
+    rows = services.version_diff(old, new)
+    return render(request, "handleplan/version_diff.html", {
+        "child": child, "plan": plan, "old": old, "new": new, "rows": rows,
+        "changed": any(row["kind"] != "equal" for row in rows),
+    })
+
+
+@require_GET
+def plan_pdf(request, child_pk):
+    child = get_child_for_user(request, child_pk, detail="Handleplan som PDF")
+    plan = _plan_for_child(child)
+    pdf = services.render_handleplan_pdf(plan)
+    log_access(request, LogAction.EXPORT, plan, child_id=child.pk, detail=f"Handleplan PDF, version {plan.version}")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="handleplan-{child.pk}-v{plan.version}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- reminders and overdue evaluations -----------------------------------------------------------
+
+
+@require_GET
+def reminder_list(request):
+    reminders = (Reminder.objects.filter(recipient=request.user,
+                                         effort__plan__case__child__in=Child.objects.visible_to(request.user))
+                 .select_related("effort__plan__case__child").order_by("seen_at", "-created_at", "-pk"))
+    page = Paginator(reminders, 25).get_page(request.GET.get("side"))
+    log_children_listed(request, [r.effort.plan.case.child for r in page.object_list], detail="Påmindelser")
+    return render(request, "handleplan/reminder_list.html", {"page": page})
+
+
+@require_POST
+def reminder_seen(request, pk):
+    reminder = get_object_or_404(Reminder, pk=pk, recipient=request.user)
+    services.reminder_mark_seen(request=request, reminder=reminder)
+    return redirect("handleplan:reminder_list")
+
+
+@require_GET
+def overdue_list(request):
+    """A leader's overdue evaluations, for the institution(s) they lead only."""
+    if request.user.role != Role.LEDER:
+        raise PermissionDenied("Listen over forfaldne evalueringer er for institutionsledere.")
+    today = timezone.localdate()
+    efforts = (
+        Effort.objects.filter(
+            plan__case__child__institution__in=request.user.institutions.values("pk"),
+            plan__case__child__left_at__isnull=True, ended_on__isnull=True, evaluation_date__lt=today,
+        ).exclude(plan__case__state=CaseState.LUKKET)
+        .select_related("responsible", "plan__case__child__institution").order_by("evaluation_date", "pk")
+    )
+    page = Paginator(efforts, 25).get_page(request.GET.get("side"))
+    log_children_listed(request, [e.plan.case.child for e in page.object_list], detail="Forfaldne evalueringer")
+    return render(request, "handleplan/overdue_list.html", {"page": page, "today": today})
