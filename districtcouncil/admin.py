@@ -1,0 +1,40 @@
+from django.contrib import admin
+
+from districtcouncil.models import Council, CouncilMeeting, CouncilMeetingType, Mellemform, ResourceType
+from haandguide.admin import AuditedAdmin
+
+
+@admin.register(Council)
+class CouncilAdmin(AuditedAdmin):
+    municipality_path = "district__municipality"
+    list_display = ["name", "district"]
+
+
+@admin.register(CouncilMeetingType)
+class CouncilMeetingTypeAdmin(AuditedAdmin):
+    municipality_path = "municipality"
+    list_display = ["name", "municipality"]
+
+
+@admin.register(CouncilMeeting)
+class CouncilMeetingAdmin(AuditedAdmin):
+    municipality_path = "council__district__municipality"
+    list_display = ["council", "type", "starts_at", "location", "agenda_closed_at"]
+    list_filter = ["council", "type"]
+    date_hierarchy = "starts_at"
+
+
+@admin.register(ResourceType)
+class ResourceTypeAdmin(AuditedAdmin):
+    municipality_path = "municipality"
+    list_display = ["name", "municipality", "grants_resource", "has_amount", "has_hours", "needs_mellemform",
+                    "consultant_only", "order", "active"]
+    list_filter = ["municipality", "active"]
+    list_editable = ["order", "active"]
+
+
+@admin.register(Mellemform)
+class MellemformAdmin(AuditedAdmin):
+    municipality_path = "district__municipality"
+    list_display = ["name", "district", "active"]
+    list_filter = ["district"]

@@ -1,0 +1,155 @@
+import datetime
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
+from django import forms
+from django.utils import timezone
+
+from districtcouncil.models import Council, CouncilMeetingType, Decision, Mellemform, ResourceType, Submission
+from haandguide.lib import files
+
+DATE = {"type": "date"}
+
+
+class SubmissionForm(forms.ModelForm):
+    child = forms.ModelChoiceField(label="Barn", required=False, queryset=None,
+                                   help_text="Lad feltet stå tomt, hvis indstillingen gælder en børnegruppe.")
+    signed_form = forms.FileField(label="Underskrevet samtykkeerklæring (spor med CPR)", required=False,
+                                  help_text="Eller registrér forældrenes samtykke til indstilling med CPR. " + files.HELP_TEXT)
+    document = forms.FileField(label="Andre dokumenter (valgfrit)", required=False, help_text=files.HELP_TEXT)
+
+    class Meta:
+        model = Submission
+        fields = ["meeting", "child", "kind", "track", "group_description", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 8}),
+                   "group_description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, children=None, meetings=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["child"].queryset = children
+        self.fields["meeting"].queryset = self.fields["meeting"].queryset.filter(pk__in=[m.pk for m in meetings])
+        self.fields["meeting"].label_from_instance = (
+            lambda m: f"{m} – frist {timezone.localtime(m.deadline):%d.%m.%Y kl. %H:%M}")
+        self.fields["description"].max_length = 20000
+        self.fields["group_description"].max_length = 4000
+        self.helper = FormHelper()
+        self.helper.attrs = {"enctype": "multipart/form-data"}
+        self.helper.layout = Layout(
+            Row(Column("meeting"), Column("child")), Row(Column("kind"), Column("track")),
+            "group_description", "description", Row(Column("signed_form"), Column("document")),
+            Submit("save", "Gem som kladde"),
+        )
+
+    def clean_signed_form(self):
+        upload = self.cleaned_data.get("signed_form")
+        return files.validate_upload(upload) if upload else None
+
+    def clean_document(self):
+        upload = self.cleaned_data.get("document")
+        return files.validate_upload(upload) if upload else None
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("child") and data.get("track") == Submission.Track.WITH_CPR:
+            self.add_error("track", "En indstilling om en børnegruppe går uden CPR.")
+        if not data.get("child") and not (data.get("group_description") or "").strip():
+            self.add_error("group_description", "Beskriv børnegruppen, eller vælg et barn.")
+        return data
+
+
+class ReviewForm(forms.Form):
+    notes = forms.CharField(label="Noter", max_length=20000, widget=forms.Textarea(attrs={"rows": 5}))
+    recommended_resource = forms.ModelChoiceField(label="Anbefalet ressource", required=False, queryset=None)
+    recommendation = forms.CharField(label="Anbefaling", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, municipality=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recommended_resource"].queryset = ResourceType.objects.filter(
+            municipality=municipality, active=True, consultant_only=False)
+        self.helper = FormHelper()
+        self.helper.layout = Layout("notes", "recommended_resource", "recommendation", Submit("save", "Gem vurdering"))
+
+
+class DecisionForm(forms.ModelForm):
+    class Meta:
+        model = Decision
+        fields = ["resource_type", "amount_dkk", "hours", "mellemform", "period_start", "period_end", "goals",
+                  "follow_up_on", "least_intrusive_discussed", "notes"]
+        widgets = {"period_start": forms.DateInput(DATE, format="%Y-%m-%d"),
+                   "period_end": forms.DateInput(DATE, format="%Y-%m-%d"),
+                   "follow_up_on": forms.DateInput(DATE, format="%Y-%m-%d"),
+                   "goals": forms.Textarea(attrs={"rows": 4}), "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, municipality=None, district=None, consultant_only=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resource_type"].queryset = ResourceType.objects.filter(
+            municipality=municipality, active=True, consultant_only=consultant_only)
+        self.fields["mellemform"].queryset = Mellemform.objects.filter(district=district, active=True)
+        self.fields["amount_dkk"].min_value = 0
+        self.fields["hours"].min_value = 0
+        if consultant_only:
+            del self.fields["least_intrusive_discussed"]
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Row(Column("resource_type"), Column("amount_dkk"), Column("hours")), "mellemform",
+            Row(Column("period_start"), Column("period_end"), Column("follow_up_on")), "goals", "notes",
+            *(["least_intrusive_discussed"] if not consultant_only else []),
+            Submit("save", "Registrér afgørelse"),
+        )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end <= start:
+            self.add_error("period_end", "Perioden skal slutte efter den starter.")
+        for field in ("amount_dkk", "hours"):
+            value = data.get(field)
+            if value is not None and value < 0:
+                self.add_error(field, "Værdien kan ikke være negativ.")
+        return data
+
+
+class ReassessForm(forms.Form):
+    outcome = forms.ChoiceField(label="Udfald", choices=Decision.Outcome.choices)
+    notes = forms.CharField(label="Evaluering af målene", max_length=20000, widget=forms.Textarea(attrs={"rows": 5}))
+    goals = forms.CharField(label="Nye mål (ved forlængelse)", required=False, max_length=20000,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout("outcome", "notes", "goals", Submit("save", "Registrér revurdering"))
+
+
+class MeetingSeriesForm(forms.Form):
+    council = forms.ModelChoiceField(label="Distriktsråd", queryset=None)
+    meeting_type = forms.ModelChoiceField(label="Mødetype", queryset=None)
+    first_date = forms.DateField(label="Første møde", widget=forms.DateInput(DATE))
+    time = forms.TimeField(label="Klokkeslæt", initial=datetime.time(13, 0), widget=forms.TimeInput(attrs={"type": "time"}))
+    every_weeks = forms.IntegerField(label="Hver n'te uge", min_value=1, max_value=26, initial=4)
+    count = forms.IntegerField(label="Antal møder", min_value=1, max_value=52, initial=10)
+    location = forms.CharField(label="Sted", required=False, max_length=200)
+
+    def __init__(self, *args, municipality=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["council"].queryset = Council.objects.filter(district__municipality=municipality)
+        self.fields["meeting_type"].queryset = CouncilMeetingType.objects.filter(municipality=municipality)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(Row(Column("council"), Column("meeting_type")),
+                                    Row(Column("first_date"), Column("time"), Column("every_weeks"), Column("count")),
+                                    "location", Submit("save", "Opret møderække"))
+
+    def first(self) -> datetime.datetime:
+        d = self.cleaned_data
+        return timezone.make_aware(datetime.datetime.combine(d["first_date"], d["time"]))
+
+
+class OverviewForm(forms.Form):
+    date_from = forms.DateField(label="Fra", required=False, widget=forms.DateInput(DATE))
+    date_to = forms.DateField(label="Til", required=False, widget=forms.DateInput(DATE))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", "Til-datoen ligger før fra-datoen.")
+        return data

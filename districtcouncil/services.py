@@ -1,0 +1,464 @@
+"""District council workflow: one service per action (guard → atomic → lock → transition →
+event → access log → side effects on commit), and the periodic jobs the Celery tasks call."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import interfaces
+from cases import services as case_services
+from cases.models import Agreement, AgreementKind, Case, CaseEvent, CaseState, InterventionBasis
+from districtcouncil.models import (
+    Council, CouncilMeeting, Decision, Letter, Review, ResourceType, Submission, SubmissionDocument, SubmissionState,
+)
+from handleplan.models import Handleplan
+from handleplan.services import plan_freeze
+from haandguide.access import Action as LogAction
+from haandguide.access import log_access
+from haandguide.exceptions import EditConflict, Refused
+from haandguide.lib.files import sha256_of
+from haandguide.lib.pdf import render_pdf
+from haandguide.models import Child, Institution, Municipality, Role, User
+from haandguide.notify import notify
+
+Event = CaseEvent.Action
+
+
+# --- who is who -------------------------------------------------------------------------------
+
+
+def council_members(council: Council) -> QuerySet[User]:
+    """The district's institution leaders, the consultants serving it and the head of daycare."""
+    return User.objects.filter(
+        Q(role=Role.LEDER, institutions__district=council.district)
+        | Q(role=Role.KONSULENT, districts=council.district)
+        | Q(role=Role.CHEF, municipality_id=council.district.municipality_id),
+        is_active=True,
+    ).distinct()
+
+
+def councils_for(user: User) -> QuerySet[Council]:
+    """The councils whose agendas this user may read."""
+    if user.role == Role.LEDER:
+        return Council.objects.filter(district__institutions__in=user.institutions.all()).distinct()
+    if user.role == Role.KONSULENT:
+        return Council.objects.filter(district__in=user.districts.all())
+    if user.role == Role.CHEF:
+        return Council.objects.filter(district__municipality_id=user.municipality_id)
+    return Council.objects.none()
+
+
+def submissions_visible_to(user: User) -> QuerySet[Submission]:
+    """A leader sees the own institution's submissions, drafts included, and what is on the agenda
+    of the own district's council; consultants and the head of daycare see the agendas they serve."""
+    on_agenda = Q(state__in=[SubmissionState.INDSENDT, SubmissionState.AFGJORT],
+                  meeting__council__in=councils_for(user))
+    if user.role == Role.LEDER:
+        return Submission.objects.filter(Q(institution__in=user.institutions.all()) | on_agenda)
+    if user.role in (Role.KONSULENT, Role.CHEF):
+        return Submission.objects.filter(on_agenda)
+    return Submission.objects.none()
+
+
+def serves(user: User, council: Council) -> bool:
+    return user.role == Role.KONSULENT and user.districts.filter(pk=council.district_id).exists()
+
+
+# --- deadlines --------------------------------------------------------------------------------
+
+
+def meeting_for_submission(meeting: CouncilMeeting, now: datetime.datetime) -> CouncilMeeting | None:
+    """`meeting` if its deadline has not passed, otherwise the council's next meeting that is still
+    open (a late submission goes to the next meeting, it is not lost)."""
+    if now <= meeting.deadline:
+        return meeting
+    for later in CouncilMeeting.objects.filter(council=meeting.council, starts_at__gt=meeting.starts_at):
+        if now <= later.deadline:
+            return later
+    return None
+
+
+def open_meetings(council_ids, now: datetime.datetime | None = None) -> list[CouncilMeeting]:
+    now = now or timezone.now()
+    meetings = CouncilMeeting.objects.filter(council__in=council_ids, starts_at__gt=now).select_related(
+        "council__district__municipality")
+    return [m for m in meetings if now <= m.deadline]
+
+
+# --- submissions ------------------------------------------------------------------------------
+
+
+def _leads_institution(user: User, institution: Institution) -> bool:
+    return user.role == Role.LEDER and user.institutions.filter(pk=institution.pk).exists()
+
+
+def submission_create(*, request, institution: Institution, child: Child | None, data: dict,
+                      signed_form=None, documents=()) -> Submission:
+    """A draft submission by the institution's leader."""
+    if not _leads_institution(request.user, institution):
+        raise Refused("Kun en leder af institutionen kan udarbejde en indstilling.")
+    if child is not None and child.institution_id != institution.pk:
+        raise Refused("Barnet går ikke i institutionen.")
+    if child is None and data["track"] == Submission.Track.WITH_CPR:
+        raise Refused("En indstilling om en børnegruppe går uden CPR.")
+    if child is None and not (data.get("group_description") or "").strip():
+        raise Refused("Beskriv børnegruppen og målene for læringsmiljøet.")
+    if data["meeting"].council.district_id != institution.district_id:
+        raise Refused("Mødet hører ikke til institutionens distriktsråd.")
+    with transaction.atomic():
+        submission = Submission(institution=institution, child=child, created_by=request.user, **data)
+        if signed_form:
+            submission.signed_form = signed_form
+            submission.signed_form_sha256 = sha256_of(signed_form)
+        submission.save()
+        for upload in documents:
+            SubmissionDocument.objects.create(submission=submission, file=upload, original_name=upload.name[:255],
+                                              content_type=upload.content_type, sha256=sha256_of(upload),
+                                              uploaded_by=request.user)
+        log_access(request, LogAction.CREATE, submission, child_id=submission.child_id, detail="Indstilling (kladde)")
+    return submission
+
+
+def submission_refusal(user: User, submission: Submission) -> str | None:
+    """Why this submission cannot be sent now, or None. The same reasons show on its page."""
+    if not _leads_institution(user, submission.institution):
+        return "Kun en leder af institutionen kan sende indstillingen."
+    if submission.state != SubmissionState.KLADDE:
+        return "Indstillingen er allerede sendt."
+    child = submission.child
+    if child is None:
+        return None
+    case = Case.objects.filter(child=child).first()
+    if case is None or not case.is_open:
+        return "Barnet har ingen åben sag."
+    # Guide: the submission is made after agreement with the parents at a forældresamtale or
+    # netværksmøde.
+    agreed = Agreement.objects.filter(meeting__case=case, kind=AgreementKind.SUBMISSION, with_parents=True,
+                                      meeting__type__parents_take_part=True).exists()
+    if not agreed:
+        return "Der er ikke registreret en aftale med forældrene (forældresamtale eller netværksmøde) om indstillingen."
+    if submission.kind == Submission.Kind.RESSOURCEVURDERING:
+        # Guide: before any intervening effort, the preventive and anticipatory efforts must have
+        # been carried out, clearly described and evaluated in the handleplan.
+        for level in (CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE):
+            readiness = interfaces.level_readiness(case, level)
+            if not readiness.ready:
+                return f"En ressourcevurdering kræver, at både forebyggende og foregribende indsatser er beskrevet og evalueret. {readiness.reason}"
+    if submission.track == Submission.Track.WITH_CPR and not submission.signed_form:
+        refusal = case_services.consent_refusal(child, purpose_code=case_services.PURPOSE_SUBMISSION_WITH_CPR)
+        if refusal:
+            return ("Sporet med CPR kræver forældrenes underskrift: upload den underskrevne erklæring, "
+                    f"eller registrér samtykket. {refusal}")
+    return None
+
+
+def submission_submit(*, request, submission_id: int, version: int | None, now: datetime.datetime | None = None
+                      ) -> Submission:
+    """Send the submission to the council: freeze the handleplan and place it on the agenda of the
+    chosen meeting, or of the next meeting if the deadline has passed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update(of=("self",)).select_related(
+            "meeting__council__district__municipality", "child", "institution").get(pk=submission_id)
+        if version is not None and submission.version != version:
+            raise EditConflict("Indstillingen er ændret af en anden. Se den nye udgave og prøv igen.")
+        refusal = submission_refusal(request.user, submission)
+        if refusal:
+            raise Refused(refusal)
+        chosen = submission.meeting
+        meeting = meeting_for_submission(chosen, now)
+        if meeting is None:
+            raise Refused(f"Fristen for mødet {chosen} er overskredet, og der er ikke planlagt et senere møde. "
+                          "Indstillingen er gemt som kladde; kontakt administrationen om en mødedato.")
+        snapshot = None
+        if submission.child_id:
+            plan = Handleplan.objects.filter(case__child=submission.child).first()
+            if plan is None:
+                raise Refused("Barnet har ingen handleplan. Indstillingen skal bygge på handleplanen.")
+            snapshot = plan_freeze(request=request, plan=plan, purpose=f"Indstilling til {meeting}")
+        submission.submit(meeting, chosen if meeting.pk != chosen.pk else None, snapshot)
+        submission.save()
+        case = Case.objects.filter(child_id=submission.child_id).first() if submission.child_id else None
+        if case:
+            text = f"Indstilling ({submission.get_kind_display().lower()}) sendt til {meeting}"
+            if submission.rolled_over_from_id:
+                text += f"; fristen for {chosen} var overskredet"
+            case_services.record_event(case, request.user, Event.SUBMISSION, reason=text)
+        log_access(request, LogAction.UPDATE, submission, child_id=submission.child_id, detail="Indstilling sendt")
+    return submission
+
+
+def submission_withdraw(*, request, submission: Submission) -> Submission:
+    if not _leads_institution(request.user, submission.institution):
+        raise Refused("Kun en leder af institutionen kan trække indstillingen tilbage.")
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().get(pk=submission.pk)
+        if submission.state not in (SubmissionState.KLADDE, SubmissionState.INDSENDT):
+            raise Refused("En afgjort indstilling kan ikke trækkes tilbage.")
+        submission.withdraw()
+        submission.save()
+        log_access(request, LogAction.UPDATE, submission, child_id=submission.child_id, detail="Indstilling trukket")
+    return submission
+
+
+def review_save(*, request, submission: Submission, data: dict) -> Review:
+    """The consultant's notes and recommendation, before the meeting."""
+    if not serves(request.user, submission.meeting.council):
+        raise Refused("Kun distriktets pædagogiske konsulent kan skrive en vurdering.")
+    if submission.state != SubmissionState.INDSENDT:
+        raise Refused("Kun indsendte, uafgjorte indstillinger kan vurderes.")
+    with transaction.atomic():
+        review, _ = Review.objects.update_or_create(submission=submission,
+                                                    defaults={"consultant": request.user, **data})
+        log_access(request, LogAction.UPDATE, review, child_id=submission.child_id, detail="Konsulentens vurdering")
+    return review
+
+
+# --- decisions ---------------------------------------------------------------------------------
+
+
+def default_period(municipality: Municipality, start: datetime.date) -> tuple[datetime.date, datetime.date]:
+    return start, start + relativedelta(months=municipality.resource_period_months)
+
+
+def _check_decision_data(data: dict, resource: ResourceType) -> None:
+    if not data.get("least_intrusive_discussed"):
+        raise Refused("Distriktsrådet skal altid drøfte den mindst indgribende indsats. Bekræft at det er sket.")
+    if data["period_end"] <= data["period_start"]:
+        raise Refused("Perioden skal slutte efter den starter.")
+    if resource.grants_resource and not (data.get("goals") or "").strip():
+        raise Refused("En tildelt ressource skal have lærings- og udviklingsmål for perioden.")
+    if resource.has_amount and resource.has_hours:
+        if not (data.get("amount_dkk") or data.get("hours")):
+            raise Refused(f"{resource} kræver et beløb eller et antal timer.")
+    elif resource.has_amount and not data.get("amount_dkk"):
+        raise Refused(f"{resource} kræver et beløb i kr.")
+    elif resource.has_hours and not data.get("hours"):
+        raise Refused(f"{resource} kræver et antal timer.")
+    if resource.needs_mellemform and not data.get("mellemform"):
+        raise Refused("Vælg mellemformen, barnet placeres i.")
+
+
+def decision_record(*, request, submission_id: int, data: dict) -> Decision:
+    """Record the council's decision. A granted resource moves the child's case to indgribende
+    through the cases service (the only way up there), in the same transaction."""
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update(of=("self",)).select_related(
+            "meeting__council__district__municipality", "child", "institution").get(pk=submission_id)
+        council = submission.meeting.council
+        if not serves(request.user, council):
+            raise Refused("Kun distriktets pædagogiske konsulent registrerer distriktsrådets afgørelse.")
+        if submission.state != SubmissionState.INDSENDT:
+            raise Refused("Indstillingen er ikke på dagsordenen (den er afgjort, trukket eller ikke sendt).")
+        if submission.meeting.agenda_closed_at is None and timezone.now() < submission.meeting.deadline:
+            raise Refused("Dagsordenen er ikke lukket endnu; afgørelsen træffes på mødet.")
+        resource: ResourceType = data["resource_type"]
+        if resource.municipality_id != council.district.municipality_id or resource.consultant_only:
+            raise Refused("Ressourcetypen kan ikke tildeles af distriktsrådet.")
+        if submission.kind == Submission.Kind.SPARRING and resource.grants_resource:
+            raise Refused("En indstilling om sparring/vejledning kan ikke give en ressource; den kræver en ressourcevurdering.")
+        mellemform = data.get("mellemform")
+        if mellemform and mellemform.district_id != council.district_id:
+            raise Refused("Mellemformen hører ikke til distriktet.")
+        _check_decision_data(data, resource)
+        decision = Decision.objects.create(
+            basis=Decision.Basis.COUNCIL, submission=submission, institution=submission.institution,
+            child=submission.child, decided_by=request.user, **data)
+        submission.decide()
+        submission.save()
+        case = Case.objects.filter(child_id=submission.child_id).first() if submission.child_id else None
+        if case and resource.grants_resource and case.state != CaseState.INDGRIBENDE:
+            case_services.case_grant_intervention(
+                request=request, case_id=case.pk, basis=InterventionBasis.COUNCIL_DECISION,
+                reason=f"{resource}, {data['period_start']:%d.%m.%Y}–{data['period_end']:%d.%m.%Y}")
+        elif case:
+            case_services.record_event(case, request.user, Event.SUBMISSION,
+                                       reason=f"Distriktsrådets afgørelse: {resource}")
+        _store_letter(decision, submission.track)
+        log_access(request, LogAction.CREATE, decision, child_id=decision.child_id, detail=f"Afgørelse: {resource}")
+    return decision
+
+
+def visitation_record(*, request, child: Child, basis: str, data: dict) -> Decision:
+    """The consultant's paths outside the council: §32 visitation and extra resources for chronic
+    illness (e.g. diabetes, sight, Calvé-Perthes), with the same decision fields."""
+    if basis not in (Decision.Basis.VISITATION_32, Decision.Basis.CHRONIC_ILLNESS):
+        raise Refused("Ukendt grundlag.")
+    if not case_services.consults_for(request.user, child):
+        raise Refused("Kun distriktets pædagogiske konsulent kan visitere.")
+    case = Case.objects.filter(child=child).first()
+    if case is None or not case.is_open:
+        raise Refused("Barnet har ingen åben sag. Institutionen opretter sagen.")
+    resource: ResourceType = data["resource_type"]
+    _check_decision_data({**data, "least_intrusive_discussed": True}, resource)
+    with transaction.atomic():
+        decision = Decision.objects.create(basis=basis, institution=child.institution, child=child,
+                                           decided_by=request.user, least_intrusive_discussed=True,
+                                           **{k: v for k, v in data.items() if k != "least_intrusive_discussed"})
+        if case.state != CaseState.INDGRIBENDE:
+            case_services.case_grant_intervention(request=request, case_id=case.pk, basis=basis,
+                                                  reason=f"{resource}: {data.get('notes') or ''}".strip(": "))
+        _store_letter(decision, Submission.Track.WITH_CPR)
+        log_access(request, LogAction.CREATE, decision, child_id=child.pk, detail=Decision.Basis(basis).label)
+    return decision
+
+
+def _store_letter(decision: Decision, track: str) -> Letter:
+    kind = Letter.Kind.ANSWER if track == Submission.Track.WITH_CPR else Letter.Kind.INFORMATION
+    pdf = render_letter_pdf(decision, kind)
+    return Letter.objects.create(decision=decision, kind=kind, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest())
+
+
+def render_letter_pdf(decision: Decision, kind: str) -> bytes:
+    return render_pdf("districtcouncil/print/letter.html", {
+        "decision": decision, "kind": kind, "answer": kind == Letter.Kind.ANSWER,
+        "child": decision.child, "institution": decision.institution,
+        "meeting": decision.submission.meeting if decision.submission_id else None,
+        "today": timezone.localdate(),
+    })
+
+
+def render_agenda_pdf(meeting: CouncilMeeting, submissions) -> bytes:
+    return render_pdf("districtcouncil/print/agenda.html", {"meeting": meeting, "submissions": submissions})
+
+
+def decision_reassess(*, request, decision: Decision, outcome: str, notes: str, data: dict | None = None) -> Decision:
+    """At the period's end the goals are evaluated and the case re-assessed: renewed for a new
+    period, or moved down towards the general area (mindst indgribende indsats)."""
+    if decision.child_id is None or not case_services.consults_for(request.user, decision.child):
+        raise Refused("Kun distriktets pædagogiske konsulent kan revurdere.")
+    if decision.reassessed_at:
+        raise Refused("Afgørelsen er allerede revurderet.")
+    if not (notes or "").strip():
+        raise Refused("Skriv evalueringen af målene for perioden.")
+    with transaction.atomic():
+        decision = Decision.objects.select_for_update().get(pk=decision.pk)
+        decision.reassessed_at = timezone.now()
+        decision.reassessment_outcome = outcome
+        decision.reassessment_notes = notes
+        decision.save(update_fields=["reassessed_at", "reassessment_outcome", "reassessment_notes"])
+        case = Case.objects.get(child_id=decision.child_id)
+        if outcome == Decision.Outcome.RENEWED:
+            start = decision.period_end
+            new = Decision.objects.create(
+                basis=decision.basis, institution=decision.institution, child=decision.child,
+                resource_type=decision.resource_type, amount_dkk=decision.amount_dkk, hours=decision.hours,
+                mellemform=decision.mellemform, period_start=start,
+                period_end=default_period(decision.institution.district.municipality, start)[1],
+                goals=(data or {}).get("goals") or decision.goals, follow_up_on=start + relativedelta(months=3),
+                least_intrusive_discussed=True, notes=notes, decided_by=request.user, renews=decision)
+            case_services.record_event(case, request.user, Event.SUBMISSION, reason=f"Ressource forlænget: {new}")
+        elif outcome == Decision.Outcome.STEPPED_DOWN:
+            if case.state == CaseState.INDGRIBENDE:
+                case_services.case_de_escalate(request=request, case_id=case.pk, version=None,
+                                               reason=f"Revurdering: {notes}")
+        else:
+            raise Refused("Vælg forlængelse eller niveau ned.")
+        log_access(request, LogAction.UPDATE, decision, child_id=decision.child_id, detail="Revurdering")
+    return decision
+
+
+# --- periodic jobs (called by Celery tasks and directly by tests) ------------------------------
+
+
+def draft_reminders_send(now: datetime.datetime | None = None, remind_days: int = 3) -> int:
+    """Remind leaders of drafts whose meeting deadline is within `remind_days`."""
+    now = now or timezone.now()
+    sent = 0
+    drafts = Submission.objects.filter(state=SubmissionState.KLADDE, meeting__starts_at__gt=now).select_related(
+        "meeting__council__district__municipality", "institution")
+    for submission in drafts:
+        deadline = submission.meeting.deadline
+        if not (now <= deadline <= now + datetime.timedelta(days=remind_days)):
+            continue
+        leaders = User.objects.filter(role=Role.LEDER, institutions=submission.institution)
+        sent += notify(
+            leaders, key=f"indstilling-kladde-{submission.pk}-{submission.meeting_id}",
+            subject=f"Fristen for indstillinger til {submission.meeting} er {timezone.localtime(deadline):%d.%m.%Y kl. %H:%M}",
+            body="Du har en indstilling som kladde. Send den inden fristen, ellers går den til næste møde.",
+            url=reverse("districtcouncil:submission_detail", args=[submission.pk]),
+            email_template="districtcouncil/email/draft_reminder",
+            context={"meeting": submission.meeting, "deadline": deadline})
+    return sent
+
+
+def agendas_close_due(now: datetime.datetime | None = None) -> int:
+    """At the deadline the agenda closes and the council's members are told it is ready.
+    Idempotent: a closed agenda is skipped, and notices are keyed per meeting."""
+    now = now or timezone.now()
+    closed = 0
+    candidates = CouncilMeeting.objects.filter(agenda_closed_at__isnull=True, starts_at__gt=now - datetime.timedelta(days=1))
+    for meeting in candidates.select_related("council__district__municipality"):
+        if now < meeting.deadline:
+            continue
+        meeting_id = agenda_close(meeting.pk, now)
+        if meeting_id:
+            closed += 1
+    return closed
+
+
+def agenda_close(meeting_id: int, now: datetime.datetime | None = None) -> int | None:
+    now = now or timezone.now()
+    with transaction.atomic():
+        meeting = CouncilMeeting.objects.select_for_update(of=("self",)).select_related("council__district").get(pk=meeting_id)
+        if meeting.agenda_closed_at is not None or now < meeting.deadline:
+            return None
+        meeting.agenda_closed_at = now
+        meeting.save(update_fields=["agenda_closed_at"])
+        count = meeting.submissions.filter(state=SubmissionState.INDSENDT).count()
+        members = list(council_members(meeting.council))
+        transaction.on_commit(lambda: notify(
+            members, key=f"dagsorden-klar-{meeting.pk}", subject=f"Dagsordenen til {meeting} er klar ({count} indstillinger)",
+            url=reverse("districtcouncil:meeting_detail", args=[meeting.pk]),
+            email_template="districtcouncil/email/agenda_ready", context={"meeting": meeting, "count": count}))
+    return meeting.pk
+
+
+def reassessments_notify_due(today: datetime.date | None = None) -> int:
+    """When a granted resource's period nears its end, the leader and consultant get a task."""
+    today = today or timezone.localdate()
+    sent = 0
+    due = Decision.objects.filter(reassessment_notified_at__isnull=True, reassessed_at__isnull=True,
+                                  resource_type__grants_resource=True, child__isnull=False,
+                                  period_end__gte=today).select_related("institution__district__municipality", "child")
+    for decision in due:
+        notice_days = decision.institution.district.municipality.reassessment_notice_days
+        if decision.period_end - datetime.timedelta(days=notice_days) > today:
+            continue
+        with transaction.atomic():
+            locked = Decision.objects.select_for_update().get(pk=decision.pk)
+            if locked.reassessment_notified_at:
+                continue
+            locked.reassessment_notified_at = timezone.now()
+            locked.save(update_fields=["reassessment_notified_at"])
+        people = User.objects.filter(
+            Q(role=Role.LEDER, institutions=decision.institution)
+            | Q(role=Role.KONSULENT, districts=decision.institution.district)).distinct()
+        sent += notify(people, key=f"revurdering-{decision.pk}",
+                       subject=f"Revurdering: ressourceperioden slutter {decision.period_end:%d.%m.%Y}",
+                       body="Målene for perioden evalueres, og sagen revurderes med tilbagevenden til det almene som mål.",
+                       url=reverse("districtcouncil:decision_detail", args=[decision.pk]),
+                       email_template="districtcouncil/email/reassessment_due", context={"decision": decision})
+    return sent
+
+
+def meeting_series_create(*, council: Council, meeting_type, first: datetime.datetime, every_weeks: int, count: int,
+                          location: str = "") -> list[CouncilMeeting]:
+    """A recurring series of council meetings (the administrator's calendar)."""
+    if count < 1 or count > 52 or every_weeks < 1:
+        raise Refused("Vælg mellem 1 og 52 møder med mindst en uges mellemrum.")
+    local = timezone.localtime(first).replace(tzinfo=None)
+    meetings = []
+    with transaction.atomic():
+        for n in range(count):
+            starts_at = timezone.make_aware(local + datetime.timedelta(weeks=every_weeks * n))
+            meetings.append(CouncilMeeting.objects.create(council=council, type=meeting_type, starts_at=starts_at,
+                                                          location=location))
+    return meetings

@@ -1,0 +1,340 @@
+"""District council pages: meetings and agendas, submissions, review, decisions, letters."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cases import services as case_services
+from districtcouncil import services
+from districtcouncil.forms import (
+    DecisionForm, MeetingSeriesForm, OverviewForm, ReassessForm, ReviewForm, SubmissionForm,
+)
+from districtcouncil.models import CouncilMeeting, Decision, Letter, Submission, SubmissionDocument, SubmissionState
+from haandguide.access import Action, OutOfScope, get_child_for_user, log_access, log_children_listed
+from haandguide.exceptions import Refused
+from haandguide.models import Child, Role
+
+
+def get_meeting_for_user(request, pk) -> CouncilMeeting:
+    meeting = (CouncilMeeting.objects.filter(council__in=services.councils_for(request.user), pk=pk)
+               .select_related("council__district__municipality", "type").first())
+    if meeting is None:
+        raise OutOfScope("councilmeeting", pk)
+    return meeting
+
+
+def get_submission_for_user(request, pk) -> Submission:
+    submission = (services.submissions_visible_to(request.user).filter(pk=pk)
+                  .select_related("meeting__council__district__municipality", "child", "institution__district",
+                                  "snapshot", "rolled_over_from", "created_by").first())
+    if submission is None:
+        raise OutOfScope("submission", pk)
+    log_access(request, Action.VIEW, submission, child_id=submission.child_id)
+    return submission
+
+
+def get_decision_for_user(request, pk) -> Decision:
+    decision = (Decision.objects.filter(pk=pk).select_related(
+        "submission__meeting__council", "institution__district__municipality", "child", "resource_type", "mellemform")
+        .first())
+    allowed = decision is not None and (
+        (decision.submission_id and services.submissions_visible_to(request.user).filter(pk=decision.submission_id).exists())
+        or (decision.child_id and Child.objects.visible_to(request.user).filter(pk=decision.child_id).exists()))
+    if not allowed:
+        raise OutOfScope("decision", pk)
+    log_access(request, Action.VIEW, decision, child_id=decision.child_id)
+    return decision
+
+
+def council_home(request):
+    user = request.user
+    councils = services.councils_for(user)
+    if user.role not in (Role.LEDER, Role.KONSULENT, Role.CHEF):
+        raise PermissionDenied("Din rolle deltager ikke i distriktsrådet.")
+    now = timezone.now()
+    upcoming = CouncilMeeting.objects.filter(council__in=councils, starts_at__gte=now).select_related(
+        "council__district__municipality", "type").annotate(
+        on_agenda=Count("submissions", filter=Q(submissions__state=SubmissionState.INDSENDT)))[:12]
+    past = CouncilMeeting.objects.filter(council__in=councils, starts_at__lt=now).select_related(
+        "council", "type").order_by("-starts_at")[:6]
+    own = Submission.objects.none()
+    if user.role == Role.LEDER:
+        own = (Submission.objects.filter(institution__in=user.institutions.all())
+               .select_related("meeting__council__district__municipality", "child", "institution")
+               .order_by("-created_at")[:20])
+    return render(request, "districtcouncil/home.html", {
+        "upcoming": upcoming, "past": past, "own": own, "is_leader": user.role == Role.LEDER,
+        "is_consultant": user.role == Role.KONSULENT,
+    })
+
+
+def meeting_detail(request, pk):
+    meeting = get_meeting_for_user(request, pk)
+    submissions = list(meeting.submissions.filter(state__in=[SubmissionState.INDSENDT, SubmissionState.AFGJORT])
+                       .select_related("child", "institution", "review__recommended_resource",
+                                       "decision__resource_type"))
+    log_children_listed(request, [s.child for s in submissions if s.child_id], detail=f"Dagsorden {meeting}")
+    return render(request, "districtcouncil/meeting_detail.html", {
+        "meeting": meeting, "submissions": submissions,
+        "is_consultant": services.serves(request.user, meeting.council),
+    })
+
+
+def agenda_pdf(request, pk):
+    meeting = get_meeting_for_user(request, pk)
+    submissions = list(meeting.submissions.filter(state__in=[SubmissionState.INDSENDT, SubmissionState.AFGJORT])
+                       .select_related("child", "institution", "review__recommended_resource"))
+    for submission in submissions:
+        log_access(request, Action.EXPORT, submission, child_id=submission.child_id, detail="Dagsorden som PDF")
+    response = HttpResponse(services.render_agenda_pdf(meeting, submissions), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="dagsorden-{meeting.pk}.pdf"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def submission_create(request):
+    user = request.user
+    if user.role != Role.LEDER:
+        raise PermissionDenied("Kun institutionsledere udarbejder indstillinger.")
+    institutions = user.institutions.all()
+    children = Child.objects.visible_to(user).present().filter(case__isnull=False).order_by("first_name", "last_name")
+    meetings = services.open_meetings(services.councils_for(user))
+    initial = {}
+    if request.GET.get("barn"):
+        initial["child"] = children.filter(pk=request.GET["barn"] if request.GET["barn"].isdigit() else None).first()
+    form = SubmissionForm(request.POST or None, request.FILES or None, children=children, meetings=meetings,
+                          initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        child = data.pop("child")
+        signed_form, document = data.pop("signed_form"), data.pop("document")
+        institution = child.institution if child else institutions.filter(district=data["meeting"].council.district).first()
+        try:
+            submission = services.submission_create(
+                request=request, institution=institution, child=child, data=data, signed_form=signed_form,
+                documents=[document] if document else [])
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Indstillingen er gemt som kladde. Send den, når den er klar.")
+            return redirect("districtcouncil:submission_detail", pk=submission.pk)
+    if not meetings:
+        messages.info(request, "Der er ingen kommende møder med åben frist. Kontakt administrationen om mødekalenderen.")
+    return render(request, "districtcouncil/submission_form.html", {"form": form})
+
+
+def _submission_page(request, submission, *, status=200, forms=None, error=None):
+    forms = forms or {}
+    user = request.user
+    council = submission.meeting.council
+    municipality = council.district.municipality
+    is_consultant = services.serves(user, council)
+    decision = getattr(submission, "decision", None) if submission.state == SubmissionState.AFGJORT else None
+    review = getattr(submission, "review", None)
+    context = {
+        "submission": submission, "snapshot": submission.snapshot, "documents": list(submission.documents.all()),
+        "review": review, "decision": decision, "error": error,
+        "submit_refusal": services.submission_refusal(user, submission) if submission.state == SubmissionState.KLADDE else None,
+        "can_withdraw": user.role == Role.LEDER and user.institutions.filter(pk=submission.institution_id).exists()
+        and submission.state in (SubmissionState.KLADDE, SubmissionState.INDSENDT),
+        "is_consultant": is_consultant,
+        "review_form": forms.get("review") or (ReviewForm(municipality=municipality, initial={
+            "notes": review.notes, "recommendation": review.recommendation,
+            "recommended_resource": review.recommended_resource_id} if review else None) if is_consultant else None),
+        "now": timezone.now(),
+    }
+    return render(request, "districtcouncil/submission_detail.html", context, status=status)
+
+
+def submission_detail(request, pk):
+    return _submission_page(request, get_submission_for_user(request, pk))
+
+
+@require_POST
+def submission_submit(request, pk):
+    submission = get_submission_for_user(request, pk)
+    chosen = submission.meeting
+    try:
+        submission = services.submission_submit(request=request, submission_id=submission.pk,
+                                                version=_int(request.POST.get("version")))
+    except Refused as refusal:
+        return _submission_page(request, submission, status=400, error=refusal.message)
+    if submission.rolled_over_from_id:
+        messages.warning(request, f"Fristen for {chosen} var overskredet. Indstillingen er sat på dagsordenen "
+                                  f"til næste møde: {submission.meeting}.")
+    else:
+        messages.success(request, f"Indstillingen er sendt til {submission.meeting}. Handleplanen er frosset.")
+    return redirect("districtcouncil:submission_detail", pk=submission.pk)
+
+
+@require_POST
+def submission_withdraw(request, pk):
+    submission = get_submission_for_user(request, pk)
+    try:
+        services.submission_withdraw(request=request, submission=submission)
+    except Refused as refusal:
+        return _submission_page(request, submission, status=400, error=refusal.message)
+    messages.success(request, "Indstillingen er trukket tilbage.")
+    return redirect("districtcouncil:submission_detail", pk=submission.pk)
+
+
+@require_POST
+def review_save(request, pk):
+    submission = get_submission_for_user(request, pk)
+    form = ReviewForm(request.POST, municipality=submission.meeting.council.district.municipality)
+    if form.is_valid():
+        try:
+            services.review_save(request=request, submission=submission, data=form.cleaned_data)
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Vurderingen er gemt.")
+            return redirect("districtcouncil:submission_detail", pk=submission.pk)
+    return _submission_page(request, submission, status=400, forms={"review": form},
+                            error=" ".join(form.non_field_errors()) or "Ret fejlene i vurderingen.")
+
+
+@require_http_methods(["GET", "POST"])
+def decision_create(request, pk):
+    submission = get_submission_for_user(request, pk)
+    council = submission.meeting.council
+    if not services.serves(request.user, council):
+        raise PermissionDenied("Kun distriktets pædagogiske konsulent registrerer afgørelsen.")
+    municipality = council.district.municipality
+    start, end = services.default_period(municipality, timezone.localtime(submission.meeting.starts_at).date())
+    form = DecisionForm(request.POST or None, municipality=municipality, district=council.district,
+                        initial={"period_start": start, "period_end": end, "follow_up_on": start.replace(day=1)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            decision = services.decision_record(request=request, submission_id=submission.pk, data=form.cleaned_data)
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Afgørelsen er registreret, og brevet til forældrene er dannet.")
+            return redirect("districtcouncil:decision_detail", pk=decision.pk)
+    return render(request, "districtcouncil/decision_form.html", {"form": form, "submission": submission})
+
+
+@require_http_methods(["GET", "POST"])
+def visitation_create(request, child_pk):
+    child = get_child_for_user(request, child_pk)
+    if not case_services.consults_for(request.user, child):
+        raise PermissionDenied("Kun distriktets pædagogiske konsulent kan visitere.")
+    municipality = child.institution.district.municipality
+    start, end = services.default_period(municipality, timezone.localdate())
+    form = DecisionForm(request.POST or None, municipality=municipality, district=child.institution.district,
+                        consultant_only=True, initial={"period_start": start, "period_end": end, "follow_up_on": start})
+    basis = request.POST.get("basis") or request.GET.get("grundlag") or Decision.Basis.CHRONIC_ILLNESS
+    if request.method == "POST" and form.is_valid():
+        try:
+            decision = services.visitation_record(request=request, child=child, basis=basis, data=form.cleaned_data)
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Visitationen er registreret.")
+            return redirect("districtcouncil:decision_detail", pk=decision.pk)
+    return render(request, "districtcouncil/visitation_form.html", {
+        "form": form, "child": child, "basis": basis,
+        "bases": [(Decision.Basis.CHRONIC_ILLNESS, Decision.Basis.CHRONIC_ILLNESS.label),
+                  (Decision.Basis.VISITATION_32, Decision.Basis.VISITATION_32.label)]})
+
+
+def decision_detail(request, pk):
+    decision = get_decision_for_user(request, pk)
+    may_reassess = decision.child_id and case_services.consults_for(request.user, decision.child)
+    return render(request, "districtcouncil/decision_detail.html", {
+        "decision": decision, "letters": decision.letters.defer("pdf"),
+        "reassess_form": ReassessForm() if may_reassess and not decision.reassessed_at else None,
+    })
+
+
+@require_POST
+def decision_reassess(request, pk):
+    decision = get_decision_for_user(request, pk)
+    form = ReassessForm(request.POST)
+    if form.is_valid():
+        try:
+            services.decision_reassess(request=request, decision=decision, outcome=form.cleaned_data["outcome"],
+                                       notes=form.cleaned_data["notes"], data={"goals": form.cleaned_data["goals"]})
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Revurderingen er registreret.")
+            return redirect("districtcouncil:decision_detail", pk=decision.pk)
+    return render(request, "districtcouncil/decision_detail.html", {
+        "decision": decision, "letters": decision.letters.defer("pdf"), "reassess_form": form}, status=400)
+
+
+def letter_pdf(request, pk, letter_pk):
+    decision = get_decision_for_user(request, pk)
+    letter = get_object_or_404(Letter, pk=letter_pk, decision=decision)
+    log_access(request, Action.EXPORT, letter, child_id=decision.child_id, detail=letter.get_kind_display())
+    response = HttpResponse(bytes(letter.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="brev-{letter.pk}.pdf"'
+    return response
+
+
+def document_download(request, pk, document_pk):
+    submission = get_submission_for_user(request, pk)
+    document = get_object_or_404(SubmissionDocument, pk=document_pk, submission=submission)
+    log_access(request, Action.EXPORT, document, child_id=submission.child_id, detail="Dokument hentet")
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
+                        content_type=document.content_type)
+
+
+def overview(request):
+    """Resources granted per district and institution in a period (consultant, head, administrator)."""
+    user = request.user
+    if user.role not in (Role.KONSULENT, Role.CHEF, Role.ADMINISTRATOR) and not user.is_superuser:
+        raise PermissionDenied("Oversigten er for konsulenter, dagtilbudschefen og administrationen.")
+    form = OverviewForm(request.GET or None)
+    decisions = Decision.objects.filter(institution__district__municipality_id=user.municipality_id,
+                                        resource_type__grants_resource=True)
+    if user.role == Role.KONSULENT:
+        decisions = decisions.filter(institution__district__in=user.districts.all())
+    if form.is_valid():
+        if form.cleaned_data["date_from"]:
+            decisions = decisions.filter(period_end__gte=form.cleaned_data["date_from"])
+        if form.cleaned_data["date_to"]:
+            decisions = decisions.filter(period_start__lte=form.cleaned_data["date_to"])
+    rows = (decisions.values("institution__district__name", "institution__name", "resource_type__name")
+            .annotate(count=Count("pk"), amount=Sum("amount_dkk"), hours=Sum("hours"))
+            .order_by("institution__district__name", "institution__name", "resource_type__name"))
+    totals = decisions.aggregate(count=Count("pk"), amount=Sum("amount_dkk"), hours=Sum("hours"))
+    return render(request, "districtcouncil/overview.html", {"form": form, "rows": rows, "totals": totals})
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_series(request):
+    if not request.user.is_administrator:
+        raise PermissionDenied("Kun administratorer redigerer mødekalenderen.")
+    form = MeetingSeriesForm(request.POST or None, municipality=request.user.municipality)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meetings = services.meeting_series_create(council=data["council"], meeting_type=data["meeting_type"],
+                                                      first=form.first(), every_weeks=data["every_weeks"],
+                                                      count=data["count"], location=data["location"])
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            log_access(request, Action.CREATE, object_type="councilmeeting", detail=f"{len(meetings)} møder oprettet")
+            messages.success(request, f"{len(meetings)} møder er oprettet i kalenderen.")
+            return redirect("districtcouncil:meeting_series")
+    meetings = CouncilMeeting.objects.filter(council__district__municipality=request.user.municipality,
+                                             starts_at__gte=timezone.now()).select_related("council", "type")
+    page = Paginator(meetings, 25).get_page(request.GET.get("side"))
+    return render(request, "districtcouncil/meeting_series.html", {"form": form, "page": page, "query": ""})
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+

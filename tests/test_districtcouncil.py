@@ -1,0 +1,404 @@
+"""District council: deadlines (DST included), rollover, preconditions, agenda job, decisions."""
+
+import datetime
+import zoneinfo
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import services as case_services
+from cases.defaults import seed_case_configuration
+from cases.models import Case, CaseEvent, CaseState, ConsentPurpose, MeetingType
+from districtcouncil import services
+from districtcouncil.defaults import seed_council_configuration
+from districtcouncil.models import (
+    Council, CouncilMeeting, CouncilMeetingType, Decision, Letter, ResourceType, Submission, SubmissionState,
+)
+from haandguide.exceptions import Refused
+from haandguide.models import AccessLog, Notice
+from handleplan import services as plan_services
+from tests import factories
+from tests.case_fixtures import as_user, guardians, handleplan  # noqa: F401
+
+CPH = zoneinfo.ZoneInfo("Europe/Copenhagen")
+UTC = datetime.UTC
+F, G, I = CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE, CaseState.INDGRIBENDE
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def local(*args) -> datetime.datetime:
+    return datetime.datetime(*args, tzinfo=CPH)
+
+
+@pytest.fixture
+def config(municipality, nord, syd):
+    seed_case_configuration(municipality)
+    seed_council_configuration(municipality)
+    return {
+        "council": Council.objects.get(district=nord),
+        "type": CouncilMeetingType.objects.get(municipality=municipality, name="Distriktsrådsmøde"),
+        "resource": {r.name: r for r in ResourceType.objects.filter(municipality=municipality)},
+        "meeting_type": {t.name: t for t in MeetingType.objects.filter(municipality=municipality)},
+        "purpose": {p.code: p for p in ConsentPurpose.objects.filter(municipality=municipality)},
+    }
+
+
+def meeting_at(config, when) -> CouncilMeeting:
+    return CouncilMeeting.objects.create(council=config["council"], type=config["type"], starts_at=when)
+
+
+@pytest.fixture
+def case(alma, lars, birgitte, config, guardians, handleplan):
+    """Alma's case at foregribende, with a plan and the parents' agreement to a submission."""
+    case = case_services.case_open(request=as_user(lars), child=alma)
+    plan_services.plan_start(request=as_user(lars), case=case)
+    handleplan.ready_levels = {F, G}
+    case = case_services.case_escalate(request=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
+    case_services.meeting_record(request=as_user(lars), case=case, data={
+        "type": config["meeting_type"]["Netværksmøde"], "held_on": datetime.date(2026, 11, 2),
+        "participants": "Lars\nForældre", "minutes": "", "follow_up_on": None},
+        agreements=[{"kind": "indstilling", "text": "Indstilling til distriktsrådet", "with_parents": True}])
+    return case
+
+
+def draft(lars, case, meeting, kind=Submission.Kind.RESSOURCEVURDERING, track=Submission.Track.WITH_CPR,
+          signed=True):
+    return services.submission_create(
+        request=as_user(lars), institution=case.child.institution, child=case.child,
+        data={"meeting": meeting, "kind": kind, "track": track, "description": "Barnet har brug for mere støtte."},
+        signed_form=SimpleUploadedFile("underskrift.pdf", PDF) if signed else None)
+
+
+def submit(lars, submission, now):
+    return services.submission_submit(request=as_user(lars), submission_id=submission.pk, version=None, now=now)
+
+
+# --- deadline ---------------------------------------------------------------------------------
+
+
+def test_deadline_is_deadline_days_before_at_the_same_local_time(config, municipality):
+    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    assert meeting.deadline == local(2026, 11, 30, 13, 0)
+    municipality.submission_deadline_days = 14
+    municipality.save()
+    meeting.council.district.municipality.refresh_from_db()
+    assert CouncilMeeting.objects.get(pk=meeting.pk).deadline == local(2026, 11, 26, 13, 0)
+
+
+def test_deadline_across_the_change_to_summer_time(config):
+    # Summer time begins 29 March 2026: the meeting is at 09:00 CEST (07:00 UTC); ten days before
+    # is 23 March at 09:00 CET, which is 08:00 UTC — not 07:00 UTC as naive UTC arithmetic says.
+    meeting = meeting_at(config, local(2026, 4, 2, 9, 0))
+    assert meeting.deadline == datetime.datetime(2026, 3, 23, 8, 0, tzinfo=UTC)
+
+
+def test_submission_exactly_at_the_deadline_reaches_the_meeting(lars, case, config):
+    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    sent = submit(lars, draft(lars, case, meeting), now=local(2026, 11, 30, 13, 0))
+    assert sent.state == SubmissionState.INDSENDT
+    assert sent.meeting == meeting and sent.rolled_over_from is None
+
+
+def test_submission_one_minute_late_goes_to_the_next_meeting_and_the_leader_is_told(client_for, lars, case, config):
+    first = meeting_at(config, local(2026, 12, 10, 13, 0))
+    second = meeting_at(config, local(2027, 1, 14, 13, 0))
+    submission = draft(lars, case, first)
+    with time_machine.travel(local(2026, 11, 30, 13, 1), tick=False):
+        response = client_for(lars).post(reverse("districtcouncil:submission_submit", args=[submission.pk]),
+                                         {"version": submission.version}, follow=True)
+    submission.refresh_from_db()
+    assert (submission.meeting, submission.rolled_over_from) == (second, first)
+    assert "var overskredet" in response.content.decode() and str(second) in response.content.decode()
+    assert case.events.filter(action=CaseEvent.Action.SUBMISSION, reason__contains="overskredet").exists()
+
+
+def test_late_submission_with_no_later_meeting_is_kept_as_a_draft(lars, case, config):
+    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    submission = draft(lars, case, meeting)
+    with pytest.raises(Refused, match="ikke planlagt et senere møde"):
+        submit(lars, submission, now=local(2026, 11, 30, 13, 1))
+    submission.refresh_from_db()
+    assert submission.state == SubmissionState.KLADDE
+
+
+def test_late_across_dst_rolls_over(lars, case, config):
+    spring = meeting_at(config, local(2026, 4, 2, 9, 0))
+    later = meeting_at(config, local(2026, 5, 7, 9, 0))
+    sent = submit(lars, draft(lars, case, spring), now=datetime.datetime(2026, 3, 23, 8, 1, tzinfo=UTC))
+    assert sent.meeting == later
+
+
+# --- preconditions ----------------------------------------------------------------------------
+
+
+def test_with_cpr_submission_without_signature_is_refused_until_consent_is_recorded(lars, case, config, guardians):
+    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    submission = draft(lars, case, meeting, signed=False)
+    with pytest.raises(Refused, match="kræver forældrenes underskrift"):
+        submit(lars, submission, now=local(2026, 11, 20, 12, 0))
+    for guardian in guardians:
+        case_services.consent_record(request=as_user(lars), child=case.child, guardian=guardian,
+                                     purpose=config["purpose"]["indstilling_cpr"], given_on=datetime.date(2026, 11, 1))
+    assert submit(lars, submission, now=local(2026, 11, 20, 12, 0)).state == SubmissionState.INDSENDT
+
+
+def test_without_cpr_needs_no_signature(lars, case, config):
+    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    submission = draft(lars, case, meeting, track=Submission.Track.WITHOUT_CPR, signed=False)
+    assert submit(lars, submission, now=local(2026, 11, 20, 12, 0)).state == SubmissionState.INDSENDT
+
+
+def test_resource_assessment_needs_both_levels_evaluated(lars, case, config, handleplan):
+    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    submission = draft(lars, case, meeting)
+    handleplan.ready_levels = {F}
+    with pytest.raises(Refused, match="både forebyggende og foregribende"):
+        submit(lars, submission, now=local(2026, 11, 20, 12, 0))
+
+
+def test_sparring_does_not_need_evaluated_levels(lars, case, config, handleplan):
+    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    handleplan.ready_levels = set()
+    submission = draft(lars, case, meeting, kind=Submission.Kind.SPARRING)
+    assert submit(lars, submission, now=local(2026, 11, 20, 12, 0)).state == SubmissionState.INDSENDT
+
+
+def test_submission_without_agreement_with_the_parents_is_refused(lars, alma, birgitte, config, handleplan):
+    case = case_services.case_open(request=as_user(lars), child=alma)
+    plan_services.plan_start(request=as_user(lars), case=case)
+    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    submission = draft(lars, case, meeting, kind=Submission.Kind.SPARRING)
+    with pytest.raises(Refused, match="aftale med forældrene"):
+        submit(lars, submission, now=local(2026, 11, 20, 12, 0))
+
+
+def test_pedagogue_cannot_prepare_or_send_a_submission(client_for, alice, lars, case, config):
+    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    with pytest.raises(Refused, match="Kun en leder"):
+        draft(alice, case, meeting)
+    submission = draft(lars, case, meeting)
+    with pytest.raises(Refused, match="Kun en leder"):
+        submit(alice, submission, now=local(2026, 11, 20, 12, 0))
+    assert client_for(alice).get(reverse("districtcouncil:submission_create")).status_code == 403
+
+
+def test_group_submission_goes_without_cpr(lars, solsikken, config):
+    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    with pytest.raises(Refused, match="børnegruppe går uden CPR"):
+        services.submission_create(request=as_user(lars), institution=solsikken, child=None, data={
+            "meeting": meeting, "kind": "sparring", "track": "med_cpr", "description": "x",
+            "group_description": "Vuggestuegruppen"})
+    submission = services.submission_create(request=as_user(lars), institution=solsikken, child=None, data={
+        "meeting": meeting, "kind": "sparring", "track": "uden_cpr", "description": "x",
+        "group_description": "Vuggestuegruppen: mål for læringsmiljøet"})
+    assert submit(lars, submission, now=local(2026, 11, 20, 12, 0)).snapshot is None
+
+
+# --- access -----------------------------------------------------------------------------------
+
+
+def test_leader_of_another_district_gets_404_on_the_agenda_and_it_is_logged(client_for, bob, lars, case, config):
+    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    submission = submit(lars, draft(lars, case, meeting), now=local(2026, 11, 20, 12, 0))
+    client = client_for(bob)
+    for url in [reverse("districtcouncil:meeting_detail", args=[meeting.pk]),
+                reverse("districtcouncil:agenda_pdf", args=[meeting.pk]),
+                reverse("districtcouncil:submission_detail", args=[submission.pk])]:
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "Alma" not in response.content.decode()
+    assert AccessLog.objects.filter(user=bob, action=AccessLog.Action.DENIED).count() == 3
+
+
+def test_council_members_see_the_agenda_drafts_stay_private(client_for, lars, case, config, solsikken, nord, municipality):
+    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    submission = draft(lars, case, meeting)
+    neighbour = factories.user("leder", institutions=[factories.institution(nord)])
+    chef = factories.user("chef", municipality_obj=municipality)
+    assert client_for(neighbour).get(reverse("districtcouncil:submission_detail", args=[submission.pk])).status_code == 404
+    submit(lars, submission, now=local(2026, 11, 20, 12, 0))
+    for member in (neighbour, chef):
+        body = client_for(member).get(reverse("districtcouncil:meeting_detail", args=[meeting.pk])).content.decode()
+        assert "Alma Jensen" in body
+    assert AccessLog.objects.filter(user=chef, action=AccessLog.Action.LIST, child_id=case.child_id).exists()
+
+
+def test_consultant_sees_only_the_councils_they_serve(client_for, lars, case, config, syd):
+    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    submission = submit(lars, draft(lars, case, meeting), now=local(2026, 11, 20, 12, 0))
+    other = factories.user("konsulent", districts=[syd])
+    assert client_for(other).get(reverse("districtcouncil:submission_detail", args=[submission.pk])).status_code == 404
+    with pytest.raises(Refused, match="Kun distriktets pædagogiske konsulent"):
+        services.review_save(request=as_user(other), submission=submission,
+                             data={"notes": "x", "recommendation": "y", "recommended_resource": None})
+
+
+# --- jobs -------------------------------------------------------------------------------------
+
+
+def test_deadline_job_run_twice_closes_once_and_notifies_once(lars, birgitte, case, config):
+    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    submit(lars, draft(lars, case, meeting), now=local(2026, 11, 20, 12, 0))
+    assert services.agendas_close_due(now=local(2026, 11, 30, 12, 59)) == 0
+    with django_capture_on_commit():
+        assert services.agendas_close_due(now=local(2026, 11, 30, 13, 0)) == 1
+    with django_capture_on_commit():
+        assert services.agendas_close_due(now=local(2026, 11, 30, 14, 0)) == 0
+    meeting.refresh_from_db()
+    assert meeting.agenda_closed_at == local(2026, 11, 30, 13, 0)
+    members = {lars.pk, birgitte.pk}
+    notices = Notice.objects.filter(key=f"dagsorden-klar-{meeting.pk}")
+    assert set(notices.values_list("user_id", flat=True)) == members
+    assert len([m for m in mail.outbox if "dagsordenen" in m.subject]) == len(members)
+    assert "Alma" not in mail.outbox[0].body  # no child's name travels by email
+
+
+def django_capture_on_commit():
+    """Run on_commit callbacks at once (the test runs inside one transaction)."""
+    from django.test import TestCase
+
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+def test_draft_reminder_is_sent_once_before_the_deadline(lars, case, config):
+    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    draft(lars, case, meeting)
+    assert services.draft_reminders_send(now=local(2026, 11, 20, 12, 0)) == 0  # deadline 10 days away
+    assert services.draft_reminders_send(now=local(2026, 11, 28, 12, 0)) == 1
+    assert services.draft_reminders_send(now=local(2026, 11, 29, 12, 0)) == 0
+    assert Notice.objects.filter(user=lars).count() == 1
+
+
+# --- decisions --------------------------------------------------------------------------------
+
+
+def decide(birgitte, submission, resource, **extra):
+    data = {"resource_type": resource, "amount_dkk": None, "hours": 40, "mellemform": None,
+            "period_start": datetime.date(2026, 12, 10), "period_end": datetime.date(2027, 6, 10),
+            "goals": "Deltager i samling med støtte", "follow_up_on": datetime.date(2027, 3, 1),
+            "least_intrusive_discussed": True, "notes": ""}
+    data.update(extra)
+    return services.decision_record(request=as_user(birgitte), submission_id=submission.pk, data=data)
+
+
+@pytest.fixture
+def on_agenda(lars, case, config):
+    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    submission = submit(lars, draft(lars, case, meeting), now=local(2026, 11, 20, 12, 0))
+    services.agenda_close(meeting.pk, now=local(2026, 11, 30, 13, 0))
+    return submission
+
+
+def test_decision_moves_the_case_to_indgribende_and_stores_the_letter(birgitte, on_agenda, config):
+    decision = decide(birgitte, on_agenda, config["resource"]["Praksisvejleder"])
+    case = Case.objects.get(child=on_agenda.child)
+    assert case.state == I
+    event = case.events.filter(action=CaseEvent.Action.INTERVENTION).get()
+    assert "Distriktsrådets afgørelse" in event.reason and event.actor == birgitte
+    assert Submission.objects.get(pk=on_agenda.pk).state == SubmissionState.AFGJORT
+    letter = Letter.objects.get(decision=decision)
+    assert letter.kind == Letter.Kind.ANSWER and bytes(letter.pdf).startswith(b"%PDF")
+    import hashlib
+
+    assert hashlib.sha256(bytes(letter.pdf)).hexdigest() == letter.sha256
+
+
+def test_decision_requires_the_least_intrusive_option_discussed(birgitte, on_agenda, config):
+    with pytest.raises(Refused, match="mindst indgribende"):
+        decide(birgitte, on_agenda, config["resource"]["Praksisvejleder"], least_intrusive_discussed=False)
+    assert Case.objects.get(child=on_agenda.child).state == G
+
+
+def test_only_the_consultant_records_the_decision(lars, on_agenda, config):
+    with pytest.raises(Refused, match="konsulent"):
+        decide(lars, on_agenda, config["resource"]["Praksisvejleder"])
+
+
+def test_frie_midler_needs_an_amount_or_hours(birgitte, on_agenda, config):
+    with pytest.raises(Refused, match="beløb eller et antal timer"):
+        decide(birgitte, on_agenda, config["resource"]["Frie midler"], hours=None)
+
+
+def test_sparring_only_decision_keeps_the_level(birgitte, on_agenda, config):
+    decide(birgitte, on_agenda, config["resource"]["Kun sparring/vejledning"])
+    assert Case.objects.get(child=on_agenda.child).state == G
+
+
+def test_the_snapshot_the_council_saw_is_what_was_sent(client_for, lars, birgitte, on_agenda):
+    snapshot = on_agenda.snapshot
+    sent_hash, sent_content = snapshot.content_hash, snapshot.content
+    plan = on_agenda.child.case.handleplan
+    plan_services.plan_save(request=as_user(lars), plan=plan, version=plan.version,
+                            data={"goals_child": "Nyt mål efter indsendelse", "goals_community": "", "signs": "",
+                                  "parents": ""})
+    snapshot.refresh_from_db()
+    assert (snapshot.content_hash, snapshot.content) == (sent_hash, sent_content)
+    assert snapshot.verify()
+    body = client_for(birgitte).get(reverse("districtcouncil:submission_detail", args=[on_agenda.pk])).content.decode()
+    assert "Nyt mål efter indsendelse" not in body
+
+
+def test_reassessment_task_notifies_leader_and_consultant_once(lars, birgitte, on_agenda, config):
+    decision = decide(birgitte, on_agenda, config["resource"]["Praksisvejleder"])
+    assert services.reassessments_notify_due(today=datetime.date(2027, 4, 1)) == 0
+    assert services.reassessments_notify_due(today=datetime.date(2027, 5, 15)) == 2
+    assert services.reassessments_notify_due(today=datetime.date(2027, 5, 16)) == 0
+    assert set(Notice.objects.filter(key=f"revurdering-{decision.pk}").values_list("user_id", flat=True)) == {
+        lars.pk, birgitte.pk}
+
+
+def test_reassessment_steps_the_case_down(birgitte, on_agenda, config):
+    decision = decide(birgitte, on_agenda, config["resource"]["Praksisvejleder"])
+    services.decision_reassess(request=as_user(birgitte), decision=decision, outcome=Decision.Outcome.STEPPED_DOWN,
+                               notes="Målene er nået; barnet deltager i samling.")
+    assert Case.objects.get(child=on_agenda.child).state == G
+
+
+def test_reassessment_can_renew_for_a_new_period(birgitte, on_agenda, config):
+    decision = decide(birgitte, on_agenda, config["resource"]["Praksisvejleder"])
+    services.decision_reassess(request=as_user(birgitte), decision=decision, outcome=Decision.Outcome.RENEWED,
+                               notes="Delvist nået")
+    renewal = Decision.objects.get(renews=decision)
+    assert renewal.period_start == decision.period_end
+    assert renewal.period_end == datetime.date(2027, 12, 10)
+
+
+def test_consultant_visitation_for_chronic_illness_skips_the_council(birgitte, alma, lars, config, handleplan):
+    case_services.case_open(request=as_user(lars), child=alma)
+    decision = services.visitation_record(request=as_user(birgitte), child=alma, basis=Decision.Basis.CHRONIC_ILLNESS,
+                                          data={"resource_type": config["resource"]["Ekstra ressourcer ved kronisk sygdom"],
+                                                "amount_dkk": 25000, "hours": None, "mellemform": None,
+                                                "period_start": datetime.date(2026, 12, 1),
+                                                "period_end": datetime.date(2027, 6, 1), "goals": "Deltager i ture",
+                                                "follow_up_on": datetime.date(2027, 3, 1), "notes": "Diabetes"})
+    assert Case.objects.get(child=alma).state == I
+    assert decision.letters.count() == 1
+
+
+def test_agenda_page_and_pdf(client_for, birgitte, on_agenda):
+    client = client_for(birgitte)
+    meeting = on_agenda.meeting
+    assert "Alma Jensen" in client.get(reverse("districtcouncil:meeting_detail", args=[meeting.pk])).content.decode()
+    pdf = client.get(reverse("districtcouncil:agenda_pdf", args=[meeting.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_decision_form_keeps_input_on_error(client_for, birgitte, on_agenda, config):
+    response = client_for(birgitte).post(reverse("districtcouncil:decision_create", args=[on_agenda.pk]), {
+        "resource_type": config["resource"]["Praksisvejleder"].pk, "hours": "40", "period_start": "2026-12-10",
+        "period_end": "2026-12-01", "follow_up_on": "2027-03-01", "goals": "Mål der ikke må gå tabt"})
+    body = response.content.decode()
+    assert "Perioden skal slutte efter den starter." in body and "Mål der ikke må gå tabt" in body
+
+
+def test_meeting_series_is_created_by_the_administrator(client_for, admin_user, config):
+    response = client_for(admin_user).post(reverse("districtcouncil:meeting_series"), {
+        "council": config["council"].pk, "meeting_type": config["type"].pk, "first_date": "2027-01-14",
+        "time": "13:00", "every_weeks": 4, "count": 6, "location": "Rådhuset"})
+    assert response.status_code == 302
+    starts = [timezone.localtime(m.starts_at) for m in CouncilMeeting.objects.order_by("starts_at")]
+    assert len(starts) == 6 and all(s.hour == 13 for s in starts)  # 13:00 local, also after summer time
