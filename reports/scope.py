@@ -1,0 +1,138 @@
+"""Who sees which statistics: the one place that decides a report's scope.
+
+- administrator and dagtilbudschef: their municipality, and any district or institution in it;
+- pædagogisk konsulent: the districts they serve and their institutions;
+- institutionsleder: their own institution(s);
+- pædagog and ekstern rådgiver: no statistics (403).
+
+A scope outside the user's answers 404 through `OutOfScope`, which is logged, as for a child.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+
+from haandguide.access import OutOfScope
+from haandguide.models import District, Institution, Municipality, Role, User
+from reports.models import ScopeKind
+
+STATISTICS_ROLES = (Role.ADMINISTRATOR, Role.CHEF, Role.KONSULENT, Role.LEDER)
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str
+    pk: int
+    label: str
+    municipality_id: int
+    district_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}-{self.pk}"
+
+    def q(self, institution_path: str) -> Q:
+        """A filter for rows whose institution (reached by `institution_path`) lies in the scope."""
+        if self.kind == ScopeKind.INSTITUTION:
+            return Q(**{institution_path: self.pk})
+        if self.kind == ScopeKind.DISTRICT:
+            return Q(**{f"{institution_path}__district": self.pk})
+        return Q(**{f"{institution_path}__district__municipality": self.pk})
+
+    def report_fields(self) -> dict:
+        """The Report model's scope columns."""
+        return {
+            "scope_kind": self.kind,
+            "municipality_id": self.municipality_id,
+            "district_id": self.district_id,
+            "institution_id": self.pk if self.kind == ScopeKind.INSTITUTION else None,
+        }
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date  # inclusive
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%d.%m.%Y}–{self.end:%d.%m.%Y}"
+
+
+def may_see_statistics(user: User) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active
+                and (user.is_superuser or user.role in STATISTICS_ROLES))
+
+
+def _municipalities(user: User) -> QuerySet[Municipality]:
+    if user.role in (Role.ADMINISTRATOR, Role.CHEF) or user.is_superuser:
+        if user.municipality_id:
+            return Municipality.objects.filter(pk=user.municipality_id)
+        return Municipality.objects.all() if user.is_superuser else Municipality.objects.none()
+    return Municipality.objects.none()
+
+
+def _districts(user: User) -> QuerySet[District]:
+    if user.role in (Role.ADMINISTRATOR, Role.CHEF) or user.is_superuser:
+        return District.objects.filter(municipality__in=_municipalities(user))
+    if user.role == Role.KONSULENT:
+        return District.objects.filter(pk__in=user.districts.values("pk"))
+    return District.objects.none()
+
+
+def _institutions(user: User) -> QuerySet[Institution]:
+    if user.role == Role.LEDER:
+        return Institution.objects.filter(pk__in=user.institutions.values("pk"))
+    return Institution.objects.filter(district__in=_districts(user))
+
+
+def _scope_of(obj) -> Scope:
+    if isinstance(obj, Institution):
+        return Scope(ScopeKind.INSTITUTION, obj.pk, obj.name, obj.district.municipality_id, obj.district_id)
+    if isinstance(obj, District):
+        return Scope(ScopeKind.DISTRICT, obj.pk, str(obj), obj.municipality_id, obj.pk)
+    return Scope(ScopeKind.MUNICIPALITY, obj.pk, obj.name, obj.pk)
+
+
+def scopes_for(user: User) -> list[Scope]:
+    """Every scope the user may open, widest first (for the scope picker)."""
+    if not may_see_statistics(user):
+        return []
+    return (
+        [_scope_of(m) for m in _municipalities(user)]
+        + [_scope_of(d) for d in _districts(user).select_related("municipality").order_by("name")]
+        + [_scope_of(i) for i in _institutions(user).select_related("district").order_by("name")]
+    )
+
+
+def allowed(user: User, kind: str, pk) -> Scope | None:
+    """The scope if this user may see it, else None."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    if not may_see_statistics(user):
+        return None
+    if kind == ScopeKind.MUNICIPALITY:
+        obj = _municipalities(user).filter(pk=pk).first()
+    elif kind == ScopeKind.DISTRICT:
+        obj = _districts(user).filter(pk=pk).first()
+    elif kind == ScopeKind.INSTITUTION:
+        obj = _institutions(user).filter(pk=pk).select_related("district").first()
+    else:
+        obj = None
+    return _scope_of(obj) if obj is not None else None
+
+
+def get_scope_for_user(request, kind: str, pk) -> Scope:
+    """403 for a role without statistics; a logged 404 for a scope outside the user's."""
+    if not may_see_statistics(request.user):
+        raise PermissionDenied("Din rolle har ikke adgang til statistik.")
+    scope = allowed(request.user, kind, pk)
+    if scope is None:
+        raise OutOfScope(f"statistik:{kind}"[:50], pk)
+    return scope

@@ -1,0 +1,349 @@
+"""The figures behind the statistics page, the PDF report and the CSV file.
+
+Pure reads: each function takes a `Scope` and a `Period` and returns plain dicts and lists. Every
+figure comes from one aggregate query (GROUP BY, window functions over the event rows), so the
+number of queries is the same for 50 children as for 300,000.
+
+Two figures need a window over a window (the level a case had at each month's end; runs of
+consecutive yellow TOPI observations). The ORM builds and scopes the inner query with its window
+function; a few lines of portable SQL (SQLite ≥ 3.25 and PostgreSQL) aggregate over it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value, Window
+from django.db.models.functions import Lag, Lead, TruncQuarter
+from django.utils import timezone
+
+from cases.models import LADDER, CaseEvent, CaseState, CloseReason, Observation, TopiPosition
+from districtcouncil.models import Decision, Submission
+from handleplan.models import Effort, Evaluation
+from reports.models import ScopeKind
+from reports.scope import Period, Scope
+
+Action = CaseEvent.Action
+# The events that move a case on the ladder; the others (observations, meetings, …) have no to_state.
+LEVEL_ACTIONS = [Action.OPENED, Action.ESCALATED, Action.INTERVENTION, Action.DE_ESCALATED, Action.CLOSED,
+                 Action.REOPENED]
+LEVELS = [str(level) for level in LADDER]
+LEVEL_LABELS = {str(s): s.label for s in CaseState}
+MONTHS_DA = ["jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec."]
+
+
+# --- time helpers -----------------------------------------------------------------------------
+
+
+def local_midnight(day: datetime.date) -> datetime.datetime:
+    """The first instant of `day` in Europe/Copenhagen (the municipality's calendar)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _after(day: datetime.date) -> datetime.datetime:
+    """The first instant after `day` – the exclusive end of a period ending on `day`."""
+    return local_midnight(day + datetime.timedelta(days=1))
+
+
+def month_ends(period: Period) -> list[tuple[datetime.date, datetime.datetime]]:
+    """(first day of month, the moment its level is read) for each month of the period. The moment
+    is the first instant of the next month, or the end of the period's last day if that is sooner."""
+    months = []
+    month = period.start.replace(day=1)
+    while month <= period.end:
+        following = (month + datetime.timedelta(days=32)).replace(day=1)
+        months.append((month, min(local_midnight(following), _after(period.end))))
+        month = following
+    return months
+
+
+def month_label(month: datetime.date) -> str:
+    return f"{MONTHS_DA[month.month - 1]} {month.year}"
+
+
+def _dt(value: datetime.datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _d(value: datetime.date):
+    return connection.ops.adapt_datefield_value(value)
+
+
+def _days_sql(start: str, end: str, *, dates: bool = False) -> str:
+    """SQL for the number of days from column `start` to column `end` (fractional for timestamps)."""
+    if connection.vendor == "postgresql":
+        return f"({end} - {start})" if dates else f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
+    return f"(julianday({end}) - julianday({start}))"
+
+
+def _inner(queryset) -> tuple[str, tuple]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+# The rows at the quartile positions of each group (ranked by days), plus the first and last.
+# (n - 1) * k / 4 in integer arithmetic is floor(k/4 · (n − 1)) on both databases.
+_QUARTILE_ROWS = """
+ranked AS (
+  SELECT grp, days, ROW_NUMBER() OVER (PARTITION BY grp ORDER BY days) AS rn,
+         COUNT(*) OVER (PARTITION BY grp) AS n
+  FROM stays
+)
+SELECT grp, rn, n, days FROM ranked
+WHERE rn = 1 OR rn = n OR rn - 1 IN ((n - 1) / 4, (n - 1) / 4 + 1, (n - 1) / 2, (n - 1) / 2 + 1,
+                                     (3 * (n - 1)) / 4, (3 * (n - 1)) / 4 + 1)
+"""
+
+
+def _quartiles(rows) -> dict[str, dict]:
+    """From (group, rank, n, days) rows: count, min, q1, median, q3, max per group (linear
+    interpolation between ranks, as in Excel's KVARTIL.MEDTAG / numpy's default)."""
+    groups: dict[str, dict] = defaultdict(lambda: {"values": {}})
+    for grp, rn, n, days in rows:
+        groups[grp]["n"] = int(n)
+        groups[grp]["values"][int(rn)] = float(days)
+    result = {}
+    for grp, data in groups.items():
+        n, values = data["n"], data["values"]
+
+        def at(k: int) -> float:  # the k/4 quantile
+            lo, rest = divmod((n - 1) * k, 4)
+            low = values[lo + 1]
+            return low if rest == 0 else low + (values[lo + 2] - low) * rest / 4
+
+        result[grp] = {"count": n, "min": values[1], "q1": at(1), "median": at(2), "q3": at(3), "max": values[n]}
+    return result
+
+
+def _empty_spread(count: int = 0) -> dict:
+    return {"count": count, "min": None, "q1": None, "median": None, "q3": None, "max": None}
+
+
+# --- levels -----------------------------------------------------------------------------------
+
+
+def _level_events(scope: Scope, before: datetime.datetime):
+    """Each case's ladder events before `before`, with the time of the case's next ladder event."""
+    return (
+        CaseEvent.objects.filter(scope.q("case__child__institution"), action__in=LEVEL_ACTIONS, at__lt=before)
+        .exclude(to_state="")
+        .annotate(next_at=Window(Lead("at"), partition_by=[F("case_id")], order_by=[F("at").asc(), F("pk").asc()]))
+        .order_by()
+        .values("case_id", "to_state", "at", "next_at")
+    )
+
+
+def level_months(scope: Scope, period: Period) -> list[dict]:
+    """Children at each level at the end of each month: the to_state of each case's last ladder
+    event at or before that moment (closed cases count at no level)."""
+    months = month_ends(period)
+    inner, params = _inner(_level_events(scope, months[-1][1]))
+    columns, column_params = [], []
+    for i, (_, moment) in enumerate(months):
+        columns.append(f'SUM(CASE WHEN ev."at" < %s AND (ev."next_at" IS NULL OR ev."next_at" >= %s) '
+                       f"THEN 1 ELSE 0 END) AS m{i}")
+        column_params += [_dt(moment), _dt(moment)]
+    sql = f'SELECT ev."to_state", {", ".join(columns)} FROM ({inner}) ev GROUP BY ev."to_state"'
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*column_params, *params))
+        counts = {row[0]: [int(v or 0) for v in row[1:]] for row in cursor.fetchall()}
+    result = []
+    for i, (month, _) in enumerate(months):
+        by_level = {level: counts.get(level, [0] * len(months))[i] for level in LEVELS}
+        total = sum(by_level.values())
+        result.append({
+            "month": month, "label": month_label(month), "counts": by_level, "total": total,
+            "shares": {level: (100 * n / total if total else 0.0) for level, n in by_level.items()},
+        })
+    return result
+
+
+def level_flows(scope: Scope, period: Period) -> dict:
+    """Moves on the ladder in the period: up, down, opened, reopened, closed (and how many of the
+    closed cases returned to the general learning environment)."""
+    rows = (
+        CaseEvent.objects.filter(scope.q("case__child__institution"), action__in=LEVEL_ACTIONS,
+                                 at__gte=local_midnight(period.start), at__lt=_after(period.end))
+        .order_by().values("action", "from_state", "to_state")
+        .annotate(n=Count("pk"), returned=Count("pk", filter=Q(reason__startswith=CloseReason.RETURNED.label)))
+    )
+    flows: dict[tuple, dict] = {}
+    totals = {"up": 0, "down": 0, "opened": 0, "reopened": 0, "closed": 0, "returned": 0}
+    for row in rows:
+        source, target = row["from_state"], row["to_state"]
+        if row["action"] == Action.OPENED:
+            kind = "opened"
+        elif row["action"] == Action.REOPENED:
+            kind = "reopened"
+        elif target == CaseState.LUKKET:
+            kind = "closed"
+            totals["returned"] += row["returned"]
+        elif source in LEVELS and target in LEVELS:
+            kind = "up" if LEVELS.index(target) > LEVELS.index(source) else "down"
+        else:
+            continue
+        totals[kind] += row["n"]
+        key = (kind, source, target)
+        flows.setdefault(key, {"kind": kind, "from": source, "to": target, "count": 0})
+        flows[key]["count"] += row["n"]
+    order = ["opened", "up", "down", "closed", "reopened"]
+    rank = {level: i for i, level in enumerate(["", *LEVELS, str(CaseState.LUKKET)])}
+    listed = sorted(flows.values(), key=lambda f: (order.index(f["kind"]), rank.get(f["from"], 9), rank.get(f["to"], 9)))
+    for flow in listed:
+        flow["label"] = (f"{LEVEL_LABELS.get(flow['from'], 'Ny sag')} → {LEVEL_LABELS.get(flow['to'], flow['to'])}")
+    return {"rows": listed, "totals": totals}
+
+
+def level_durations(scope: Scope, period: Period) -> list[dict]:
+    """Time at each level, from consecutive ladder events: the stays that ended in the period (the
+    case moved or was closed), in days – count, median and quartiles."""
+    end = _after(period.end)
+    inner, params = _inner(_level_events(scope, end))
+    days = _days_sql('ev."at"', 'ev."next_at"')
+    sql = (
+        f"WITH ev AS ({inner}), "
+        f'stays AS (SELECT ev."to_state" AS grp, {days} AS days '
+        f'FROM ev WHERE ev."next_at" >= %s AND ev."next_at" < %s AND ev."to_state" IN (%s, %s, %s)), '
+        f"{_QUARTILE_ROWS}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, _dt(local_midnight(period.start)), _dt(end), *LEVELS))
+        spreads = _quartiles(cursor.fetchall())
+    return [{"level": level, "label": LEVEL_LABELS[level], **spreads.get(level, _empty_spread())} for level in LEVELS]
+
+
+def yellow_durations(scope: Scope, period: Period) -> dict:
+    """Time in a yellow TOPI position, from a child's consecutive TOPI observations: a run of
+    yellow lasts from its first yellow observation until the next non-yellow one. Runs that ended
+    in the period count; in days."""
+    observations = (
+        Observation.objects.filter(scope.q("child__institution"), observed_on__lte=period.end)
+        .exclude(topi_position="")
+        .annotate(prev=Window(Lag("topi_position"), partition_by=[F("child_id")],
+                              order_by=[F("observed_on").asc(), F("pk").asc()]))
+        .order_by().values("id", "child_id", "topi_position", "observed_on", "prev")
+    )
+    inner, params = _inner(observations)
+    days = _days_sql('c."observed_on"', 'c."next_on"', dates=True)
+    sql = (
+        f"WITH obs AS ({inner}), "
+        # Only the observations where the position changed; the next change after a yellow one
+        # is by construction the next non-yellow observation.
+        'changes AS (SELECT o."child_id", o."topi_position", o."observed_on", '
+        'LEAD(o."observed_on") OVER (PARTITION BY o."child_id" ORDER BY o."observed_on", o."id") AS next_on '
+        'FROM obs o WHERE o."prev" IS NULL OR o."prev" <> o."topi_position"), '
+        f'stays AS (SELECT c."topi_position" AS grp, {days} AS days FROM changes c '
+        'WHERE c."topi_position" = %s AND c."next_on" >= %s AND c."next_on" <= %s), '
+        f"{_QUARTILE_ROWS}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, TopiPosition.YELLOW, _d(period.start), _d(period.end)))
+        spreads = _quartiles(cursor.fetchall())
+    return {"label": "Gul TOPI-position", **spreads.get(str(TopiPosition.YELLOW), _empty_spread())}
+
+
+# --- resources, deadlines, evaluations ----------------------------------------------------------
+
+
+def resources(scope: Scope, period: Period) -> dict:
+    """Resources granted (decisions whose resource type grants one) in the period: per district,
+    institution and resource type, and per quarter – count, DKK, hours."""
+    decisions = Decision.objects.filter(
+        scope.q("institution"), resource_type__grants_resource=True,
+        decided_at__gte=local_midnight(period.start), decided_at__lt=_after(period.end),
+    ).order_by()
+    sums = {"count": Count("pk"), "amount": Sum("amount_dkk"), "hours": Sum("hours")}
+    # For the whole municipality one row per district and type (hundreds of institutions would make
+    # a table nobody reads); a district's or an institution's figures name the institutions.
+    per_institution = scope.kind != ScopeKind.MUNICIPALITY
+    institution_name = F("institution__name") if per_institution else Value("")
+    rows = list(
+        decisions.values(district=F("institution__district__name"), institution_name=institution_name,
+                         resource=F("resource_type__name"), resource_order=F("resource_type__order"))
+        .annotate(**sums).order_by("district", "institution_name", "resource_order", "resource")
+    )
+    quarters = list(decisions.annotate(quarter=TruncQuarter("decided_at")).values("quarter").annotate(**sums)
+                    .order_by("quarter"))
+
+    def rollup(key: str) -> list[dict]:
+        grouped: dict[str, dict] = {}
+        for row in rows:
+            entry = grouped.setdefault(row[key], {"name": row[key], "count": 0, "amount": Decimal(0), "hours": Decimal(0)})
+            entry["count"] += row["count"]
+            entry["amount"] += row["amount"] or 0
+            entry["hours"] += row["hours"] or 0
+        return list(grouped.values())
+
+    for row in quarters:
+        quarter = timezone.localtime(row["quarter"]).date() if isinstance(row["quarter"], datetime.datetime) else row["quarter"]
+        row["label"] = f"{(quarter.month - 1) // 3 + 1}. kvartal {quarter.year}"
+    for row in rows:
+        row["amount"] = row["amount"] or Decimal(0)
+        row["hours"] = row["hours"] or Decimal(0)
+    return {
+        "rows": rows,
+        "by_district": rollup("district"),
+        "by_type": sorted(rollup("resource"), key=lambda r: r["name"]),
+        "by_quarter": [{"label": r["label"], "count": r["count"], "amount": r["amount"] or Decimal(0),
+                        "hours": r["hours"] or Decimal(0)} for r in quarters],
+        "totals": {"count": sum(r["count"] for r in rows), "amount": sum((r["amount"] for r in rows), Decimal(0)),
+                   "hours": sum((r["hours"] for r in rows), Decimal(0))},
+    }
+
+
+def deadlines(scope: Scope, period: Period) -> dict:
+    """Submissions sent in the period: reached the chosen meeting on time, or rolled over to the
+    next one because the deadline had passed (rolled_over_from set)."""
+    rows = list(
+        Submission.objects.filter(scope.q("institution"), submitted_at__gte=local_midnight(period.start),
+                                  submitted_at__lt=_after(period.end))
+        .order_by().values(district=F("institution__district__name"))
+        .annotate(on_time=Count("pk", filter=Q(rolled_over_from__isnull=True)),
+                  rolled_over=Count("pk", filter=Q(rolled_over_from__isnull=False)))
+        .order_by("district")
+    )
+    on_time = sum(r["on_time"] for r in rows)
+    rolled_over = sum(r["rolled_over"] for r in rows)
+    total = on_time + rolled_over
+    return {"rows": rows, "on_time": on_time, "rolled_over": rolled_over, "total": total,
+            "on_time_share": 100 * on_time / total if total else None}
+
+
+def evaluations(scope: Scope, period: Period, today: datetime.date | None = None) -> dict:
+    """Evaluations in the period done on time (evaluated_on <= planned_for) or late, and the efforts
+    whose evaluation date had passed, with no evaluation since, at the period's end (or today)."""
+    path = "effort__plan__case__child__institution"
+    done = Evaluation.objects.filter(scope.q(path), evaluated_on__gte=period.start, evaluated_on__lte=period.end
+                                     ).order_by().aggregate(
+        on_time=Count("pk", filter=Q(planned_for__isnull=False, evaluated_on__lte=F("planned_for"))),
+        late=Count("pk", filter=Q(planned_for__isnull=False, evaluated_on__gt=F("planned_for"))),
+        unplanned=Count("pk", filter=Q(planned_for__isnull=True)),
+    )
+    as_of = min(period.end, today or timezone.localdate())
+    since = Evaluation.objects.filter(effort=OuterRef("pk"), evaluated_on__gte=OuterRef("evaluation_date"),
+                                      evaluated_on__lte=as_of)
+    overdue = (
+        Effort.objects.filter(scope.q("plan__case__child__institution"), evaluation_date__lt=as_of,
+                              started_on__lte=as_of)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
+        .exclude(Exists(since)).order_by().count()
+    )
+    planned = done["on_time"] + done["late"]
+    return {**done, "overdue": overdue, "as_of": as_of,
+            "on_time_share": 100 * done["on_time"] / planned if planned else None}
+
+
+def report_figures(scope: Scope, period: Period) -> dict:
+    """Everything the page, the PDF and the CSV show."""
+    return {
+        "months": level_months(scope, period),
+        "flows": level_flows(scope, period),
+        "durations": level_durations(scope, period),
+        "yellow": yellow_durations(scope, period),
+        "resources": resources(scope, period),
+        "deadlines": deadlines(scope, period),
+        "evaluations": evaluations(scope, period),
+    }

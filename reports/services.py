@@ -1,0 +1,85 @@
+"""Reports: request one (the page) and build it (the Celery task)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from haandguide.lib.pdf import render_pdf
+from haandguide.lib.queue import enqueue
+from reports import presentation
+from reports.models import Report
+from reports.scope import Period, Scope, allowed
+
+logger = logging.getLogger(__name__)
+
+
+def report_request(*, request, scope: Scope, period: Period) -> Report:
+    """Store a pending report and enqueue its build once the row is committed. If the broker is
+    down, `reports_pending_build` (the periodic sweep) picks the report up later."""
+    from reports.tasks import build_report  # tasks import this module
+
+    report = Report.objects.create(**scope.report_fields(), period_start=period.start, period_end=period.end,
+                                   requested_by=request.user)
+    enqueue(build_report, report.pk)
+    return report
+
+
+def reports_pending_build(now=None, *, grace_minutes: int = 5, stuck_minutes: int = 30) -> list[int]:
+    """Reports the queue lost: pending for more than a few minutes, or running for so long that
+    their worker must have died. The sweep task sends them again (the build is idempotent)."""
+    now = now or timezone.now()
+    lost = Report.objects.filter(
+        Q(status=Report.Status.PENDING, created_at__lt=now - timedelta(minutes=grace_minutes))
+        | Q(status=Report.Status.RUNNING, started_at__lt=now - timedelta(minutes=stuck_minutes))
+    )
+    return list(lost.order_by("created_at").values_list("pk", flat=True)[:50])
+
+
+def scope_of_report(report: Report) -> Scope | None:
+    """The report's scope as seen by the user who requested it (None if they lost access)."""
+    return allowed(report.requested_by, report.scope_kind, report.scope_pk)
+
+
+def _progress(report_id: int, percent: int) -> None:
+    # Its own statement, outside any transaction in the worker, so the page's poll sees it.
+    Report.objects.filter(pk=report_id).update(progress=percent)
+
+
+def render_report_pdf(report: Report, context: dict) -> bytes:
+    return render_pdf("reports/print/report.html", context)
+
+
+def report_build(report_id: int) -> Report:
+    """Build the PDF. Idempotent: a finished report is left as it is; a report left running by a
+    worker that died is built again from the start."""
+    report = Report.objects.select_related("requested_by", "municipality").get(pk=report_id)
+    if report.status == Report.Status.DONE:
+        return report
+    Report.objects.filter(pk=report_id).update(status=Report.Status.RUNNING, progress=5, started_at=timezone.now(),
+                                               error="")
+    scope = scope_of_report(report)
+    if scope is None:
+        Report.objects.filter(pk=report_id).update(status=Report.Status.FAILED, finished_at=timezone.now(),
+                                                   error="Bestilleren har ikke længere adgang til området.")
+        report.refresh_from_db()
+        return report
+    period = Period(report.period_start, report.period_end)
+    context = presentation.build(scope, period)
+    _progress(report_id, 60)
+    pdf = render_report_pdf(report, {**context, "report": report, "generated_at": timezone.now()})
+    _progress(report_id, 90)
+    Report.objects.filter(pk=report_id).update(
+        status=Report.Status.DONE, progress=100, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(),
+        finished_at=timezone.now())
+    report.refresh_from_db()
+    return report
+
+
+def report_fail(report_id: int, message: str) -> None:
+    Report.objects.filter(pk=report_id).exclude(status=Report.Status.DONE).update(
+        status=Report.Status.FAILED, finished_at=timezone.now(), error=message[:255])
