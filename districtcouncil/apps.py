@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class DistrictcouncilConfig(AppConfig):
     name = "districtcouncil"
     verbose_name = "Distriktsråd"
+
+    def ready(self):
+        from districtcouncil.retention import anonymise_child
+        from haandguide import retention
+
+        retention.register(anonymise_child)

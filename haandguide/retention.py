@@ -38,7 +38,9 @@ def anonymise(child: Child) -> None:
         child = Child.objects.select_for_update().get(pk=child.pk)
         if child.anonymised_at:
             return
-        for anonymiser in _anonymisers:
+        # Apps to the right first: their rows point at the rows of the apps to their left
+        # (a council submission protects the handleplan snapshot it carries).
+        for anonymiser in reversed(_anonymisers):
             anonymiser(child)
         child.guardians.all().delete()
         child.first_name, child.last_name, child.cpr = "Anonymiseret", f"barn {child.pk}", None

@@ -11,3 +11,8 @@ class HandleplanConfig(AppConfig):
         from handleplan.services import HandleplanPort
 
         register_handleplan(HandleplanPort())
+
+        from haandguide import retention
+        from handleplan.retention import anonymise_child
+
+        retention.register(anonymise_child)

@@ -63,6 +63,13 @@ class ImmutableQuerySet(models.QuerySet):
     def delete(self):
         raise PermissionError("Rækken kan ikke slettes: historikken overskrives aldrig.")
 
+    # GDPR retention (handleplan/retention.py) is the one reason history is removed or blanked.
+    def erase(self):
+        return super().delete()
+
+    def erase_text(self, **blank_fields):
+        return super().update(**blank_fields)
+
 
 class ImmutableModel(models.Model):
     """Rows that are written once. Deleting the case still cascades (GDPR erasure), because the

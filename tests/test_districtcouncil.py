@@ -402,3 +402,37 @@ def test_meeting_series_is_created_by_the_administrator(client_for, admin_user, 
     assert response.status_code == 302
     starts = [timezone.localtime(m.starts_at) for m in CouncilMeeting.objects.order_by("starts_at")]
     assert len(starts) == 6 and all(s.hour == 13 for s in starts)  # 13:00 local, also after summer time
+
+
+def test_retention_removes_council_and_plan_texts_but_keeps_the_counts(birgitte, on_agenda, config, municipality):
+    """GDPR: after the retention period the submission, decision, letter and handleplan lose every
+    text about the child; the grant and the evaluation rows stay for the statistics."""
+    from haandguide import retention
+    from handleplan.models import Effort, Evaluation, Handleplan, PlanSnapshot, PlanVersion
+
+    plan = Handleplan.objects.get(case__child=on_agenda.child)
+    effort = plan_services.effort_add(request=as_user(birgitte), plan=plan, data={
+        "name": "ICDP", "carried_out_by": "Stuens pædagoger", "description": "Alma i lille gruppe",
+        "started_on": datetime.date(2026, 10, 1), "evaluation_date": datetime.date(2026, 11, 1)})
+    plan_services.evaluation_add(request=as_user(birgitte), effort=effort, data={
+        "evaluated_on": datetime.date(2026, 11, 1), "result": Evaluation.Result.PARTLY,
+        "seen": "Alma deltager i den lille gruppe.", "next_step": "Fortsæt"})
+    decision = decide(birgitte, on_agenda, config["resource"]["Praksisvejleder"])
+    assert PlanSnapshot.objects.filter(plan=plan).exists() and Letter.objects.filter(decision=decision).exists()
+    child = on_agenda.child
+    child.left_at = datetime.date(2027, 1, 31)
+    child.save()
+    with time_machine.travel(datetime.date(2027, 1, 31) + datetime.timedelta(days=31 * municipality.retention_months),
+                             tick=False):
+        assert retention.run() == 1
+
+    submission = Submission.objects.get(pk=on_agenda.pk)
+    assert submission.description == "" and submission.snapshot_id is None and not submission.signed_form
+    decision.refresh_from_db()
+    assert decision.goals == "" and decision.resource_type.name == "Praksisvejleder" and decision.child_id == child.pk
+    assert not Letter.objects.filter(decision=decision).exists()
+    assert not PlanVersion.objects.filter(plan=plan).exists() and not PlanSnapshot.objects.filter(plan=plan).exists()
+    assert list(Evaluation.objects.filter(effort__plan=plan).values_list("seen", "result")) == [
+        ("", Evaluation.Result.PARTLY)]
+    assert list(Effort.objects.filter(plan=plan).values_list("description", flat=True)) == [""]
+    assert Case.objects.get(child=child).state == I

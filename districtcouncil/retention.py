@@ -1,0 +1,21 @@
+"""What the district council app removes when a child's data is anonymised (haandguide.retention).
+
+Submissions and decisions stay as rows (resources granted and deadlines kept are statistics), without
+their free text, documents, letters or the handleplan snapshot they carried.
+"""
+
+from districtcouncil.models import Decision, Letter, Review, Submission, SubmissionDocument
+
+
+def anonymise_child(child) -> None:
+    submissions = Submission.objects.filter(child=child)
+    for submission in submissions.exclude(signed_form=""):
+        submission.signed_form.delete(save=False)
+    for document in SubmissionDocument.objects.filter(submission__in=submissions):
+        document.file.delete(save=False)
+    SubmissionDocument.objects.filter(submission__in=submissions).delete()
+    Review.objects.filter(submission__in=submissions).update(notes="", recommendation="")
+    submissions.update(description="", group_description="", snapshot=None, signed_form="")
+    decisions = Decision.objects.filter(child=child)
+    Letter.objects.filter(decision__in=decisions).delete()
+    decisions.update(goals="", notes="", reassessment_notes="")

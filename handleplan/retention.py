@@ -1,0 +1,19 @@
+"""What the handleplan app removes when a child's data is anonymised (haandguide.retention).
+
+The plan's texts live in its versions and snapshots: those go. Efforts and evaluations stay as
+rows without their free text, because the statistics count evaluations done on time.
+"""
+
+from handleplan.models import Effort, Evaluation, Handleplan, PlanSnapshot, PlanVersion, Reminder
+
+
+def anonymise_child(child) -> None:
+    plans = Handleplan.objects.filter(case__child=child)
+    if not plans.exists():
+        return
+    plans.update(current=None)
+    PlanSnapshot.objects.filter(plan__in=plans).erase()
+    PlanVersion.objects.filter(plan__in=plans).erase()
+    Reminder.objects.filter(effort__plan__in=plans).delete()
+    Effort.objects.filter(plan__in=plans).update(description="")
+    Evaluation.objects.filter(effort__plan__in=plans).erase_text(seen="", next_step="")
