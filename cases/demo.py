@@ -15,9 +15,9 @@ from django.utils.text import slugify
 
 from cases import services
 from cases.defaults import seed_case_configuration
-from cases.models import Case, ConsentPurpose, InterventionBasis, MeetingType, ObservationType, TopiPosition
+from cases.models import Case, CaseEvent, ConsentPurpose, InterventionBasis, MeetingType, ObservationType, TopiPosition
 from haandguide.demo import DEMO_PASSWORD
-from haandguide.models import Role, User
+from haandguide.models import Child, CounsellorKind, Role, User
 
 OBSERVATION_TEXTS = [
     "Trækker sig fra legen i garderoben og søger en voksen. Bliver urolig ved skift mellem aktiviteter.",
@@ -68,6 +68,11 @@ def build(context: dict) -> None:
     meeting_types = {t.name: t for t in MeetingType.objects.filter(municipality=municipality)}
     purposes = {p.code: p for p in ConsentPurpose.objects.filter(municipality=municipality)}
     konsulent = users["konsulent"]
+    demo = context.get("profile", {}).get("demo") or {}
+    names = {"language": "Sprogvurdering (Sprogtrappen)", "topi": "TOPI", "note": "Pædagogisk iagttagelse",
+             **demo.get("observations", {})}
+    meetings = {"parents": "Forældresamtale", "working": "Arbejdsmøde", "network": "Netværksmøde",
+                **demo.get("meetings", {})}
     today = timezone.localdate()
     cases = []
     for child in context["children"]:
@@ -75,7 +80,7 @@ def build(context: dict) -> None:
         has_concern = rng.random() < 0.3
         topi = _weighted(rng, TOPI_WEIGHTS)
         text = rng.choice(OBSERVATION_TEXTS)
-        days_ago = rng.randint(5, 120)
+        days_ago = rng.randint(5, 540)
         consent = rng.random() < 0.6
         network = rng.random() < 0.5
         chronic = rng.random() < 0.04
@@ -84,7 +89,7 @@ def build(context: dict) -> None:
         request = _as(leader)
         if not child.observations.exists():
             services.observation_add(request=request, child=child, data={
-                "type": types["Sprogvurdering (Sprogtrappen)"], "observed_on": today - datetime.timedelta(days=days_ago + 30),
+                "type": types[names["language"]], "observed_on": today - datetime.timedelta(days=days_ago + 30),
                 "text": "Sprogvurdering gennemført. Alderssvarende ordforråd; følges ved næste vurdering."})
         existing = Case.objects.filter(child=child).first()
         if existing:
@@ -93,14 +98,15 @@ def build(context: dict) -> None:
         if not has_concern:
             continue
         case = services.case_open(request=request, child=child, reason="Bekymring drøftet på teammødet.")
+        context.setdefault("case_history_days", {})[case.pk] = days_ago
         services.observation_add(request=request, child=child, data={
-            "type": types["TOPI"], "observed_on": today - datetime.timedelta(days=days_ago),
+            "type": types[names["topi"]], "observed_on": today - datetime.timedelta(days=days_ago),
             "topi_position": topi, "text": "TOPI-vurdering: " + text})
         services.observation_add(request=request, child=child, data={
-            "type": types["Pædagogisk iagttagelse"], "observed_on": today - datetime.timedelta(days=max(days_ago - 3, 0)),
+            "type": types[names["note"]], "observed_on": today - datetime.timedelta(days=max(days_ago - 3, 0)),
             "text": text})
         services.meeting_record(request=request, case=case, data={
-            "type": meeting_types["Forældresamtale"], "held_on": today - datetime.timedelta(days=max(days_ago - 5, 0)),
+            "type": meeting_types[meetings["parents"]], "held_on": today - datetime.timedelta(days=max(days_ago - 5, 0)),
             "participants": f"{leader}, leder\nForældre", "minutes": "Bekymringen er drøftet med forældrene.",
             "follow_up_on": None}, agreements=[])
         if consent:
@@ -108,12 +114,12 @@ def build(context: dict) -> None:
                 services.consent_record(request=request, child=child, guardian=guardian,
                                         purpose=purposes["arbejdsmoede"], given_on=today - datetime.timedelta(days=days_ago // 2))
             services.meeting_record(request=request, case=case, data={
-                "type": meeting_types["Arbejdsmøde"], "held_on": today - datetime.timedelta(days=days_ago // 2),
+                "type": meeting_types[meetings["working"]], "held_on": today - datetime.timedelta(days=days_ago // 2),
                 "participants": f"{leader}, leder\nPraksisvejleder", "minutes": "Indsatser i læringsmiljøet aftalt.",
                 "follow_up_on": today + datetime.timedelta(days=30)}, agreements=[])
             if network:
                 services.meeting_record(request=request, case=case, data={
-                    "type": meeting_types["Netværksmøde"], "held_on": today - datetime.timedelta(days=days_ago // 3),
+                    "type": meeting_types[meetings["network"]], "held_on": today - datetime.timedelta(days=days_ago // 3),
                     "participants": f"{leader}, leder\nForældre\nPsykolog, Det Rådgivende Team",
                     "minutes": "Handleplanen er gennemgået med forældrene.", "follow_up_on": None},
                     agreements=[{"kind": "indstilling", "text": "Forældrene er enige i en indstilling til distriktsrådet.",
@@ -126,9 +132,91 @@ def build(context: dict) -> None:
             services.case_close(request=request, case_id=case.pk, version=case.version, close_reason="tilbage_i_almen",
                                 reason="Indsatserne har virket; barnet trives i det almene læringsmiljø.")
         cases.append(case)
-    # The praksisvejleder is attached to two of Solsikken's open cases.
-    solsikken = [c for c in cases if c.child.institution_id == users["leder"].institutions.first().pk and c.is_open]
-    for case in solsikken[:2]:
-        if not case.child.counsellor_assignments.active().filter(counsellor=users["raadgiver"]).exists():
-            services.counsellor_attach(request=_as(users["leder"]), case=case, counsellor=users["raadgiver"])
+    # The external counsellor (Haderslev: the praksisvejleder; Køge: the family centre's preventive
+    # counsellor) is attached to two of the demo leader's open cases.
+    home = users["leder"].institutions.first()
+    own = [c for c in cases if c.child.institution_id == home.pk and c.is_open]
+    counsellor = users["raadgiver"]
+    for case in own[:2]:
+        if counsellor.counsellor_kind in (CounsellorKind.FAMILIERAADGIVER, CounsellorKind.FAMILIECENTER):
+            _consent(request=_as(users["leder"]), child=case.child, purpose=purposes[services.PURPOSE_FAMILY_COUNSELLING],
+                     given_on=today - datetime.timedelta(days=20))
+        if not case.child.counsellor_assignments.active().filter(counsellor=counsellor).exists():
+            services.counsellor_attach(request=_as(users["leder"]), case=case, counsellor=counsellor)
+    if "resource_team" in meetings:
+        _resource_team_meetings(own[2:6], users["leder"], meeting_types[meetings["resource_team"]], purposes, today)
+    if municipality.open_counselling_enabled or municipality.family_groups_enabled:
+        _aabenraa(context, home, users, today)
     context["cases"] = cases
+
+
+def _consent(*, request, child, purpose, given_on):
+    for guardian in child.guardians.filter(has_custody=True):
+        if not guardian.consents.filter(purpose=purpose, withdrawn_at__isnull=True).exists():
+            services.consent_record(request=request, child=child, guardian=guardian, purpose=purpose, given_on=given_on)
+
+
+def _resource_team_meetings(cases, leader, meeting_type, purposes, today):
+    """Køge: the children are discussed early in the daycare's ressourceteam (with consent)."""
+    request = _as(leader)
+    for case in cases:
+        if case.meetings.filter(type=meeting_type).exists():
+            continue
+        if meeting_type.requires_consent_id:
+            _consent(request=request, child=case.child, purpose=meeting_type.requires_consent,
+                     given_on=today - datetime.timedelta(days=14))
+        services.meeting_record(request=request, case=case, data={
+            "type": meeting_type, "held_on": today - datetime.timedelta(days=10),
+            "participants": f"{leader}, leder\nSundhedsplejerske\nPPR-psykolog\nForebyggende rådgiver, FCK",
+            "minutes": "Tidlig indsats aftalt: struktur i overgange; FCK tilbyder forældrene en samtale.",
+            "follow_up_on": today + datetime.timedelta(days=42)}, agreements=[])
+
+
+def _aabenraa(context, institution, users, today):
+    """Aabenraa: open counselling sessions with bookings, and a family group with attendance."""
+    leader = users["leder"]
+    request = _as(leader)
+    children = list(Child.objects.filter(institution=institution).order_by("pk")[:6])
+    municipality = context["municipality"]
+    if municipality.open_counselling_enabled and not CounsellingSession.objects.filter(institution=institution).exists():
+        for days, booked in ((-14, 4), (7, 2)):
+            starts = timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=days),
+                                                                   datetime.time(8, 30)))
+            session = services.counselling_session_create(request=request, institution=institution, data={
+                "starts_at": starts, "slots": 6, "slot_minutes": 30, "location": "Personalestuen",
+                "professionals": "Sundhedsplejerske, Tidlig Forebyggelse, PPR-psykolog, tale/høre-konsulent"})
+            professionals = list(CounsellingProfessional)
+            for slot, child in enumerate(children[:booked], start=1):
+                parents = slot % 2 == 1
+                services.counselling_book(request=request, session=session, data={
+                    "slot": slot, "booker": CounsellingBooking.Booker.PARENTS if parents else CounsellingBooking.Booker.STAFF,
+                    "professional": professionals[slot % len(professionals)], "child": child,
+                    "guardian": child.guardians.first() if parents else None,
+                    "topic": "Søvn og rutiner derhjemme." if parents else "Sproget i den store gruppe."})
+    if municipality.family_groups_enabled and not FamilyGroup.objects.filter(institution=institution).exists():
+        group = services.family_group_create(request=request, institution=institution, data={
+            "name": "Familiegruppen Trækronen", "facilitators": "Pædagog og sundhedsplejerske",
+            "purpose": "Styrke forælderrollen og forældrenetværket; inspiration til aktiviteter i hjemmet."})
+        participants = [services.family_group_participant_add(request=request, group=group, child=child,
+                                                              guardian=child.guardians.first())
+                        for child in children[:5]]
+        for n, theme in enumerate(["Leg og bevægelse", "Søvn og rutiner", "Sprog i hverdagen"]):
+            session = services.family_group_session_add(request=request, group=group, data={
+                "held_on": today - datetime.timedelta(days=21 - 7 * n), "theme": theme,
+                "activity": "Fælles aktivitet med børnene og erfaringsudveksling."})
+            services.family_group_attendance_record(request=request, session=session, participants=participants[n:])
+
+
+def finish(context: dict) -> None:
+    """After every app has added its steps: spread each new demo case's events over the time since
+    the concern arose, so the timeline and the month-by-month statistics show a history (the
+    services stamp everything "now"). Demo data only; the app never rewrites an event."""
+    now = timezone.now()
+    for case_pk, days in context.get("case_history_days", {}).items():
+        events = list(CaseEvent.objects.filter(case_id=case_pk).order_by("at", "pk"))
+        for i, event in enumerate(events):
+            event.at = now - datetime.timedelta(days=days * (1 - i / len(events)), minutes=len(events) - i)
+        CaseEvent.objects.bulk_update(events, ["at"])
+        moves = [e for e in events if e.from_state != e.to_state and e.to_state]
+        Case.objects.filter(pk=case_pk).update(opened_at=events[0].at,
+                                               state_changed_at=(moves[-1] if moves else events[0]).at)

@@ -1,5 +1,5 @@
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
+from crispy_forms.layout import HTML, Column, Layout, Row, Submit
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
@@ -30,7 +30,8 @@ class AccessLogSearchForm(forms.Form):
                 Column("action", css_class="col-md-2")),
             Row(Column("date_from", css_class="col-md-3"), Column("date_to", css_class="col-md-3")),
             Submit("search", "Søg"),
-            Submit("export", "Indsigtsudskrift (CSV)", css_class="btn-outline-secondary ms-2"),
+            HTML('<button class="btn btn-outline-secondary ms-2" type="submit" name="export" value="1">'
+                 "Indsigtsudskrift (CSV)</button>"),
         )
 
     def clean(self):

@@ -37,7 +37,7 @@ def _open(title: str, description: str, width: int, height: int) -> tuple[str, s
 def bar_chart(title: str, items: list[tuple[str, float | None, str]], *, description: str = "",
               width: int = 640, bar_color: str = BAR) -> SafeString:
     """Horizontal bars: one (label, value, text shown after the bar) per row."""
-    row, top, label_width = 28, 10, 230
+    row, top, label_width = 28, 10, 290
     height = top * 2 + row * max(len(items), 1)
     head, tail = _open(title, description or title, width, height)
     parts = [head]

@@ -1,7 +1,7 @@
 import datetime
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
+from crispy_forms.layout import HTML, Column, Layout, Row
 from django import forms
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ class PeriodForm(forms.Form):
         self.helper.form_tag = True
         self.helper.disable_csrf = True
         self.helper.layout = Layout(Row(Column("fra", css_class="col-auto"), Column("til", css_class="col-auto"),
-                                        Column(Submit("vis", "Vis", css_class="btn-outline-primary mt-4"),
+                                        Column(HTML('<button class="btn btn-outline-primary mt-4" type="submit">Vis</button>'),
                                                css_class="col-auto")))
 
     def clean(self):
