@@ -260,6 +260,16 @@ CELERY_TIMEZONE = TIME_ZONE
 # Fail fast when Redis is away: pages must not hang on the broker (see haandguide/lib/queue.py).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# With acks_late, a message whose worker died (kill -9, lost machine) stays unacknowledged in Redis
+# and is handed out again once this many seconds have passed since delivery. It must be longer than
+# any task runs and any retry countdown (reminders back off up to an hour), or a healthy worker's
+# task would be delivered a second time; the sweeps find lost work sooner (reports after 30 min).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600, minimum=1)}
+# Test hook only (tests/test_faults.py): the report build pauses this many seconds after it is
+# marked running, so a test can kill the worker mid-build. Always 0 in production.
+TEST_REPORT_BUILD_PAUSE_SECONDS = env_int("TEST_REPORT_BUILD_PAUSE_SECONDS", 0)
+if PRODUCTION and TEST_REPORT_BUILD_PAUSE_SECONDS:
+    raise ImproperlyConfigured("TEST_REPORT_BUILD_PAUSE_SECONDS is a test hook; leave it unset in production.")
 CELERY_BEAT_SCHEDULE = {
     "purge-access-log": {"task": "haandguide.tasks.purge_access_log", "schedule": crontab(hour=2, minute=15)},
     "anonymise-due-children": {"task": "haandguide.tasks.anonymise_due_children", "schedule": crontab(hour=2, minute=45)},

@@ -1,0 +1,252 @@
+"""Load run (not a test): gunicorn on PostgreSQL, N logged-in clients at once for a bounded time,
+requests per second and p50/p95 latency per page.
+
+    createdb -h 127.0.0.1 -U postgres haandguide_load
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/haandguide_load .venv/bin/python bench/load.py \
+        --children 2500 --seconds 20 --clients 8
+
+It generates a municipality with bench/generate.py (unless --reuse finds one), starts gunicorn on
+127.0.0.1 with the production worker count, logs every client in through the login page (half as
+the institution leader, half as the district's consultant) and has each client request, in turn,
+the child list, one child's page and the district council's agenda. Only the standard library.
+
+--short (CI's PostgreSQL pass): a fresh small data set, a few seconds, 4 clients. The exit status
+is 1 only if a request failed (not 200); slowness never fails the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import urlencode
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haandguide.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+from bench.generate import generate, refuse_unsafe_database  # noqa: E402
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--children", type=int, default=2500)
+    parser.add_argument("--years", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (docker-compose runs 3)")
+    parser.add_argument("--reuse", action="store_true", help="use the newest benchmark municipality if there is one")
+    parser.add_argument("--fresh", action="store_true", help="empty the database first")
+    parser.add_argument("--short", action="store_true", help="CI: 200 children, 1 year, 4 s, 4 clients, fresh")
+    args = parser.parse_args()
+    if args.short:
+        args.children, args.years, args.seconds, args.clients, args.workers = 200, 1, 4, 4, 2
+        args.fresh, args.reuse = True, False
+    return args
+
+
+# --- data -------------------------------------------------------------------------------------
+
+
+def prepare(args: argparse.Namespace) -> dict:
+    """The data set, a password for the leader and the consultant, and the three pages' paths."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.urls import reverse
+
+    from districtcouncil.models import CouncilMeeting
+    from haandguide.models import Child, Municipality, Role, User
+
+    if os.environ.get("DATABASE_URL", "").split(":")[0] not in {"postgres", "postgresql"}:
+        sys.exit("The load run is for PostgreSQL: set DATABASE_URL=postgres://…/haandguide_load")
+    call_command("migrate", verbosity=0)
+    if args.fresh:
+        call_command("flush", interactive=False, verbosity=0)
+    municipality = Municipality.objects.filter(name__startswith="Benchkommune").order_by("-pk").first()
+    if municipality is None or not args.reuse:
+        began = time.perf_counter()
+        generate(args.children, args.years, batch=5000, seed=7)
+        print(f"Generation took {time.perf_counter() - began:.1f} s.")
+        municipality = Municipality.objects.filter(name__startswith="Benchkommune").order_by("-pk").first()
+    password = secrets.token_urlsafe(16)
+    logins = []
+    for role, prefix in ((Role.LEDER, "bench-leder"), (Role.KONSULENT, "bench-konsulent")):
+        user = User.objects.get(municipality=municipality, role=role, username__startswith=prefix)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        logins.append(user.username)
+    leader = User.objects.get(username=logins[0])
+    institution = leader.institutions.get()
+    child = Child.objects.filter(institution=institution, case__isnull=False).order_by("pk").first()
+    # The agenda of the leader's district with the most submissions on it (both users are members).
+    meeting = (CouncilMeeting.objects.filter(council__district=institution.district, submissions__isnull=False)
+               .order_by("-starts_at").first()
+               or CouncilMeeting.objects.filter(council__district=institution.district).order_by("-starts_at").first())
+    pages = {
+        "Børneliste": reverse("cases:child_list"),
+        "Barnets side": reverse("cases:child_detail", args=[child.pk]),
+        "Dagsorden (distriktsråd)": reverse("districtcouncil:meeting_detail", args=[meeting.pk]),
+    }
+    children = Child.objects.filter(institution__district__municipality=municipality).count()
+    return {"logins": logins, "password": password, "pages": pages, "children": children}
+
+
+# --- server -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "haandguide.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--log-level", "warning"], cwd=BASE_DIR, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn exited with status {server.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/login/")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    sys.exit("gunicorn did not answer within 30 s")
+
+
+# --- clients ----------------------------------------------------------------------------------
+
+
+class Session:
+    """One browser: a keep-alive connection and its cookies."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        data = None
+        if body is not None:
+            data = urlencode(body)
+            headers.update({"Content-Type": "application/x-www-form-urlencoded", "Referer": "http://127.0.0.1/"})
+        self.conn.request(method, path, body=data, headers=headers)
+        response = self.conn.getresponse()
+        content = response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, content
+
+    def login(self, username: str, password: str) -> None:
+        status, page = self.request("GET", "/login/")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if status != 200 or not token:
+            raise RuntimeError(f"login page answered {status}")
+        status, _ = self.request("POST", "/login/", {"csrfmiddlewaretoken": token.group(1).decode(),
+                                                     "username": username, "password": password})
+        if status != 302:
+            raise RuntimeError(f"login as {username} answered {status}, not a redirect")
+
+
+def run(port: int, setup: dict, clients: int, seconds: float):
+    timings: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, list[str]] = defaultdict(list)
+    lock = threading.Lock()
+    sessions = []
+    for i in range(clients):
+        session = Session(port)
+        session.login(setup["logins"][i % 2], setup["password"])
+        sessions.append(session)
+    start = threading.Barrier(clients + 1)
+    pages = list(setup["pages"].items())
+
+    def client(i: int, session: Session, stop_at: list[float]):
+        start.wait()
+        n = i  # clients start on different pages
+        while time.monotonic() < stop_at[0]:
+            label, path = pages[n % len(pages)]
+            n += 1
+            began = time.perf_counter()
+            try:
+                status, _ = session.request("GET", path)
+            except (OSError, http.client.HTTPException) as error:
+                status, session.conn = repr(error), http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            elapsed = time.perf_counter() - began
+            with lock:
+                if status == 200:
+                    timings[label].append(elapsed)
+                else:
+                    errors[label].append(str(status))
+
+    stop_at = [float("inf")]
+    threads = [threading.Thread(target=client, args=(i, s, stop_at)) for i, s in enumerate(sessions)]
+    for thread in threads:
+        thread.start()
+    stop_at[0] = time.monotonic() + seconds
+    start.wait()
+    began = time.monotonic()
+    for thread in threads:
+        thread.join()
+    return timings, errors, time.monotonic() - began
+
+
+def percentile(values: list[float], q: float) -> float:
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def main() -> None:
+    args = parse()
+    refuse_unsafe_database()
+    setup = prepare(args)
+    from django.db import connections
+
+    connections.close_all()  # the server has its own connections
+    port = free_port()
+    server = start_gunicorn(port, args.workers)
+    try:
+        timings, errors, elapsed = run(port, setup, args.clients, args.seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    print(f"\nPostgreSQL, {setup['children']} children, gunicorn {args.workers} workers, "
+          f"{args.clients} clients, {elapsed:.1f} s")
+    print(f"| {'page':26} | {'requests':>8} | {'req/s':>6} | {'p50':>7} | {'p95':>7} | {'errors':>6} |")
+    print(f"|{'-' * 28}|{'-' * 9}:|{'-' * 7}:|{'-' * 8}:|{'-' * 8}:|{'-' * 7}:|")
+    for label in setup["pages"]:
+        done = timings.get(label, [])
+        p50 = f"{percentile(done, 50) * 1000:4.0f} ms" if done else "–"
+        p95 = f"{percentile(done, 95) * 1000:4.0f} ms" if done else "–"
+        print(f"| {label:26} | {len(done):8} | {len(done) / elapsed:6.1f} | {p50:>7} | {p95:>7} | "
+              f"{len(errors.get(label, [])):6} |")
+    total = sum(len(v) for v in timings.values())
+    print(f"Total: {total / elapsed:.1f} requests/s")
+    failed = {label: sorted(set(found)) for label, found in errors.items() if found}
+    if failed or not total:
+        sys.exit(f"Failed requests: {failed or 'none answered'}")
+
+
+if __name__ == "__main__":
+    main()
