@@ -20,6 +20,7 @@ One plan per case. The design, kept deliberately small:
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 
@@ -193,6 +194,20 @@ class PlanSnapshot(ImmutableModel):
     def verify(self) -> bool:
         """True if the stored content still has the hash it was frozen with."""
         return content_hash(self.content) == self.content_hash
+
+    @property
+    def efforts_for_display(self) -> list[dict]:
+        """The frozen efforts for a page: the JSON keeps codes and ISO dates, a reader wants
+        "ikke nået" and a date."""
+        results, levels = dict(Evaluation.Result.choices), dict(Level.choices)
+        parse = lambda value: datetime.date.fromisoformat(value) if value else None  # noqa: E731
+        return [
+            {**effort, "level_label": levels.get(effort.get("level"), effort.get("level")),
+             "evaluations": [{**ev, "evaluated_on": parse(ev.get("evaluated_on")),
+                              "result_label": results.get(ev.get("result"), ev.get("result"))}
+                             for ev in effort.get("evaluations", [])]}
+            for effort in self.content.get("efforts", [])
+        ]
 
 
 class Effort(models.Model):

@@ -20,7 +20,9 @@ needs_chromium = pytest.mark.skipif(not shutil.which(CHROMIUM) and not Path(CHRO
                                     reason="Chromium is not installed (.ci/run installs it)")
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: each test module imports this fixture and so gets its own copy, and
+# two sync Playwright instances alive at once in one thread fail ("Sync API inside the asyncio loop").
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 

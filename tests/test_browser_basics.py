@@ -1,6 +1,7 @@
 """A real browser: login, the child list and the child page, with screenshots and axe-core."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import browser, login, logout, needs_chromium, page, screenshot_and_axe  # noqa: F401
 
@@ -19,7 +20,7 @@ def test_wrong_password_shows_a_danish_error(page, alice):
     page.get_by_label("Brugernavn").fill("alice")
     page.get_by_label("Adgangskode").fill("forkert")
     page.get_by_role("button", name="Log ind").click()
-    assert page.get_by_text("Forkert brugernavn eller adgangskode").is_visible()
+    expect(page.get_by_text("Forkert brugernavn eller adgangskode")).to_be_visible()
     assert page.get_by_label("Brugernavn").input_value() == "alice"
 
 
@@ -31,6 +32,6 @@ def test_pedagogue_finds_a_child_and_opens_the_page(page, alice, alma):
     page.get_by_role("button", name="Søg").click()
     screenshot_and_axe(page, "02-boerneliste")
     page.get_by_role("link", name="Alma Jensen").click()
-    assert page.get_by_role("heading", name="Alma Jensen").is_visible()
+    expect(page.get_by_role("heading", name="Alma Jensen")).to_be_visible()
     screenshot_and_axe(page, "03-barnets-side")
     logout(page)
