@@ -1,51 +1,37 @@
-"""Haderslev's configuration for the case workflow, seeded per municipality and then edited by
-its administrator. (Other municipalities' profiles build on the same function.)"""
+"""The case workflow's configuration from a municipality profile (`haandguide/profiles/`):
+observation types, consent purposes and meeting types, seeded per municipality and then edited by
+its administrator. Haderslev's profile is the default."""
 
 from cases.models import ConsentPurpose, MeetingType, ObservationType
+from haandguide import profiles
 from haandguide.models import Municipality
 
-OBSERVATION_TYPES = [
-    ("Pædagogisk iagttagelse", "Iagttagelser af barnet i hverdagen og læringsmiljøet.", False),
-    ("Sprogvurdering (Sprogtrappen)", "Sprogvurdering efter Sprogtrappen.", False),
-    ("TOPI", "Tidlig opsporing: grøn, gul eller rød position.", True),
-    ("Trivselsvurdering", "Vurdering af barnets trivsel.", True),
-    ("Børnesamtale", "Samtale med barnet om dets perspektiv.", False),
-    ("Børneinterview", "Struktureret interview med barnet.", False),
-    ("Ressourceprofil", "Barnets ressourcer og udviklingspotentialer.", False),
-    ("Dialogprofil", "Dialogprofil til samtale med forældre og kolleger.", False),
-]
-CONSENT_PURPOSES = [
-    ("arbejdsmoede", "Arbejdsmøde", "Fagpersoner koordinerer uden forældrene."),
-    ("familieraadgivning", "Deling med Familierådgivningen", "Oplysninger deles med Familierådgivningen."),
-    ("ppv", "PPV", "Pædagogisk-psykologisk vurdering."),
-    ("viso", "VISO", "Henvisning til VISO."),
-    ("indstilling_cpr", "Indstilling til distriktsrådet med CPR",
-     "Ressourcevurdering med CPR-nummer; forældrene får skriftligt svar."),
-]
-# name, description, consent purpose code it requires, parents take part
-MEETING_TYPES = [
-    ("Forældresamtale", "Samtale med forældrene om bekymringen.", None, True),
-    ("Arbejdsmøde", "Fagpersoner koordinerer; kun med forældrenes samtykke.", "arbejdsmoede", False),
-    ("Netværksmøde", "Møde med familien og fagpersoner; aftaler om indsatser og evt. PPV/VISO.", None, True),
-    ("Opfølgningsmøde", "Opfølgning og evaluering af de koordinerede indsatser.", None, True),
-]
+_HADERSLEV = profiles.get(profiles.DEFAULT)
+# Kept for callers that read Haderslev's values directly.
+OBSERVATION_TYPES = _HADERSLEV["observation_types"]
+CONSENT_PURPOSES = _HADERSLEV["consent_purposes"]
+MEETING_TYPES = _HADERSLEV["meeting_types"]
 
 
-def seed_case_configuration(municipality: Municipality) -> None:
+def seed_case_configuration(municipality: Municipality, profile: dict | None = None) -> None:
     """Idempotent: creates what is missing, never overwrites what an administrator changed."""
-    for order, (name, description, topi) in enumerate(OBSERVATION_TYPES):
+    profile = profile or profiles.for_municipality(municipality)
+    for order, (name, description, topi) in enumerate(profile["observation_types"]):
         ObservationType.objects.get_or_create(
             municipality=municipality, name=name,
             defaults={"description": description, "has_topi_position": topi, "order": order},
         )
     purposes = {}
-    for code, name, description in CONSENT_PURPOSES:
+    for code, name, description in profile["consent_purposes"]:
         purposes[code], _ = ConsentPurpose.objects.get_or_create(
             municipality=municipality, code=code, defaults={"name": name, "description": description},
         )
-    for order, (name, description, purpose_code, parents) in enumerate(MEETING_TYPES):
+    for order, (name, description, purpose_code, parents) in enumerate(profile["meeting_types"]):
         MeetingType.objects.get_or_create(
             municipality=municipality, name=name,
             defaults={"description": description, "requires_consent": purposes.get(purpose_code),
                       "parents_take_part": parents, "order": order},
         )
+
+
+apply_profile = seed_case_configuration

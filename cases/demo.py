@@ -15,7 +15,10 @@ from django.utils.text import slugify
 
 from cases import services
 from cases.defaults import seed_case_configuration
-from cases.models import Case, CaseEvent, ConsentPurpose, InterventionBasis, MeetingType, ObservationType, TopiPosition
+from cases.models import (
+    Case, CaseEvent, ConsentPurpose, CounsellingBooking, CounsellingProfessional, CounsellingSession, FamilyGroup,
+    InterventionBasis, MeetingType, ObservationType, TopiPosition,
+)
 from haandguide.demo import DEMO_PASSWORD
 from haandguide.models import Child, CounsellorKind, Role, User
 

@@ -4,7 +4,8 @@ from django import forms
 from django.utils import timezone
 
 from cases.models import (
-    AgreementKind, CaseState, CloseReason, ConsentPurpose, MeetingType, Observation, ObservationType, TopiPosition,
+    AgreementKind, CaseState, CloseReason, ConsentPurpose, CounsellingBooking, CounsellingProfessional,
+    CounsellingSession, FamilyGroup, MeetingType, Observation, ObservationType, TopiPosition,
 )
 from haandguide.lib import cpr as cprlib
 from haandguide.lib import files
@@ -228,3 +229,124 @@ class ChildFilterForm(ChildSearchForm):
                               widget=forms.Select(attrs={"class": "form-select"}))
     topi = forms.ChoiceField(label="TOPI", required=False, choices=[("", "Alle TOPI")] + list(TopiPosition.choices),
                              widget=forms.Select(attrs={"class": "form-select"}))
+
+
+# --- Aabenraa: åben rådgivning and familiegrupper -----------------------------------------------
+
+
+class CounsellingSessionForm(forms.ModelForm):
+    class Meta:
+        model = CounsellingSession
+        fields = ["institution", "starts_at", "slots", "slot_minutes", "professionals", "location"]
+        widgets = {"starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}
+
+    def __init__(self, *args, institutions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = institutions
+        self.fields["slots"].min_value = 1
+        self.fields["slots"].max_value = 30
+        self.fields["slot_minutes"].min_value = 10
+        self.fields["slot_minutes"].max_value = 120
+        self.fields["professionals"].initial = ("Sundhedsplejerske, Tidlig Forebyggelse, PPR-psykolog, "
+                                                "børnefysioterapeut, tale/høre-konsulent")
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Row(Column("institution"), Column("starts_at")), Row(Column("slots"), Column("slot_minutes"), Column("location")),
+            "professionals", Submit("save", "Opret åben rådgivning"))
+
+    def clean_slots(self):
+        value = self.cleaned_data["slots"]
+        if value is None or not 1 <= value <= 30:
+            raise forms.ValidationError("Mellem 1 og 30 samtaler.")
+        return value
+
+    def clean_slot_minutes(self):
+        value = self.cleaned_data["slot_minutes"]
+        if value is None or not 10 <= value <= 120:
+            raise forms.ValidationError("Mellem 10 og 120 minutter.")
+        return value
+
+
+class CounsellingBookingForm(forms.Form):
+    slot = forms.TypedChoiceField(label="Tid", coerce=int, choices=())
+    booker = forms.ChoiceField(label="Booket af", choices=CounsellingBooking.Booker.choices)
+    professional = forms.ChoiceField(label="Samtale med", choices=CounsellingProfessional.choices)
+    child = forms.ModelChoiceField(label="Barn (valgfrit)", required=False, queryset=None,
+                                   help_text="Tom, hvis samtalen handler om børnegruppen.")
+    guardian = forms.ModelChoiceField(label="Forælder", required=False, queryset=None,
+                                      help_text="Når forældrene har booket tiden.")
+    topic = forms.CharField(label="Emne", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, session=None, children=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        taken = set(session.bookings.values_list("slot", flat=True))
+        self.fields["slot"].choices = [
+            (n, f"{timezone.localtime(session.slot_start(n)):%H:%M}") for n in range(1, session.slots + 1) if n not in taken]
+        self.fields["child"].queryset = children
+        self.fields["guardian"].queryset = Guardian.objects.filter(child__in=children).select_related("child")
+        self.fields["guardian"].label_from_instance = lambda g: f"{g.name} ({g.child})"
+        self.helper = FormHelper()
+        self.helper.form_tag = False  # the page's form posts to the booking URL
+        self.helper.layout = Layout(Row(Column("slot"), Column("booker"), Column("professional")),
+                                    Row(Column("child"), Column("guardian")), "topic", Submit("save", "Book tid"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("booker") == CounsellingBooking.Booker.PARENTS and not data.get("guardian"):
+            self.add_error("guardian", "Vælg den forælder, der har booket tiden.")
+        guardian, child = data.get("guardian"), data.get("child")
+        if guardian and child and guardian.child_id != child.pk:
+            self.add_error("guardian", "Forælderen hører ikke til barnet.")
+        if guardian and not child:
+            data["child"] = guardian.child
+        return data
+
+
+class FamilyGroupForm(forms.ModelForm):
+    class Meta:
+        model = FamilyGroup
+        fields = ["institution", "name", "purpose", "facilitators"]
+        widgets = {"purpose": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, institutions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = institutions
+        self.helper = FormHelper()
+        self.helper.layout = Layout(Row(Column("institution"), Column("name")), "purpose", "facilitators",
+                                    Submit("save", "Opret familiegruppe"))
+
+
+class FamilyGroupParticipantForm(forms.Form):
+    child = forms.ModelChoiceField(label="Barn", queryset=None)
+    guardian = forms.ModelChoiceField(label="Forælder (valgfrit)", required=False, queryset=None)
+
+    def __init__(self, *args, children=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["child"].queryset = children
+        self.fields["guardian"].queryset = Guardian.objects.filter(child__in=children).select_related("child")
+        self.fields["guardian"].label_from_instance = lambda g: f"{g.name} ({g.child})"
+
+    def clean(self):
+        data = super().clean()
+        guardian, child = data.get("guardian"), data.get("child")
+        if guardian and child and guardian.child_id != child.pk:
+            self.add_error("guardian", "Forælderen hører ikke til barnet.")
+        return data
+
+
+class FamilyGroupSessionForm(forms.Form):
+    held_on = forms.DateField(label="Dato", widget=_date_widget())
+    theme = forms.CharField(label="Tema", max_length=150)
+    activity = forms.CharField(label="Aktiviteter", required=False, max_length=4000,
+                               widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FamilyGroupAttendanceForm(forms.Form):
+    participants = forms.ModelMultipleChoiceField(label="Mødt", required=False, queryset=None,
+                                                  widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, group=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].queryset = group.participants.select_related("child", "guardian")
+        self.helper = FormHelper()
+        self.helper.layout = Layout("participants", Submit("save", "Gem fremmøde"))

@@ -11,6 +11,7 @@ Transition methods hold guards and field updates only. Every call goes through a
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from haandguide.models import Child, Guardian, Municipality
+from haandguide.models import Child, Guardian, Institution, Municipality
 
 
 class Level(models.TextChoices):
@@ -402,3 +403,143 @@ class Notification(models.Model):
     class Meta:
         verbose_name = "underretning"
         verbose_name_plural = "underretninger"
+
+
+# --- Aabenraa: åben rådgivning and familiegrupper in the daycare (seeds/002) --------------------
+# Enabled per municipality (Municipality.open_counselling_enabled / family_groups_enabled, set by
+# the profile); hidden elsewhere.
+
+
+class CounsellingProfessional(models.TextChoices):
+    SUNDHEDSPLEJE = "sundhedspleje", "Sundhedsplejen"
+    TIDLIG_FOREBYGGELSE = "tidlig_forebyggelse", "Tidlig Forebyggelse"
+    PPR_PSYKOLOG = "ppr_psykolog", "PPR: psykolog"
+    PPR_FYSIOTERAPEUT = "ppr_fysioterapeut", "PPR: børnefysioterapeut"
+    PPR_TALE_HOERE = "ppr_tale_hoere", "PPR: tale/høre-konsulent"
+
+
+class CounsellingSession(models.Model):
+    """A time when the health visitor, Tidlig Forebyggelse and PPR hold open counselling in the
+    daycare; staff and parents book one of its slots."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="counselling_sessions",
+                                    verbose_name="institution")
+    starts_at = models.DateTimeField("starter")
+    slots = models.PositiveSmallIntegerField("antal samtaler", default=6)
+    slot_minutes = models.PositiveSmallIntegerField("minutter pr. samtale", default=30)
+    professionals = models.CharField(
+        "fagpersoner til stede", max_length=255,
+        help_text="Fx sundhedsplejerske, Tidlig Forebyggelse, PPR-psykolog, børnefysioterapeut, tale/høre-konsulent.")
+    location = models.CharField("sted", max_length=150, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "åben rådgivning"
+        verbose_name_plural = "åben rådgivning"
+        ordering = ["-starts_at", "-pk"]
+        indexes = [models.Index(fields=["institution", "-starts_at"], name="counselling_inst_start")]
+
+    def __str__(self) -> str:
+        return f"Åben rådgivning {timezone.localtime(self.starts_at):%d.%m.%Y %H:%M}"
+
+    def slot_start(self, slot: int):
+        return self.starts_at + datetime.timedelta(minutes=(slot - 1) * self.slot_minutes)
+
+
+class CounsellingBooking(models.Model):
+    """One booked slot: a member of staff (about the children's group or a child) or parents
+    (registered by the staff on their behalf) about their child."""
+
+    class Booker(models.TextChoices):
+        STAFF = "medarbejder", "Medarbejder"
+        PARENTS = "foraeldre", "Forældre"
+
+    session = models.ForeignKey(CounsellingSession, on_delete=models.CASCADE, related_name="bookings")
+    slot = models.PositiveSmallIntegerField("samtale nr.")
+    booker = models.CharField("booket af", max_length=12, choices=Booker.choices)
+    professional = models.CharField("med", max_length=30, choices=CounsellingProfessional.choices)
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, null=True, blank=True, related_name="counselling_bookings",
+                              verbose_name="barn")
+    guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                                 verbose_name="forælder")
+    topic = models.TextField("emne")
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "booking i åben rådgivning"
+        verbose_name_plural = "bookinger i åben rådgivning"
+        ordering = ["session", "slot"]
+        constraints = [models.UniqueConstraint(fields=["session", "slot"], name="counselling_one_booking_per_slot")]
+
+    @property
+    def starts_at(self):
+        return self.session.slot_start(self.slot)
+
+
+class FamilyGroup(models.Model):
+    """A parent group in the daycare: sessions with themes and activities, and the families taking part."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="family_groups",
+                                    verbose_name="institution")
+    name = models.CharField("navn", max_length=150)
+    purpose = models.TextField("formål", help_text="Fx styrke forælderrollen og forældrenetværket.")
+    facilitators = models.CharField("tovholdere", max_length=255, blank=True)
+    active = models.BooleanField("aktiv", default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "familiegruppe"
+        verbose_name_plural = "familiegrupper"
+        ordering = ["-active", "name"]
+        constraints = [models.UniqueConstraint(fields=["institution", "name"], name="familygroup_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FamilyGroupParticipant(models.Model):
+    group = models.ForeignKey(FamilyGroup, on_delete=models.CASCADE, related_name="participants")
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="family_groups", verbose_name="barn")
+    guardian = models.ForeignKey(Guardian, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                 verbose_name="forælder")
+    joined_on = models.DateField("startet", default=timezone.localdate)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "deltager i familiegruppe"
+        verbose_name_plural = "deltagere i familiegrupper"
+        ordering = ["child__first_name", "child__last_name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["group", "child"], name="familygroup_one_child")]
+
+    def __str__(self) -> str:
+        return f"{self.guardian.name if self.guardian else 'Familien'} ({self.child})"
+
+
+class FamilyGroupSession(models.Model):
+    group = models.ForeignKey(FamilyGroup, on_delete=models.CASCADE, related_name="sessions")
+    held_on = models.DateField("dato")
+    theme = models.CharField("tema", max_length=150)
+    activity = models.TextField("aktiviteter", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    attendance_recorded_at = models.DateTimeField("fremmøde registreret", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "gang i familiegruppe"
+        verbose_name_plural = "gange i familiegrupper"
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.theme} {self.held_on:%d.%m.%Y}"
+
+
+class FamilyGroupAttendance(models.Model):
+    session = models.ForeignKey(FamilyGroupSession, on_delete=models.CASCADE, related_name="attendance")
+    participant = models.ForeignKey(FamilyGroupParticipant, on_delete=models.CASCADE, related_name="attendance")
+
+    class Meta:
+        verbose_name = "fremmøde"
+        verbose_name_plural = "fremmøde"
+        constraints = [models.UniqueConstraint(fields=["session", "participant"], name="familygroup_attend_once")]

@@ -16,13 +16,14 @@ from django_fsm import ConcurrentTransition
 from cases import interfaces
 from cases.models import (
     Agreement, AgreementKind, Attachment, Case, CaseEvent, CaseState, CloseReason, Consent,
-    ConsentPurpose, InterventionBasis, Meeting, Notification, Observation, Referral,
+    ConsentPurpose, CounsellingBooking, CounsellingSession, FamilyGroup, FamilyGroupAttendance,
+    FamilyGroupParticipant, FamilyGroupSession, InterventionBasis, Meeting, Notification, Observation, Referral,
 )
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
 from haandguide.exceptions import EditConflict, Refused
 from haandguide.lib.files import sha256_of
-from haandguide.models import Child, CounsellorAssignment, CounsellorKind, Guardian, Role, User
+from haandguide.models import Child, CounsellorAssignment, CounsellorKind, Guardian, Institution, Role, User
 
 Event = CaseEvent.Action
 
@@ -434,7 +435,8 @@ def counsellor_attach(*, request, case: Case, counsellor: User) -> CounsellorAss
         raise Refused("Vælg en ekstern rådgiver fra kommunen.")
     if not case.is_open:
         raise Refused("Sagen er lukket.")
-    if counsellor.counsellor_kind == CounsellorKind.FAMILIERAADGIVER:
+    # Sharing with social services' family counselling (Køge: the family centre) needs consent.
+    if counsellor.counsellor_kind in (CounsellorKind.FAMILIERAADGIVER, CounsellorKind.FAMILIECENTER):
         refusal = consent_refusal(child, purpose_code=PURPOSE_FAMILY_COUNSELLING)
         if refusal:
             raise Refused(refusal)
@@ -462,3 +464,162 @@ def counsellor_detach(*, request, assignment: CounsellorAssignment) -> Counsello
         log_access(request, LogAction.UPDATE, assignment, detail="Rådgiver afsluttet")
     return assignment
 
+
+
+# --- Aabenraa: åben rådgivning and familiegrupper (seeds/002) ---------------------------------------
+
+
+def institutions_served(user: User):
+    """The institutions whose open counselling and family groups this user works with: staff and
+    leaders their own institutions, a consultant the institutions of their districts."""
+    if user.role in (Role.PAEDAGOG, Role.LEDER):
+        return Institution.objects.filter(pk__in=user.institutions.values("pk"))
+    if user.role == Role.KONSULENT:
+        return Institution.objects.filter(district__in=user.districts.values("pk"))
+    return Institution.objects.none()
+
+
+def _serves_institution(user: User, institution: Institution) -> bool:
+    return institutions_served(user).filter(pk=institution.pk).exists()
+
+
+def _feature_refusal(institution: Institution, flag: str, label: str) -> str | None:
+    if not getattr(institution.district.municipality, flag):
+        return f"Kommunen bruger ikke {label}."
+    return None
+
+
+def _child_in(user: User, child: Child | None, institution: Institution) -> None:
+    """A booking or a participant that concerns a child: the child must be one the user may see,
+    and of the institution (the child's scope check, not only the institution's)."""
+    if child is None:
+        return
+    if child.institution_id != institution.pk or not Child.objects.visible_to(user).filter(pk=child.pk).exists():
+        raise Refused("Barnet går ikke i institutionen.")
+
+
+def _guardian_of(child: Child | None, guardian: Guardian | None) -> None:
+    if guardian is not None and (child is None or guardian.child_id != child.pk):
+        raise Refused("Forælderen hører ikke til barnet.")
+
+
+def counselling_session_create(*, request, institution: Institution, data: dict) -> CounsellingSession:
+    """Put an open-counselling session in the daycare's calendar (leader or consultant)."""
+    refusal = _feature_refusal(institution, "open_counselling_enabled", "åben rådgivning")
+    if refusal:
+        raise Refused(refusal)
+    user = request.user
+    if not (user.role in (Role.LEDER, Role.KONSULENT) and _serves_institution(user, institution)):
+        raise Refused("Kun institutionens leder eller distriktets konsulent kan oprette åben rådgivning.")
+    with transaction.atomic():
+        session = CounsellingSession.objects.create(institution=institution, created_by=user, **data)
+        log_access(request, LogAction.CREATE, session, detail="Åben rådgivning oprettet")
+    return session
+
+
+def counselling_book(*, request, session: CounsellingSession, data: dict) -> CounsellingBooking:
+    """Book a slot: staff about the group or a child, or parents (registered by staff) about their child."""
+    institution = session.institution
+    refusal = _feature_refusal(institution, "open_counselling_enabled", "åben rådgivning")
+    if refusal:
+        raise Refused(refusal)
+    user = request.user
+    if not _serves_institution(user, institution):
+        raise Refused("Kun institutionens personale og konsulenten kan booke tid.")
+    child, guardian = data.get("child"), data.get("guardian")
+    _child_in(user, child, institution)
+    _guardian_of(child, guardian)
+    if data["booker"] == CounsellingBooking.Booker.PARENTS and guardian is None:
+        raise Refused("Vælg den forælder, der har booket tiden.")
+    if not 1 <= data["slot"] <= session.slots:
+        raise Refused("Vælg en af rådgivningens samtaletider.")
+    if not (data.get("topic") or "").strip():
+        raise Refused("Skriv kort, hvad samtalen handler om.")
+    with transaction.atomic():
+        CounsellingSession.objects.select_for_update().filter(pk=session.pk).first()
+        if session.bookings.filter(slot=data["slot"]).exists():
+            raise Refused("Tiden er allerede booket. Vælg en anden.")
+        booking = CounsellingBooking.objects.create(session=session, booked_by=user, **data)
+        if child is not None:
+            case = Case.objects.filter(child=child).first()
+            if case:
+                record_event(case, user, Event.MEETING,
+                             reason=f"Åben rådgivning {timezone.localtime(booking.starts_at):%d.%m.%Y %H:%M}: "
+                                    f"{booking.get_professional_display()}")
+        log_access(request, LogAction.CREATE, booking, child_id=child.pk if child else None,
+                   detail=f"Åben rådgivning booket ({booking.get_booker_display().lower()})")
+    return booking
+
+
+def family_group_create(*, request, institution: Institution, data: dict) -> FamilyGroup:
+    refusal = _feature_refusal(institution, "family_groups_enabled", "familiegrupper")
+    if refusal:
+        raise Refused(refusal)
+    user = request.user
+    if not (user.role in (Role.LEDER, Role.KONSULENT) and _serves_institution(user, institution)):
+        raise Refused("Kun institutionens leder eller distriktets konsulent kan oprette en familiegruppe.")
+    if FamilyGroup.objects.filter(institution=institution, name=data["name"]).exists():
+        raise Refused("Institutionen har allerede en familiegruppe med det navn.")
+    with transaction.atomic():
+        group = FamilyGroup.objects.create(institution=institution, created_by=user, **data)
+        log_access(request, LogAction.CREATE, group, detail="Familiegruppe oprettet")
+    return group
+
+
+def _may_run_group(user: User, group: FamilyGroup) -> None:
+    refusal = _feature_refusal(group.institution, "family_groups_enabled", "familiegrupper")
+    if refusal:
+        raise Refused(refusal)
+    if not _serves_institution(user, group.institution):
+        raise Refused("Kun institutionens personale og konsulenten arbejder med familiegruppen.")
+
+
+def family_group_participant_add(*, request, group: FamilyGroup, child: Child,
+                                 guardian: Guardian | None = None) -> FamilyGroupParticipant:
+    _may_run_group(request.user, group)
+    _child_in(request.user, child, group.institution)
+    _guardian_of(child, guardian)
+    if not group.active:
+        raise Refused("Familiegruppen er afsluttet.")
+    with transaction.atomic():
+        if group.participants.filter(child=child).exists():
+            raise Refused(f"{child}s familie deltager allerede.")
+        participant = FamilyGroupParticipant.objects.create(group=group, child=child, guardian=guardian,
+                                                            added_by=request.user)
+        log_access(request, LogAction.CREATE, participant, child_id=child.pk, detail=f"Deltager i familiegruppe: {group}")
+    return participant
+
+
+def family_group_session_add(*, request, group: FamilyGroup, data: dict) -> FamilyGroupSession:
+    _may_run_group(request.user, group)
+    if not (data.get("theme") or "").strip():
+        raise Refused("Angiv gangens tema.")
+    with transaction.atomic():
+        session = FamilyGroupSession.objects.create(group=group, created_by=request.user, **data)
+        log_access(request, LogAction.CREATE, session, detail=f"Familiegruppe {group}: {session}")
+    return session
+
+
+def family_group_attendance_record(*, request, session: FamilyGroupSession,
+                                   participants) -> list[FamilyGroupAttendance]:
+    """Who came: replaces the session's attendance with the given participants (of this group)."""
+    group = session.group
+    _may_run_group(request.user, group)
+    chosen = {p.pk: p for p in participants}
+    if group.participants.filter(pk__in=chosen).count() != len(chosen):
+        raise Refused("En af deltagerne hører ikke til familiegruppen.")
+    if session.held_on > timezone.localdate():
+        raise Refused("Fremmøde registreres, når gangen har været holdt.")
+    with transaction.atomic():
+        session = FamilyGroupSession.objects.select_for_update().get(pk=session.pk)
+        before = set(session.attendance.values_list("participant_id", flat=True))
+        session.attendance.exclude(participant_id__in=chosen).delete()
+        rows = [FamilyGroupAttendance(session=session, participant=chosen[pk]) for pk in chosen if pk not in before]
+        FamilyGroupAttendance.objects.bulk_create(rows)
+        session.attendance_recorded_at = timezone.now()
+        session.save(update_fields=["attendance_recorded_at"])
+        changed = before.symmetric_difference(chosen)
+        for participant in FamilyGroupParticipant.objects.filter(pk__in=changed).only("pk", "child_id"):
+            log_access(request, LogAction.UPDATE, session, child_id=participant.child_id,
+                       detail=f"Fremmøde i familiegruppe: {'mødt' if participant.pk in chosen else 'ikke mødt'}")
+    return list(session.attendance.all())

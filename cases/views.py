@@ -8,19 +8,23 @@ user typed is rendered back.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import interfaces, services
 from cases.forms import (
-    CaseTransitionForm, ChildFilterForm, ChildForm, ConsentForm, CounsellorForm, GuardianForm, MeetingForm,
-    NotificationForm, ObservationForm, ReferralForm,
+    CaseTransitionForm, ChildFilterForm, ChildForm, ConsentForm, CounsellingBookingForm, CounsellingSessionForm,
+    CounsellorForm, FamilyGroupAttendanceForm, FamilyGroupForm, FamilyGroupParticipantForm, FamilyGroupSessionForm,
+    GuardianForm, MeetingForm, NotificationForm, ObservationForm, ReferralForm,
 )
-from cases.models import Attachment, Case, Consent, Meeting, Observation
+from cases.models import (
+    Attachment, Case, Consent, CounsellingSession, FamilyGroup, FamilyGroupSession, Meeting, Observation,
+)
 from haandguide import services as org_services
-from haandguide.access import Action, get_child_for_user, log_children_listed
+from haandguide.access import Action, OutOfScope, get_child_for_user, get_in_scope, log_children_listed
 from haandguide.exceptions import Refused
 from haandguide.models import Child, CounsellorAssignment, Institution, Role
 
@@ -173,8 +177,8 @@ def observation_list(request, pk):
 
 def attachment_download(request, pk, attachment_pk):
     child = get_child_for_user(request, pk, action=Action.EXPORT, detail="Bilag hentet")
-    attachment = get_object_or_404(Attachment.objects.select_related("observation"), pk=attachment_pk,
-                                   observation__child=child)
+    attachment = get_in_scope(Attachment.objects.select_related("observation").filter(observation__child=child),
+                              "attachment", attachment_pk, child_id=child.pk)
     response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
                             content_type=attachment.content_type)
     response["X-Content-Type-Options"] = "nosniff"
@@ -203,7 +207,7 @@ def consent_page(request, pk):
 @require_POST
 def consent_withdraw(request, pk, consent_pk):
     child = get_child_for_user(request, pk)
-    consent = get_object_or_404(Consent, pk=consent_pk, child=child)
+    consent = get_in_scope(Consent.objects.filter(child=child), "consent", consent_pk, child_id=child.pk)
     try:
         services.consent_withdraw(request=request, consent=consent)
     except Refused as refusal:
@@ -238,7 +242,8 @@ def meeting_create(request, pk):
 
 def meeting_detail(request, pk, meeting_pk):
     child = get_child_for_user(request, pk)
-    meeting = get_object_or_404(Meeting.objects.select_related("type", "created_by"), pk=meeting_pk, case__child=child)
+    meeting = get_in_scope(Meeting.objects.select_related("type", "created_by").filter(case__child=child), "meeting",
+                           meeting_pk, child_id=child.pk)
     return render(request, "cases/meeting_detail.html", {
         "child": child, "meeting": meeting, "agreements": meeting.agreements.all(),
     })
@@ -297,7 +302,8 @@ def counsellor_attach(request, pk):
 @require_POST
 def counsellor_detach(request, pk, assignment_pk):
     child = get_child_for_user(request, pk)
-    assignment = get_object_or_404(CounsellorAssignment, pk=assignment_pk, child=child)
+    assignment = get_in_scope(CounsellorAssignment.objects.filter(child=child), "counsellorassignment", assignment_pk,
+                              child_id=child.pk)
     try:
         services.counsellor_detach(request=request, assignment=assignment)
     except Refused as refusal:
@@ -361,3 +367,194 @@ def guardian_add(request, pk):
             return redirect("cases:child_detail", pk=child.pk)
     return render(request, "cases/guardian_form.html", {"form": form, "child": child})
 
+
+
+# --- Aabenraa: åben rådgivning and familiegrupper -----------------------------------------------
+# Only where the municipality uses them (a profile flag); elsewhere the pages do not exist (404).
+
+
+def _feature_institutions(user, flag: str):
+    return services.institutions_served(user).filter(**{f"district__municipality__{flag}": True}).order_by("name")
+
+
+def _require_feature(user, flag: str):
+    institutions = _feature_institutions(user, flag)
+    if not institutions.exists():
+        raise Http404("Siden findes ikke.")
+    return institutions
+
+
+def get_counselling_session_for_user(request, pk) -> CounsellingSession:
+    session = (CounsellingSession.objects.filter(
+        pk=pk, institution__in=_feature_institutions(request.user, "open_counselling_enabled"))
+        .select_related("institution__district__municipality", "created_by").first())
+    if session is None:
+        raise OutOfScope("counsellingsession", pk)
+    return session
+
+
+def get_family_group_for_user(request, pk) -> FamilyGroup:
+    group = (FamilyGroup.objects.filter(pk=pk, institution__in=_feature_institutions(request.user, "family_groups_enabled"))
+             .select_related("institution__district__municipality").first())
+    if group is None:
+        raise OutOfScope("familygroup", pk)
+    return group
+
+
+def _children_of(user, institution):
+    return Child.objects.visible_to(user).present().filter(institution=institution).order_by("first_name", "last_name")
+
+
+def counselling_list(request):
+    institutions = _require_feature(request.user, "open_counselling_enabled")
+    sessions = (CounsellingSession.objects.filter(institution__in=institutions).select_related("institution")
+                .annotate(booked=Count("bookings")).order_by("-starts_at", "-pk"))
+    page = Paginator(sessions, 20).get_page(request.GET.get("side"))
+    return render(request, "cases/counselling_list.html", {
+        "page": page, "query": "",
+        "can_create": request.user.role in (Role.LEDER, Role.KONSULENT),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def counselling_create(request):
+    institutions = _require_feature(request.user, "open_counselling_enabled")
+    form = CounsellingSessionForm(request.POST or None, institutions=institutions)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "institution"}
+        try:
+            session = services.counselling_session_create(request=request, institution=form.cleaned_data["institution"],
+                                                          data=data)
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Den åbne rådgivning er oprettet.")
+            return redirect("cases:counselling_detail", session_pk=session.pk)
+    return render(request, "cases/counselling_form.html", {"form": form})
+
+
+def _counselling_page(request, session, form=None, status=200):
+    bookings = list(session.bookings.select_related("child", "guardian", "booked_by"))
+    log_children_listed(request, [b.child for b in bookings if b.child_id], detail=f"Åben rådgivning {session.pk}")
+    children = _children_of(request.user, session.institution)
+    form = form or CounsellingBookingForm(session=session, children=children)
+    return render(request, "cases/counselling_detail.html", {
+        "session": session, "bookings": bookings, "form": form,
+        "free": len(form.fields["slot"].choices),
+    }, status=status)
+
+
+def counselling_detail(request, session_pk):
+    return _counselling_page(request, get_counselling_session_for_user(request, session_pk))
+
+
+@require_POST
+def counselling_book(request, session_pk):
+    session = get_counselling_session_for_user(request, session_pk)
+    children = _children_of(request.user, session.institution)
+    form = CounsellingBookingForm(request.POST, session=session, children=children)
+    if form.is_valid():
+        try:
+            services.counselling_book(request=request, session=session, data=form.cleaned_data)
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Tiden er booket.")
+            return redirect("cases:counselling_detail", session_pk=session.pk)
+    return _counselling_page(request, session, form=form, status=400)
+
+
+def family_group_list(request):
+    institutions = _require_feature(request.user, "family_groups_enabled")
+    groups = (FamilyGroup.objects.filter(institution__in=institutions).select_related("institution")
+              .annotate(families=Count("participants", distinct=True), held=Count("sessions", distinct=True))
+              .order_by("-active", "name", "pk"))
+    page = Paginator(groups, 20).get_page(request.GET.get("side"))
+    return render(request, "cases/family_group_list.html", {
+        "page": page, "query": "", "can_create": request.user.role in (Role.LEDER, Role.KONSULENT),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def family_group_create(request):
+    institutions = _require_feature(request.user, "family_groups_enabled")
+    form = FamilyGroupForm(request.POST or None, institutions=institutions)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "institution"}
+        try:
+            group = services.family_group_create(request=request, institution=form.cleaned_data["institution"], data=data)
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Familiegruppen er oprettet.")
+            return redirect("cases:family_group_detail", group_pk=group.pk)
+    return render(request, "cases/family_group_form.html", {"form": form})
+
+
+def _family_group_page(request, group, *, participant_form=None, session_form=None, status=200):
+    participants = list(group.participants.select_related("child", "guardian"))
+    log_children_listed(request, [p.child for p in participants], detail=f"Familiegruppe {group.pk}")
+    sessions = group.sessions.annotate(present=Count("attendance")).order_by("-held_on", "-pk")
+    page = Paginator(sessions, 20).get_page(request.GET.get("side"))
+    return render(request, "cases/family_group_detail.html", {
+        "group": group, "participants": participants, "page": page, "query": "",
+        "participant_form": participant_form or FamilyGroupParticipantForm(
+            children=_children_of(request.user, group.institution).exclude(family_groups__group=group)),
+        "session_form": session_form or FamilyGroupSessionForm(initial={"held_on": timezone.localdate()}),
+    }, status=status)
+
+
+def family_group_detail(request, group_pk):
+    return _family_group_page(request, get_family_group_for_user(request, group_pk))
+
+
+@require_POST
+def family_group_participant_add(request, group_pk):
+    group = get_family_group_for_user(request, group_pk)
+    form = FamilyGroupParticipantForm(request.POST, children=_children_of(request.user, group.institution))
+    if form.is_valid():
+        try:
+            services.family_group_participant_add(request=request, group=group, child=form.cleaned_data["child"],
+                                                  guardian=form.cleaned_data.get("guardian"))
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Familien er tilføjet gruppen.")
+            return redirect("cases:family_group_detail", group_pk=group.pk)
+    return _family_group_page(request, group, participant_form=form, status=400)
+
+
+@require_POST
+def family_group_session_add(request, group_pk):
+    group = get_family_group_for_user(request, group_pk)
+    form = FamilyGroupSessionForm(request.POST)
+    if form.is_valid():
+        try:
+            session = services.family_group_session_add(request=request, group=group, data=form.cleaned_data)
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Gangen er oprettet.")
+            return redirect("cases:family_group_attendance", group_pk=group.pk, session_pk=session.pk)
+    return _family_group_page(request, group, session_form=form, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def family_group_attendance(request, group_pk, session_pk):
+    group = get_family_group_for_user(request, group_pk)
+    session = get_in_scope(FamilyGroupSession.objects.filter(group=group), "family_group_session", session_pk)
+    present = list(session.attendance.values_list("participant_id", flat=True))
+    form = FamilyGroupAttendanceForm(request.POST or None, group=group, initial={"participants": present})
+    log_children_listed(request, [p.child for p in form.fields["participants"].queryset],
+                        detail=f"Fremmøde familiegruppe {group.pk}")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.family_group_attendance_record(request=request, session=session,
+                                                    participants=form.cleaned_data["participants"])
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Fremmødet er gemt.")
+            return redirect("cases:family_group_detail", group_pk=group.pk)
+    return render(request, "cases/family_group_attendance.html", {"group": group, "session": session, "form": form},
+                  status=400 if request.method == "POST" else 200)

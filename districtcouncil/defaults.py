@@ -1,39 +1,32 @@
-"""Haderslev's district-council configuration: resource types from the guide's staircase (least
-intrusive first), meeting types and one mellemform per district. Seeded, then edited as data."""
+"""The district council's configuration from a municipality profile (`haandguide/profiles/`):
+resource types from the staircase (least intrusive first), council meeting types, one council and
+one mellemform per district. Seeded, then edited as data; Haderslev's profile is the default."""
 
 from districtcouncil.models import Council, CouncilMeetingType, Mellemform, ResourceType
+from haandguide import profiles
 from haandguide.models import Municipality
 
-# name, description, grants, amount, hours, mellemform, consultant only
-RESOURCE_TYPES = [
-    ("Kun sparring/vejledning", "Sparring om udvikling af læringsfællesskabet; ingen ressource.",
-     False, False, False, False, False),
-    ("Ingen ressource", "Distriktsrådet tildeler ikke ressourcer.", False, False, False, False, False),
-    ("Praksisvejleder", "Støtte til udvikling af læringsmiljøer tilpasset børnegruppen.", True, False, True, False, False),
-    ("Frie midler", "Midler til institutionen, der selv udvikler læringsmiljøet; evt. som mellemform.",
-     True, True, True, False, False),
-    ("Mellemform", "Placering i distriktets mellemform i en afgrænset periode.", True, False, True, True, False),
-    ("Ressourcegruppe", "Tæt vejledning og specialpædagogisk kompetence i læringsmiljøet.", True, False, True, False, False),
-    ("Ekstra ressourcer ved kronisk sygdom", "Fx sukkersyge, syn, Calvé-Perthes: så barnet kan blive i det almene.",
-     True, True, True, False, True),
-    ("§ 32-tilbud", "Til børn med betydelig og varig nedsat fysisk eller psykisk funktionsevne.",
-     True, False, True, False, True),
-]
-MELLEMFORM = {
-    "purpose": "Et mindre læringsfællesskab i en afgrænset periode, så barnet kan vende tilbage til sit eget.",
-    "content": "Struktureret hverdag i lille gruppe med fokus på relationer, selvregulering og deltagelse.",
-    "method": "Individuel handleplan med mål for perioden; løbende evaluering med forældre og institution.",
-    "pedagogy": "Relationspædagogik, tydelig struktur og genkendelighed; samarbejde med barnets egen institution.",
-}
+_HADERSLEV = profiles.get(profiles.DEFAULT)
+RESOURCE_TYPES = _HADERSLEV["resource_types"]
+MELLEMFORM = {k: v for k, v in _HADERSLEV["mellemform"].items() if k != "name"}
 
 
-def seed_council_configuration(municipality: Municipality) -> None:
-    CouncilMeetingType.objects.get_or_create(municipality=municipality, name="Distriktsrådsmøde")
-    CouncilMeetingType.objects.get_or_create(municipality=municipality, name="Ekstraordinært møde")
-    for order, (name, description, grants, amount, hours, mellemform, consultant) in enumerate(RESOURCE_TYPES):
+def seed_council_configuration(municipality: Municipality, profile: dict | None = None) -> None:
+    """Idempotent: creates what is missing, never overwrites what an administrator changed."""
+    profile = profile or profiles.for_municipality(municipality)
+    for name in profile["council_meeting_types"]:
+        CouncilMeetingType.objects.get_or_create(municipality=municipality, name=name)
+    for order, (name, description, grants, amount, hours, mellemform, consultant) in enumerate(profile["resource_types"]):
         ResourceType.objects.get_or_create(municipality=municipality, name=name, defaults={
             "description": description, "grants_resource": grants, "has_amount": amount, "has_hours": hours,
             "needs_mellemform": mellemform, "consultant_only": consultant, "order": order})
+    mellemform = dict(profile["mellemform"])
+    mellemform_name = mellemform.pop("name")
     for district in municipality.districts.all():
-        Council.objects.get_or_create(district=district, defaults={"name": f"Distriktsråd {district.name}"})
-        Mellemform.objects.get_or_create(district=district, name=f"Mellemform {district.name}", defaults=MELLEMFORM)
+        Council.objects.get_or_create(district=district,
+                                      defaults={"name": profile["council_name"].format(district=district.name)})
+        Mellemform.objects.get_or_create(district=district, name=mellemform_name.format(district=district.name),
+                                         defaults=mellemform)
+
+
+apply_profile = seed_council_configuration

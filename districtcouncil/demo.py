@@ -26,6 +26,11 @@ def _at(day: datetime.date, hour: int = 13) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
 
 
+def _thursday(day: datetime.date) -> datetime.date:
+    """Councils meet on a weekday: the Thursday of the week on or after the given day."""
+    return day + datetime.timedelta(days=(3 - day.weekday()) % 7)
+
+
 def _prepare_for_assessment(case, leader, today):
     """Give the plan evaluated efforts on both levels and escalate, as the team would have done."""
     request = _as(leader)
@@ -61,20 +66,23 @@ def build(context: dict) -> None:
     if CouncilMeeting.objects.filter(council__district__municipality=municipality).exists():
         return  # idempotent: the calendar and its history are built once
     today = timezone.localdate()
-    meeting_type = CouncilMeetingType.objects.get(municipality=municipality, name="Distriktsrådsmøde")
+    demo = context.get("profile", {}).get("demo") or {}
+    council_types = (context.get("profile") or {}).get("council_meeting_types") or ["Distriktsrådsmøde"]
+    meeting_type = CouncilMeetingType.objects.get(municipality=municipality, name=council_types[0])
     resources = {r.name: r for r in ResourceType.objects.filter(municipality=municipality)}
     konsulent = context["users"]["konsulent"]
     calendar = {}
     for council in Council.objects.filter(district__municipality=municipality):
         calendar[council.pk] = [
-            CouncilMeeting.objects.create(council=council, type=meeting_type, starts_at=_at(today + datetime.timedelta(days=d)),
-                                          location="Rådhuset, mødelokale 2")
+            CouncilMeeting.objects.create(council=council, type=meeting_type, starts_at=_at(_thursday(today + datetime.timedelta(days=d))),
+                                          location=demo.get("location", "Rådhuset, mødelokale 2"))
             for d in (-84, -42, 20, 48)
         ]
     ready = [c for c in context.get("cases", [])
              if c.is_open and c.state != CaseState.INDGRIBENDE
              and c.child.institution.district.consultants.filter(pk=konsulent.pk).exists()
              and Agreement.objects.filter(meeting__case=c, kind=AgreementKind.SUBMISSION, with_parents=True).exists()]
+    decided = []
     grants = [("Praksisvejleder", {"hours": 40}), ("Frie midler", {"amount_dkk": 45000, "hours": 60}),
               ("Ressourcegruppe", {"hours": 80}), ("Kun sparring/vejledning", {})]
     for index, case in enumerate(ready[:7]):
@@ -94,12 +102,12 @@ def build(context: dict) -> None:
             services.agenda_close(meeting.pk, now=meeting.deadline)
             name, amounts = grants[index]
             start = timezone.localtime(meeting.starts_at).date()
-            services.decision_record(request=_as(konsulent), submission_id=submission.pk, data={
+            decided.append(services.decision_record(request=_as(konsulent), submission_id=submission.pk, data={
                 "resource_type": resources[name], "amount_dkk": amounts.get("amount_dkk"), "hours": amounts.get("hours"),
                 "mellemform": None, "period_start": start, "period_end": services.default_period(municipality, start)[1],
                 "goals": "Barnet deltager i samling med støtte og beder selv om hjælp.",
                 "follow_up_on": start + datetime.timedelta(days=90), "least_intrusive_discussed": True,
-                "notes": "Drøftet: praksisvejleder som mindst indgribende mulighed."})
+                "notes": "Drøftet: praksisvejleder som mindst indgribende mulighed."}))
         else:  # on the upcoming agenda; the last one missed the previous deadline and rolled over
             late = index == 6
             meeting = meetings[1] if late else meetings[2]
@@ -110,6 +118,8 @@ def build(context: dict) -> None:
                                                         "description": "Ressourcevurdering ønskes efter netværksmødet."})
             services.submission_submit(request=_as(leader), submission_id=submission.pk, version=None,
                                        now=meeting.deadline + datetime.timedelta(hours=3) if late else None)
+    if municipality.profile == "ishoej":
+        _revisit(decided, konsulent, resources, municipality, today)
     # A group submission without CPR and a draft, on the upcoming agenda of district Nord.
     leader = context["users"]["leder"]
     institution = leader.institutions.first()
@@ -122,3 +132,16 @@ def build(context: dict) -> None:
     services.submission_create(request=_as(leader), institution=institution, child=None, data={
         "meeting": upcoming, "kind": Submission.Kind.SPARRING, "track": Submission.Track.WITHOUT_CPR,
         "group_description": "Børnehavegruppen Solstrålen.", "description": "Kladde: sparring om samling."})
+
+
+def _revisit(decisions, konsulent, resources, municipality, today):
+    """Ishøj: a granted resource is re-visited and replaced by a less intrusive offer."""
+    for decision in decisions:
+        if decision.resource_type.name == "Frie midler" and not decision.reassessed_at:
+            start, end = services.default_period(municipality, today)
+            services.revisitation_record(request=_as(konsulent), decision=decision, data={
+                "resource_type": resources["Praksisvejleder"], "amount_dkk": None, "hours": 30, "mellemform": None,
+                "period_start": start, "period_end": end, "goals": "Barnet deltager i samling i den store gruppe.",
+                "follow_up_on": start + datetime.timedelta(days=90), "notes": "Revisitation efter tre måneder.",
+                "least_intrusive_offer": "Praksisvejleder i stedet for frie midler: barnet klarer sig nu i den store "
+                                         "gruppe med vejledning af personalet."})

@@ -74,26 +74,33 @@ class DecisionForm(forms.ModelForm):
     class Meta:
         model = Decision
         fields = ["resource_type", "amount_dkk", "hours", "mellemform", "period_start", "period_end", "goals",
-                  "follow_up_on", "least_intrusive_discussed", "notes"]
+                  "follow_up_on", "least_intrusive_discussed", "least_intrusive_offer", "notes"]
         widgets = {"period_start": forms.DateInput(DATE, format="%Y-%m-%d"),
                    "period_end": forms.DateInput(DATE, format="%Y-%m-%d"),
                    "follow_up_on": forms.DateInput(DATE, format="%Y-%m-%d"),
-                   "goals": forms.Textarea(attrs={"rows": 4}), "notes": forms.Textarea(attrs={"rows": 3})}
+                   "goals": forms.Textarea(attrs={"rows": 4}), "notes": forms.Textarea(attrs={"rows": 3}),
+                   "least_intrusive_offer": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, municipality=None, district=None, consultant_only=False, **kwargs):
+    def __init__(self, *args, municipality=None, district=None, consultant_only=False, revisitation=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["resource_type"].queryset = ResourceType.objects.filter(
-            municipality=municipality, active=True, consultant_only=consultant_only)
+        resource_types = ResourceType.objects.filter(municipality=municipality, active=True)
+        if not revisitation:  # a re-visitation may choose any offer, also a less intrusive one
+            resource_types = resource_types.filter(consultant_only=consultant_only)
+        self.fields["resource_type"].queryset = resource_types
         self.fields["mellemform"].queryset = Mellemform.objects.filter(district=district, active=True)
         self.fields["amount_dkk"].min_value = 0
         self.fields["hours"].min_value = 0
-        if consultant_only:
+        if consultant_only or revisitation:
             del self.fields["least_intrusive_discussed"]
+        else:
+            del self.fields["least_intrusive_offer"]
+        if revisitation:
+            self.fields["least_intrusive_offer"].required = True
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Row(Column("resource_type"), Column("amount_dkk"), Column("hours")), "mellemform",
             Row(Column("period_start"), Column("period_end"), Column("follow_up_on")), "goals", "notes",
-            *(["least_intrusive_discussed"] if not consultant_only else []),
+            *(["least_intrusive_discussed"] if not (consultant_only or revisitation) else ["least_intrusive_offer"]),
             Submit("save", "Registrér afgørelse"),
         )
 

@@ -237,6 +237,7 @@ class Decision(models.Model):
         COUNCIL = "distriktsraad", "Distriktsrådets afgørelse"
         VISITATION_32 = "visitation_32", "Visitation efter Serviceloven § 32"
         CHRONIC_ILLNESS = "kronisk_sygdom", "Ekstra ressourcer ved kronisk sygdom"
+        REVISITATION = "revisitation", "Revisitation"
 
     class Outcome(models.TextChoices):
         RENEWED = "forlaenget", "Forlænget"
@@ -260,6 +261,13 @@ class Decision(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
     renews = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewals")
+    # Ishøj (seeds/003): visitation and re-visitation always start the least intrusive offer for the
+    # need; a re-visitation names the earlier decision and the less intrusive offer it considered.
+    revisits = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="revisitations",
+                                 verbose_name="revisitation af")
+    least_intrusive_offer = models.TextField(
+        "mindst indgribende tilbud overvejet", blank=True,
+        help_text="Hvilket mindre indgribende tilbud er overvejet, og hvorfor dækker det (ikke) behovet?")
     reassessment_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     reassessed_at = models.DateTimeField(null=True, blank=True, editable=False)
     reassessment_outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, editable=False)

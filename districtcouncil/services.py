@@ -310,6 +310,64 @@ def visitation_record(*, request, child: Child, basis: str, data: dict) -> Decis
     return decision
 
 
+def revisitation_refusal(user: User, decision: Decision) -> str | None:
+    if decision.child_id is None:
+        return "Kun en afgørelse for et enkelt barn kan revisiteres."
+    if not case_services.consults_for(user, decision.child):
+        return "Kun distriktets pædagogiske konsulent kan revisitere."
+    if decision.reassessed_at:
+        return "Afgørelsen er allerede revurderet eller revisiteret."
+    case = Case.objects.filter(child_id=decision.child_id).first()
+    if case is None or not case.is_open:
+        return "Barnet har ingen åben sag."
+    return None
+
+
+def revisitation_record(*, request, decision: Decision, data: dict) -> Decision:
+    """Re-visit an earlier decision or visitation (Ishøj, seeds/003: "systematiserede visitations-
+    og revisitationsprocesser ... altid at iværksætte mindst indgribende tilbud"). Records the new
+    offer and the less intrusive offer considered; the earlier decision is closed as re-assessed.
+    An offer without a resource steps an intervening case down towards the general area."""
+    refusal = revisitation_refusal(request.user, decision)
+    if refusal:
+        raise Refused(refusal)
+    considered = (data.get("least_intrusive_offer") or "").strip()
+    if not considered:
+        raise Refused("Beskriv det mindst indgribende tilbud, der er overvejet, og hvorfor det (ikke) dækker behovet.")
+    resource: ResourceType = data["resource_type"]
+    child = decision.child
+    if resource.municipality_id != child.institution.district.municipality_id:
+        raise Refused("Ressourcetypen hører til en anden kommune.")
+    mellemform = data.get("mellemform")
+    if mellemform and mellemform.district_id != child.institution.district_id:
+        raise Refused("Mellemformen hører ikke til distriktet.")
+    _check_decision_data({**data, "least_intrusive_discussed": True}, resource)
+    with transaction.atomic():
+        earlier = Decision.objects.select_for_update().get(pk=decision.pk)
+        if earlier.reassessed_at:
+            raise Refused("Afgørelsen er allerede revurderet eller revisiteret.")
+        case = Case.objects.get(child_id=child.pk)
+        if resource.grants_resource and case.state != CaseState.INDGRIBENDE:
+            raise Refused("Sagen er ikke på indgribende niveau; brug visitation eller distriktsrådet.")
+        fields = {k: v for k, v in data.items() if k not in ("least_intrusive_discussed", "least_intrusive_offer")}
+        new = Decision.objects.create(
+            basis=Decision.Basis.REVISITATION, institution=child.institution, child=child, revisits=earlier,
+            decided_by=request.user, least_intrusive_discussed=True, least_intrusive_offer=considered, **fields)
+        earlier.reassessed_at = timezone.now()
+        earlier.reassessment_outcome = (Decision.Outcome.RENEWED if resource.grants_resource
+                                        else Decision.Outcome.STEPPED_DOWN)
+        earlier.reassessment_notes = f"Revisiteret: {resource}. Overvejet: {considered}"[:2000]
+        earlier.save(update_fields=["reassessed_at", "reassessment_outcome", "reassessment_notes"])
+        if not resource.grants_resource and case.state == CaseState.INDGRIBENDE:
+            case_services.case_de_escalate(request=request, case_id=case.pk, version=None,
+                                           reason=f"Revisitation: {resource}. Mindst indgribende: {considered}")
+        else:
+            case_services.record_event(case, request.user, Event.SUBMISSION, reason=f"Revisitation: {new}")
+        _store_letter(new, Submission.Track.WITH_CPR)
+        log_access(request, LogAction.CREATE, new, child_id=child.pk, detail="Revisitation")
+    return new
+
+
 def _store_letter(decision: Decision, track: str) -> Letter:
     kind = Letter.Kind.ANSWER if track == Submission.Track.WITH_CPR else Letter.Kind.INFORMATION
     pdf = render_letter_pdf(decision, kind)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("indstillinger/<int:pk>/dokumenter/<int:document_pk>/", views.document_download, name="document"),
     path("afgoerelser/<int:pk>/", views.decision_detail, name="decision_detail"),
     path("afgoerelser/<int:pk>/revurdering/", views.decision_reassess, name="decision_reassess"),
+    path("afgoerelser/<int:pk>/revisitation/", views.revisitation_create, name="revisitation"),
     path("afgoerelser/<int:pk>/breve/<int:letter_pk>/", views.letter_pdf, name="letter"),
     path("visitation/<int:child_pk>/", views.visitation_create, name="visitation"),
 ]

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import FileResponse, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -15,7 +15,7 @@ from districtcouncil.forms import (
     DecisionForm, MeetingSeriesForm, OverviewForm, ReassessForm, ReviewForm, SubmissionForm,
 )
 from districtcouncil.models import CouncilMeeting, Decision, Letter, Submission, SubmissionDocument, SubmissionState
-from haandguide.access import Action, OutOfScope, get_child_for_user, log_access, log_children_listed
+from haandguide.access import Action, OutOfScope, get_child_for_user, get_in_scope, log_access, log_children_listed
 from haandguide.exceptions import Refused
 from haandguide.models import Child, Role
 
@@ -250,7 +250,36 @@ def decision_detail(request, pk):
     return render(request, "districtcouncil/decision_detail.html", {
         "decision": decision, "letters": decision.letters.defer("pdf"),
         "reassess_form": ReassessForm() if may_reassess and not decision.reassessed_at else None,
+        "may_revisit": services.revisitation_refusal(request.user, decision) is None,
+        "revisitations": decision.revisitations.select_related("resource_type"),
     })
+
+
+@require_http_methods(["GET", "POST"])
+def revisitation_create(request, pk):
+    """Re-visit a decision or visitation: the new offer and the least intrusive offer considered."""
+    decision = get_decision_for_user(request, pk)
+    refusal = services.revisitation_refusal(request.user, decision)
+    if refusal:
+        raise PermissionDenied(refusal)
+    child = decision.child
+    municipality = child.institution.district.municipality
+    start, end = services.default_period(municipality, max(timezone.localdate(), decision.period_start))
+    form = DecisionForm(request.POST or None, municipality=municipality, district=child.institution.district,
+                        revisitation=True, initial={
+                            "resource_type": decision.resource_type, "amount_dkk": decision.amount_dkk,
+                            "hours": decision.hours, "mellemform": decision.mellemform, "goals": decision.goals,
+                            "period_start": start, "period_end": end, "follow_up_on": start})
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.revisitation_record(request=request, decision=decision, data=form.cleaned_data)
+        except Refused as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Revisitationen er registreret, og brevet til forældrene er dannet.")
+            return redirect("districtcouncil:decision_detail", pk=new.pk)
+    return render(request, "districtcouncil/revisitation_form.html", {"form": form, "decision": decision, "child": child},
+                  status=400 if request.method == "POST" else 200)
 
 
 @require_POST
@@ -272,7 +301,7 @@ def decision_reassess(request, pk):
 
 def letter_pdf(request, pk, letter_pk):
     decision = get_decision_for_user(request, pk)
-    letter = get_object_or_404(Letter, pk=letter_pk, decision=decision)
+    letter = get_in_scope(Letter.objects.filter(decision=decision), "letter", letter_pk, child_id=decision.child_id)
     log_access(request, Action.EXPORT, letter, child_id=decision.child_id, detail=letter.get_kind_display())
     response = HttpResponse(bytes(letter.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="brev-{letter.pk}.pdf"'
@@ -281,7 +310,8 @@ def letter_pdf(request, pk, letter_pk):
 
 def document_download(request, pk, document_pk):
     submission = get_submission_for_user(request, pk)
-    document = get_object_or_404(SubmissionDocument, pk=document_pk, submission=submission)
+    document = get_in_scope(SubmissionDocument.objects.filter(submission=submission), "submissiondocument",
+                            document_pk, child_id=submission.child_id)
     log_access(request, Action.EXPORT, document, child_id=submission.child_id, detail="Dokument hentet")
     return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
                         content_type=document.content_type)

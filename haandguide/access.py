@@ -94,6 +94,15 @@ def _as_pk(value) -> int | None:
         return None
 
 
+def get_in_scope(queryset: models.QuerySet, object_type: str, pk, *, child_id: int | None = None):
+    """The object with this id from a queryset already limited to the user's scope (e.g. the
+    attachments of a child the user may see), otherwise a logged 404 like any other denial."""
+    obj = queryset.filter(pk=pk).first() if _as_pk(pk) is not None else None
+    if obj is None:
+        raise OutOfScope(object_type, pk, child_id=child_id)
+    return obj
+
+
 def get_child_for_user(request, pk, *, action: str = Action.VIEW, detail: str = "") -> Child:
     """The child with this id if the user may see it (logged), otherwise a logged 404.
 

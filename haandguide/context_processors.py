@@ -13,6 +13,13 @@ def navigation(request):
         items.append(("Børn", reverse("cases:child_list")))
     if user.role in (Role.PAEDAGOG, Role.LEDER, Role.KONSULENT):
         items.append(("Påmindelser", reverse("handleplan:reminder_list")))
+    if user.role in (Role.PAEDAGOG, Role.LEDER, Role.KONSULENT):
+        # Aabenraa's activities, where the municipality uses them (profile flags).
+        municipality = user.municipality
+        if municipality and municipality.open_counselling_enabled:
+            items.append(("Åben rådgivning", reverse("cases:counselling_list")))
+        if municipality and municipality.family_groups_enabled:
+            items.append(("Familiegrupper", reverse("cases:family_group_list")))
     if user.role == Role.LEDER:
         items.append(("Forfaldne evalueringer", reverse("handleplan:overdue_list")))
     if user.role in (Role.LEDER, Role.KONSULENT, Role.CHEF):
@@ -25,9 +32,7 @@ def navigation(request):
         items.append(("Opbevaring", reverse("retention")))
         items.append(("Administration", reverse("admin:index")))
     current = request.path
-    return {
-        "nav_items": [
-            {"label": label, "url": url, "active": current == url or (url != "/" and current.startswith(url))}
-            for label, url in items
-        ]
-    }
+    # The longest matching entry is the active one (/boern/familiegrupper/ is not "Børn").
+    matches = [url for _, url in items if current == url or (url != "/" and current.startswith(url))]
+    active = max(matches, key=len) if matches else None
+    return {"nav_items": [{"label": label, "url": url, "active": url == active} for label, url in items]}

@@ -1,26 +1,21 @@
-"""Demo data for the organisation: a believable Haderslev with districts, institutions,
-about 300 children and one login per role. Called by `manage.py demo`; idempotent (natural keys)."""
+"""Demo data for the organisation: a believable municipality (Haderslev by default, or any profile
+in `haandguide/profiles/`) with districts, institutions, children and one login per role. Called by
+`manage.py demo [--kommune X]`; idempotent (natural keys). The profile is loaded first, so every
+app's configuration (meeting types, catalogue, resource types, measures) is in place."""
 
 from __future__ import annotations
 
 import datetime
 import random
 
+from haandguide import profiles
 from haandguide.lib import cpr as cprlib
 from haandguide.models import (
-    Child, CounsellorKind, District, Guardian, Institution, Municipality, Role, User,
+    Child, CounsellorKind, District, Guardian, Institution, Role, User,
 )
 
 DEMO_PASSWORD = "haandguide-demo"
 
-INSTITUTIONS = {
-    "Nord": [("Børnehuset Solsikken", "daginstitution"), ("Vojens Børnecenter", "daginstitution"),
-             ("Børnehaven Mælkebøtten", "daginstitution"), ("Dagplejen Nord", "dagpleje")],
-    "Syd": [("Børnehuset Kernehuset", "daginstitution"), ("Gram Børneunivers", "daginstitution"),
-            ("Børnehaven Regnbuen", "daginstitution"), ("Dagplejen Syd", "dagpleje")],
-    "Vest": [("Naturbørnehaven Skovly", "daginstitution"), ("Børnehuset Bakkely", "daginstitution"),
-             ("Vuggestuen Myretuen", "daginstitution"), ("Dagplejen Vest", "dagpleje")],
-}
 GIRLS = ["Emma", "Ida", "Clara", "Alma", "Freja", "Karla", "Ella", "Agnes", "Sofia", "Olivia", "Nora",
          "Luna", "Asta", "Lily", "Ellen", "Sigrid", "Marie", "Josefine", "Laura", "Vera", "Esther", "Anna"]
 BOYS = ["William", "Noah", "Oscar", "Lucas", "Carl", "Malthe", "Emil", "Alfred", "Valdemar", "Aksel",
@@ -31,16 +26,24 @@ SURNAMES = ["Nielsen", "Jensen", "Hansen", "Pedersen", "Andersen", "Christensen"
 ADULTS_F = ["Mette", "Louise", "Camilla", "Maria", "Sara", "Julie", "Line", "Katrine"]
 ADULTS_M = ["Lars", "Mads", "Thomas", "Martin", "Jesper", "Rasmus", "Søren", "Anders"]
 
-DEMO_USERS = [
-    # username, first, last, role, extra
-    ("paedagog", "Mette", "Kjær", Role.PAEDAGOG, {"institutions": [("Nord", 0)]}),
-    ("leder", "Lars", "Brodersen", Role.LEDER, {"institutions": [("Nord", 0)]}),
-    ("leder-syd", "Hanne", "Iversen", Role.LEDER, {"institutions": [("Syd", 0)]}),
-    ("konsulent", "Birgitte", "Holm", Role.KONSULENT, {"districts": ["Nord", "Syd"]}),
-    ("chef", "Peter", "Schou", Role.CHEF, {}),
-    ("raadgiver", "Jonas", "Frost", Role.EKSTERN, {"counsellor_kind": CounsellorKind.PRAKSISVEJLEDER}),
-    ("admin", "Anne", "Dam", Role.ADMINISTRATOR, {}),
-]
+def demo_users(demo: dict) -> list:
+    """username (before the profile's prefix), first, last, role, extra. The first consultant
+    district holds the pedagogue's and leader's institution, the second the other leader's."""
+    first, second = demo["consultant_districts"][:2]
+    return [
+        ("paedagog", "Mette", "Kjær", Role.PAEDAGOG, {"institutions": [(first, 0)]}),
+        ("leder", "Lars", "Brodersen", Role.LEDER, {"institutions": [(first, 0)]}),
+        ("leder-syd", "Hanne", "Iversen", Role.LEDER, {"institutions": [(second, 0)]}),
+        ("konsulent", "Birgitte", "Holm", Role.KONSULENT, {"districts": demo["consultant_districts"]}),
+        ("chef", "Peter", "Schou", Role.CHEF, {}),
+        ("raadgiver", "Jonas", "Frost", Role.EKSTERN, {"counsellor_kind": CounsellorKind(demo["counsellor_kind"])}),
+        ("admin", "Anne", "Dam", Role.ADMINISTRATOR, {}),
+    ]
+
+
+# Kept for callers that read Haderslev's demo users and institutions.
+DEMO_USERS = demo_users(profiles.get(profiles.DEFAULT)["demo"])
+INSTITUTIONS = profiles.get(profiles.DEFAULT)["demo"]["institutions"]
 
 
 def fake_cpr(rng: random.Random, birth: datetime.date, girl: bool, taken: set[str]) -> str:
@@ -58,10 +61,12 @@ def fake_cpr(rng: random.Random, birth: datetime.date, girl: bool, taken: set[st
 
 def build(context: dict) -> None:
     rng: random.Random = context["rng"]
-    municipality, _ = Municipality.objects.get_or_create(name="Haderslev Kommune")
+    profile = context.setdefault("profile", profiles.get(profiles.DEFAULT))
+    demo = profile["demo"]
+    municipality = profiles.load(profile["slug"])
     context["municipality"] = municipality
     institutions: dict[tuple[str, int], Institution] = {}
-    for district_name, rows in INSTITUTIONS.items():
+    for district_name, rows in demo["institutions"].items():
         district, _ = District.objects.get_or_create(municipality=municipality, name=district_name)
         for index, (name, kind) in enumerate(rows):
             institutions[(district_name, index)], _ = Institution.objects.get_or_create(
@@ -70,7 +75,10 @@ def build(context: dict) -> None:
     context["institutions"] = institutions
 
     # Same seed, same numbers: a second run finds every child by its CPR and creates nothing.
-    taken_this_run: set[str] = set()
+    # Another municipality's children in the same database are never reused: their numbers are taken.
+    taken_this_run: set[str] = set(
+        Child.objects.exclude(institution__district__municipality=municipality).exclude(cpr=None)
+        .values_list("cpr", flat=True))
     today = datetime.date(2026, 11, 1)
     children = []
     for (district_name, index), institution in institutions.items():
@@ -99,7 +107,8 @@ def build(context: dict) -> None:
     context["children"] = children
 
     users = {}
-    for username, first, last, role, extra in DEMO_USERS:
+    for key, first, last, role, extra in demo_users(demo):
+        username = demo["user_prefix"] + key
         user, _ = User.objects.update_or_create(
             username=username,
             defaults={"first_name": first, "last_name": last, "role": role, "municipality": municipality,
@@ -110,7 +119,7 @@ def build(context: dict) -> None:
         user.save()
         user.institutions.set([institutions[key] for key in extra.get("institutions", [])])
         user.districts.set(District.objects.filter(municipality=municipality, name__in=extra.get("districts", [])))
-        users[username] = user
+        users[key] = user
     context["users"] = users
 
     context.setdefault("logins", []).extend(

@@ -35,6 +35,15 @@ class Municipality(models.Model):
         "opbevaring efter ophør (måneder)", default=24,
         help_text="Så længe efter barnet er stoppet i dagtilbud, gemmes sagens personoplysninger; "
                   "derefter anonymiseres de. Statistikken bevares.")
+    profile = models.CharField(
+        "profil", max_length=20, blank=True, editable=False,
+        help_text="Den profil (manage.py load_profile), kommunens opsætning blev indlæst fra.")
+    open_counselling_enabled = models.BooleanField(
+        "åben rådgivning i dagtilbud", default=False,
+        help_text="Aabenraa: personale og forældre booker tid hos sundhedspleje, Tidlig Forebyggelse og PPR.")
+    family_groups_enabled = models.BooleanField(
+        "familiegrupper i dagtilbud", default=False,
+        help_text="Aabenraa: forældregrupper med forløb, temaer og fremmøde.")
 
     class Meta:
         verbose_name = "kommune"
@@ -91,6 +100,8 @@ class CounsellorKind(models.TextChoices):
     PRAKSISVEJLEDER = "praksisvejleder", "Praksisvejleder"
     PSYKOLOG = "psykolog", "Psykolog (Det Rådgivende Team)"
     FAMILIERAADGIVER = "familieraadgiver", "Familierådgiver (Familierådgivningen)"
+    # Køge: forebyggende rådgivere fra familiecentret (FCK) er tilknyttet alle dagtilbud.
+    FAMILIECENTER = "familiecenter", "Forebyggende rådgiver (familiecenter)"
 
 
 class User(AbstractUser):

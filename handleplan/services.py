@@ -20,6 +20,7 @@ from cases.interfaces import LevelReadiness
 from cases.models import Case, CaseEvent, CaseState, Level
 from cases.services import consults_for, record_event, works_at
 from haandguide.access import Action as LogAction
+from haandguide import profiles
 from haandguide.access import log_access
 from haandguide.exceptions import EditConflict, Refused
 from haandguide.lib.mail import absolute_url, send_templated
@@ -392,39 +393,18 @@ class HandleplanPort:
 # --- catalogue -----------------------------------------------------------------------------------
 
 # Haderslev's tables (seeds/001: "Pædagogiske indsatser" and "Foregribende indsatser").
-HADERSLEV_CATALOGUE = {
-    Level.FOREBYGGENDE: [
-        ("Differentiering af læringsmiljøet", "Aktiviteter og krav tilpasset børnenes forskellige forudsætninger."),
-        ("Fleksibel gruppedannelse", "Skiftende, små grupper efter formål og børnenes behov."),
-        ("Struktur i grupperummet", "Genkendelige rutiner, overgange og fysisk indretning."),
-        ("Ledelse af børnegruppen og læringsaktiviteten", ""),
-        ("KaMiBe", "Kommunikation mellem barn og voksen; vejledning med videooptagelser."),
-        ("ICDP", "International Child Development Programme: relationel samspilsguidning."),
-        ("Selvregulering/arousal", "Støtte barnets regulering af arousal; skærme, pauser og forudsigelighed."),
-        ("Anerkendende kommunikation", ""),
-        ("Relationsarbejde", "En fast voksen, der arbejder bevidst med relationen til barnet."),
-        ("Karakterstyrker", ""),
-        ("Sammenhængende overgange", ""),
-        ("Fokuserede pædagogiske observationer", ""),
-        ("Inddragelse af børnegruppen", ""),
-    ],
-    Level.FOREGRIBENDE: [
-        ("Praksisvejleder-samarbejde", "Observationer, stuemøder og videreudvikling af mål- og indsatsplanen."),
-        ("Sparring med Det Rådgivende Team", "Kvalificering af mål- og indsatsplan for læringsfællesskabet."),
-        ("Implementering af specialpædagogisk viden og indsatser", ""),
-        ("Mellemform i dagtilbuddet", "Periodevis i et mindre børnefællesskab med tilbagevenden som mål."),
-        ("Netværksmøde", "Samarbejdsmøde med forældre, personale, eksterne fagpersoner og ledelse."),
-        ("Tværfagligt samarbejde med Familierådgivningen", "Efter aftale med familien."),
-        ("Familierådslagning", ""),
-        ("Intensiveret forældresamarbejde", ""),
-    ],
-}
+def _catalogue(profile: dict) -> dict:
+    return {Level(level): rows for level, rows in profile["effort_catalogue"].items()}
 
 
-def effort_catalogue_seed(municipality: Municipality) -> int:
-    """Put Haderslev's efforts in the municipality's catalogue; idempotent. Returns how many were new."""
+HADERSLEV_CATALOGUE = _catalogue(profiles.get(profiles.DEFAULT))
+
+
+def effort_catalogue_seed(municipality: Municipality, profile: dict | None = None) -> int:
+    """Put the profile's efforts (by default the municipality's own profile, else Haderslev's) in the
+    municipality's catalogue; idempotent, an edited entry is left alone. Returns how many were new."""
     created_count = 0
-    for level, rows in HADERSLEV_CATALOGUE.items():
+    for level, rows in _catalogue(profile or profiles.for_municipality(municipality)).items():
         for order, (name, description) in enumerate(rows, start=1):
             _, created = EffortCatalogueEntry.objects.get_or_create(
                 municipality=municipality, level=level, name=name,

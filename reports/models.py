@@ -71,3 +71,49 @@ class Report(models.Model):
     @property
     def filename(self) -> str:
         return f"statistik-{self.scope_kind}-{self.scope_pk}-{self.period_start:%Y%m%d}-{self.period_end:%Y%m%d}.pdf"
+
+
+class Measure(models.Model):
+    """One of the municipality's own measures on the statistics page, beside the common figures.
+
+    Which measures a municipality has is data (seeded from its profile, edited by its
+    administrator); `kind` names the computation in `reports.selectors.measure_figures`.
+    """
+
+    class Kind(models.TextChoices):
+        YELLOW_BRIEF = "yellow_brief", "Kort tid i gul position (antal dage)"
+        PREVENTIVE_VS_INTERVENING = "preventive_vs_intervening", "Forebyggende frem for indgribende (udvikling)"
+        MEETINGS_OF_TYPE = "meetings_of_type", "Møder af en type pr. måned"
+        OPEN_COUNSELLING = "open_counselling", "Åben rådgivning og familiegrupper"
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="measures",
+                                     verbose_name="kommune")
+    kind = models.CharField("beregning", max_length=30, choices=Kind.choices)
+    title = models.CharField("titel", max_length=150)
+    description = models.TextField("beskrivelse", blank=True)
+    threshold_days = models.PositiveSmallIntegerField(
+        "grænse (dage)", null=True, blank=True, help_text="Kort tid i gul position: højst så mange dage.")
+    meeting_type = models.ForeignKey("cases.MeetingType", on_delete=models.PROTECT, null=True, blank=True,
+                                     verbose_name="mødetype", help_text="Møder af en type: hvilken.")
+    order = models.PositiveSmallIntegerField("rækkefølge", default=0)
+    active = models.BooleanField("aktiv", default=True)
+
+    class Meta:
+        verbose_name = "kommunens mål"
+        verbose_name_plural = "kommunens mål"
+        ordering = ["municipality", "order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "title"], name="measure_unique_title")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.kind == self.Kind.YELLOW_BRIEF and not self.threshold_days:
+            raise ValidationError({"threshold_days": "Angiv grænsen i dage."})
+        if self.kind == self.Kind.MEETINGS_OF_TYPE:
+            if not self.meeting_type_id:
+                raise ValidationError({"meeting_type": "Vælg mødetypen."})
+            if self.meeting_type.municipality_id != self.municipality_id:
+                raise ValidationError({"meeting_type": "Mødetypen hører til en anden kommune."})

@@ -151,6 +151,109 @@ def deadlines_section(deadlines: dict, evaluations: dict) -> dict:
     }
 
 
+# --- the municipality's own measures ------------------------------------------------------------
+
+MEASURES_GROUP = "Kommunens egne mål"
+BOOKERS = {"medarbejder": "Medarbejdere", "foraeldre": "Forældre"}
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
+def _yellow_brief_section(measure, f: dict) -> dict:
+    ended, brief = f["ended"], f["brief"]
+    rows = [
+        ["Gule forløb afsluttet i perioden", suppress(ended)],
+        [f"heraf højst {f['days']} dage", suppress(brief)],
+        [f"heraf mere end {f['days']} dage", suppress(f["long"])],
+        ["Andel kortvarige %", _share(brief, ended)],
+        [f"Stadig gule ved periodens slut, over {f['days']} dage", suppress(f["still_yellow_long"])],
+    ]
+    return {
+        "headers": ["", "Antal"], "rows": rows,
+        "chart": charts.bar_chart(measure.title, [
+            _bar(f"Højst {f['days']} dage", brief), _bar(f"Mere end {f['days']} dage", f["long"]),
+            _bar("Stadig gule, længe", f["still_yellow_long"])]),
+        "intro_extra": f"Et gult forløb varer fra første gule registrering til næste grønne eller røde. "
+                       f"Kortvarigt: højst {f['days']} dage.",
+    }
+
+
+def _preventive_section(measure, f: dict) -> dict:
+    rows = []
+    for r in f["rows"]:
+        rows.append([r["label"], suppress(r["forebyggende"]), _share(r["forebyggende"], r["total"]),
+                     suppress(r["indgribende"]), _share(r["indgribende"], r["total"])])
+    first, last = f["first"], f["last"]
+    trend = ""
+    if first and last:
+        a, b = _share(first["forebyggende"], first["total"]), _share(last["forebyggende"], last["total"])
+        if a is not None and b is not None:
+            direction = "steget" if b > a else ("faldet" if b < a else "uændret")
+            trend = f"Andelen forebyggende er {direction} fra {_pct(a)} % til {_pct(b)} % i perioden."
+    short = [r["label"] for r in f["rows"]]
+    series = [("Forebyggende", [_share(r["forebyggende"], r["total"]) for r in f["rows"]], LEVEL_COLORS["forebyggende"]),
+              ("Indgribende", [_share(r["indgribende"], r["total"]) for r in f["rows"]], LEVEL_COLORS["indgribende"])]
+    return {
+        "headers": ["Måned", "Forebyggende", "Andel %", "Indgribende", "Andel %"], "rows": rows, "wide": True,
+        "chart": charts.stacked_bars(measure.title, short, series, description="Andel børn med forebyggende og "
+                                     "indgribende indsatser ved hver måneds udgang, i procent."),
+        "intro_extra": trend or "For få sager til at vise udviklingen.",
+    }
+
+
+def _meetings_section(measure, f: list[dict]) -> dict:
+    rows = [[r["label"], suppress(r["meetings"]), suppress(r["children"])] for r in f]
+    name = measure.meeting_type.name if measure.meeting_type_id else "mødetypen"
+    return {
+        "headers": ["Måned", "Møder", "Børn"], "rows": rows,
+        "chart": charts.bar_chart(measure.title, [_bar(r["label"], r["children"]) for r in f]),
+        "intro_extra": f"Møder af typen {name} registreret på børnenes sager.",
+    }
+
+
+def _open_counselling_section(measure, f: dict) -> dict:
+    from cases.models import CounsellingProfessional
+
+    professionals = dict(CounsellingProfessional.choices)
+    rows = [[f"{BOOKERS.get(b['booker'], b['booker'])} hos {professionals.get(b['professional'], b['professional'])}",
+             suppress(b["n"])] for b in f["bookings"]]
+    total = sum(b["n"] for b in f["bookings"])
+    rows += [["Bookinger i alt", suppress(total)], ["Gange i familiegrupper", f["sessions"]],
+             ["Familier mødt op", suppress(f["families"])], ["Fremmøder i alt", suppress(f["attendances"])]]
+    by_booker: dict[str, int] = {}
+    for b in f["bookings"]:
+        by_booker[b["booker"]] = by_booker.get(b["booker"], 0) + b["n"]
+    return {
+        "headers": ["", "Antal"], "rows": rows,
+        "chart": charts.bar_chart(measure.title, [
+            *(_bar(BOOKERS.get(k, k), n) for k, n in by_booker.items()), _bar("Fremmøder i familiegrupper", f["attendances"])]),
+        "intro_extra": "Bookinger i den åbne rådgivning og fremmøde i familiegrupperne i perioden.",
+    }
+
+
+MEASURE_SECTIONS = {
+    "yellow_brief": _yellow_brief_section,
+    "preventive_vs_intervening": _preventive_section,
+    "meetings_of_type": _meetings_section,
+    "open_counselling": _open_counselling_section,
+}
+
+
+def measure_sections(measures: list[dict]) -> list[dict]:
+    sections = []
+    for item in measures:
+        measure = item["measure"]
+        built = MEASURE_SECTIONS[item["kind"]](measure, item["figures"])
+        extra = built.pop("intro_extra", "")
+        sections.append({
+            "key": f"maal-{measure.pk}", "title": measure.title, "group": MEASURES_GROUP,
+            "intro": " ".join(part for part in (measure.description, extra) if part), **built,
+        })
+    return sections
+
+
 def build(scope: Scope, period: Period) -> dict:
     """The report's sections for a scope and period (one set of aggregate queries)."""
     figures = selectors.report_figures(scope, period)
@@ -163,5 +266,6 @@ def build(scope: Scope, period: Period) -> dict:
             resources_section(figures["resources"]),
             quarters_section(figures["resources"]),
             deadlines_section(figures["deadlines"], figures["evaluations"]),
+            *measure_sections(figures["measures"]),
         ],
     }

@@ -338,8 +338,10 @@ def evaluations(scope: Scope, period: Period, today: datetime.date | None = None
 
 def report_figures(scope: Scope, period: Period) -> dict:
     """Everything the page, the PDF and the CSV show."""
+    months = level_months(scope, period)
     return {
-        "months": level_months(scope, period),
+        "months": months,
+        "measures": measure_figures(scope, period, months),
         "flows": level_flows(scope, period),
         "durations": level_durations(scope, period),
         "yellow": yellow_durations(scope, period),
@@ -347,3 +349,114 @@ def report_figures(scope: Scope, period: Period) -> dict:
         "deadlines": deadlines(scope, period),
         "evaluations": evaluations(scope, period),
     }
+
+
+# --- the municipality's own measures (reports.models.Measure, from its profile) -------------------
+
+
+def _date_days_sql(column: str) -> str:
+    """SQL for the days from a date column to a date parameter (%s)."""
+    if connection.vendor == "postgresql":
+        return f"(CAST(%s AS date) - {column})"
+    return f"(julianday(%s) - julianday({column}))"
+
+
+def yellow_brief(scope: Scope, period: Period, days: int) -> dict:
+    """Aabenraa: children in a yellow position are there only briefly. Of the yellow runs that ended
+    in the period, how many lasted at most `days`; and how many children were still yellow at the
+    period's end after more than `days`. One query (same runs as `yellow_durations`)."""
+    observations = (
+        Observation.objects.filter(scope.q("child__institution"), observed_on__lte=period.end)
+        .exclude(topi_position="")
+        .annotate(prev=Window(Lag("topi_position"), partition_by=[F("child_id")],
+                              order_by=[F("observed_on").asc(), F("pk").asc()]))
+        .order_by().values("id", "child_id", "topi_position", "observed_on", "prev")
+    )
+    inner, params = _inner(observations)
+    length = _days_sql('c."observed_on"', 'c."next_on"', dates=True)
+    open_length = _date_days_sql('c."observed_on"')
+    sql = (
+        f"WITH obs AS ({inner}), "
+        'changes AS (SELECT o."child_id", o."topi_position", o."observed_on", '
+        'LEAD(o."observed_on") OVER (PARTITION BY o."child_id" ORDER BY o."observed_on", o."id") AS next_on '
+        'FROM obs o WHERE o."prev" IS NULL OR o."prev" <> o."topi_position") '
+        'SELECT '
+        'SUM(CASE WHEN c."next_on" >= %s THEN 1 ELSE 0 END), '
+        f'SUM(CASE WHEN c."next_on" >= %s AND {length} <= %s THEN 1 ELSE 0 END), '
+        f'SUM(CASE WHEN c."next_on" IS NULL AND {open_length} > %s THEN 1 ELSE 0 END), '
+        'SUM(CASE WHEN c."next_on" IS NULL THEN 1 ELSE 0 END) '
+        'FROM changes c WHERE c."topi_position" = %s'
+    )
+    start, end = _d(period.start), _d(period.end)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, start, start, days, end, days, TopiPosition.YELLOW))
+        ended, brief, long_open, still_open = (int(v or 0) for v in cursor.fetchone())
+    return {"days": days, "ended": ended, "brief": brief, "long": ended - brief,
+            "still_yellow": still_open, "still_yellow_long": long_open}
+
+
+def preventive_vs_intervening(months: list[dict]) -> dict:
+    """Ishøj: more children with preventive than intervening efforts, as a trend. From the month-end
+    levels already computed (`level_months`): no query of its own."""
+    rows = [{"label": m["label"], "month": m["month"], "forebyggende": m["counts"]["forebyggende"],
+             "indgribende": m["counts"]["indgribende"], "total": m["total"]} for m in months]
+    first, last = (rows[0], rows[-1]) if rows else (None, None)
+    return {"rows": rows, "first": first, "last": last}
+
+
+def meetings_of_type(scope: Scope, period: Period, meeting_type_id: int | None) -> list[dict]:
+    """Køge: meetings of one type (the ressourceteam) per month, and how many children they concerned."""
+    from django.db.models.functions import TruncMonth
+
+    from cases.models import Meeting
+
+    rows = (
+        Meeting.objects.filter(scope.q("case__child__institution"), type_id=meeting_type_id,
+                               held_on__gte=period.start, held_on__lte=period.end)
+        .annotate(month=TruncMonth("held_on")).order_by().values("month")
+        .annotate(meetings=Count("pk"), children=Count("case", distinct=True)).order_by("month")
+    )
+    counts = {(r["month"].year, r["month"].month): r for r in rows}
+    return [{"label": month_label(month), "meetings": counts.get((month.year, month.month), {}).get("meetings", 0),
+             "children": counts.get((month.year, month.month), {}).get("children", 0)}
+            for month, _ in month_ends(period)]
+
+
+def open_counselling(scope: Scope, period: Period) -> dict:
+    """Aabenraa: bookings in the open counselling by who booked and with whom, and family-group
+    attendance in the period. Two aggregate queries."""
+    from cases.models import CounsellingBooking, FamilyGroupAttendance
+
+    bookings = list(
+        CounsellingBooking.objects.filter(scope.q("session__institution"),
+                                          session__starts_at__gte=local_midnight(period.start),
+                                          session__starts_at__lt=_after(period.end))
+        .order_by().values("booker", "professional").annotate(n=Count("pk")).order_by("booker", "professional"))
+    attendance = FamilyGroupAttendance.objects.filter(
+        scope.q("session__group__institution"), session__held_on__gte=period.start, session__held_on__lte=period.end,
+    ).order_by().aggregate(attendances=Count("pk"), families=Count("participant", distinct=True),
+                           sessions=Count("session", distinct=True))
+    return {"bookings": bookings, **attendance}
+
+
+def measure_figures(scope: Scope, period: Period, months: list[dict]) -> list[dict]:
+    """The scope's municipality's active measures, each with its figures (one query for the list,
+    at most two per measure; never per child)."""
+    from reports.models import Measure
+
+    results = []
+    for measure in Measure.objects.filter(municipality_id=scope.municipality_id, active=True).select_related(
+            "meeting_type"):
+        kind = measure.kind
+        if kind == Measure.Kind.YELLOW_BRIEF:
+            figures = yellow_brief(scope, period, measure.threshold_days or 90)
+        elif kind == Measure.Kind.PREVENTIVE_VS_INTERVENING:
+            figures = preventive_vs_intervening(months)
+        elif kind == Measure.Kind.MEETINGS_OF_TYPE:
+            figures = meetings_of_type(scope, period, measure.meeting_type_id)
+        elif kind == Measure.Kind.OPEN_COUNSELLING:
+            figures = open_counselling(scope, period)
+        else:
+            continue
+        results.append({"measure": measure, "kind": kind, "figures": figures})
+    return results

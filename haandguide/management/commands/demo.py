@@ -48,4 +48,4 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Demodata for {context['municipality']} er klar. Log ind på {settings.SITE_URL}/ med:"))
         for username, password, role, scope in context.get("logins", []):
-            self.stdout.write(f"  {username:<16} {password:<17} {role:<24} {scope}")
+            self.stdout.write(f"  {username:<18} {password:<17} {role:<24} {scope}")
