@@ -7,7 +7,7 @@ a child's record counts as a read of the child's data.
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from haandguide.access import Action, log_access
+from haandguide.access import Action, OutOfScope, log_access
 from haandguide.lib import cpr as cprlib
 from haandguide.models import (
     AccessLog, Child, CounsellorAssignment, District, Guardian, Institution, Municipality, User,
@@ -35,6 +35,14 @@ class AuditedAdmin(admin.ModelAdmin):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         _limit_to_municipality(field, request)
         return field
+
+    def get_object(self, request, object_id, from_field=None):
+        """Another municipality's row (or one that does not exist) answers 404 like everywhere
+        else, and the attempt is logged by AccessDeniedLogMiddleware."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise OutOfScope(self.model._meta.model_name, str(object_id)[:64])
+        return obj
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_administrator

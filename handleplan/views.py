@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.models import Case, CaseState, Level
-from haandguide.access import OutOfScope, get_child_for_user, log_access, log_children_listed
+from haandguide.access import OutOfScope, get_child_for_user, get_in_scope, log_access, log_children_listed
 from haandguide.access import Action as LogAction
 from haandguide.exceptions import EditConflict, Refused
 from haandguide.models import Child, Role
@@ -234,7 +234,7 @@ def reminder_list(request):
 
 @require_POST
 def reminder_seen(request, pk):
-    reminder = get_object_or_404(Reminder, pk=pk, recipient=request.user)
+    reminder = get_in_scope(Reminder.objects.filter(recipient=request.user), "reminder", pk)
     services.reminder_mark_seen(request=request, reminder=reminder)
     return redirect("handleplan:reminder_list")
 

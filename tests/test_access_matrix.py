@@ -1,0 +1,624 @@
+"""The access-control matrix: every URL that takes an id, every role, ids from elsewhere.
+
+The world (built once for the module, rolled back at the end):
+
+    municipality 1 ── district N ── institution A   ← the six role users live here ("own")
+                  └── district S ── institution B   ← "b": another institution and district
+    municipality 2 ── district X ── institution C   ← "m2": another municipality
+
+Each place holds one of everything the app has an id for (child with guardians, case, observation
+with attachment, consent, meeting, counsellor assignment, handleplan with efforts and versions,
+reminder, council meeting, submission with document, review, decision with letter, report),
+made through the app's own services.
+
+For every (URL, role) the matrix asks, by GET and by POST, with the ids of a place foreign to the
+role (pædagog, leder, konsulent, ekstern rådgiver: "b" and "m2"; dagtilbudschef and
+administrator, whose scope is the municipality: "m2"), and for a URL with two object ids also
+with one own id and one foreign id (a guessed attachment id under one's own child). It demands:
+
+- the answer is 404, or 403/405 (a page the role may never use, a POST-only view): no 2xx, no
+  redirect, never a 500;
+- the same status as for an id that does not exist, so the answer does not reveal existence;
+- a 404 writes an "afvist" row to the access log (`haandguide.access.OutOfScope`);
+- the body names no foreign child (name, guardian, CPR in full or masked).
+
+A positive control per URL (`owner` below) opens the own place's object as the role that should
+see it and must not get 403/404, or the 404s above would prove nothing.
+
+Extending the registry (e.g. issue 9's pages): add the URL name to `REGISTRY` with one `Ids(...)`
+per way of calling it. `owner` is the role that may open the own place's object; every URL kwarg
+is given either as the name of a `Place` attribute (an object: its pk is used, and the matrix
+swaps in foreign and missing ids) or as `Fixed(value)` (not an object id: a state slug, a version
+number within the child's plan, a scope kind). A new object type goes into `Place` and
+`_build_place`. `test_every_url_kwarg_is_in_the_registry` fails for any URL kwarg not declared
+here, so a new view cannot escape the matrix silently.
+
+Django's admin (/admin/...) is walked from the admin site itself: every object URL of a
+registered model (change, delete, history, password) is requested by each non-administrator role
+with their own place's ids (they must not get in at all) and by the administrator of
+municipality 1 with municipality 2's ids (must not see them: `AuditedAdmin.municipality_path`).
+A registered model goes into `ADMIN_OBJECTS` (which `Place` attribute holds one) or, if it holds
+no municipality's data, into `ADMIN_UNSCOPED` with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog
+from axes.models import AccessLog as AxesAccessLog
+from django.contrib import admin as django_admin
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from cases import interfaces
+from cases import services as case_services
+from cases.defaults import seed_case_configuration
+from cases.models import CaseEvent, ConsentPurpose, CounsellingSession, FamilyGroup, MeetingType, ObservationType
+from districtcouncil import services as council_services
+from districtcouncil.defaults import seed_council_configuration
+from districtcouncil.models import Council, CouncilMeeting, CouncilMeetingType, Mellemform, ResourceType, Submission
+from haandguide.models import (
+    AccessLog, Child, CounsellorAssignment, District, Guardian, Institution, Municipality, Role, User,
+)
+from handleplan import services as plan_services
+from handleplan.models import EffortCatalogueEntry, Evaluation, Reminder
+from reports.models import Measure, Report
+from tests import factories
+from tests.case_fixtures import FakeHandleplan, as_user
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+MISSING_ID = 987654321
+
+
+# --- the registry -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A URL kwarg that names no object (a state slug, a scope kind, a version number within the
+    plan of the child already named): the same value in every request."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class Ids:
+    owner: str  # the role that may open the own place's object (positive control)
+    kwargs: dict = field(default_factory=dict)
+
+    @property
+    def objects(self) -> list[str]:
+        return [k for k, v in self.kwargs.items() if not isinstance(v, Fixed)]
+
+
+def ids(owner, **kwargs) -> Ids:
+    return Ids(owner, kwargs)
+
+
+L, P, K, C, E, A = Role.LEDER, Role.PAEDAGOG, Role.KONSULENT, Role.CHEF, Role.EKSTERN, Role.ADMINISTRATOR
+
+REGISTRY: dict[str, list[Ids]] = {
+    # cases
+    "cases:child_detail": [ids(P, pk="child")],
+    "cases:child_edit": [ids(L, pk="child")],
+    "cases:guardian_add": [ids(L, pk="child")],
+    "cases:case_transition": [ids(L, pk="child", action=Fixed("escalate"))],
+    "cases:observations": [ids(E, pk="child")],
+    "cases:observation_create": [ids(P, pk="child")],
+    "cases:attachment": [ids(P, pk="child", attachment_pk="attachment")],
+    "cases:consents": [ids(L, pk="child")],
+    "cases:consent_withdraw": [ids(L, pk="child", consent_pk="consent")],
+    "cases:meeting_create": [ids(P, pk="child")],
+    "cases:meeting_detail": [ids(K, pk="child", meeting_pk="meeting")],
+    "cases:referral_create": [ids(L, pk="child")],
+    "cases:notification_create": [ids(L, pk="child")],
+    "cases:counsellor_attach": [ids(L, pk="child")],
+    "cases:counsellor_detach": [ids(L, pk="child", assignment_pk="assignment")],
+    # Aabenraa's activities (switched on for both municipalities of the matrix)
+    "cases:counselling_detail": [ids(P, session_pk="counselling_session")],
+    "cases:counselling_book": [ids(P, session_pk="counselling_session")],
+    "cases:family_group_detail": [ids(P, group_pk="family_group")],
+    "cases:family_group_participant_add": [ids(L, group_pk="family_group")],
+    "cases:family_group_session_add": [ids(L, group_pk="family_group")],
+    "cases:family_group_attendance": [ids(P, group_pk="family_group", session_pk="family_group_session")],
+    # handleplan
+    "handleplan:plan_detail": [ids(E, child_pk="child")],
+    "handleplan:plan_start": [ids(L, child_pk="child")],
+    "handleplan:plan_edit": [ids(P, child_pk="child")],
+    "handleplan:effort_add": [ids(P, child_pk="child")],
+    "handleplan:effort_edit": [ids(P, child_pk="child", effort_pk="effort")],
+    "handleplan:evaluation_add": [ids(P, child_pk="child", effort_pk="effort")],
+    "handleplan:version_list": [ids(K, child_pk="child")],
+    # a and b are version numbers inside the plan of the child named by child_pk
+    "handleplan:version_diff": [ids(K, child_pk="child", a=Fixed(1), b=Fixed(2))],
+    "handleplan:plan_pdf": [ids(L, child_pk="child")],
+    "handleplan:reminder_seen": [ids(P, pk="reminder")],
+    # districtcouncil
+    "districtcouncil:meeting_detail": [ids(C, pk="council_meeting")],
+    "districtcouncil:agenda_pdf": [ids(K, pk="council_meeting")],
+    "districtcouncil:submission_detail": [ids(C, pk="submission")],
+    "districtcouncil:submission_submit": [ids(L, pk="submission")],
+    "districtcouncil:submission_withdraw": [ids(L, pk="submission")],
+    "districtcouncil:review_save": [ids(K, pk="submission")],
+    "districtcouncil:decision_create": [ids(K, pk="submission")],
+    "districtcouncil:document": [ids(L, pk="submission", document_pk="document")],
+    "districtcouncil:decision_detail": [ids(L, pk="decision")],
+    "districtcouncil:decision_reassess": [ids(K, pk="decision")],
+    "districtcouncil:letter": [ids(K, pk="decision", letter_pk="letter")],
+    "districtcouncil:visitation": [ids(K, child_pk="child")],
+    "districtcouncil:revisitation": [ids(K, pk="decision")],
+    # reports: kind names the kind of scope, pk the municipality, district or institution
+    "reports:report_status": [ids(L, pk="report")],
+    "reports:report_download": [ids(L, pk="report")],
+    **{name: [ids(C, kind=Fixed("kommune"), pk="municipality"), ids(K, kind=Fixed("distrikt"), pk="district"),
+              ids(L, kind=Fixed("institution"), pk="institution")]
+       for name in ("reports:statistics", "reports:csv", "reports:report_create")},
+}
+
+# Which Place attribute holds an object of each model registered in Django's admin.
+ADMIN_OBJECTS: dict[type, str] = {
+    Municipality: "municipality", District: "district", Institution: "institution", Child: "child",
+    User: "leader", CounsellorAssignment: "assignment", AccessLog: "access_log", ObservationType: "observation_type",
+    ConsentPurpose: "consent_purpose", MeetingType: "meeting_type", CaseEvent: "case_event",
+    EffortCatalogueEntry: "catalogue_entry", Council: "council", CouncilMeetingType: "council_meeting_type",
+    CouncilMeeting: "council_meeting", ResourceType: "resource_type", Mellemform: "mellemform", Report: "report",
+    CounsellingSession: "counselling_session", FamilyGroup: "family_group", Measure: "measure",
+}
+ADMIN_UNSCOPED: dict[type, str] = {
+    Group: "permission groups belong to no municipality; Django's model permissions guard them",
+    AccessAttempt: "django-axes' login throttling (username, IP): no municipality; Django's model permissions",
+    AxesAccessLog: "django-axes' login records: as above",
+    AccessFailureLog: "django-axes' failed logins: as above",
+}
+
+ROLES = [P, L, K, C, E, A]
+# The places foreign to each role. The head of daycare and the administrator work municipality-wide,
+# so institution B is within their scope where their role sees anything at all.
+FOREIGN = {P: ("b", "m2"), L: ("b", "m2"), K: ("b", "m2"), E: ("b", "m2"), C: ("m2",), A: ("m2",)}
+
+
+# --- the world ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Place:
+    municipality: Municipality
+    district: District
+    institution: Institution
+    leader: User
+    pedagogue: User
+    consultant: User
+    counsellor: User
+    child: Child = None
+    guardians: list = None
+    case: Any = None
+    observation: Any = None
+    attachment: Any = None
+    consent: Any = None
+    meeting: Any = None
+    assignment: Any = None
+    plan: Any = None
+    effort: Any = None
+    reminder: Any = None
+    council: Any = None
+    council_meeting: Any = None
+    submission: Any = None
+    document: Any = None
+    decision: Any = None
+    letter: Any = None
+    report: Any = None
+    access_log: Any = None
+    observation_type: Any = None
+    consent_purpose: Any = None
+    meeting_type: Any = None
+    case_event: Any = None
+    catalogue_entry: Any = None
+    council_meeting_type: Any = None
+    resource_type: Any = None
+    mellemform: Any = None
+    counselling_session: Any = None
+    family_group: Any = None
+    family_group_session: Any = None
+    measure: Any = None
+
+    @property
+    def secrets(self) -> list[str]:
+        """What must never appear in a page answering someone outside this place."""
+        cpr = self.child.cpr
+        return [self.child.first_name, self.child.last_name, cpr, f"{cpr[:6]}-{cpr[6:]}", f"{cpr[:6]}-XXXX",
+                *(g.name for g in self.guardians)]
+
+
+def _build_place(municipality, district, institution, users: dict, first_name: str, last_name: str) -> Place:
+    place = Place(municipality, district, institution, **users)
+    leader, today = as_user(place.leader), timezone.localdate()
+    place.child = factories.child(institution, first_name=first_name, last_name=last_name)
+    place.guardians = [
+        Guardian.objects.create(child=place.child, name=f"Mor {last_name}", relation="mor"),
+        Guardian.objects.create(child=place.child, name=f"Far {last_name}", relation="far"),
+    ]
+    place.observation_type = ObservationType.objects.filter(municipality=municipality, has_topi_position=False).first()
+    place.consent_purpose = ConsentPurpose.objects.get(municipality=municipality, code="arbejdsmoede")
+    place.meeting_type = MeetingType.objects.get(municipality=municipality, name="Netværksmøde")
+    place.catalogue_entry = EffortCatalogueEntry.objects.filter(municipality=municipality).first()
+    place.council = Council.objects.get(district=district)
+    place.council_meeting_type = CouncilMeetingType.objects.filter(municipality=municipality).first()
+    place.resource_type = ResourceType.objects.get(municipality=municipality, name="Praksisvejleder")
+    place.mellemform = Mellemform.objects.filter(district=district).first()
+
+    case = case_services.case_open(request=leader, child=place.child, reason="Bekymring")
+    place.observation = case_services.observation_add(
+        request=leader, child=place.child,
+        data={"type": place.observation_type, "observed_on": today, "text": f"Om {first_name}"},
+        files=[SimpleUploadedFile("notat.pdf", PDF, content_type="application/pdf")])
+    place.attachment = place.observation.attachments.get()
+    place.consent = case_services.consent_record(request=leader, child=place.child, guardian=place.guardians[0],
+                                                 purpose=place.consent_purpose, given_on=today)
+    place.plan = plan_services.plan_start(request=leader, case=case)
+    place.effort = plan_services.effort_add(request=leader, plan=place.plan, data={
+        "name": "Sprogleg i små grupper", "responsible": place.pedagogue, "started_on": today - datetime.timedelta(days=30),
+        "evaluation_date": today - datetime.timedelta(days=3)})
+    plan_services.evaluation_add(request=leader, effort=place.effort, data={
+        "evaluated_on": today - datetime.timedelta(days=2), "result": Evaluation.Result.PARTLY, "seen": "Lidt bedre",
+        "next_evaluation_date": today + datetime.timedelta(days=3)})
+    case = case_services.case_escalate(request=leader, case_id=case.pk, version=None, reason="Ikke nok")
+    place.meeting = case_services.meeting_record(request=leader, case=case, data={
+        "type": place.meeting_type, "held_on": today, "participants": "Leder\nForældre", "minutes": "",
+        "follow_up_on": None}, agreements=[{"kind": "indstilling", "text": "Indstilling", "with_parents": True}])
+    place.assignment = case_services.counsellor_attach(request=leader, case=case, counsellor=place.counsellor)
+
+    starts = timezone.now() + datetime.timedelta(days=30)
+    place.council_meeting = CouncilMeeting.objects.create(council=place.council, type=place.council_meeting_type,
+                                                          starts_at=starts)
+    draft = council_services.submission_create(
+        request=leader, institution=institution, child=place.child,
+        data={"meeting": place.council_meeting, "kind": Submission.Kind.RESSOURCEVURDERING,
+              "track": Submission.Track.WITH_CPR, "description": f"{first_name} har brug for mere støtte."},
+        signed_form=SimpleUploadedFile("underskrift.pdf", PDF, content_type="application/pdf"),
+        documents=[SimpleUploadedFile("bilag.pdf", PDF, content_type="application/pdf")])
+    place.submission = council_services.submission_submit(request=leader, submission_id=draft.pk, version=None)
+    place.document = place.submission.documents.get()
+    council_services.review_save(request=as_user(place.consultant), submission=place.submission, data={
+        "notes": "Set", "recommendation": "Praksisvejleder", "recommended_resource": place.resource_type})
+    council_services.agenda_close(place.council_meeting.pk, now=place.council_meeting.deadline)
+    place.decision = council_services.decision_record(request=as_user(place.consultant), submission_id=draft.pk, data={
+        "resource_type": place.resource_type, "amount_dkk": None, "hours": 40, "mellemform": None,
+        "period_start": starts.date(), "period_end": starts.date() + datetime.timedelta(days=180),
+        "goals": "Deltager i samling", "follow_up_on": starts.date() + datetime.timedelta(days=90),
+        "least_intrusive_discussed": True, "notes": ""})
+    place.letter = place.decision.letters.first()
+    place.submission.refresh_from_db()
+    place.case = case
+    place.case_event = CaseEvent.objects.filter(case=case).first()
+    place.report = Report.objects.create(
+        scope_kind="institution", municipality=municipality, district=district, institution=institution,
+        period_start=today - datetime.timedelta(days=90), period_end=today, requested_by=place.leader,
+        status=Report.Status.DONE, pdf=PDF, sha256="0" * 64, finished_at=timezone.now())
+    place.access_log = AccessLog.objects.filter(municipality_id=municipality.pk).first()
+    place.counselling_session = case_services.counselling_session_create(
+        request=leader, institution=institution,
+        data={"starts_at": timezone.now() + datetime.timedelta(days=7), "slots": 3, "slot_minutes": 30,
+              "professionals": "PPR-psykolog"})
+    case_services.counselling_book(request=leader, session=place.counselling_session, data={
+        "slot": 1, "booker": "foraeldre", "professional": "sundhedspleje", "child": place.child,
+        "guardian": place.guardians[0], "topic": "Søvn"})
+    place.family_group = case_services.family_group_create(request=leader, institution=institution,
+                                                           data={"name": f"Familiegruppe {last_name}", "purpose": "Netværk"})
+    case_services.family_group_participant_add(request=leader, group=place.family_group, child=place.child,
+                                               guardian=place.guardians[1])
+    place.family_group_session = case_services.family_group_session_add(
+        request=leader, group=place.family_group, data={"held_on": today, "theme": "Leg og sprog"})
+    place.measure, _ = Measure.objects.get_or_create(municipality=municipality, title="Kort tid i gul",
+                                                     defaults={"kind": Measure.Kind.YELLOW_BRIEF, "threshold_days": 90})
+    return place
+
+
+def _seed(municipality):
+    seed_case_configuration(municipality)
+    seed_council_configuration(municipality)
+    plan_services.effort_catalogue_seed(municipality)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once, inside a transaction rolled back after the module; each test's own transaction
+    nests in it (as `setUpTestData` does), so what a test changes is undone after it."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        saved_port, saved_letter = interfaces._port, council_services.render_letter_pdf
+        try:
+            # The letter's PDF has its own tests; here only its id matters, and WeasyPrint is slow.
+            council_services.render_letter_pdf = lambda *args, **kwargs: PDF
+            ready = FakeHandleplan()  # the readiness rule has its own tests; here every level is ready
+            ready.ready_levels = {"forebyggende", "foregribende"}
+            interfaces._port = ready
+            m1 = factories.municipality(name="Matrixkommune")
+            north = factories.district(m1, name="Nord")
+            south = factories.district(m1, name="Syd")
+            a = factories.institution(north, name="Institution A")
+            b = factories.institution(south, name="Institution B")
+            m2 = factories.municipality(name="Anden Kommune")
+            x = factories.district(m2, name="Øst")
+            c = factories.institution(x, name="Institution C")
+            for municipality in (m1, m2):
+                _seed(municipality)
+            for municipality in (m1, m2):  # Aabenraa's activities, so their pages are in the matrix
+                municipality.open_counselling_enabled = municipality.family_groups_enabled = True
+                municipality.save()
+            users = {
+                P: factories.user(P, institutions=[a], username="m-paedagog"),
+                L: factories.user(L, institutions=[a], username="m-leder"),
+                K: factories.user(K, districts=[north], username="m-konsulent"),
+                C: factories.user(C, municipality_obj=m1, username="m-chef"),
+                E: factories.user(E, municipality_obj=m1, username="m-raadgiver", counsellor_kind="praksisvejleder"),
+                A: factories.user(A, municipality_obj=m1, username="m-admin"),
+            }
+
+            def staff(institution, district, municipality, tag):
+                return {
+                    "leader": factories.user(L, institutions=[institution], username=f"{tag}-leder"),
+                    "pedagogue": factories.user(P, institutions=[institution], username=f"{tag}-paedagog"),
+                    "consultant": factories.user(K, districts=[district], username=f"{tag}-konsulent"),
+                    "counsellor": factories.user(E, municipality_obj=municipality, username=f"{tag}-raadgiver",
+                                                 counsellor_kind="praksisvejleder"),
+                }
+
+            own_users = {"leader": users[L], "pedagogue": users[P], "consultant": users[K], "counsellor": users[E]}
+            places = {
+                "own": _build_place(m1, north, a, own_users, "Alma", "Egenbarn"),
+                "b": _build_place(m1, south, b, staff(b, south, m1, "b"), "Bodil", "Sydfremmed"),
+                "m2": _build_place(m2, x, c, staff(c, x, m2, "m2"), "Malte", "Andenkommune"),
+            }
+            plan_services.evaluation_reminders_send()
+            for place in places.values():
+                place.reminder = Reminder.objects.get(effort=place.effort, recipient=place.pedagogue)
+            clients = {}
+            for role, user in users.items():  # logged in once: the session rows live as long as the world
+                clients[role] = Client()
+                clients[role].force_login(user)
+            yield {"users": users, "places": places, "clients": clients}
+        finally:
+            interfaces._port, council_services.render_letter_pdf = saved_port, saved_letter
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def matrix(world, db):
+    return world
+
+
+# --- walking the URLconf ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str | None
+    kwargs: tuple[str, ...]
+    admin_model: type | None
+    route: str
+
+
+def _routes(resolver=None, prefix="", namespace="") -> list[Route]:
+    resolver = resolver or get_resolver()
+    found = []
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner_ns = namespace
+            if entry.namespace:
+                inner_ns = f"{namespace}{entry.namespace}:"
+            found += _routes(entry, prefix + str(entry.pattern), inner_ns)
+        elif isinstance(entry, URLPattern):
+            kwargs = tuple(entry.pattern.regex.groupindex)
+            name = f"{namespace}{entry.name}" if entry.name else None
+            found.append(Route(name, kwargs, _admin_model(entry, name), prefix + str(entry.pattern)))
+    return found
+
+
+def _admin_model(entry: URLPattern, name: str | None) -> type | None:
+    """The model behind an admin URL: ModelAdmin.get_urls marks its views; views added by hand
+    (a user's password form) are found by their name, admin:<app>_<model>_<view>."""
+    model_admin = getattr(entry.callback, "model_admin", None)
+    if model_admin is not None:
+        return model_admin.model
+    if name == "admin:auth_user_password_change":  # Django's UserAdmin names it so for any user model
+        return User
+    for model in django_admin.site._registry:
+        if name and name.startswith(f"admin:{model._meta.app_label}_{model._meta.model_name}_"):
+            return model
+    return None
+
+
+def _is_admin(route: Route) -> bool:
+    return route.route.startswith("admin/")
+
+
+def test_every_url_kwarg_is_in_the_registry():
+    """A URL with a kwarg must be in the matrix: in REGISTRY with every kwarg declared, or an
+    admin URL of a model listed in ADMIN_OBJECTS / ADMIN_UNSCOPED."""
+    missing = []
+    for route in _routes():
+        if not route.kwargs:
+            continue
+        if _is_admin(route):
+            if route.admin_model is not None:
+                if route.admin_model not in ADMIN_OBJECTS and route.admin_model not in ADMIN_UNSCOPED:
+                    missing.append(f"{route.route} (admin model {route.admin_model.__name__})")
+            elif set(route.kwargs) - {"app_label", "content_type_id", "object_id", "url"}:
+                missing.append(route.route)
+            continue
+        variants = REGISTRY.get(route.name)
+        if not variants or any(set(v.kwargs) != set(route.kwargs) for v in variants):
+            missing.append(f"{route.name} {route.kwargs} ({route.route})")
+    assert not missing, "URLs with ids that the access matrix does not cover:\n" + "\n".join(missing)
+
+
+def test_the_registry_names_only_existing_urls():
+    names = {route.name for route in _routes()}
+    assert not set(REGISTRY) - names
+
+
+# --- asking -------------------------------------------------------------------------------------
+
+
+def _value(spec, place: Place):
+    return spec.value if isinstance(spec, Fixed) else getattr(place, spec).pk
+
+
+def _kwargs(variant: Ids, own: Place, chosen: dict[str, Any]) -> dict:
+    """The kwargs with `chosen` (kwarg → Place or a raw id) and the own place's ids for the rest."""
+    result = {}
+    for key, spec in variant.kwargs.items():
+        source = chosen.get(key, own)
+        result[key] = source if isinstance(source, int) else _value(spec, source)
+    return result
+
+
+def _denied_rows(user) -> int:
+    return AccessLog.objects.filter(user=user, action=AccessLog.Action.DENIED).count()
+
+
+def _ask(client: Client, user, method: str, name: str, kwargs: dict):
+    url = reverse(name, kwargs=kwargs)
+    before = _denied_rows(user)
+    response = client.get(url) if method == "GET" else client.post(url, {})
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return response.status_code, body.decode("utf-8", "replace"), _denied_rows(user) > before, url
+
+
+def _cases(variant: Ids, places: dict, role) -> list[tuple[str, list[tuple[str, dict]], dict]]:
+    """For each position of foreign ids: (label, [(place, kwargs with its ids)], kwargs with a
+    missing id in the same position). Position "all": every object id from the foreign place;
+    then, for a URL naming two objects, the own parent (a child) with a foreign inner object."""
+    own, objects = places["own"], variant.objects
+    positions = [("all ids", objects)] + [(f"own {objects[0]}, {key}", [key]) for key in objects[1:]]
+    return [(label, [(tag, _kwargs(variant, own, dict.fromkeys(keys, places[tag]))) for tag in FOREIGN[role]],
+             _kwargs(variant, own, dict.fromkeys(keys, MISSING_ID)))
+            for label, keys in positions]
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_foreign_ids_are_refused_logged_and_reveal_nothing(matrix, name):
+    places, problems = matrix["places"], []
+    for role in ROLES:
+        user, client = matrix["users"][role], matrix["clients"][role]
+        secrets = [s for tag in FOREIGN[role] for s in places[tag].secrets]
+        for variant in REGISTRY[name]:
+            for label, foreign, missing in _cases(variant, places, role):
+                for method in ("GET", "POST"):
+                    missing_status = _ask(client, user, method, name, missing)[0]
+                    for tag, kwargs in foreign:
+                        status, body, logged, url = _ask(client, user, method, name, kwargs)
+                        where = f"{role}: {method} {url} ({label} from {tag})"
+                        if status not in (403, 404, 405):
+                            problems.append(f"{where}: {status}")
+                            continue
+                        if status != missing_status:
+                            problems.append(f"{where}: {status}, but {missing_status} for an id that does not exist")
+                        if status == 404 and not logged:
+                            problems.append(f"{where}: 404 without an 'afvist' row in the access log")
+                        leaked = [s for s in secrets if s in body]
+                        if leaked:
+                            problems.append(f"{where}: body shows {leaked}")
+    assert not problems, "\n".join(problems)
+
+
+POSITIVE = [(name, variant) for name, variants in REGISTRY.items() for variant in variants]
+
+
+@pytest.mark.parametrize(("name", "variant"), POSITIVE,
+                         ids=[f"{n}-{v.owner}-{'-'.join(map(str, v.kwargs))}" for n, v in POSITIVE])
+def test_the_owner_is_not_refused(matrix, name, variant, monkeypatch):
+    """The positive control: the same URL with the own place's ids works for its owner, so the
+    404s above come from scope and not from a broken URL or a missing object."""
+    # PDFs have their own tests; WeasyPrint would double this module's run time.
+    monkeypatch.setattr(council_services, "render_agenda_pdf", lambda *args, **kwargs: PDF)
+    monkeypatch.setattr(plan_services, "render_handleplan_pdf", lambda *args, **kwargs: PDF)
+    user, client = matrix["users"][variant.owner], matrix["clients"][variant.owner]
+    kwargs = _kwargs(variant, matrix["places"]["own"], {})
+    status, body, logged, url = _ask(client, user, "GET", name, kwargs)
+    if status == 405:
+        status, body, logged, url = _ask(client, user, "POST", name, kwargs)
+    assert status not in (403, 404) and status < 500, f"{url}: {status}"
+    assert not logged
+
+
+# --- Django's admin -----------------------------------------------------------------------------
+
+
+def _admin_routes() -> list[Route]:
+    """Every named admin URL of a scoped model that takes the object's id (change, delete,
+    history, a user's password)."""
+    return [r for r in _routes() if _is_admin(r) and r.name and r.admin_model in ADMIN_OBJECTS
+            and ({"object_id", "id"} & set(r.kwargs))]
+
+
+def _admin_url(route: Route, obj) -> str:
+    key = "object_id" if "object_id" in route.kwargs else route.kwargs[0]
+    return reverse(route.name, kwargs={key: obj.pk})
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != A])
+def test_other_roles_do_not_get_into_the_admin(matrix, role):
+    own, client = matrix["places"]["own"], matrix["clients"][role]
+    problems = []
+    for route in _admin_routes():
+        url = _admin_url(route, getattr(own, ADMIN_OBJECTS[route.admin_model]))
+        for method in ("GET", "POST"):
+            response = client.get(url) if method == "GET" else client.post(url, {"post": "yes"})
+            refused = response.status_code in (403, 404) or (
+                response.status_code == 302 and response["Location"].startswith(reverse("admin:login")))
+            if not refused:
+                problems.append(f"{method} {url}: {response.status_code}")
+    assert not problems, "\n".join(problems)
+
+
+def test_administrator_does_not_reach_another_municipalitys_objects_in_the_admin(matrix):
+    other, client = matrix["places"]["m2"], matrix["clients"][A]
+    problems = []
+    for route in _admin_routes():
+        obj = getattr(other, ADMIN_OBJECTS[route.admin_model])
+        url = _admin_url(route, obj)
+        for method in ("GET", "POST"):
+            response = client.get(url) if method == "GET" else client.post(url, {"post": "yes"})
+            body = response.content.decode("utf-8", "replace")
+            if response.status_code != 404:
+                problems.append(f"{method} {url}: {response.status_code}")
+            elif not AccessLog.objects.filter(user=matrix["users"][A], action=AccessLog.Action.DENIED,
+                                              object_id=str(obj.pk)).exists():
+                problems.append(f"{method} {url}: the denial is not in the access log")
+            leaked = [s for s in other.secrets if s in body]
+            if leaked:
+                problems.append(f"{method} {url}: body shows {leaked}")
+            if type(obj).objects.filter(pk=obj.pk).count() != 1:
+                problems.append(f"{method} {url}: the object was deleted")
+                break
+    assert not problems, "\n".join(problems)
+
+
+def test_administrator_opens_own_municipalitys_child_but_not_another_municipalitys(matrix):
+    """The admin's positive control, and the case the brief names: municipality 2's child."""
+    user, client = matrix["users"][A], matrix["clients"][A]
+    own, other = matrix["places"]["own"], matrix["places"]["m2"]
+    mine = client.get(reverse("admin:haandguide_child_change", args=[own.child.pk]))
+    assert mine.status_code == 200 and own.child.first_name in mine.content.decode()
+    theirs = client.get(reverse("admin:haandguide_child_change", args=[other.child.pk]), follow=True)
+    assert other.child.first_name not in theirs.content.decode()
+    assert other.child.last_name not in theirs.content.decode()
+    listing = client.get(reverse("admin:haandguide_child_changelist")).content.decode()
+    assert own.child.last_name in listing and other.child.last_name not in listing
+    shortcut = client.get(reverse("admin:view_on_site", args=[ContentType.objects.get_for_model(Child).pk,
+                                                                  other.child.pk]))
+    assert shortcut.status_code == 404
+    assert not AccessLog.objects.filter(user=user, child_id=other.child.pk).exclude(
+        action=AccessLog.Action.DENIED).exists()
