@@ -94,3 +94,68 @@ def test_statistics_period_survives_hostile_query_strings(client_for, lars, sols
     response = client_for(lars).get(reverse("reports:statistics", args=["institution", solsikken.pk]),
                                     {"fra": start, "til": end})
     assert response.status_code in (200, 400)
+
+
+# --- Aabenraa's activities (åben rådgivning, familiegrupper) ------------------------------------
+
+
+def _aabenraa(municipality):
+    municipality.open_counselling_enabled = municipality.family_groups_enabled = True
+    municipality.save()
+
+
+@SETTINGS
+@given(professionals=HOSTILE, starts=HOSTILE, slots=HOSTILE)
+def test_counselling_session_form_survives_hostile_input(client_for, lars, solsikken, municipality, professionals,
+                                                         starts, slots):
+    from cases.models import CounsellingSession
+
+    _aabenraa(municipality)
+    before = CounsellingSession.objects.count()
+    response = client_for(lars).post(reverse("cases:counselling_create"), {
+        "institution": solsikken.pk, "starts_at": starts, "slots": slots, "slot_minutes": "30",
+        "professionals": professionals, "location": professionals})
+    if not check(response, {"professionals": professionals}):
+        assert CounsellingSession.objects.count() == before
+
+
+@SETTINGS
+@given(topic=HOSTILE, slot=HOSTILE, booker=HOSTILE)
+def test_counselling_booking_form_survives_hostile_input(client_for, lars, alma, solsikken, municipality, topic,
+                                                         slot, booker):
+    from django.utils import timezone
+
+    from cases import services as case_services
+    from cases.models import CounsellingBooking, CounsellingSession
+
+    _aabenraa(municipality)
+    session = CounsellingSession.objects.first() or case_services.counselling_session_create(
+        request=as_user(lars), institution=solsikken,
+        data={"starts_at": timezone.now(), "slots": 3, "slot_minutes": 30, "professionals": "PPR"})
+    before = CounsellingBooking.objects.count()
+    response = client_for(lars).post(reverse("cases:counselling_book", args=[session.pk]), {
+        "slot": slot, "booker": booker, "professional": "sundhedspleje", "child": alma.pk, "topic": topic})
+    if not check(response, {"topic": topic}):
+        assert CounsellingBooking.objects.count() == before
+
+
+@SETTINGS
+@given(name=HOSTILE, purpose=HOSTILE, theme=HOSTILE, held_on=DATES)
+def test_family_group_forms_survive_hostile_input(client_for, lars, solsikken, municipality, name, purpose, theme,
+                                                  held_on):
+    from cases import services as case_services
+    from cases.models import FamilyGroup, FamilyGroupSession
+
+    _aabenraa(municipality)
+    before = FamilyGroup.objects.count()
+    response = client_for(lars).post(reverse("cases:family_group_create"), {
+        "institution": solsikken.pk, "name": name, "purpose": purpose, "facilitators": name})
+    if not check(response, {"name": name, "purpose": purpose}):
+        assert FamilyGroup.objects.count() == before
+    group = FamilyGroup.objects.first() or case_services.family_group_create(
+        request=as_user(lars), institution=solsikken, data={"name": "Gruppe", "purpose": "Netværk"})
+    sessions = FamilyGroupSession.objects.count()
+    response = client_for(lars).post(reverse("cases:family_group_session_add", args=[group.pk]),
+                                     {"held_on": held_on, "theme": theme, "activity": purpose})
+    if not check(response, {"theme": theme, "activity": purpose}):
+        assert FamilyGroupSession.objects.count() == sessions

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import hashlib
+import logging
 import os
 import signal
 import subprocess
@@ -133,7 +134,7 @@ def test_with_redis_down_pages_work_and_the_sweeps_do_the_work_once_it_is_back(
     # time. Each sweep is sent twice (beat's next tick): the second run must do nothing.
     members = {lars.pk, birgitte.pk, chef.pk}  # the leader, the consultant and the head of daycare
     with time_machine.travel(now + datetime.timedelta(hours=3)), broker(os.environ["REDIS_URL"]) as app:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        with root_logger_kept(), start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             for sweep in (build_pending_reports, close_due_agendas, send_evaluation_reminders):
                 sweep.delay()
             wait_for(lambda: Report.objects.get().status == Report.Status.DONE, what="the report")
@@ -156,6 +157,19 @@ def test_with_redis_down_pages_work_and_the_sweeps_do_the_work_once_it_is_back(
     again = Report.objects.get()
     assert (again.status, again.finished_at, again.sha256) == (Report.Status.DONE, report.finished_at, report.sha256)
     assert hashlib.sha256(bytes(again.pdf)).hexdigest() == again.sha256
+
+
+@contextlib.contextmanager
+def root_logger_kept():
+    """An in-process worker reconfigures the root logger (level ERROR, its own handlers); put it
+    back so later tests' log assertions see their warnings."""
+    root = logging.getLogger()
+    level, handlers = root.level, root.handlers[:]
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+        root.handlers[:] = handlers
 
 
 # --- a worker killed mid-PDF ------------------------------------------------------------------

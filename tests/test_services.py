@@ -1,5 +1,6 @@
 """Real PostgreSQL and Redis: the suite runs against them in CI (.ci/run sets the URLs)."""
 
+import logging
 import os
 import uuid
 
@@ -55,7 +56,9 @@ def test_enqueue_survives_a_broker_outage(caplog):
     old_producers, app.amqp._producer_pool = app.amqp._producer_pool, None
     app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     try:
-        with transaction.atomic():
+        # at_level on the module's logger: an in-process Celery worker (test_faults) may have left
+        # the root logger at ERROR, which would drop this warning before any handler sees it.
+        with caplog.at_level(logging.WARNING, logger="haandguide.lib.queue"), transaction.atomic():
             enqueue(noop)
     finally:
         if app._pool is not None:
