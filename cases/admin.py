@@ -4,6 +4,7 @@ from cases.models import (
     CaseEvent, ConsentPurpose, CounsellingBooking, CounsellingSession, FamilyGroup, FamilyGroupParticipant,
     FamilyGroupSession, MeetingType, ObservationType,
 )
+from haandguide.access import log_children_listed
 from haandguide.admin import AuditedAdmin, ReadOnlyAdmin
 
 
@@ -42,15 +43,26 @@ class CaseEventAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-class CounsellingBookingInline(admin.TabularInline):
-    model = CounsellingBooking
+class ReadOnlyInline(admin.TabularInline):
+    """Shown to administrators (decided by role, like AuditedAdmin), never edited here."""
+
     extra = 0
-    fields = ["slot", "booker", "professional", "booked_by", "created_at"]
-    readonly_fields = fields
     can_delete = False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_administrator
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CounsellingBookingInline(ReadOnlyInline):
+    model = CounsellingBooking
+    fields = ["slot", "booker", "professional", "booked_by", "created_at"]
+    readonly_fields = fields
 
 
 @admin.register(CounsellingSession)
@@ -63,21 +75,16 @@ class CounsellingSessionAdmin(AuditedAdmin):
     inlines = [CounsellingBookingInline]
 
 
-class FamilyGroupParticipantInline(admin.TabularInline):
+class FamilyGroupParticipantInline(ReadOnlyInline):
     model = FamilyGroupParticipant
-    extra = 0
     fields = ["child", "guardian", "joined_on"]
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class FamilyGroupSessionInline(admin.TabularInline):
+class FamilyGroupSessionInline(ReadOnlyInline):
     model = FamilyGroupSession
-    extra = 0
     fields = ["held_on", "theme", "activity"]
+    readonly_fields = fields
 
 
 @admin.register(FamilyGroup)
@@ -86,3 +93,11 @@ class FamilyGroupAdmin(AuditedAdmin):
     list_display = ["name", "institution", "active"]
     list_filter = ["active", "institution__district"]
     inlines = [FamilyGroupParticipantInline, FamilyGroupSessionInline]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The participant inline names children: opening the group is a logged read of each."""
+        group = self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None
+        if request.method == "GET" and group is not None:
+            log_children_listed(request, [p.child for p in group.participants.select_related("child")],
+                                detail=f"Administration: familiegruppe {group.pk}")
+        return super().change_view(request, object_id, form_url, extra_context)

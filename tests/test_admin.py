@@ -62,3 +62,18 @@ def test_administrator_sees_and_chooses_only_the_own_municipality(client_for, ad
     assert client.get(reverse("admin:haandguide_child_change", args=[other_child.pk])).status_code in (302, 404)
     add_form = client.get(reverse("admin:haandguide_institution_add")).content.decode()
     assert "Køge Nord" not in add_form
+
+
+def test_opening_a_family_group_in_the_admin_logs_each_child_shown(client_for, admin_user, lars, alma, solsikken,
+                                                                   municipality):
+    from cases import services as case_services
+    from tests.case_fixtures import as_user
+
+    municipality.family_groups_enabled = True
+    municipality.save()
+    group = case_services.family_group_create(request=as_user(lars), institution=solsikken,
+                                              data={"name": "Forældregruppen", "purpose": "Netværk"})
+    case_services.family_group_participant_add(request=as_user(lars), group=group, child=alma)
+    response = client_for(admin_user).get(reverse("admin:cases_familygroup_change", args=[group.pk]))
+    assert response.status_code == 200 and "Alma" in response.content.decode()
+    assert AccessLog.objects.filter(action=AccessLog.Action.LIST, child_id=alma.pk, user=admin_user).exists()
