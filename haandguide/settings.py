@@ -244,7 +244,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Cache: Redis when configured (shared by all web processes), otherwise in-process memory.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Short socket timeouts: a page or a save must not hang on an unreachable Redis (reports.cache
+    # then computes the statistics directly).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -283,6 +286,11 @@ CELERY_BEAT_SCHEDULE = {
                                         "schedule": crontab(hour=6, minute=30)},
     # Reports: pick up PDF reports whose queue message was lost (Redis down when they were asked for).
     "build-pending-reports": {"task": "reports.tasks.build_pending_reports", "schedule": 5 * 60},
+    # Statistics: compute every municipality's and district's figures into the cache before the
+    # working day (refresh: recompute even if cached), and each hour whatever changed since.
+    "warm-statistics-nightly": {"task": "reports.tasks.warm_statistics", "schedule": crontab(hour=4, minute=0),
+                                "kwargs": {"refresh": True}},
+    "warm-statistics-hourly": {"task": "reports.tasks.warm_statistics", "schedule": crontab(minute=20, hour="6-18")},
 }
 
 _mail_backend = env_str(
@@ -330,7 +338,12 @@ LOGGING = {
     "filters": {"mask_cpr": {"()": "haandguide.lib.cpr.MaskCprLogFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_cpr"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # WeasyPrint narrates every layout step at INFO; only its warnings matter to us.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 PAGE_SIZE = 25

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = "Statistik og rapporter"
+
+    def ready(self):
+        # Any change to a row the statistics read makes the municipality's cached figures stale.
+        from reports.cache import connect_signals
+
+        connect_signals()

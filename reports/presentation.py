@@ -7,7 +7,7 @@ duration computed from a suppressed count is hidden as well.
 
 from __future__ import annotations
 
-from reports import charts, selectors
+from reports import cache, charts, selectors
 from reports.privacy import is_suppressed, suppress
 from reports.scope import Period, Scope
 
@@ -255,8 +255,10 @@ def measure_sections(measures: list[dict]) -> list[dict]:
 
 
 def build(scope: Scope, period: Period) -> dict:
-    """The report's sections for a scope and period (one set of aggregate queries)."""
-    figures = selectors.report_figures(scope, period)
+    """The report's sections for a scope and period: the figures (one set of aggregate queries, or
+    the cached result of them while the municipality's data is unchanged – `reports.cache`), then
+    suppressed and drawn here on every call, so cached and fresh output are the same."""
+    figures = cache.report_figures(scope, period)
     return {
         "scope": scope, "period": period,
         "sections": [

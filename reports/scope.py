@@ -90,7 +90,8 @@ def _institutions(user: User) -> QuerySet[Institution]:
     return Institution.objects.filter(district__in=_districts(user))
 
 
-def _scope_of(obj) -> Scope:
+def scope_of(obj) -> Scope:
+    """The scope of a municipality, district or institution (no access check: callers decide)."""
     if isinstance(obj, Institution):
         return Scope(ScopeKind.INSTITUTION, obj.pk, obj.name, obj.district.municipality_id, obj.district_id)
     if isinstance(obj, District):
@@ -102,10 +103,13 @@ def scopes_for(user: User) -> list[Scope]:
     """Every scope the user may open, widest first (for the scope picker)."""
     if not may_see_statistics(user):
         return []
+    # Institutions as plain values: a municipality's chief picks among hundreds of them on every view.
+    institutions = _institutions(user).order_by("name").values_list("pk", "name", "district__municipality_id",
+                                                                    "district_id")
     return (
-        [_scope_of(m) for m in _municipalities(user)]
-        + [_scope_of(d) for d in _districts(user).select_related("municipality").order_by("name")]
-        + [_scope_of(i) for i in _institutions(user).select_related("district").order_by("name")]
+        [scope_of(m) for m in _municipalities(user)]
+        + [scope_of(d) for d in _districts(user).select_related("municipality").order_by("name")]
+        + [Scope(ScopeKind.INSTITUTION, *row) for row in institutions]
     )
 
 
@@ -125,7 +129,7 @@ def allowed(user: User, kind: str, pk) -> Scope | None:
         obj = _institutions(user).filter(pk=pk).select_related("district").first()
     else:
         obj = None
-    return _scope_of(obj) if obj is not None else None
+    return scope_of(obj) if obj is not None else None
 
 
 def get_scope_for_user(request, kind: str, pk) -> Scope:

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from haandguide.lib.pdf import render_pdf
 from haandguide.lib.queue import enqueue
-from reports import presentation
+from reports import cache, presentation
 from reports.models import Report
-from reports.scope import Period, Scope, allowed
+from reports.scope import Period, Scope, allowed, scope_of
 
 logger = logging.getLogger(__name__)
 
@@ -87,3 +87,24 @@ def report_build(report_id: int) -> Report:
 def report_fail(report_id: int, message: str) -> None:
     Report.objects.filter(pk=report_id).exclude(status=Report.Status.DONE).update(
         status=Report.Status.FAILED, finished_at=timezone.now(), error=message[:255])
+
+
+def statistics_warm(*, refresh: bool = False) -> int:
+    """Fill the figures cache for every municipality and every district, for the page's default
+    period (the last 12 months up to today), so the first view of the day is fast too.
+
+    Idempotent: figures already cached for the current data are left alone, unless `refresh`
+    (the nightly run), which computes them again – the safety net for a change whose cache
+    invalidation was lost while the cache was unreachable. Returns the number of scopes computed."""
+    from haandguide.models import District, Municipality
+    from reports.forms import default_period
+
+    period = default_period()
+    scopes = [scope_of(m) for m in Municipality.objects.order_by("pk")]
+    scopes += [scope_of(d) for d in District.objects.select_related("municipality").order_by("municipality_id", "pk")]
+    computed = 0
+    for scope in scopes:
+        if refresh or not cache.is_cached(scope, period):
+            cache.report_figures(scope, period, refresh=True)
+            computed += 1
+    return computed

@@ -1,4 +1,5 @@
-"""Celery task: build a report's PDF. Takes the primary key, idempotent, retried on transient errors."""
+"""Celery tasks: build a report's PDF (takes the primary key) and warm the statistics cache. Both
+idempotent, retried on transient errors."""
 
 import logging
 
@@ -34,3 +35,10 @@ def build_pending_reports() -> int:
     for report_id in pending:
         build_report.delay(report_id)
     return len(pending)
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=MAX_RETRIES)
+def warm_statistics(refresh: bool = False) -> int:
+    """Periodic: compute the default period's figures for every municipality and district into the
+    cache (nightly with refresh=True, hourly for whatever changed since). Safe to run twice."""
+    return services.statistics_warm(refresh=refresh)

@@ -6,9 +6,17 @@ consultant for Nord only.
 """
 
 import pytest
+from django.core.cache import cache
 
 from haandguide.models import Role
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: primary keys repeat between tests (and between runs
+    against the same Redis), so cached statistics of one test must not meet another's data."""
+    cache.clear()
 
 
 @pytest.fixture

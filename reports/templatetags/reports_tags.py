@@ -1,4 +1,6 @@
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from reports.privacy import suppress as _suppress
 
@@ -43,3 +45,12 @@ def cell(value):
 @register.filter
 def is_number(value):
     return value is None or (not isinstance(value, str)) or value == "< 5"
+
+
+@register.simple_tag
+def scope_options(scopes, current):
+    """The scope picker's <option>s, institutions indented under their district. Joined here rather
+    than in a template loop (or format_html per option): a chief picks among hundreds of institutions."""
+    return mark_safe("".join(
+        f'<option value="{escape(s.key)}"{" selected" if s.key == current.key else ""}>'
+        f'{"&nbsp;&nbsp;" if s.kind == "institution" else ""}{escape(s.label)}</option>' for s in scopes))
