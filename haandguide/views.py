@@ -7,10 +7,13 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
-from haandguide.access import Action, log_access
+from django.views.decorators.http import require_POST
+
+from haandguide.access import Action, get_in_scope, log_access
 from haandguide.forms import AccessLogSearchForm
-from haandguide.models import AccessLog, Child, Role
+from haandguide.models import AccessLog, Child, Notice, Role
 
 
 def _access_request_csv(request, child_id: int, entries) -> HttpResponse:
@@ -34,7 +37,29 @@ def home(request):
         context["institutions"] = user.institutions.select_related("district")
     if user.role in (Role.PAEDAGOG, Role.LEDER, Role.KONSULENT, Role.EKSTERN):
         context["child_count"] = Child.objects.visible_to(user).present().count()
+    context["notices"] = list(Notice.objects.filter(user=user, seen_at__isnull=True)[:5])
     return render(request, "haandguide/home.html", context)
+
+
+def notice_list(request):
+    """The user's own messages (agenda ready, deadline near, re-assessment due), newest first."""
+    page = Paginator(Notice.objects.filter(user=request.user), 25).get_page(request.GET.get("side"))
+    unseen = Notice.objects.filter(user=request.user, seen_at__isnull=True).count()
+    return render(request, "haandguide/notice_list.html", {"page": page, "unseen": unseen})
+
+
+@require_POST
+def notice_seen(request, pk):
+    """Mark one message as read and go where it points; `pk` "alle" marks every message read."""
+    mine = Notice.objects.filter(user=request.user)
+    if pk == "alle":
+        mine.filter(seen_at__isnull=True).update(seen_at=timezone.now())
+        return redirect("notice_list")
+    notice = get_in_scope(mine, "notice", pk)
+    if notice.seen_at is None:
+        mine.filter(pk=notice.pk).update(seen_at=timezone.now())
+    internal = url_has_allowed_host_and_scheme(notice.url, allowed_hosts={request.get_host()})
+    return redirect(notice.url if notice.url and internal else "notice_list")
 
 
 def _administrators_only(user) -> bool:

@@ -67,7 +67,7 @@ from districtcouncil import services as council_services
 from districtcouncil.defaults import seed_council_configuration
 from districtcouncil.models import Council, CouncilMeeting, CouncilMeetingType, Mellemform, ResourceType, Submission
 from haandguide.models import (
-    AccessLog, Child, CounsellorAssignment, District, Guardian, Institution, Municipality, Role, User,
+    AccessLog, Child, CounsellorAssignment, District, Guardian, Institution, Municipality, Notice, Role, User,
 )
 from handleplan import services as plan_services
 from handleplan.models import EffortCatalogueEntry, Evaluation, Reminder
@@ -107,6 +107,8 @@ def ids(owner, **kwargs) -> Ids:
 L, P, K, C, E, A = Role.LEDER, Role.PAEDAGOG, Role.KONSULENT, Role.CHEF, Role.EKSTERN, Role.ADMINISTRATOR
 
 REGISTRY: dict[str, list[Ids]] = {
+    # haandguide: a user's own messages
+    "notice_seen": [ids(P, pk="notice")],
     # cases
     "cases:child_detail": [ids(P, pk="child")],
     "cases:child_edit": [ids(L, pk="child")],
@@ -229,6 +231,7 @@ class Place:
     family_group: Any = None
     family_group_session: Any = None
     measure: Any = None
+    notice: Any = None
 
     @property
     def secrets(self) -> list[str]:
@@ -319,6 +322,8 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
         request=leader, group=place.family_group, data={"held_on": today, "theme": "Leg og sprog"})
     place.measure, _ = Measure.objects.get_or_create(municipality=municipality, title="Kort tid i gul",
                                                      defaults={"kind": Measure.Kind.YELLOW_BRIEF, "threshold_days": 90})
+    place.notice = Notice.objects.create(user=place.pedagogue, key=f"matrix-{last_name}",
+                                         subject="Dagsordenen er klar", url="/")
     return place
 
 
