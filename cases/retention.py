@@ -1,6 +1,8 @@
 """What the cases app removes when a child's data is anonymised (haandguide.retention)."""
 
-from cases.models import Attachment, Case, CaseEvent, Consent, Meeting, Notification, Observation, Referral
+from cases.models import (
+    Attachment, Case, CaseEvent, CloseReason, Consent, Meeting, Notification, Observation, Referral,
+)
 
 
 def anonymise_child(child) -> None:
@@ -14,5 +16,10 @@ def anonymise_child(child) -> None:
     Referral.objects.filter(case=case).delete()
     Meeting.objects.filter(case=case).delete()
     Notification.objects.filter(case=case).delete()
-    # The events stay (anonymous counts for the statistics); their free text goes.
-    CaseEvent.objects.filter(case=case).exclude(reason="").update(reason="")
+    # The events stay (anonymous counts for the statistics); their free text goes. A closing keeps
+    # its standard reason ("Tilbage i det almene læringsmiljø" is counted by the statistics).
+    events = CaseEvent.objects.filter(case=case)
+    labels = [str(label) for label in CloseReason.labels]
+    for label in labels:
+        events.filter(action=CaseEvent.Action.CLOSED, reason__startswith=label).update(reason=label)
+    events.exclude(reason="").exclude(action=CaseEvent.Action.CLOSED, reason__in=labels).update(reason="")
