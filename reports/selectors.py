@@ -215,18 +215,22 @@ def level_durations(scope: Scope, period: Period) -> list[dict]:
     return [{"level": level, "label": LEVEL_LABELS[level], **spreads.get(level, _empty_spread())} for level in LEVELS]
 
 
-def yellow_durations(scope: Scope, period: Period) -> dict:
-    """Time in a yellow TOPI position, from a child's consecutive TOPI observations: a run of
-    yellow lasts from its first yellow observation until the next non-yellow one. Runs that ended
-    in the period count; in days."""
-    observations = (
+def _topi_positions(scope: Scope, period: Period):
+    """Each TOPI observation up to the period's end with the child's previous position beside it."""
+    return (
         Observation.objects.filter(scope.q("child__institution"), observed_on__lte=period.end)
         .exclude(topi_position="")
         .annotate(prev=Window(Lag("topi_position"), partition_by=[F("child_id")],
                               order_by=[F("observed_on").asc(), F("pk").asc()]))
         .order_by().values("id", "child_id", "topi_position", "observed_on", "prev")
     )
-    inner, params = _inner(observations)
+
+
+def yellow_durations(scope: Scope, period: Period) -> dict:
+    """Time in a yellow TOPI position, from a child's consecutive TOPI observations: a run of
+    yellow lasts from its first yellow observation until the next non-yellow one. Runs that ended
+    in the period count; in days."""
+    inner, params = _inner(_topi_positions(scope, period))
     days = _days_sql('c."observed_on"', 'c."next_on"', dates=True)
     sql = (
         f"WITH obs AS ({inner}), "
@@ -365,14 +369,7 @@ def yellow_brief(scope: Scope, period: Period, days: int) -> dict:
     """Aabenraa: children in a yellow position are there only briefly. Of the yellow runs that ended
     in the period, how many lasted at most `days`; and how many children were still yellow at the
     period's end after more than `days`. One query (same runs as `yellow_durations`)."""
-    observations = (
-        Observation.objects.filter(scope.q("child__institution"), observed_on__lte=period.end)
-        .exclude(topi_position="")
-        .annotate(prev=Window(Lag("topi_position"), partition_by=[F("child_id")],
-                              order_by=[F("observed_on").asc(), F("pk").asc()]))
-        .order_by().values("id", "child_id", "topi_position", "observed_on", "prev")
-    )
-    inner, params = _inner(observations)
+    inner, params = _inner(_topi_positions(scope, period))
     length = _days_sql('c."observed_on"', 'c."next_on"', dates=True)
     open_length = _date_days_sql('c."observed_on"')
     sql = (
