@@ -67,9 +67,42 @@ def council_home(request):
         own = (Submission.objects.filter(institution__in=user.institutions.all())
                .select_related("meeting__council__district__municipality", "child", "institution")
                .order_by("-created_at")[:20])
+        log_children_listed(request, [s.child for s in own if s.child_id], detail="Institutionens indstillinger")
     return render(request, "districtcouncil/home.html", {
         "upcoming": upcoming, "past": past, "own": own, "is_leader": user.role == Role.LEDER,
         "is_consultant": user.role == Role.KONSULENT,
+    })
+
+
+def _council_member(user) -> None:
+    if user.role not in (Role.LEDER, Role.KONSULENT, Role.CHEF):
+        raise PermissionDenied("Din rolle deltager ikke i distriktsrådet.")
+
+
+def meeting_archive(request):
+    """Every meeting of the councils the user takes part in, newest first."""
+    _council_member(request.user)
+    meetings = (CouncilMeeting.objects.filter(council__in=services.councils_for(request.user))
+                .select_related("council", "type").order_by("-starts_at", "-pk")
+                .annotate(on_agenda=Count("submissions", filter=Q(submissions__state__in=[
+                    SubmissionState.INDSENDT, SubmissionState.AFGJORT]))))
+    page = Paginator(meetings, 25).get_page(request.GET.get("side"))
+    return render(request, "districtcouncil/meeting_archive.html", {"page": page})
+
+
+def submission_list(request):
+    """The submissions the user may see (a leader: the institution's, drafts included), by state."""
+    _council_member(request.user)
+    state = request.GET.get("status", "")
+    submissions = services.submissions_visible_to(request.user)
+    if state in SubmissionState.values:
+        submissions = submissions.filter(state=state)
+    submissions = submissions.select_related("meeting__council", "child", "institution").order_by("-created_at", "-pk")
+    page = Paginator(submissions, 25).get_page(request.GET.get("side"))
+    log_children_listed(request, [s.child for s in page.object_list if s.child_id], detail="Indstillinger")
+    return render(request, "districtcouncil/submission_list.html", {
+        "page": page, "state": state, "states": SubmissionState.choices,
+        "query": f"status={state}" if state in SubmissionState.values else "",
     })
 
 

@@ -436,3 +436,36 @@ def test_retention_removes_council_and_plan_texts_but_keeps_the_counts(birgitte,
         ("", Evaluation.Result.PARTLY)]
     assert list(Effort.objects.filter(plan=plan).values_list("description", flat=True)) == [""]
     assert Case.objects.get(child=child).state == I
+
+
+def test_submission_list_is_paginated_filtered_and_logs_each_child(client_for, lars, on_agenda, bob):
+    response = client_for(lars).get(reverse("districtcouncil:submission_list"), {"status": "indsendt"})
+    body = response.content.decode()
+    assert response.status_code == 200 and "Alma" in body
+    assert AccessLog.objects.filter(user=lars, action=AccessLog.Action.LIST, child_id=on_agenda.child_id,
+                                    detail="Indstillinger").exists()
+    assert "Alma" not in client_for(lars).get(reverse("districtcouncil:submission_list"),
+                                             {"status": "trukket"}).content.decode()
+    # A leader of the other district sees neither the submission nor the child.
+    assert "Alma" not in client_for(bob).get(reverse("districtcouncil:submission_list")).content.decode()
+
+
+def test_submission_list_query_count_does_not_grow(client_for, lars, case, config, django_assert_max_num_queries):
+    meeting = meeting_at(config, local(2027, 3, 10, 13, 0))
+    for _ in range(3):
+        draft(lars, case, meeting, kind=Submission.Kind.SPARRING, track=Submission.Track.WITHOUT_CPR)
+    client = client_for(lars)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("districtcouncil:submission_list")).status_code == 200
+    for _ in range(10):
+        draft(lars, case, meeting, kind=Submission.Kind.SPARRING, track=Submission.Track.WITHOUT_CPR)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("districtcouncil:submission_list")).status_code == 200
+
+
+def test_meeting_archive_lists_every_meeting_of_own_councils_only(client_for, lars, config, alice):
+    for months in range(1, 9):
+        meeting_at(config, local(2026, months, 10, 13, 0))
+    body = client_for(lars).get(reverse("districtcouncil:meeting_archive")).content.decode()
+    assert "8 møder" in body
+    assert client_for(alice).get(reverse("districtcouncil:meeting_archive")).status_code == 403
