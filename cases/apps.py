@@ -10,3 +10,8 @@ class CasesConfig(AppConfig):
         from haandguide import retention
 
         retention.register(anonymise_child)
+
+        from cases.dashboard import levels_panel
+        from haandguide import dashboard
+
+        dashboard.register(levels_panel)

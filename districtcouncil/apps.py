@@ -10,3 +10,8 @@ class DistrictcouncilConfig(AppConfig):
         from haandguide import retention
 
         retention.register(anonymise_child)
+
+        from districtcouncil.dashboard import council_panel
+        from haandguide import dashboard
+
+        dashboard.register(council_panel)

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from django.views.decorators.http import require_POST
 
+from haandguide import dashboard
 from haandguide.access import Action, get_in_scope, log_access
 from haandguide.forms import AccessLogSearchForm
 from haandguide.models import AccessLog, Child, Notice, Role
@@ -31,14 +32,13 @@ def _access_request_csv(request, child_id: int, entries) -> HttpResponse:
 
 
 def home(request):
+    """The user's new messages, then each app's panel for the role (haandguide.dashboard)."""
     user = request.user
-    context = {"institutions": [], "child_count": None}
-    if user.role in (Role.PAEDAGOG, Role.LEDER):
-        context["institutions"] = user.institutions.select_related("district")
-    if user.role in (Role.PAEDAGOG, Role.LEDER, Role.KONSULENT, Role.EKSTERN):
-        context["child_count"] = Child.objects.visible_to(user).present().count()
-    context["notices"] = list(Notice.objects.filter(user=user, seen_at__isnull=True)[:5])
-    return render(request, "haandguide/home.html", context)
+    institutions = user.institutions.select_related("district") if user.role in (Role.PAEDAGOG, Role.LEDER) else []
+    return render(request, "haandguide/home.html", {
+        "institutions": institutions, "panels": dashboard.panels_for(request),
+        "notices": list(Notice.objects.filter(user=user, seen_at__isnull=True)[:5]),
+    })
 
 
 def notice_list(request):

@@ -16,3 +16,8 @@ class HandleplanConfig(AppConfig):
         from handleplan.retention import anonymise_child
 
         retention.register(anonymise_child)
+
+        from handleplan.dashboard import evaluations_panel
+        from haandguide import dashboard
+
+        dashboard.register(evaluations_panel)

@@ -50,3 +50,28 @@ def test_mark_all_read_touches_only_own_messages(client_for, lars, bob):
 
 def test_empty_state_says_what_will_appear(client_for, lars):
     assert "Du har ingen beskeder" in client_for(lars).get(reverse("notice_list")).content.decode()
+
+
+def test_home_shows_each_role_its_panels_with_a_constant_number_of_queries(client_for, lars, alice, chef, alma,
+                                                                           viggo):
+    from tests import factories
+
+    leader_home = client_for(lars).get(reverse("home")).content.decode()
+    assert "Børn efter indsatsniveau" in leader_home and "Forfaldne evalueringer i institutionen" in leader_home
+    assert "Frist for indstillinger" in leader_home or "ingen planlagte møder" in leader_home
+    pedagogue_home = client_for(alice).get(reverse("home")).content.decode()
+    assert "Ulæste påmindelser" in pedagogue_home and "Distriktsråd" not in pedagogue_home
+    chef_home = client_for(chef).get(reverse("home")).content.decode()
+    assert "Børn efter indsatsniveau" not in chef_home and "panel-distriktsraad" in chef_home
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(lars)
+    with CaptureQueriesContext(connection) as before:
+        client.get(reverse("home"))
+    for _ in range(15):
+        factories.child(alma.institution)
+    with CaptureQueriesContext(connection) as after:
+        client.get(reverse("home"))
+    assert len(after.captured_queries) == len(before.captured_queries) <= 16
