@@ -122,3 +122,11 @@ def test_counsellor_from_another_municipality_cannot_be_attached(case, lars):
     stranger = factories.user("ekstern", municipality_obj=factories.municipality(), counsellor_kind="psykolog")
     with pytest.raises(Refused, match="fra kommunen"):
         services.counsellor_attach(request=as_user(lars), case=case, counsellor=stranger)
+
+
+def test_family_council_is_held_with_the_family_and_needs_no_separate_consent(case, lars, config, guardians):
+    """Familierådslagning (DOMAIN: another escalation) is a meeting the parents take part in."""
+    familieraad = config["meeting"]["Familierådslagning"]
+    assert familieraad.parents_take_part and familieraad.requires_consent is None
+    assert meeting(case, lars, familieraad).type == familieraad
+    assert case.events.filter(action=CaseEvent.Action.MEETING).exists()

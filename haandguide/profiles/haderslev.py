@@ -43,6 +43,8 @@ PROFILE = {
         ("Arbejdsmøde", "Fagpersoner koordinerer; kun med forældrenes samtykke.", "arbejdsmoede", False),
         ("Netværksmøde", "Møde med familien og fagpersoner; aftaler om indsatser og evt. PPV/VISO.", None, True),
         ("Opfølgningsmøde", "Opfølgning og evaluering af de koordinerede indsatser.", None, True),
+        ("Familierådslagning", "Familien og dens netværk lægger sammen med fagpersonerne en plan for barnet; "
+         "holdes efter aftale med forældrene.", None, True),
     ],
     # level → (name, description), seeds/001 "Pædagogiske indsatser"
     "effort_catalogue": {
