@@ -267,6 +267,14 @@ def decision_record(*, request, submission_id: int, data: dict) -> Decision:
         mellemform = data.get("mellemform")
         if mellemform and mellemform.district_id != council.district_id:
             raise Refused("Mellemformen hører ikke til distriktet.")
+        if mellemform and (submission.child_id is None or submission.snapshot_id is None):
+            # 001: a placement in a mellemform is for one child, with an individual handleplan.
+            raise Refused("En placering i en mellemform gælder ét barn med en individuel handleplan.")
+        longest = data["period_start"] + relativedelta(months=council.district.municipality.resource_period_months)
+        if data["period_end"] > longest:
+            # The council grants for a limited period (Haderslev: half a year), then re-assesses.
+            raise Refused(f"Perioden må højst vare {council.district.municipality.resource_period_months} måneder "
+                          f"(til {longest:%d.%m.%Y}); en forlængelse besluttes ved revurderingen.")
         _check_decision_data(data, resource)
         decision = Decision.objects.create(
             basis=Decision.Basis.COUNCIL, submission=submission, institution=submission.institution,

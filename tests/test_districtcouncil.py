@@ -469,3 +469,25 @@ def test_meeting_archive_lists_every_meeting_of_own_councils_only(client_for, la
     body = client_for(lars).get(reverse("districtcouncil:meeting_archive")).content.decode()
     assert "8 møder" in body
     assert client_for(alice).get(reverse("districtcouncil:meeting_archive")).status_code == 403
+
+
+def test_a_grant_is_for_the_municipalitys_resource_period_at_most(birgitte, on_agenda, config, municipality):
+    assert municipality.resource_period_months == 6
+    with pytest.raises(Refused, match="højst vare 6 måneder"):
+        decide(birgitte, on_agenda, config["resource"]["Praksisvejleder"], period_end=datetime.date(2027, 6, 11))
+    assert decide(birgitte, on_agenda, config["resource"]["Praksisvejleder"],
+                  period_end=datetime.date(2027, 6, 10)).period_end == datetime.date(2027, 6, 10)
+
+
+def test_a_mellemform_placement_is_for_one_child_with_a_handleplan(birgitte, lars, solsikken, config, nord):
+    from districtcouncil.models import Mellemform
+
+    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    group = services.submission_create(request=as_user(lars), institution=solsikken, child=None, data={
+        "meeting": meeting, "kind": "ressourcevurdering", "track": "uden_cpr", "description": "x",
+        "group_description": "Vuggestuegruppen: mål for læringsmiljøet"})
+    submit(lars, group, now=local(2026, 11, 20, 12, 0))
+    services.agenda_close(meeting.pk, now=local(2026, 11, 30, 13, 0))
+    with pytest.raises(Refused, match="ét barn med en individuel handleplan"):
+        decide(birgitte, group, config["resource"]["Mellemform"], mellemform=Mellemform.objects.filter(
+            district=nord).first(), hours=None, amount_dkk=None)
