@@ -491,3 +491,14 @@ def test_a_mellemform_placement_is_for_one_child_with_a_handleplan(birgitte, lar
     with pytest.raises(Refused, match="ét barn med en individuel handleplan"):
         decide(birgitte, group, config["resource"]["Mellemform"], mellemform=Mellemform.objects.filter(
             district=nord).first(), hours=None, amount_dkk=None)
+
+
+def test_the_answer_to_the_parents_reads_as_a_letter(birgitte, on_agenda, config):
+    import subprocess
+
+    decision = decide(birgitte, on_agenda, config["resource"]["Praksisvejleder"])
+    pdf = bytes(Letter.objects.get(decision=decision).pdf)
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert "Distriktsrådet har på mødet 10. december 2026 behandlet indstillingen om jeres barn" in " ".join(
+        text.split())
+    assert on_agenda.child.cpr not in text and "Praksisvejleder" in text
