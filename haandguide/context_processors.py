@@ -20,8 +20,6 @@ def navigation(request):
             items.append(("Åben rådgivning", reverse("cases:counselling_list")))
         if municipality and municipality.family_groups_enabled:
             items.append(("Familiegrupper", reverse("cases:family_group_list")))
-    if user.role == Role.LEDER:
-        items.append(("Forfaldne evalueringer", reverse("handleplan:overdue_list")))
     if user.role in (Role.LEDER, Role.KONSULENT, Role.CHEF):
         items.append(("Distriktsråd", reverse("districtcouncil:home")))
     if user.role in (Role.LEDER, Role.KONSULENT, Role.CHEF) or user.is_administrator:

@@ -225,7 +225,7 @@ def test_case_transitions_answer_404_to_an_outsider(client_for, bob, alma, actio
 
 @pytest.mark.parametrize("role, shown, hidden", [
     ("PAEDAGOG", ["Børn", "Påmindelser"], ["Statistik", "Distriktsråd", "Adgangslog"]),
-    ("LEDER", ["Forfaldne evalueringer", "Distriktsråd", "Statistik"], ["Adgangslog"]),
+    ("LEDER", ["Påmindelser", "Distriktsråd", "Statistik"], ["Adgangslog"]),
     ("CHEF", ["Statistik", "Distriktsråd"], ["Børn", "Påmindelser"]),
 ])
 def test_navigation_shows_each_role_the_entries_its_work_needs(client, db, role, shown, hidden):
