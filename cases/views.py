@@ -24,7 +24,7 @@ from cases.models import (
     Attachment, Case, Consent, CounsellingSession, FamilyGroup, FamilyGroupSession, Meeting, Observation,
 )
 from haandguide import services as org_services
-from haandguide.access import Action, OutOfScope, get_child_for_user, get_in_scope, log_children_listed
+from haandguide.access import Action, get_child_for_user, get_in_scope, log_children_listed
 from haandguide.exceptions import Refused
 from haandguide.models import Child, CounsellorAssignment, Institution, Role
 
@@ -385,20 +385,15 @@ def _require_feature(user, flag: str):
 
 
 def get_counselling_session_for_user(request, pk) -> CounsellingSession:
-    session = (CounsellingSession.objects.filter(
-        pk=pk, institution__in=_feature_institutions(request.user, "open_counselling_enabled"))
-        .select_related("institution__district__municipality", "created_by").first())
-    if session is None:
-        raise OutOfScope("counsellingsession", pk)
-    return session
+    sessions = CounsellingSession.objects.filter(
+        institution__in=_feature_institutions(request.user, "open_counselling_enabled"))
+    return get_in_scope(sessions.select_related("institution__district__municipality", "created_by"),
+                        "counsellingsession", pk)
 
 
 def get_family_group_for_user(request, pk) -> FamilyGroup:
-    group = (FamilyGroup.objects.filter(pk=pk, institution__in=_feature_institutions(request.user, "family_groups_enabled"))
-             .select_related("institution__district__municipality").first())
-    if group is None:
-        raise OutOfScope("familygroup", pk)
-    return group
+    groups = FamilyGroup.objects.filter(institution__in=_feature_institutions(request.user, "family_groups_enabled"))
+    return get_in_scope(groups.select_related("institution__district__municipality"), "familygroup", pk)
 
 
 def _children_of(user, institution):

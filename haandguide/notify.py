@@ -33,3 +33,11 @@ def notify(users: Iterable[User], *, key: str, subject: str, body: str = "", url
             notice.save(update_fields=["emailed_at"])
         sent += 1
     return sent
+
+
+def notices_mark_seen(user: User, notice: Notice | None = None) -> int:
+    """Mark one of the user's messages read, or all of them when no notice is given."""
+    unseen = Notice.objects.filter(user=user, seen_at__isnull=True)
+    if notice is not None:
+        unseen = unseen.filter(pk=notice.pk)
+    return unseen.update(seen_at=timezone.now())

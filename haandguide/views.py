@@ -15,6 +15,7 @@ from haandguide import dashboard
 from haandguide.access import Action, get_in_scope, log_access
 from haandguide.forms import AccessLogSearchForm
 from haandguide.models import AccessLog, Child, Notice, Role
+from haandguide.notify import notices_mark_seen
 
 
 def _access_request_csv(request, child_id: int, entries) -> HttpResponse:
@@ -51,13 +52,11 @@ def notice_list(request):
 @require_POST
 def notice_seen(request, pk):
     """Mark one message as read and go where it points; `pk` "alle" marks every message read."""
-    mine = Notice.objects.filter(user=request.user)
     if pk == "alle":
-        mine.filter(seen_at__isnull=True).update(seen_at=timezone.now())
+        notices_mark_seen(request.user)
         return redirect("notice_list")
-    notice = get_in_scope(mine, "notice", pk)
-    if notice.seen_at is None:
-        mine.filter(pk=notice.pk).update(seen_at=timezone.now())
+    notice = get_in_scope(Notice.objects.filter(user=request.user), "notice", pk)
+    notices_mark_seen(request.user, notice)
     internal = url_has_allowed_host_and_scheme(notice.url, allowed_hosts={request.get_host()})
     return redirect(notice.url if notice.url and internal else "notice_list")
 

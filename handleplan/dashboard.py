@@ -1,11 +1,9 @@
 """The handleplan app's panel on the home page: evaluations waiting for the user."""
 
-from django.utils import timezone
-
-from cases.models import CaseState
 from haandguide.dashboard import Panel
 from haandguide.models import Child, Role
-from handleplan.models import Effort, Reminder
+from handleplan.models import Reminder
+from handleplan.services import overdue_efforts
 
 
 def evaluations_panel(request) -> Panel | None:
@@ -16,9 +14,6 @@ def evaluations_panel(request) -> Panel | None:
                                         effort__plan__case__child__in=Child.objects.visible_to(user)).count()
     overdue = None
     if user.role == Role.LEDER:
-        overdue = (Effort.objects.filter(plan__case__child__institution__in=user.institutions.values("pk"),
-                                         plan__case__child__left_at__isnull=True, ended_on__isnull=True,
-                                         evaluation_date__lt=timezone.localdate())
-                   .exclude(plan__case__state=CaseState.LUKKET).count())
+        overdue = overdue_efforts(user.institutions.values("pk")).count()
     return Panel("handleplan/includes/evaluations_panel.html", {"reminders": reminders, "overdue": overdue},
                  order=20)

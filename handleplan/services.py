@@ -511,6 +511,16 @@ def reminder_email_send(reminder: Reminder) -> None:
     }, to=[reminder.recipient.email])
 
 
+def overdue_efforts(institutions, today: datetime.date | None = None):
+    """Efforts of children still in daycare, in open cases of these institutions, whose evaluation
+    date has passed: the leader's overdue list and the home page's count."""
+    today = today or timezone.localdate()
+    return (Effort.objects.filter(plan__case__child__institution__in=institutions,
+                                  plan__case__child__left_at__isnull=True, ended_on__isnull=True,
+                                  evaluation_date__lt=today)
+            .exclude(plan__case__state=CaseState.LUKKET))
+
+
 def evaluation_reminders_send(today: datetime.date | None = None) -> int:
     """Find the efforts whose evaluation is due within the municipality's reminder days or is
     overdue, write one in-app reminder per responsible member of staff, and email the reminders

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases.models import Case, CaseState, Level
+from cases.models import Case, Level
 from haandguide.access import OutOfScope, get_child_for_user, get_in_scope, log_access, log_children_listed
 from haandguide.access import Action as LogAction
 from haandguide.exceptions import EditConflict, Refused
@@ -245,13 +245,8 @@ def overdue_list(request):
     if request.user.role != Role.LEDER:
         raise PermissionDenied("Listen over forfaldne evalueringer er for institutionsledere.")
     today = timezone.localdate()
-    efforts = (
-        Effort.objects.filter(
-            plan__case__child__institution__in=request.user.institutions.values("pk"),
-            plan__case__child__left_at__isnull=True, ended_on__isnull=True, evaluation_date__lt=today,
-        ).exclude(plan__case__state=CaseState.LUKKET)
-        .select_related("responsible", "plan__case__child__institution").order_by("evaluation_date", "pk")
-    )
+    efforts = (services.overdue_efforts(request.user.institutions.values("pk"), today)
+               .select_related("responsible", "plan__case__child__institution").order_by("evaluation_date", "pk"))
     page = Paginator(efforts, 25).get_page(request.GET.get("side"))
     log_children_listed(request, [e.plan.case.child for e in page.object_list], detail="Forfaldne evalueringer")
     return render(request, "handleplan/overdue_list.html", {"page": page, "today": today})
