@@ -3,11 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from haandguide import views
+from haandguide.admin import close_unscoped_admins
 from haandguide.forms import LoginForm
 
 admin.site.site_header = "Haandguide – administration"
 admin.site.site_title = "Haandguide"
 admin.site.index_title = "Organisation, brugere og opsætning"
+close_unscoped_admins(admin.site)
 
 urlpatterns = [
     path("", views.home, name="home"),
