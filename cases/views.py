@@ -323,6 +323,9 @@ def child_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             child = org_services.child_create(request=request, data=form.cleaned_data)
+        except org_services.TransferRequested as sent:
+            messages.info(request, sent.message)
+            return redirect("cases:child_list")
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -343,6 +346,9 @@ def child_edit(request, pk):
         try:
             org_services.child_update(request=request, child=Child.objects.get(pk=child.pk), data=form.cleaned_data,
                                       version=form.cleaned_data.get("version") or 0)
+        except org_services.TransferRequested as sent:
+            messages.info(request, sent.message)
+            return redirect("cases:child_detail", pk=child.pk)
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:

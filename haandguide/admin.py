@@ -12,7 +12,8 @@ logged 404. A superuser *without* a municipality is the installation's operator 
 a superuser with a municipality is scoped like an administrator.
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.filters import RelatedOnlyFieldListFilter
 from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.admin.utils import get_fields_from_path
@@ -20,10 +21,13 @@ from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 
+from haandguide import services
 from haandguide.access import Action, OutOfScope, log_access, log_children_listed
+from haandguide.exceptions import Refused
 from haandguide.lib import cpr as cprlib
 from haandguide.models import (
-    AccessLog, Child, CounsellorAssignment, District, Guardian, Institution, Municipality, User,
+    AccessLog, Child, ChildTransferRequest, CounsellorAssignment, District, Guardian, Institution, Municipality, User,
+    municipality_id_of,
 )
 
 # How each organisation model reaches its municipality; other models name it on their ModelAdmin
@@ -294,8 +298,29 @@ class GuardianInline(MunicipalityScopeMixin, admin.TabularInline):
     extra = 0
 
 
+class ChildAdminForm(forms.ModelForm):
+    class Meta:
+        model = Child
+        fields = "__all__"
+
+    def clean(self):
+        """CPR numbers are unique within the municipality (the database's constraint names a field
+        the form does not have, so the form asks itself; the administrator sees the municipality)."""
+        data = super().clean()
+        institution, cpr = data.get("institution"), data.get("cpr")
+        try:
+            cpr = cprlib.normalise(cpr) if cpr else None
+        except ValidationError:
+            cpr = None  # Child.clean reports the malformed number
+        if institution and cpr and Child.objects.filter(
+                municipality_id=municipality_id_of(institution.pk), cpr=cpr).exclude(pk=self.instance.pk).exists():
+            self.add_error("cpr", "Der findes allerede et barn med dette CPR-nummer i kommunen.")
+        return data
+
+
 @admin.register(Child)
 class ChildAdmin(AuditedAdmin):
+    form = ChildAdminForm
     municipality_path = "institution__district__municipality"
     listed_child_id = "pk"
     list_display = ["__str__", "masked", "institution", "left_at"]
@@ -339,6 +364,56 @@ class CounsellorAssignmentAdmin(AuditedAdmin):
     listed_child_id = "child_id"
     list_display = ["child", "counsellor", "assigned_at", "ended_at"]
     raw_id_fields = ["child"]
+
+
+@admin.register(ChildTransferRequest)
+class ChildTransferRequestAdmin(AuditedAdmin):
+    """A leader registered a CPR number another institution of the municipality holds: the
+    administrator moves that child to the leader's institution (case and history go with it) or
+    declines. Made only by the child form; never added or edited here."""
+
+    municipality_path = "to_institution__district__municipality"
+    listed_child_id = "child_id"
+    list_display = ["child", "current_institution", "to_institution", "requested_by", "status", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["child__institution", "to_institution", "requested_by"]
+    fields = ["child", "current_institution", "to_institution", "requested_by", "created_at", "status",
+              "decided_by", "decided_at"]
+    readonly_fields = fields
+    actions = ["apply", "decline"]
+
+    @admin.display(description="nuværende institution")
+    def current_institution(self, obj):
+        return obj.child.institution
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        transfer = self.get_object(request, object_id)
+        if request.method == "GET":
+            log_access(request, Action.VIEW, transfer, detail="Administration: anmodning om flytning åbnet")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _act(self, request, queryset, service, done: str):
+        for transfer in queryset:
+            try:
+                service(request=request, transfer=transfer)
+            except Refused as refusal:
+                self.message_user(request, f"{transfer}: {refusal.message}", messages.WARNING)
+            else:
+                self.message_user(request, f"{transfer}: {done}", messages.SUCCESS)
+
+    @admin.action(description="Flyt barnet til den ønskede institution")
+    def apply(self, request, queryset):
+        self._act(request, queryset, services.child_transfer_apply, "barnet er flyttet.")
+
+    @admin.action(description="Afvis anmodningen")
+    def decline(self, request, queryset):
+        self._act(request, queryset, services.child_transfer_decline, "anmodningen er afvist.")
 
 
 @admin.register(AccessLog)

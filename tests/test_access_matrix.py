@@ -67,7 +67,8 @@ from districtcouncil import services as council_services
 from districtcouncil.defaults import seed_council_configuration
 from districtcouncil.models import Council, CouncilMeeting, CouncilMeetingType, Mellemform, ResourceType, Submission
 from haandguide.models import (
-    AccessLog, Child, CounsellorAssignment, District, Guardian, Institution, Municipality, Notice, Role, User,
+    AccessLog, Child, ChildTransferRequest, CounsellorAssignment, District, Guardian, Institution, Municipality,
+    Notice, Role, User,
 )
 from handleplan import services as plan_services
 from handleplan.models import EffortCatalogueEntry, Evaluation, Reminder
@@ -174,6 +175,7 @@ ADMIN_OBJECTS: dict[type, str] = {
     EffortCatalogueEntry: "catalogue_entry", Council: "council", CouncilMeetingType: "council_meeting_type",
     CouncilMeeting: "council_meeting", ResourceType: "resource_type", Mellemform: "mellemform", Report: "report",
     CounsellingSession: "counselling_session", FamilyGroup: "family_group", Measure: "measure",
+    ChildTransferRequest: "transfer_request",
 }
 ADMIN_UNSCOPED: dict[type, str] = {
     Group: "permission groups belong to no municipality; Django's model permissions guard them",
@@ -232,6 +234,7 @@ class Place:
     family_group_session: Any = None
     measure: Any = None
     notice: Any = None
+    transfer_request: Any = None
 
     @property
     def secrets(self) -> list[str]:
@@ -322,6 +325,8 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
         request=leader, group=place.family_group, data={"held_on": today, "theme": "Leg og sprog"})
     place.measure, _ = Measure.objects.get_or_create(municipality=municipality, title="Kort tid i gul",
                                                      defaults={"kind": Measure.Kind.YELLOW_BRIEF, "threshold_days": 90})
+    place.transfer_request = ChildTransferRequest.objects.create(child=place.child, to_institution=institution,
+                                                                 requested_by=place.leader)
     place.notice = Notice.objects.create(user=place.pedagogue, key=f"matrix-{last_name}",
                                          subject="Dagsordenen er klar", url="/")
     return place
