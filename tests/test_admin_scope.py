@@ -208,3 +208,15 @@ def test_child_changelist_filter_on_another_municipality_s_institution_shows_not
     response = client.get(reverse("admin:haandguide_child_changelist"), {"institution__id__exact": other.institution.pk})
     assert not _leaks(response, scope["secrets"])
     assert Child.objects.filter(pk=other.child.pk).exists()
+
+
+def test_the_raw_id_box_names_only_the_own_municipality_s_child(scope, rf):
+    """Defence behind the logged 404: the widget itself looks the id up in the municipality only
+    (Django's own looks in the whole table)."""
+    request = rf.get("/")
+    request.user = scope["users"][A]
+    model_admin = django_admin.site._registry[CounsellorAssignment]
+    widget = model_admin.get_form(request).base_fields["child"].widget
+    own, other = scope["places"]["own"].child, scope["places"]["m2"].child
+    assert widget.label_and_url_for_value(other.pk) == ("", "")
+    assert widget.label_and_url_for_value(own.pk)[0] == str(own)
