@@ -1,37 +1,53 @@
 """From figures to what is shown: the tables and charts shared by the page, the PDF and the CSV.
 
 Every count of children (cases, moves, grants, submissions, evaluations) passes through
-`privacy.suppress` here, once, so the three outputs show exactly the same cells. A share or a
-duration computed from a suppressed count is hidden as well.
+`privacy.suppress` here, once, so the three outputs show exactly the same cells. A share, an
+amount, hours or a duration that belongs to a suppressed count is hidden with it
+(`privacy.with_count`, `privacy.share`), and so is whatever a total would give back
+(`privacy.complementary`).
 """
 
 from __future__ import annotations
 
-from reports import cache, charts, selectors
-from reports.privacy import is_suppressed, suppress
+from django.utils.formats import date_format
+
+from reports import cache, charts, privacy, selectors
+from reports.privacy import is_suppressed, share as _share, suppress, with_count
 from reports.scope import Period, Scope
 
 LEVEL_COLORS = {"forebyggende": "#2e7d5b", "foregribende": "#c98a0b", "indgribende": "#b0413e"}
-FLOW_KINDS = {"opened": "Ny sag", "up": "Op", "down": "Ned", "closed": "Lukket", "reopened": "Genåbnet"}
 
 
-def _share(count: int, total: int) -> float | None:
-    """A percentage, unless the count or the total is suppressed (the share would reveal it)."""
-    # The rest (total − count) counts too: 8 of 11 at one level would reveal that 3 are elsewhere.
-    if not total or is_suppressed(count) or is_suppressed(total) or is_suppressed(total - count):
-        return None
-    return round(100 * count / total, 1)
+def _level(state: str) -> str:
+    return selectors.LEVEL_LABELS.get(state, state).lower()
+
+
+def flow_label(flow: dict) -> str:
+    """A move on the ladder as a reader says it: "Ny sag på forebyggende", "Op fra forebyggende til
+    foregribende", "Lukket fra foregribende", "Genåbnet på forebyggende"."""
+    kind, source, target = flow["kind"], flow["from"], flow["to"]
+    if kind == "opened":
+        return f"Ny sag på {_level(target)}"
+    if kind == "reopened":
+        return f"Genåbnet på {_level(target)}"
+    if kind == "closed":
+        return f"Lukket fra {_level(source)}"
+    return f"{'Op' if kind == 'up' else 'Ned'} fra {_level(source)} til {_level(target)}"
 
 
 def _spread_cells(spread: dict) -> list:
-    hidden = is_suppressed(spread["count"])
-    return [suppress(spread["count"]), *(None if hidden or spread[k] is None else round(spread[k], 1)
+    return [suppress(spread["count"]), *(None if spread[k] is None else with_count(spread["count"], round(spread[k], 1))
                                           for k in ("q1", "median", "q3"))]
 
 
 def _bar(label: str, count: int) -> tuple[str, float | None, str]:
     shown = suppress(count)
     return label, (None if is_suppressed(count) else count), str(shown)
+
+
+def _hidden_shares(total: int, counts) -> bool:
+    """Whether a month with children in it has a share withheld (a gap the chart must explain)."""
+    return bool(total) and any(_share(count, total) is None for count in counts)
 
 
 def levels_section(months: list[dict]) -> dict:
@@ -51,16 +67,18 @@ def levels_section(months: list[dict]) -> dict:
     return {
         "key": "niveauer", "title": title, "wide": True,
         "intro": "Niveauet er sagens niveau efter dens seneste hændelse inden månedens udgang. Lukkede sager "
-                 "indgår ikke. Antal under 5 vises som \u201c< 5\u201d og indgår ikke i diagrammet.",
+                 "indgår ikke. Antal under 5 vises som \u201c< 5\u201d og indgår ikke i diagrammet; "
+                 "en måned med skjulte andele er markeret \u201cskjult\u201d.",
         "chart": charts.stacked_bars(title, short, series, description="Stablede søjler pr. måned: andel børn på "
-                                     "forebyggende, foregribende og indgribende niveau i procent."),
+                                     "forebyggende, foregribende og indgribende niveau i procent.",
+                                     hidden=[_hidden_shares(m["total"], m["counts"].values()) for m in months]),
         "headers": ["Måned", "Forebyggende", "Andel %", "Foregribende", "Andel %", "Indgribende", "Andel %", "I alt"],
         "rows": rows,
     }
 
 
 def flows_section(flows: dict) -> dict:
-    rows = [[f"{FLOW_KINDS[f['kind']]}: {f['label']}", suppress(f["count"])] for f in flows["rows"]]
+    rows = [[flow_label(f), suppress(f["count"])] for f in flows["rows"]]
     totals = flows["totals"]
     summary = [("Op i alt", totals["up"]), ("Ned i alt", totals["down"]), ("Lukket i alt", totals["closed"]),
                ("heraf tilbage i det almene læringsmiljø", totals["returned"])]
@@ -95,31 +113,67 @@ def durations_section(durations: list[dict], yellow: dict) -> dict:
     }
 
 
+def _resource_hidden(resources: dict) -> dict[str, set]:
+    """Which amounts and which hours of the resource tables are hidden: those beside a suppressed
+    count, and those a total would give back. The tables add up – the rows to their district and
+    to the total, the districts and the quarters to the total – so all are decided together."""
+    rows, districts, quarters = resources["rows"], resources["by_district"], resources["by_quarter"]
+    sums = [("total", [("row", i) for i in range(len(rows))]),
+            ("total", [("district", d["name"]) for d in districts]),
+            ("total", [("quarter", i) for i in range(len(quarters))])]
+    sums += [(("district", d["name"]), [("row", i) for i, r in enumerate(rows) if r["district"] == d["name"]])
+             for d in districts]
+    hidden = {}
+    for figure in ("amount", "hours"):
+        cells = {"total": (resources["totals"]["count"], resources["totals"][figure])}
+        cells.update({("row", i): (r["count"], r[figure]) for i, r in enumerate(rows)})
+        cells.update({("district", d["name"]): (d["count"], d[figure]) for d in districts})
+        cells.update({("quarter", i): (q["count"], q[figure]) for i, q in enumerate(quarters)})
+        hidden[figure] = privacy.complementary(cells, sums)
+    return hidden
+
+
+def _resource_cells(hidden: dict[str, set], key, entry: dict) -> list:
+    return [suppress(entry["count"]), *(None if key in hidden[figure] else entry[figure]
+                                        for figure in ("amount", "hours"))]
+
+
+def _kroner(amount) -> str:
+    return f"{amount:,.0f} kr.".replace(",", ".")
+
+
 def resources_section(resources: dict) -> dict:
-    rows = [[r["district"], r["institution_name"], r["resource"], suppress(r["count"]), r["amount"], r["hours"]]
-            for r in resources["rows"]]
-    t = resources["totals"]
-    rows.append(["I alt", "", "", suppress(t["count"]), t["amount"], t["hours"]])
+    hidden = _resource_hidden(resources)
+    rows = [[r["district"], r["institution_name"], r["resource"], *_resource_cells(hidden, ("row", i), r)]
+            for i, r in enumerate(resources["rows"])]
+    rows.append(["I alt", "", "", *_resource_cells(hidden, "total", resources["totals"])])
     title = "Tildelte ressourcer pr. ressourcetype"
     return {
         "key": "ressourcer", "title": title, "wide": True,
         "intro": "Afgørelser i perioden, der tildeler en ressource (distriktsrådet og konsulentens visitation). "
-                 "For hele kommunen pr. distrikt og type; vælg et distrikt for at se institutionerne.",
+                 "For hele kommunen pr. distrikt og type; vælg et distrikt for at se institutionerne. "
+                 "Beløb og timer ud for færre end 5 afgørelser vises ikke, heller ikke hvor totalen ville "
+                 "afsløre dem.",
         "chart": charts.bar_chart(title, [_bar(r["name"], r["count"]) for r in resources["by_type"]]),
-        "headers": ["Distrikt", "Institution", "Ressource", "Antal", "Kr.", "Timer"], "rows": rows,
+        "headers": ["Distrikt", "Institution", "Ressource", "Antal", "Beløb (kr.)", "Timer"], "rows": rows,
     }
 
 
 def quarters_section(resources: dict) -> dict:
-    rows = [[q["label"], suppress(q["count"]), q["amount"], q["hours"]] for q in resources["by_quarter"]]
-    by_district = [[d["name"], suppress(d["count"]), d["amount"], d["hours"]] for d in resources["by_district"]]
+    hidden = _resource_hidden(resources)
+    rows = [[q["label"], *_resource_cells(hidden, ("quarter", i), q)] for i, q in enumerate(resources["by_quarter"])]
+    by_district = [[d["name"], *_resource_cells(hidden, ("district", d["name"]), d)] for d in resources["by_district"]]
+    bars = []
+    for i, q in enumerate(resources["by_quarter"]):
+        shown = ("quarter", i) not in hidden["amount"]
+        bars.append((q["label"], float(q["amount"]) if shown else None,
+                     _kroner(q["amount"]) if shown else privacy.HIDDEN_NOTE if is_suppressed(q["count"]) else "skjult"))
     title = "Tildelte ressourcer pr. kvartal (kr.)"
     return {
         "key": "kvartaler", "title": title,
         "intro": "Samme afgørelser fordelt på kvartal og distrikt.",
-        "chart": charts.bar_chart(title, [(q["label"], float(q["amount"]), f"{q['amount']:,.0f} kr.".replace(",", "."))
-                                          for q in resources["by_quarter"]]),
-        "headers": ["Kvartal / distrikt", "Antal", "Kr.", "Timer"], "rows": rows + by_district,
+        "chart": charts.bar_chart(title, bars),
+        "headers": ["Kvartal / distrikt", "Antal", "Beløb (kr.)", "Timer"], "rows": rows + by_district,
     }
 
 
@@ -135,7 +189,7 @@ def deadlines_section(deadlines: dict, evaluations: dict) -> dict:
         "key": "frister", "title": title,
         "intro": f"Indstillinger, der nåede det valgte distriktsrådsmøde, mod dem der blev rullet til næste møde; "
                  f"evalueringer senest på den planlagte dato mod senere. Forfaldne evalueringer pr. "
-                 f"{e['as_of']:%d.%m.%Y}: indsatser, hvis evalueringsdato er passeret uden evaluering siden.",
+                 f"{date_format(e['as_of'], 'j. F Y')}: indsatser, hvis evalueringsdato er passeret uden evaluering siden.",
         "chart": charts.bar_chart(title, [
             _bar("Indstilling til tiden", on_time), _bar("Indstilling rullet videre", late),
             _bar("Evaluering til tiden", e["on_time"]), _bar("Evaluering for sent", e["late"]),
@@ -198,7 +252,9 @@ def _preventive_section(measure, f: dict) -> dict:
     return {
         "headers": ["Måned", "Forebyggende", "Andel %", "Indgribende", "Andel %"], "rows": rows, "wide": True,
         "chart": charts.stacked_bars(measure.title, short, series, description="Andel børn med forebyggende og "
-                                     "indgribende indsatser ved hver måneds udgang, i procent."),
+                                     "indgribende indsatser ved hver måneds udgang, i procent.",
+                                     hidden=[_hidden_shares(r["total"], (r["forebyggende"], r["indgribende"]))
+                                             for r in f["rows"]]),
         "intro_extra": trend or "For få sager til at vise udviklingen.",
     }
 
