@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.utils.formats import date_format
 
 from reports import cache, charts, privacy, selectors
-from reports.privacy import is_suppressed, share as _share, suppress, with_count
+from reports.privacy import is_shown, is_suppressed, share as _share, suppress, with_count
 from reports.scope import Period, Scope
 
 LEVEL_COLORS = {"forebyggende": "#2e7d5b", "foregribende": "#c98a0b", "indgribende": "#b0413e"}
@@ -40,26 +40,45 @@ def _spread_cells(spread: dict) -> list:
                                           for k in ("q1", "median", "q3"))]
 
 
-def _bar(label: str, count: int) -> tuple[str, float | None, str]:
-    shown = suppress(count)
-    return label, (None if is_suppressed(count) else count), str(shown)
+def _bar(label: str, count: int, shown=None) -> tuple[str, float | None, str]:
+    """A bar for a count: `shown` is the cell from `privacy.protect` (default: the count suppressed)."""
+    shown = suppress(count) if shown is None else shown
+    return label, (count if is_shown(shown) else None), str(shown)
 
 
-def _hidden_shares(total: int, counts) -> bool:
-    """Whether a month with children in it has a share withheld (a gap the chart must explain)."""
-    return bool(total) and any(_share(count, total) is None for count in counts)
+class _Month:
+    """One month's children per level as shown: the levels add up to the total, so a total minus
+    the shown levels must not give a suppressed one back (`privacy.protect`)."""
+
+    def __init__(self, counts: dict[str, int], total: int):
+        self.counts, self.total = counts, total
+        self.shown = privacy.protect({**counts, "total": total}, [("total", list(counts))])
+
+    def share(self, level: str) -> float | None:
+        # A share beside a hidden total would give the total back (8 children are 72.7 % of 11).
+        shown = is_shown(self.shown[level]) and is_shown(self.shown["total"])
+        return _share(self.counts[level], self.total) if shown else None
+
+    @property
+    def hidden(self) -> bool:
+        """Children in the month, but a share withheld: a gap the chart must explain."""
+        return bool(self.total) and any(self.share(level) is None for level in self.counts)
+
+
+def _months(months: list[dict]) -> list[_Month]:
+    return [_Month(m["counts"], m["total"]) for m in months]
 
 
 def levels_section(months: list[dict]) -> dict:
+    shown = _months(months)
     rows = []
-    for month in months:
+    for month, m in zip(months, shown):
         row = [month["label"]]
         for level in selectors.LEVELS:
-            count = month["counts"][level]
-            row += [suppress(count), _share(count, month["total"])]
-        rows.append(row + [suppress(month["total"])])
+            row += [m.shown[level], m.share(level)]
+        rows.append(row + [m.shown["total"]])
     series = [
-        (label, [_share(m["counts"][level], m["total"]) for m in months], LEVEL_COLORS[level])
+        (label, [m.share(level) for m in shown], LEVEL_COLORS[level])
         for level, label in ((lvl, selectors.LEVEL_LABELS[lvl]) for lvl in selectors.LEVELS)
     ]
     short = [f"{selectors.MONTHS_DA[m['month'].month - 1].rstrip('.')} {m['month']:%y}" for m in months]
@@ -71,24 +90,33 @@ def levels_section(months: list[dict]) -> dict:
                  "en måned med skjulte andele er markeret \u201cskjult\u201d.",
         "chart": charts.stacked_bars(title, short, series, description="Stablede søjler pr. måned: andel børn på "
                                      "forebyggende, foregribende og indgribende niveau i procent.",
-                                     hidden=[_hidden_shares(m["total"], m["counts"].values()) for m in months]),
+                                     hidden=[m.hidden for m in shown]),
         "headers": ["Måned", "Forebyggende", "Andel %", "Foregribende", "Andel %", "Indgribende", "Andel %", "I alt"],
         "rows": rows,
     }
 
 
 def flows_section(flows: dict) -> dict:
-    rows = [[flow_label(f), suppress(f["count"])] for f in flows["rows"]]
     totals = flows["totals"]
-    summary = [("Op i alt", totals["up"]), ("Ned i alt", totals["down"]), ("Lukket i alt", totals["closed"]),
-               ("heraf tilbage i det almene læringsmiljø", totals["returned"])]
-    rows += [[label, suppress(n)] for label, n in summary]
+    # Each kind's moves add up to its total, and the closed cases to those returned and the rest
+    # (not shown, but closed − returned would give it).
+    counts = {("row", i): f["count"] for i, f in enumerate(flows["rows"])}
+    counts.update({kind: n for kind, n in totals.items()})
+    counts["not_returned"] = totals["closed"] - totals["returned"]
+    sums = [(kind, [("row", i) for i, f in enumerate(flows["rows"]) if f["kind"] == kind])
+            for kind in ("opened", "up", "down", "closed", "reopened")]
+    sums.append(("closed", ["returned", "not_returned"]))
+    shown = privacy.protect(counts, sums)
+    rows = [[flow_label(f), shown[("row", i)]] for i, f in enumerate(flows["rows"])]
+    summary = [("Op i alt", "up"), ("Ned i alt", "down"), ("Lukket i alt", "closed"),
+               ("heraf tilbage i det almene læringsmiljø", "returned")]
+    rows += [[label, shown[key]] for label, key in summary]
     title = "Bevægelser mellem niveauer i perioden"
     return {
         "key": "bevaegelser", "title": title,
         "intro": "Antal gange en sag er flyttet op eller ned, oprettet, lukket eller genåbnet i perioden.",
-        "chart": charts.bar_chart(title, [_bar(label, n) for label, n in
-                                          [("Nye sager", totals["opened"]), *summary]]),
+        "chart": charts.bar_chart(title, [_bar(label, totals[key], shown[key]) for label, key in
+                                          [("Nye sager", "opened"), *summary]]),
         "headers": ["Bevægelse", "Antal"], "rows": rows,
     }
 
@@ -130,12 +158,21 @@ def _resource_hidden(resources: dict) -> dict[str, set]:
         cells.update({("district", d["name"]): (d["count"], d[figure]) for d in districts})
         cells.update({("quarter", i): (q["count"], q[figure]) for i, q in enumerate(quarters)})
         hidden[figure] = privacy.complementary(cells, sums)
+    # The counts add up the same way, and per resource type too (the chart).
+    counts = {"total": resources["totals"]["count"], **{("row", i): r["count"] for i, r in enumerate(rows)},
+              **{("district", d["name"]): d["count"] for d in districts},
+              **{("quarter", i): q["count"] for i, q in enumerate(quarters)},
+              **{("type", t["name"]): t["count"] for t in resources["by_type"]}}
+    sums.append(("total", [("type", t["name"]) for t in resources["by_type"]]))
+    sums += [(("type", t["name"]), [("row", i) for i, r in enumerate(rows) if r["resource"] == t["name"]])
+             for t in resources["by_type"]]
+    hidden["count"] = privacy.protect(counts, sums)
     return hidden
 
 
-def _resource_cells(hidden: dict[str, set], key, entry: dict) -> list:
-    return [suppress(entry["count"]), *(None if key in hidden[figure] else entry[figure]
-                                        for figure in ("amount", "hours"))]
+def _resource_cells(hidden: dict, key, entry: dict) -> list:
+    return [hidden["count"][key], *(None if key in hidden[figure] else entry[figure]
+                                    for figure in ("amount", "hours"))]
 
 
 def _kroner(amount) -> str:
@@ -154,7 +191,8 @@ def resources_section(resources: dict) -> dict:
                  "For hele kommunen pr. distrikt og type; vælg et distrikt for at se institutionerne. "
                  "Beløb og timer ud for færre end 5 afgørelser vises ikke, heller ikke hvor totalen ville "
                  "afsløre dem.",
-        "chart": charts.bar_chart(title, [_bar(r["name"], r["count"]) for r in resources["by_type"]]),
+        "chart": charts.bar_chart(title, [_bar(t["name"], t["count"], hidden["count"][("type", t["name"])])
+                                          for t in resources["by_type"]]),
         "headers": ["Distrikt", "Institution", "Ressource", "Antal", "Beløb (kr.)", "Timer"], "rows": rows,
     }
 
@@ -180,9 +218,14 @@ def quarters_section(resources: dict) -> dict:
 def deadlines_section(deadlines: dict, evaluations: dict) -> dict:
     on_time, late = deadlines["on_time"], deadlines["rolled_over"]
     e = evaluations
-    rows = [[f"Indstillinger fra {r['district'] or '–'}", suppress(r["on_time"]), suppress(r["rolled_over"])]
-            for r in deadlines["rows"]]
-    rows.append(["Indstillinger i alt", suppress(on_time), suppress(late)])
+    # The districts add up to the totals below them.
+    counts = {"on_time": on_time, "rolled_over": late}
+    counts.update({(column, i): r[column] for i, r in enumerate(deadlines["rows"]) for column in counts})
+    shown = privacy.protect(counts, [(column, [(column, i) for i in range(len(deadlines["rows"]))])
+                                     for column in ("on_time", "rolled_over")])
+    rows = [[f"Indstillinger fra {r['district'] or '–'}", shown[("on_time", i)], shown[("rolled_over", i)]]
+            for i, r in enumerate(deadlines["rows"])]
+    rows.append(["Indstillinger i alt", shown["on_time"], shown["rolled_over"]])
     rows.append(["Evalueringer (planlagt dato)", suppress(e["on_time"]), suppress(e["late"])])
     title = "Frister: indstillinger og evalueringer"
     return {
@@ -191,13 +234,15 @@ def deadlines_section(deadlines: dict, evaluations: dict) -> dict:
                  f"evalueringer senest på den planlagte dato mod senere. Forfaldne evalueringer pr. "
                  f"{date_format(e['as_of'], 'j. F Y')}: indsatser, hvis evalueringsdato er passeret uden evaluering siden.",
         "chart": charts.bar_chart(title, [
-            _bar("Indstilling til tiden", on_time), _bar("Indstilling rullet videre", late),
+            _bar("Indstilling til tiden", on_time, shown["on_time"]),
+            _bar("Indstilling rullet videre", late, shown["rolled_over"]),
             _bar("Evaluering til tiden", e["on_time"]), _bar("Evaluering for sent", e["late"]),
             _bar("Evaluering forfalden", e["overdue"]),
         ]),
         "headers": ["", "Til tiden", "For sent / rullet videre"],
         "rows": rows + [
-            ["Andel indstillinger til tiden %", _share(on_time, on_time + late), ""],
+            ["Andel indstillinger til tiden %", _share(on_time, on_time + late)
+             if is_shown(shown["on_time"]) and is_shown(shown["rolled_over"]) else None, ""],
             ["Andel evalueringer til tiden %", _share(e["on_time"], e["on_time"] + e["late"]), ""],
             ["Evalueringer uden planlagt dato", suppress(e["unplanned"]), ""],
             ["Forfaldne evalueringer", suppress(e["overdue"]), ""],
@@ -217,17 +262,19 @@ def _pct(value: float) -> str:
 
 def _yellow_brief_section(measure, f: dict) -> dict:
     ended, brief = f["ended"], f["brief"]
+    shown = privacy.protect({"ended": ended, "brief": brief, "long": f["long"]}, [("ended", ["brief", "long"])])
     rows = [
-        ["Gule forløb afsluttet i perioden", suppress(ended)],
-        [f"heraf højst {f['days']} dage", suppress(brief)],
-        [f"heraf mere end {f['days']} dage", suppress(f["long"])],
-        ["Andel kortvarige %", _share(brief, ended)],
+        ["Gule forløb afsluttet i perioden", shown["ended"]],
+        [f"heraf højst {f['days']} dage", shown["brief"]],
+        [f"heraf mere end {f['days']} dage", shown["long"]],
+        ["Andel kortvarige %", _share(brief, ended) if is_shown(shown["brief"]) and is_shown(shown["ended"]) else None],
         [f"Stadig gule ved periodens slut, over {f['days']} dage", suppress(f["still_yellow_long"])],
     ]
     return {
         "headers": ["", "Antal"], "rows": rows,
         "chart": charts.bar_chart(measure.title, [
-            _bar(f"Højst {f['days']} dage", brief), _bar(f"Mere end {f['days']} dage", f["long"]),
+            _bar(f"Højst {f['days']} dage", brief, shown["brief"]),
+            _bar(f"Mere end {f['days']} dage", f["long"], shown["long"]),
             _bar("Stadig gule, længe", f["still_yellow_long"])]),
         "intro_extra": f"Et gult forløb varer fra første gule registrering til næste grønne eller røde. "
                        f"Kortvarigt: højst {f['days']} dage.",
@@ -235,26 +282,28 @@ def _yellow_brief_section(measure, f: dict) -> dict:
 
 
 def _preventive_section(measure, f: dict) -> dict:
+    # The same cells as the levels table: its month totals and foregribende beside these would
+    # otherwise give back a count hidden there.
+    months = [_Month({"forebyggende": r["forebyggende"], "foregribende": r["total"] - r["forebyggende"] - r["indgribende"],
+                      "indgribende": r["indgribende"]}, r["total"]) for r in f["rows"]]
     rows = []
-    for r in f["rows"]:
-        rows.append([r["label"], suppress(r["forebyggende"]), _share(r["forebyggende"], r["total"]),
-                     suppress(r["indgribende"]), _share(r["indgribende"], r["total"])])
-    first, last = f["first"], f["last"]
+    for r, m in zip(f["rows"], months):
+        rows.append([r["label"], m.shown["forebyggende"], m.share("forebyggende"),
+                     m.shown["indgribende"], m.share("indgribende")])
     trend = ""
-    if first and last:
-        a, b = _share(first["forebyggende"], first["total"]), _share(last["forebyggende"], last["total"])
+    if months:
+        a, b = months[0].share("forebyggende"), months[-1].share("forebyggende")
         if a is not None and b is not None:
             direction = "steget" if b > a else ("faldet" if b < a else "uændret")
             trend = f"Andelen forebyggende er {direction} fra {_pct(a)} % til {_pct(b)} % i perioden."
     short = [r["label"] for r in f["rows"]]
-    series = [("Forebyggende", [_share(r["forebyggende"], r["total"]) for r in f["rows"]], LEVEL_COLORS["forebyggende"]),
-              ("Indgribende", [_share(r["indgribende"], r["total"]) for r in f["rows"]], LEVEL_COLORS["indgribende"])]
+    series = [("Forebyggende", [m.share("forebyggende") for m in months], LEVEL_COLORS["forebyggende"]),
+              ("Indgribende", [m.share("indgribende") for m in months], LEVEL_COLORS["indgribende"])]
     return {
         "headers": ["Måned", "Forebyggende", "Andel %", "Indgribende", "Andel %"], "rows": rows, "wide": True,
         "chart": charts.stacked_bars(measure.title, short, series, description="Andel børn med forebyggende og "
                                      "indgribende indsatser ved hver måneds udgang, i procent.",
-                                     hidden=[_hidden_shares(r["total"], (r["forebyggende"], r["indgribende"]))
-                                             for r in f["rows"]]),
+                                     hidden=[m.hidden for m in months]),
         "intro_extra": trend or "For få sager til at vise udviklingen.",
     }
 
@@ -273,18 +322,29 @@ def _open_counselling_section(measure, f: dict) -> dict:
     from cases.models import CounsellingProfessional
 
     professionals = dict(CounsellingProfessional.choices)
-    rows = [[f"{BOOKERS.get(b['booker'], b['booker'])} hos {professionals.get(b['professional'], b['professional'])}",
-             suppress(b["n"])] for b in f["bookings"]]
-    total = sum(b["n"] for b in f["bookings"])
-    rows += [["Bookinger i alt", suppress(total)], ["Gange i familiegrupper", f["sessions"]],
-             ["Familier mødt op", suppress(f["families"])], ["Fremmøder i alt", suppress(f["attendances"])]]
+    bookings = f["bookings"]
     by_booker: dict[str, int] = {}
-    for b in f["bookings"]:
+    for b in bookings:
         by_booker[b["booker"]] = by_booker.get(b["booker"], 0) + b["n"]
+    # The bookings add up to their total, and per booker to the chart's bars.
+    counts = {"total": sum(b["n"] for b in bookings), **{("row", i): b["n"] for i, b in enumerate(bookings)},
+              **{("booker", k): n for k, n in by_booker.items()}}
+    sums = [("total", [("row", i) for i in range(len(bookings))]), ("total", [("booker", k) for k in by_booker])]
+    sums += [(("booker", k), [("row", i) for i, b in enumerate(bookings) if b["booker"] == k]) for k in by_booker]
+    shown = privacy.protect(counts, sums)
+
+    def booker(key: str) -> str:
+        return f"Bookinger fra {BOOKERS.get(key, key).lower()}"
+
+    rows = [[f"{booker(b['booker'])} hos {professionals.get(b['professional'], b['professional'])}",
+             shown[("row", i)]] for i, b in enumerate(bookings)]
+    rows += [["Bookinger i alt", shown["total"]], ["Mødegange i familiegrupper", f["sessions"]],
+             ["Familier mødt op", suppress(f["families"])], ["Fremmøder i alt", suppress(f["attendances"])]]
     return {
         "headers": ["", "Antal"], "rows": rows,
         "chart": charts.bar_chart(measure.title, [
-            *(_bar(BOOKERS.get(k, k), n) for k, n in by_booker.items()), _bar("Fremmøder i familiegrupper", f["attendances"])]),
+            *(_bar(booker(k), n, shown[("booker", k)]) for k, n in by_booker.items()),
+            _bar("Fremmøder i familiegrupper", f["attendances"])]),
         "intro_extra": "Bookinger i den åbne rådgivning og fremmøde i familiegrupperne i perioden.",
     }
 
@@ -316,7 +376,7 @@ def build(scope: Scope, period: Period) -> dict:
     suppressed and drawn here on every call, so cached and fresh output are the same."""
     figures = cache.report_figures(scope, period)
     return {
-        "scope": scope, "period": period,
+        "scope": scope, "period": period, "privacy_rule": privacy.RULE,
         "sections": [
             levels_section(figures["months"]),
             flows_section(figures["flows"]),

@@ -13,9 +13,11 @@ from collections.abc import Hashable, Iterable, Mapping
 
 THRESHOLD = 5
 SUPPRESSED = "< 5"
+HIDDEN = "skjult"  # a count of 5 or more, hidden so that a total cannot give a small one back
 HIDDEN_NOTE = "skjult: færre end 5"
-RULE = ("Antal under 5 vises som \u201c< 5\u201d. Beløb, timer, andele og varigheder, der hører til et antal "
-        "under 5, vises ikke (\u201c–\u201d), heller ikke hvor en total minus de viste dele ville afsløre dem.")
+RULE = ("Antal under 5 vises som \u201c< 5\u201d; et større antal, der sammen med en total ville afsløre et af "
+        "dem, vises som \u201cskjult\u201d. Beløb, timer, andele og varigheder, der hører til et antal under 5, vises ikke "
+        "(\u201c–\u201d), heller ikke hvor en total minus de viste dele ville afsløre dem.")
 
 
 def is_suppressed(count) -> bool:
@@ -37,7 +39,7 @@ def with_count(count, value):
 
 
 def complementary(cells: Mapping[Hashable, tuple[int, object]],
-                  sums: Iterable[tuple[Hashable, list[Hashable]]]) -> set[Hashable]:
+                  sums: Iterable[tuple[Hashable, list[Hashable]]], *, prefer_total: bool = False) -> set[Hashable]:
     """The cells whose value must be hidden, among `cells` (key → (count, value)) that add up as
     `sums` says (total key, its part keys): every cell whose count is suppressed, and as many more
     as it takes so that no sum has exactly one hidden, non-zero cell – else the total minus the
@@ -45,8 +47,8 @@ def complementary(cells: Mapping[Hashable, tuple[int, object]],
 
     The extra cell hidden is the shown part with the smallest count and a non-zero value (a zero
     part hidden beside it protects nothing: "praksisvejleder has no kroner" is known), or else
-    the total. Repeated until every sum holds, across tables that share cells (a district's
-    subtotal is a part of the total and the total of its rows)."""
+    the total; with `prefer_total`, the total first. Repeated until every sum holds, across tables
+    that share cells (a district's subtotal is a part of the total and the total of its rows)."""
     sums = [(total, list(parts)) for total, parts in sums]
     hidden = {key for key, (count, _) in cells.items() if is_suppressed(count)}
 
@@ -60,7 +62,9 @@ def complementary(cells: Mapping[Hashable, tuple[int, object]],
             if sum(unknown(key) for key in (total, *parts)) != 1:
                 continue
             candidates = [key for key in parts if key not in hidden and cells[key][1]]
-            if candidates:
+            if prefer_total and total not in hidden:
+                hidden.add(total)
+            elif candidates:
                 hidden.add(min(candidates, key=lambda key: (cells[key][0], parts.index(key))))
             elif total not in hidden:
                 hidden.add(total)
@@ -68,6 +72,22 @@ def complementary(cells: Mapping[Hashable, tuple[int, object]],
                 continue  # the hidden total's parts are all zero or hidden: nothing to give away
             changed = True
     return hidden
+
+
+def protect(counts: Mapping[Hashable, int], sums: Iterable[tuple[Hashable, list[Hashable]]]) -> dict:
+    """Counts that add up (`sums` as for `complementary`) as they may be shown: "< 5" for 1–4,
+    "skjult" for one hidden so that a total minus the shown parts cannot give a small one back,
+    else the count. (8 + "< 5" + 0 = 11 would otherwise say 3.)
+
+    The total is hidden rather than a part: a hidden part would still be known to be 5 or more
+    (else it would read "< 5"), and 6 = "skjult" + "< 5" can only be 5 + 1."""
+    hidden = complementary({key: (n, n) for key, n in counts.items()}, sums, prefer_total=True)
+    return {key: SUPPRESSED if is_suppressed(n) else HIDDEN if key in hidden else n for key, n in counts.items()}
+
+
+def is_shown(value) -> bool:
+    """Whether a cell from `suppress`/`protect` is a figure (not "< 5" or "skjult")."""
+    return not isinstance(value, str)
 
 
 def share(count: int, total: int) -> float | None:

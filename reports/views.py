@@ -62,7 +62,6 @@ def statistics(request, kind, pk):
     context = presentation.build(scope, period)
     context.update({
         "form": form, "scopes": scopes_for(request.user), "period_query": _period_query(period),
-        "privacy_rule": privacy.RULE,
         "reports": list(_reports_for(scope)[:20]),
     })
     return render(request, "reports/statistics.html", context)

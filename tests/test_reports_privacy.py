@@ -87,11 +87,12 @@ def test_an_amount_beside_a_suppressed_count_is_hidden_and_the_total_cannot_give
     assert rows == [
         ["Nord", "Børnehuset Solsikken", "Praksisvejleder", 5, 0, 200],
         ["Nord", "Børnehuset Solsikken", "Frie midler", "< 5", None, None],
-        # 6 grants, 0 kr. shown for praksisvejleder: a total of 25,000 kr. would be the one grant.
-        ["I alt", "", "", 6, None, 200],
+        # 0 kr. shown for praksisvejleder: a total of 25,000 kr. would be the one grant; and
+        # 6 grants minus 5 would say that frie midler is one.
+        ["I alt", "", "", "skjult", None, 200],
     ]
     # The quarter and the district add up to the same total, so they are hidden too.
-    assert sections["kvartaler"]["rows"] == [["1. kvartal 2026", 6, None, 200], ["Nord", 6, None, 200]]
+    assert sections["kvartaler"]["rows"] == [["1. kvartal 2026", "skjult", None, 200], ["Nord", "skjult", None, 200]]
     assert "25.000" not in sections["kvartaler"]["chart"] and "skjult" in sections["kvartaler"]["chart"]
 
 
@@ -101,7 +102,7 @@ def test_a_second_amount_is_hidden_so_the_total_splits_into_no_single_grant(ress
         ["Nord", "Børnehuset Solsikken", "Praksisvejleder", 5, 0, 200],
         ["Nord", "Børnehuset Solsikken", "Frie midler", "< 5", None, None],
         ["Nord", "Børnehuset Solsikken", "Ressourcegruppe", 5, None, 0],  # hidden beside the total
-        ["I alt", "", "", 11, 125000, 200],
+        ["I alt", "", "", "skjult", 125000, 200],
     ]
 
 
@@ -113,10 +114,10 @@ def test_the_municipality_hides_a_district_that_would_give_the_other_one_back(gr
         ["Nord", "", "Praksisvejleder", 5, 0, 200],
         ["Nord", "", "Frie midler", "< 5", None, None],
         ["Syd", "", "Frie midler", "< 5", None, None],
-        ["I alt", "", "", 7, 35000, 200],  # two grants of unknown split: no single one shown
+        ["I alt", "", "", "skjult", 35000, 200],  # two grants of unknown split: no single one shown
     ]
     # Syd's one grant is hidden, so Nord's 25,000 kr. (total minus Syd) is hidden as well.
-    assert sections["kvartaler"]["rows"][1:] == [["Nord", 6, None, 200], ["Syd", "< 5", None, None]]
+    assert sections["kvartaler"]["rows"][1:] == [["Nord", "skjult", None, 200], ["Syd", "< 5", None, None]]
 
 
 def test_page_and_csv_show_no_amount_of_a_single_grant(client_for, chef, grants, solsikken):
@@ -128,7 +129,7 @@ def test_page_and_csv_show_no_amount_of_a_single_grant(client_for, chef, grants,
     assert "vises ikke" in body
     lines = csv_lines(client, "institution", solsikken.pk)
     assert "Nord;Børnehuset Solsikken;Frie midler;< 5;;" in lines
-    assert "I alt;;;6;;200" in lines and "1. kvartal 2026;6;;200" in lines
+    assert "I alt;;;skjult;;200" in lines and "1. kvartal 2026;skjult;;200" in lines
     assert not any("25000" in line or "25.000" in line for line in lines)
 
 
@@ -151,7 +152,7 @@ def test_the_pdf_hides_the_amount_says_hidden_months_and_reads_the_moves_as_pros
     assert "25.000" not in text and "25000" not in text
     words = [line.replace("< 5", "<5").split() for line in text.splitlines()]  # pdftotext kerns "< 5"
     assert ["Solsikken", "Frie", "midler", "<5", "–", "–"] in [w[-6:] for w in words]
-    assert any(w[:2] == ["I", "alt"] and w[-3:] == ["6", "–", "200"] for w in words)
+    assert any(w[:2] == ["I", "alt"] and w[-3:] == ["skjult", "–", "200"] for w in words)
     assert "skjult: færre end 5" in text  # the chart's legend for the hidden months
     assert "Ny sag på forebyggende" in text and "Op fra forebyggende til foregribende" in text
     assert "Ny sag: Ny sag" not in text and "1. januar 2026 – 31. marts 2026" in text
@@ -205,3 +206,56 @@ def test_dates_are_written_in_words(client_for, chef, dataset, solsikken):
         lines = csv_lines(client, "institution", solsikken.pk)
     assert "Forfaldne evalueringer pr. 31. marts 2026" in body and "31.03.2026" not in body
     assert lines[1] == "Periode;1. januar 2026 – 31. marts 2026"
+
+
+# --- counts: a total minus the shown parts gives no small count back -------------------------------
+
+
+def test_a_total_beside_one_small_count_is_hidden_rather_than_a_part():
+    from reports.privacy import protect
+
+    # 8 + "< 5" + 0 = 11 says 3; "skjult" + "< 5" + 0 = 11 would still say 3 (a hidden part is ≥ 5).
+    assert protect({"F": 8, "G": 3, "I": 0, "total": 11}, [("total", ["F", "G", "I"])]) == {
+        "F": 8, "G": "< 5", "I": 0, "total": "skjult"}
+    # Two small ones: their sum is known, neither one is.
+    assert protect({"F": 13, "G": 2, "I": 1, "total": 16}, [("total", ["F", "G", "I"])]) == {
+        "F": 13, "G": "< 5", "I": "< 5", "total": 16}
+
+
+def test_levels_moves_and_grants_hide_the_total_that_would_give_a_small_count_back(dataset, solsikken):
+    sections = sections_of(solsikken_scope(solsikken))
+    # January: 8 at forebyggende, 3 at foregribende, 0 at indgribende – the total 11 would say 3,
+    # and so would any share of it (8 of 11 is 72.7 %).
+    assert sections["niveauer"]["rows"][0] == ["jan. 2026", 8, None, "< 5", None, 0, None, "skjult"]
+    assert sections["niveauer"]["rows"][2] == ["mar. 2026", 13, None, "< 5", None, "< 5", None, 16]
+    flows = dict((r[0], r[1]) for r in sections["bevaegelser"]["rows"])
+    assert flows["Op fra forebyggende til foregribende"] == 5 and flows["Op fra foregribende til indgribende"] == "< 5"
+    assert flows["Op i alt"] == "skjult"  # 6 − 5 would be the one case that went on to indgribende
+    assert "skjult" in sections["bevaegelser"]["chart"]
+
+
+def test_the_ishoej_measure_hides_what_the_levels_table_hides(dataset, solsikken, municipality):
+    from reports.models import Measure
+
+    Measure.objects.create(municipality=municipality, kind=Measure.Kind.PREVENTIVE_VS_INTERVENING,
+                           title="Forebyggende frem for indgribende")
+    measure = next(s for s in sections_of(solsikken_scope(solsikken)).values() if s["key"].startswith("maal-"))
+    # No total here, but foregribende's share of the hidden total must not be given back by these.
+    assert measure["rows"][0] == ["jan. 2026", 8, None, 0, None]
+    assert "skjult: færre end 5" in measure["chart"]
+
+
+def test_measure_parts_and_totals_follow_the_same_rule():
+    from types import SimpleNamespace
+
+    measure = SimpleNamespace(title="Mål")
+    yellow = presentation._yellow_brief_section(measure, {"days": 90, "ended": 7, "brief": 6, "long": 1,
+                                                          "still_yellow_long": 0})
+    assert [r[1] for r in yellow["rows"][:4]] == ["skjult", 6, "< 5", None]
+    counselling = presentation._open_counselling_section(measure, {
+        "bookings": [{"booker": "medarbejder", "professional": "sundhedspleje", "n": 9},
+                     {"booker": "foraeldre", "professional": "sundhedspleje", "n": 2}],
+        "sessions": 3, "families": 6, "attendances": 12})
+    assert counselling["rows"][:3] == [["Bookinger fra medarbejdere hos Sundhedsplejen", 9],
+                                       ["Bookinger fra forældre hos Sundhedsplejen", "< 5"],
+                                       ["Bookinger i alt", "skjult"]]
