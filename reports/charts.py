@@ -36,10 +36,12 @@ def _open(title: str, description: str, width: int, height: int) -> tuple[str, s
 
 def bar_chart(title: str, items: list[tuple[str, float | None, str]], *, description: str = "",
               width: int = 640, bar_color: str = BAR) -> SafeString:
-    """Horizontal bars: one (label, value, text shown after the bar) per row."""
+    """Horizontal bars: one (label, value, text shown after the bar) per row. The text alternative
+    lists every bar's text, so a hidden one ("< 5", "skjult") is said there as well."""
     row, top, label_width = 28, 10, 290
     height = top * 2 + row * max(len(items), 1)
-    head, tail = _open(title, description or title, width, height)
+    listed = "; ".join(f"{label}: {text}" for label, _, text in items)
+    head, tail = _open(title, f"{description or title}. {listed}." if listed else (description or title), width, height)
     parts = [head]
     values = [v for _, v, _ in items if v is not None]
     largest = max(values, default=0) or 1

@@ -173,6 +173,12 @@ def test_a_hidden_month_is_marked_in_the_chart_and_its_text_alternative(ladder, 
     assert 'stroke-dasharray="3 2"' in chart
 
 
+def test_a_bar_chart_says_its_hidden_bars_in_its_text_alternative(grants, solsikken):
+    chart = str(sections_of(solsikken_scope(solsikken))["kvartaler"]["chart"])
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", chart).group(1)
+    assert desc == "Tildelte ressourcer pr. kvartal (kr.). 1. kvartal 2026: skjult."
+
+
 def test_a_chart_without_hidden_months_has_no_note():
     chart = charts.stacked_bars("Andel", ["jan 26"], [("Forebyggende", [100.0], "#000")], hidden=[False])
     assert "skjult" not in chart
