@@ -185,10 +185,14 @@ def resources_section(resources: dict) -> dict:
             for i, r in enumerate(resources["rows"])]
     rows.append(["I alt", "", "", *_resource_cells(hidden, "total", resources["totals"])])
     title = "Tildelte ressourcer pr. ressourcetype"
+    # The municipality's rows are per district (no institution named); a district's or an
+    # institution's name the institutions, so "choose a district" would be advice about nothing.
+    per_district = bool(resources["rows"]) and not any(r["institution_name"] for r in resources["rows"])
     return {
         "key": "ressourcer", "title": title, "wide": True,
         "intro": "Afgørelser i perioden, der tildeler en ressource (distriktsrådet og konsulentens visitation). "
-                 "For hele kommunen pr. distrikt og type; vælg et distrikt for at se institutionerne. "
+                 + ("For hele kommunen pr. distrikt og type; vælg et distrikt for at se institutionerne. "
+                    if per_district else "") +
                  "Beløb og timer ud for færre end 5 afgørelser vises ikke, heller ikke hvor totalen ville "
                  "afsløre dem.",
         "chart": charts.bar_chart(title, [_bar(t["name"], t["count"], hidden["count"][("type", t["name"])])

@@ -94,6 +94,7 @@ def test_an_amount_beside_a_suppressed_count_is_hidden_and_the_total_cannot_give
     # The quarter and the district add up to the same total, so they are hidden too.
     assert sections["kvartaler"]["rows"] == [["1. kvartal 2026", "skjult", None, 200], ["Nord", "skjult", None, 200]]
     assert "25.000" not in sections["kvartaler"]["chart"] and "skjult" in sections["kvartaler"]["chart"]
+    assert "vælg et distrikt" not in sections["ressourcer"]["intro"]  # the institution's own page
 
 
 def test_a_second_amount_is_hidden_so_the_total_splits_into_no_single_grant(ressourcegruppe, solsikken):
@@ -116,6 +117,7 @@ def test_the_municipality_hides_a_district_that_would_give_the_other_one_back(gr
         ["Syd", "", "Frie midler", "< 5", None, None],
         ["I alt", "", "", "skjult", 35000, 200],  # two grants of unknown split: no single one shown
     ]
+    assert "vælg et distrikt for at se institutionerne" in sections["ressourcer"]["intro"]
     # Syd's one grant is hidden, so Nord's 25,000 kr. (total minus Syd) is hidden as well.
     assert sections["kvartaler"]["rows"][1:] == [["Nord", "skjult", None, 200], ["Syd", "< 5", None, None]]
 
