@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from haandguide.access import Action, OutOfScope, log_access
-from reports import presentation, services
+from reports import presentation, privacy, services
 from reports.forms import PeriodForm
 from reports.models import Report
 from reports.scope import Scope, allowed, get_scope_for_user, may_see_statistics, scopes_for
@@ -116,8 +116,8 @@ def csv_export(request, kind, pk):
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(["Statistik", scope.label])
-    writer.writerow(["Periode", f"{period.start:%d.%m.%Y}", f"{period.end:%d.%m.%Y}"])
-    writer.writerow(["Tal under 5 vises som \u201c< 5\u201d"])
+    writer.writerow(["Periode", period.long_label])
+    writer.writerow([privacy.RULE])
     for section in context["sections"]:
         writer.writerow([])
         writer.writerow([section["title"]])
