@@ -15,6 +15,7 @@ from django.utils import timezone
 from haandguide.access import Action, log_access
 from haandguide.exceptions import EditConflict, Refused
 from haandguide.models import AccessLog, Child, Guardian, Role, User
+from haandguide.lib.formats import date_da
 
 CHILD_FIELDS = ("institution", "first_name", "last_name", "cpr", "started_at", "left_at")
 
@@ -74,5 +75,5 @@ def accesslog_purge(now=None) -> int:
         count = AccessLog.objects.purge_older_than(cutoff)
         if count:
             AccessLog.objects.create(username="(system)", action=AccessLog.Action.DELETE, object_type="accesslog",
-                                     detail=f"{count} rækker ældre end {cutoff:%d.%m.%Y} slettet (opbevaringsperiode)")
+                                     detail=f"{count} rækker ældre end {date_da(cutoff)} slettet (opbevaringsperiode)")
     return count

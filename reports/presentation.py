@@ -10,6 +10,7 @@ from __future__ import annotations
 from reports import cache, charts, selectors
 from reports.privacy import is_suppressed, suppress
 from reports.scope import Period, Scope
+from haandguide.lib.formats import date_da
 
 LEVEL_COLORS = {"forebyggende": "#2e7d5b", "foregribende": "#c98a0b", "indgribende": "#b0413e"}
 FLOW_KINDS = {"opened": "Ny sag", "up": "Op", "down": "Ned", "closed": "Lukket", "reopened": "Genåbnet"}
@@ -135,7 +136,7 @@ def deadlines_section(deadlines: dict, evaluations: dict) -> dict:
         "key": "frister", "title": title,
         "intro": f"Indstillinger, der nåede det valgte distriktsrådsmøde, mod dem der blev rullet til næste møde; "
                  f"evalueringer senest på den planlagte dato mod senere. Forfaldne evalueringer pr. "
-                 f"{e['as_of']:%d.%m.%Y}: indsatser, hvis evalueringsdato er passeret uden evaluering siden.",
+                 f"{date_da(e['as_of'])}: indsatser, hvis evalueringsdato er passeret uden evaluering siden.",
         "chart": charts.bar_chart(title, [
             _bar("Indstilling til tiden", on_time), _bar("Indstilling rullet videre", late),
             _bar("Evaluering til tiden", e["on_time"]), _bar("Evaluering for sent", e["late"]),
