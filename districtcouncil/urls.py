@@ -22,5 +22,6 @@ urlpatterns = [
     path("afgoerelser/<int:pk>/revurdering/", views.decision_reassess, name="decision_reassess"),
     path("afgoerelser/<int:pk>/revisitation/", views.revisitation_create, name="revisitation"),
     path("afgoerelser/<int:pk>/breve/<int:letter_pk>/", views.letter_pdf, name="letter"),
+    path("afgoerelser/<int:pk>/breve/<int:letter_pk>/sendt/", views.letter_dispatch, name="letter_dispatch"),
     path("visitation/<int:child_pk>/", views.visitation_create, name="visitation"),
 ]

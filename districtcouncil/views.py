@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cases import services as case_services
 from districtcouncil import services
 from districtcouncil.forms import (
-    DecisionForm, MeetingSeriesForm, OverviewForm, ReassessForm, ReviewForm, SubmissionForm,
+    DecisionForm, LetterDispatchForm, MeetingSeriesForm, OverviewForm, ReassessForm, ReviewForm, SubmissionForm,
 )
 from districtcouncil.models import CouncilMeeting, Decision, Letter, Submission, SubmissionDocument, SubmissionState
 from haandguide.access import Action, OutOfScope, get_child_for_user, get_in_scope, log_access, log_children_listed
@@ -277,15 +277,55 @@ def visitation_create(request, child_pk):
                   (Decision.Basis.VISITATION_32, Decision.Basis.VISITATION_32.label)]})
 
 
-def decision_detail(request, pk):
-    decision = get_decision_for_user(request, pk)
+def _letters(request, decision, *, dispatch_form=None, dispatch_letter_pk=None):
+    """The decision's letters, each with the dispatch form where this user may record it."""
+    letters = list(decision.letters.defer("pdf").select_related("dispatched_by"))
+    for letter in letters:
+        letter.decision = decision
+        letter.dispatch_refusal = services.letter_dispatch_refusal(request.user, letter)
+        letter.dispatch_form = None
+        if letter.dispatch_refusal is None:
+            letter.dispatch_form = (dispatch_form if letter.pk == dispatch_letter_pk else None) or LetterDispatchForm(
+                prefix=f"brev{letter.pk}")
+    return letters
+
+
+def _decision_page(request, decision, *, status=200, reassess_form=None, dispatch_form=None, dispatch_letter_pk=None,
+                   error=None):
     may_reassess = decision.child_id and case_services.consults_for(request.user, decision.child)
     return render(request, "districtcouncil/decision_detail.html", {
-        "decision": decision, "letters": decision.letters.defer("pdf"),
-        "reassess_form": ReassessForm() if may_reassess and not decision.reassessed_at else None,
+        "decision": decision, "error": error,
+        "submission_visible": bool(decision.submission_id) and services.submissions_visible_to(request.user).filter(
+            pk=decision.submission_id).exists(),
+        "letters": _letters(request, decision, dispatch_form=dispatch_form, dispatch_letter_pk=dispatch_letter_pk),
+        "reassess_form": reassess_form or (ReassessForm() if may_reassess and not decision.reassessed_at else None),
         "may_revisit": services.revisitation_refusal(request.user, decision) is None,
         "revisitations": decision.revisitations.select_related("resource_type"),
-    })
+    }, status=status)
+
+
+def decision_detail(request, pk):
+    return _decision_page(request, get_decision_for_user(request, pk))
+
+
+@require_POST
+def letter_dispatch(request, pk, letter_pk):
+    """Record that the letter was sent or handed over: how, when, by whom."""
+    decision = get_decision_for_user(request, pk)
+    letter = get_in_scope(Letter.objects.filter(decision=decision).defer("pdf"), "letter", letter_pk,
+                          child_id=decision.child_id)
+    form = LetterDispatchForm(request.POST, prefix=f"brev{letter.pk}")
+    if form.is_valid():
+        try:
+            services.letter_dispatch(request=request, letter_id=letter.pk, method=form.cleaned_data["method"],
+                                     sent_on=form.cleaned_data["sent_on"])
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Det er registreret, at brevet er sendt til forældrene.")
+            return redirect("districtcouncil:decision_detail", pk=decision.pk)
+    return _decision_page(request, decision, status=400, dispatch_form=form, dispatch_letter_pk=letter.pk,
+                          error=" ".join(form.non_field_errors()) or "Ret fejlene i registreringen af brevet.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -328,8 +368,7 @@ def decision_reassess(request, pk):
         else:
             messages.success(request, "Revurderingen er registreret.")
             return redirect("districtcouncil:decision_detail", pk=decision.pk)
-    return render(request, "districtcouncil/decision_detail.html", {
-        "decision": decision, "letters": decision.letters.defer("pdf"), "reassess_form": form}, status=400)
+    return _decision_page(request, decision, status=400, reassess_form=form)
 
 
 def letter_pdf(request, pk, letter_pk):

@@ -297,7 +297,7 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
         "resource_type": place.resource_type, "amount_dkk": None, "hours": 40, "mellemform": None,
         "period_start": starts.date(), "period_end": starts.date() + datetime.timedelta(days=180),
         "goals": "Deltager i samling", "follow_up_on": starts.date() + datetime.timedelta(days=90),
-        "least_intrusive_discussed": True, "notes": ""})
+        "least_intrusive_discussed": True, "notes": "Praksisvejleder alene er ikke nok."})
     place.letter = place.decision.letters.first()
     place.submission.refresh_from_db()
     place.case = case
