@@ -60,6 +60,27 @@ class SubmissionForm(forms.ModelForm):
         return data
 
 
+class SubmissionDraftForm(SubmissionForm):
+    """The draft edited on its own page: the same fields and file checks, the child stays."""
+
+    prefix = "kladde"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, children=None, **kwargs)
+        del self.fields["child"]
+        self.fields["signed_form"].label = "Underskrevet samtykkeerklæring"
+        if self.instance.signed_form:
+            self.fields["signed_form"].help_text = "En erklæring er vedlagt; en ny fil erstatter den. " + files.HELP_TEXT
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("meeting"), Column("kind")), "track", "group_description", "description",
+            Row(Column("signed_form"), Column("document")))
+
+    def clean(self):
+        self.cleaned_data["child"] = self.instance.child
+        return super().clean()
+
+
 class ReviewForm(forms.Form):
     notes = forms.CharField(label="Noter", max_length=20000, widget=forms.Textarea(attrs={"rows": 5}))
     recommended_resource = forms.ModelChoiceField(label="Anbefalet ressource", required=False, queryset=None)

@@ -104,27 +104,62 @@ def _leads_institution(user: User, institution: Institution) -> bool:
 def submission_create(*, request, institution: Institution, child: Child | None, data: dict,
                       signed_form=None, documents=()) -> Submission:
     """A draft submission by the institution's leader."""
-    if not _leads_institution(request.user, institution):
-        raise Refused("Kun en leder af institutionen kan udarbejde en indstilling.")
-    if child is not None and child.institution_id != institution.pk:
-        raise Refused("Barnet går ikke i institutionen.")
-    if child is None and data["track"] == Submission.Track.WITH_CPR:
-        raise Refused("En indstilling om en børnegruppe går uden CPR.")
-    if child is None and not (data.get("group_description") or "").strip():
-        raise Refused("Beskriv børnegruppen og målene for læringsmiljøet.")
-    if data["meeting"].council.district_id != institution.district_id:
-        raise Refused("Mødet hører ikke til institutionens distriktsråd.")
+    if refusal := _draft_refusal(request.user, institution, child, data):
+        raise Refused(refusal)
     with transaction.atomic():
         submission = Submission(institution=institution, child=child, created_by=request.user, **data)
-        if signed_form:
-            submission.signed_form = signed_form
-            submission.signed_form_sha256 = sha256_of(signed_form)
-        submission.save()
-        for upload in documents:
-            SubmissionDocument.objects.create(submission=submission, file=upload, original_name=upload.name[:255],
-                                              content_type=upload.content_type, sha256=sha256_of(upload),
-                                              uploaded_by=request.user)
+        _attach(request, submission, signed_form, documents)
         log_access(request, LogAction.CREATE, submission, child_id=submission.child_id, detail="Indstilling (kladde)")
+    return submission
+
+
+def _draft_refusal(user: User, institution: Institution, child: Child | None, data: dict) -> str | None:
+    """The rules a draft's fields keep, when it is created and whenever it is edited."""
+    if not _leads_institution(user, institution):
+        return "Kun en leder af institutionen kan udarbejde en indstilling."
+    if child is not None and child.institution_id != institution.pk:
+        return "Barnet går ikke i institutionen."
+    if child is None and data["track"] == Submission.Track.WITH_CPR:
+        return "En indstilling om en børnegruppe går uden CPR."
+    if child is None and not (data.get("group_description") or "").strip():
+        return "Beskriv børnegruppen og målene for læringsmiljøet."
+    if data["meeting"].council.district_id != institution.district_id:
+        return "Mødet hører ikke til institutionens distriktsråd."
+    return None
+
+
+def _attach(request, submission: Submission, signed_form, documents) -> None:
+    """Save the submission with the signed declaration (replacing an earlier one) and documents;
+    the files have passed haandguide.lib.files.validate_upload in the form."""
+    if signed_form:
+        submission.signed_form = signed_form
+        submission.signed_form_sha256 = sha256_of(signed_form)
+    submission.save()
+    for upload in documents:
+        SubmissionDocument.objects.create(submission=submission, file=upload, original_name=upload.name[:255],
+                                          content_type=upload.content_type, sha256=sha256_of(upload),
+                                          uploaded_by=request.user)
+
+
+def submission_update(*, request, submission_id: int, version: int | None, data: dict, signed_form=None,
+                      documents=()) -> Submission:
+    """Edit a draft on its own page: its fields, the parents' signed declaration for the CPR track
+    (what the refusal on sending asks for) and further documents. Only a draft, only its leader."""
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update(of=("self",)).select_related(
+            "institution", "child").get(pk=submission_id)
+        if version is not None and submission.version != version:
+            raise EditConflict("Indstillingen er ændret af en anden. Se den nye udgave og prøv igen.")
+        if submission.state != SubmissionState.KLADDE:
+            raise Refused("Kun en kladde kan rettes; indstillingen er sendt.")
+        if refusal := _draft_refusal(request.user, submission.institution, submission.child, data):
+            raise Refused(refusal)
+        for field, value in data.items():
+            setattr(submission, field, value)
+        submission.version += 1
+        _attach(request, submission, signed_form, documents)
+        detail = "Indstilling (kladde) rettet" + ("; underskrevet erklæring vedlagt" if signed_form else "")
+        log_access(request, LogAction.UPDATE, submission, child_id=submission.child_id, detail=detail)
     return submission
 
 
@@ -156,8 +191,8 @@ def submission_refusal(user: User, submission: Submission) -> str | None:
     if submission.track == Submission.Track.WITH_CPR and not submission.signed_form:
         refusal = case_services.consent_refusal(child, purpose_code=case_services.PURPOSE_SUBMISSION_WITH_CPR)
         if refusal:
-            return ("Sporet med CPR kræver forældrenes underskrift: upload den underskrevne erklæring, "
-                    f"eller registrér samtykket. {refusal}")
+            return ("Sporet med CPR kræver forældrenes underskrift: upload den underskrevne erklæring under "
+                    f"'Ret kladden', eller registrér samtykket på barnets samtykkeside. {refusal}")
     return None
 
 

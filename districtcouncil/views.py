@@ -1,5 +1,7 @@
 """District council pages: meetings and agendas, submissions, review, decisions, letters."""
 
+import copy
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -12,7 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cases import services as case_services
 from districtcouncil import services
 from districtcouncil.forms import (
-    DecisionForm, LetterDispatchForm, MeetingSeriesForm, OverviewForm, ReassessForm, ReviewForm, SubmissionForm,
+    DecisionForm, LetterDispatchForm, MeetingSeriesForm, OverviewForm, ReassessForm, ReviewForm, SubmissionDraftForm,
+    SubmissionForm,
 )
 from districtcouncil.models import CouncilMeeting, Decision, Letter, Submission, SubmissionDocument, SubmissionState
 from haandguide.access import Action, OutOfScope, get_child_for_user, get_in_scope, log_access, log_children_listed
@@ -161,12 +164,22 @@ def submission_create(request):
     return render(request, "districtcouncil/submission_form.html", {"form": form})
 
 
+def _draft_form(request, submission, data=None, files=None) -> SubmissionDraftForm:
+    """The edit form of a draft; the draft's own meeting stays a choice even after its deadline."""
+    meetings = services.open_meetings([submission.meeting.council_id])
+    if submission.meeting not in meetings:
+        meetings.insert(0, submission.meeting)
+    return SubmissionDraftForm(data, files, instance=copy.copy(submission), meetings=meetings)
+
+
 def _submission_page(request, submission, *, status=200, forms=None, error=None):
     forms = forms or {}
     user = request.user
     council = submission.meeting.council
     municipality = council.district.municipality
     is_consultant = services.serves(user, council)
+    may_edit = (submission.state == SubmissionState.KLADDE and user.role == Role.LEDER
+                and user.institutions.filter(pk=submission.institution_id).exists())
     decision = getattr(submission, "decision", None) if submission.state == SubmissionState.AFGJORT else None
     review = getattr(submission, "review", None)
     context = {
@@ -176,6 +189,7 @@ def _submission_page(request, submission, *, status=200, forms=None, error=None)
         "can_withdraw": user.role == Role.LEDER and user.institutions.filter(pk=submission.institution_id).exists()
         and submission.state in (SubmissionState.KLADDE, SubmissionState.INDSENDT),
         "is_consultant": is_consultant,
+        "draft_form": forms.get("draft") or (_draft_form(request, submission) if may_edit else None),
         "review_form": forms.get("review") or (ReviewForm(municipality=municipality, initial={
             "notes": review.notes, "recommendation": review.recommendation,
             "recommended_resource": review.recommended_resource_id} if review else None) if is_consultant else None),
@@ -203,6 +217,28 @@ def submission_submit(request, pk):
     else:
         messages.success(request, f"Indstillingen er sendt til {submission.meeting}. Handleplanen er frosset.")
     return redirect("districtcouncil:submission_detail", pk=submission.pk)
+
+
+@require_POST
+def submission_edit(request, pk):
+    """Complete a draft where the refusal on sending points: its fields and the signed declaration."""
+    submission = get_submission_for_user(request, pk)
+    form = _draft_form(request, submission, request.POST, request.FILES)
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("child", "signed_form", "document")}
+        document = form.cleaned_data["document"]
+        try:
+            services.submission_update(request=request, submission_id=submission.pk,
+                                       version=_int(request.POST.get("version")), data=data,
+                                       signed_form=form.cleaned_data["signed_form"],
+                                       documents=[document] if document else [])
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Kladden er gemt.")
+            return redirect("districtcouncil:submission_detail", pk=submission.pk)
+    return _submission_page(request, submission, status=400, forms={"draft": form},
+                            error=" ".join(form.non_field_errors()) or "Ret fejlene i kladden.")
 
 
 @require_POST
