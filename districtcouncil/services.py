@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from cases import interfaces
 from cases import services as case_services
@@ -576,7 +577,8 @@ def agenda_close(meeting_id: int, now: datetime.datetime | None = None) -> int |
         count = meeting.submissions.filter(state=SubmissionState.INDSENDT).count()
         members = list(council_members(meeting.council))
         transaction.on_commit(lambda: notify(
-            members, key=f"dagsorden-klar-{meeting.pk}", subject=f"Dagsordenen til {meeting} er klar ({count} indstillinger)",
+            members, key=f"dagsorden-klar-{meeting.pk}", subject=f"Dagsordenen til {meeting} er klar "
+            f"({count} {ngettext('indstilling', 'indstillinger', count)})",
             url=reverse("districtcouncil:meeting_detail", args=[meeting.pk]),
             email_template="districtcouncil/email/agenda_ready", context={"meeting": meeting, "count": count}))
     return meeting.pk

@@ -9,6 +9,7 @@ from django.db.models import Count, Q, Sum
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import services as case_services
@@ -461,8 +462,8 @@ def meeting_series(request):
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
-            log_access(request, Action.CREATE, object_type="councilmeeting", detail=f"{len(meetings)} møder oprettet")
-            messages.success(request, f"{len(meetings)} møder er oprettet i kalenderen.")
+            log_access(request, Action.CREATE, object_type="councilmeeting", detail=f"{len(meetings)} {ngettext('møde', 'møder', len(meetings))} oprettet")
+            messages.success(request, f"{len(meetings)} {ngettext('møde', 'møder', len(meetings))} er oprettet i kalenderen.")
             return redirect("districtcouncil:meeting_series")
     meetings = CouncilMeeting.objects.filter(council__district__municipality=request.user.municipality,
                                              starts_at__gte=timezone.now()).select_related("council", "type")

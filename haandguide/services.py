@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from haandguide.access import Action, log_access
 from haandguide.exceptions import EditConflict, Refused
@@ -75,5 +76,5 @@ def accesslog_purge(now=None) -> int:
         count = AccessLog.objects.purge_older_than(cutoff)
         if count:
             AccessLog.objects.create(username="(system)", action=AccessLog.Action.DELETE, object_type="accesslog",
-                                     detail=f"{count} rækker ældre end {date_da(cutoff)} slettet (opbevaringsperiode)")
+                                     detail=f"{count} {ngettext('række', 'rækker', count)} ældre end {date_da(cutoff)} slettet (opbevaringsperiode)")
     return count

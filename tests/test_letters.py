@@ -64,6 +64,16 @@ def test_the_wording_is_seeded_from_haderslevs_profile(municipality, config):
     assert "dagtilbudslovens § 4" in wording.legal_basis
 
 
+def test_the_administrator_edits_the_wording_in_the_admin(client_for, admin_user, municipality, config):
+    wording = LetterWording.objects.get(municipality=municipality)
+    client = client_for(admin_user)
+    response = client.post(reverse("admin:districtcouncil_letterwording_change", args=[wording.pk]), {
+        "municipality": municipality.pk, "legal_basis": "Ny regel.", "appeal_guidance": "Ny klagevejledning."})
+    assert response.status_code == 302
+    wording.refresh_from_db()
+    assert wording.appeal_guidance == "Ny klagevejledning."
+
+
 def test_begrundelse_is_required_for_a_grant_and_nothing_is_stored_without_it(birgitte, on_agenda, config):
     with pytest.raises(Refused, match="begrundelsen"):
         decide(birgitte, on_agenda, config["resource"]["Praksisvejleder"], notes="  ")
@@ -215,3 +225,47 @@ def test_the_child_page_query_count_does_not_grow_with_decisions_and_letters(cli
         page = client.get(url).content.decode()
     assert page.count("Sendt med post") == 3
     assert len(four) == len(one)
+
+
+# --- pages lead on ----------------------------------------------------------------------------
+
+
+def test_submission_and_decision_link_to_the_child_and_the_child_page_to_them(client_for, lars, letter):
+    client = client_for(lars)
+    decision = letter.decision
+    child_url = reverse("cases:child_detail", args=[decision.child_id])
+    submission_url = reverse("districtcouncil:submission_detail", args=[decision.submission_id])
+    decision_url = reverse("districtcouncil:decision_detail", args=[decision.pk])
+    assert child_url in client.get(submission_url).content.decode()
+    decision_page = client.get(decision_url).content.decode()
+    assert child_url in decision_page and submission_url in decision_page
+    child_page = client.get(child_url).content.decode()
+    assert submission_url in child_page and decision_url in child_page
+
+
+def test_the_child_page_says_when_there_is_nothing_from_the_council(client_for, lars, alma):
+    page = client_for(lars).get(reverse("cases:child_detail", args=[alma.pk])).content.decode()
+    assert "Ingen indstillinger til distriktsrådet" in page and "Ingen afgørelser endnu." in page
+
+
+def test_notices_are_links_where_they_lead(client_for, lars):
+    from haandguide.models import Notice
+
+    Notice.objects.create(user=lars, key="a", subject="Dagsordenen er klar", url="/distriktsraad/moeder/7/")
+    Notice.objects.create(user=lars, key="b", subject="Fremmed adresse", url="//evil.example/")
+    client = client_for(lars)
+    for url in (reverse("home"), reverse("notice_list")):
+        page = client.get(url).content.decode()
+        assert '<a href="/distriktsraad/moeder/7/">Dagsordenen er klar</a>' in page
+        assert 'href="//evil.example/"' not in page and "Fremmed adresse" in page
+
+
+def test_counts_agree_with_their_noun(client_for, lars, birgitte, case, config, django_capture_on_commit_callbacks):
+    from haandguide.models import Notice
+
+    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    submit(lars, draft(lars, case, meeting), now=local(2026, 11, 20, 12, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.agenda_close(meeting.pk, now=local(2026, 11, 30, 13, 0))
+    assert Notice.objects.filter(user=birgitte, subject__endswith="(1 indstilling)").exists()
+    assert "1 indstilling<" in client_for(lars).get(reverse("districtcouncil:submission_list")).content.decode()
