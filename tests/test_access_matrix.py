@@ -65,7 +65,9 @@ from cases.defaults import seed_case_configuration
 from cases.models import CaseEvent, ConsentPurpose, CounsellingSession, FamilyGroup, MeetingType, ObservationType
 from districtcouncil import services as council_services
 from districtcouncil.defaults import seed_council_configuration
-from districtcouncil.models import Council, CouncilMeeting, CouncilMeetingType, Mellemform, ResourceType, Submission
+from districtcouncil.models import (
+    Council, CouncilMeeting, CouncilMeetingType, LetterWording, Mellemform, ResourceType, Submission,
+)
 from haandguide.models import (
     AccessLog, Child, CounsellorAssignment, District, Guardian, Institution, Municipality, Notice, Role, User,
 )
@@ -150,12 +152,14 @@ REGISTRY: dict[str, list[Ids]] = {
     "districtcouncil:submission_detail": [ids(C, pk="submission")],
     "districtcouncil:submission_submit": [ids(L, pk="submission")],
     "districtcouncil:submission_withdraw": [ids(L, pk="submission")],
+    "districtcouncil:submission_edit": [ids(L, pk="submission")],
     "districtcouncil:review_save": [ids(K, pk="submission")],
     "districtcouncil:decision_create": [ids(K, pk="submission")],
     "districtcouncil:document": [ids(L, pk="submission", document_pk="document")],
     "districtcouncil:decision_detail": [ids(L, pk="decision")],
     "districtcouncil:decision_reassess": [ids(K, pk="decision")],
     "districtcouncil:letter": [ids(K, pk="decision", letter_pk="letter")],
+    "districtcouncil:letter_dispatch": [ids(L, pk="decision", letter_pk="letter")],
     "districtcouncil:visitation": [ids(K, child_pk="child")],
     "districtcouncil:revisitation": [ids(K, pk="decision")],
     # reports: kind names the kind of scope, pk the municipality, district or institution
@@ -174,6 +178,7 @@ ADMIN_OBJECTS: dict[type, str] = {
     EffortCatalogueEntry: "catalogue_entry", Council: "council", CouncilMeetingType: "council_meeting_type",
     CouncilMeeting: "council_meeting", ResourceType: "resource_type", Mellemform: "mellemform", Report: "report",
     CounsellingSession: "counselling_session", FamilyGroup: "family_group", Measure: "measure",
+    LetterWording: "letter_wording",
 }
 ADMIN_UNSCOPED: dict[type, str] = {
     Group: "permission groups belong to no municipality; Django's model permissions guard them",
@@ -217,6 +222,7 @@ class Place:
     document: Any = None
     decision: Any = None
     letter: Any = None
+    letter_wording: Any = None
     report: Any = None
     access_log: Any = None
     observation_type: Any = None
@@ -257,6 +263,7 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
     place.council_meeting_type = CouncilMeetingType.objects.filter(municipality=municipality).first()
     place.resource_type = ResourceType.objects.get(municipality=municipality, name="Praksisvejleder")
     place.mellemform = Mellemform.objects.filter(district=district).first()
+    place.letter_wording = LetterWording.objects.get(municipality=municipality)
 
     case = case_services.case_open(request=leader, child=place.child, reason="Bekymring")
     place.observation = case_services.observation_add(
