@@ -448,6 +448,10 @@ def render_letter_pdf(decision: Decision, kind: str) -> bytes:
     })
 
 
+def _lower_first(label: str) -> str:
+    return label[:1].lower() + label[1:]  # "sendt med Digital Post": the name keeps its capitals
+
+
 def letter_dispatch_refusal(user: User, letter: Letter) -> str | None:
     """Why this user cannot record the letter as sent or handed over, or None. The institution's
     leader or the district's consultant sends the letter; it is recorded once."""
@@ -457,7 +461,7 @@ def letter_dispatch_refusal(user: User, letter: Letter) -> str | None:
             or (user.role == Role.KONSULENT and user.districts.filter(pk=institution.district_id).exists())):
         return "Kun institutionens leder eller distriktets pædagogiske konsulent registrerer, at brevet er sendt."
     if letter.dispatched_on:
-        return (f"Brevet er allerede registreret: {letter.get_dispatch_method_display().lower()} "
+        return (f"Brevet er allerede registreret: {_lower_first(letter.get_dispatch_method_display())} "
                 f"{date_da(letter.dispatched_on)} af {letter.dispatched_by}.")
     return None
 
@@ -479,7 +483,7 @@ def letter_dispatch(*, request, letter_id: int, method: str, sent_on: datetime.d
         letter.dispatch_method, letter.dispatched_on = method, sent_on
         letter.dispatched_by, letter.dispatch_recorded_at = request.user, timezone.now()
         letter.save(update_fields=["dispatch_method", "dispatched_on", "dispatched_by", "dispatch_recorded_at"])
-        text = f"{letter.get_kind_display()}: {letter.get_dispatch_method_display().lower()} {date_da(sent_on)}"
+        text = f"{letter.get_kind_display()}: {_lower_first(letter.get_dispatch_method_display())} {date_da(sent_on)}"
         case = Case.objects.filter(child_id=letter.decision.child_id).first() if letter.decision.child_id else None
         if case:
             case_services.record_event(case, request.user, Event.SUBMISSION, reason=f"Brev til forældrene. {text}")
