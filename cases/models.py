@@ -22,6 +22,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from haandguide.models import Child, Guardian, Institution, Municipality
+from haandguide.lib.formats import date_da, datetime_da
 
 
 class Level(models.TextChoices):
@@ -159,7 +160,7 @@ class CaseEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} {self.at:%d.%m.%Y}"
+        return f"{self.get_action_display()} {date_da(self.at)}"
 
 
 # --- Observations -----------------------------------------------------------------------------
@@ -212,7 +213,7 @@ class Observation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.type} {self.observed_on:%d.%m.%Y}"
+        return f"{self.type} {date_da(self.observed_on)}"
 
 
 def _attachment_path(instance: "Attachment", filename: str) -> str:
@@ -347,7 +348,7 @@ class Meeting(models.Model):
         ordering = ["-held_on", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.type} {self.held_on:%d.%m.%Y}"
+        return f"{self.type} {date_da(self.held_on)}"
 
     @property
     def child_id(self):
@@ -441,7 +442,7 @@ class CounsellingSession(models.Model):
         indexes = [models.Index(fields=["institution", "-starts_at"], name="counselling_inst_start")]
 
     def __str__(self) -> str:
-        return f"Åben rådgivning {timezone.localtime(self.starts_at):%d.%m.%Y %H:%M}"
+        return f"Åben rådgivning {datetime_da(self.starts_at)}"
 
     def slot_start(self, slot: int):
         return self.starts_at + datetime.timedelta(minutes=(slot - 1) * self.slot_minutes)
@@ -532,7 +533,7 @@ class FamilyGroupSession(models.Model):
         ordering = ["-held_on", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.theme} {self.held_on:%d.%m.%Y}"
+        return f"{self.theme} {date_da(self.held_on)}"
 
 
 class FamilyGroupAttendance(models.Model):

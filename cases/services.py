@@ -24,6 +24,7 @@ from haandguide.access import log_access
 from haandguide.exceptions import EditConflict, Refused
 from haandguide.lib.files import sha256_of
 from haandguide.models import Child, CounsellorAssignment, CounsellorKind, Guardian, Institution, Role, User
+from haandguide.lib.formats import date_da, datetime_da
 
 Event = CaseEvent.Action
 
@@ -382,7 +383,7 @@ def meeting_record(*, request, case: Case, data: dict, agreements: list[dict]) -
         meeting = Meeting.objects.create(case=case, created_by=request.user, **data)
         for agreement in agreements:
             Agreement.objects.create(meeting=meeting, **agreement)
-        record_event(case, request.user, Event.MEETING, reason=f"{meeting.type} {meeting.held_on:%d.%m.%Y}")
+        record_event(case, request.user, Event.MEETING, reason=f"{meeting.type} {date_da(meeting.held_on)}")
         log_access(request, LogAction.CREATE, meeting, child_id=case.child_id, detail=str(meeting.type))
     return meeting
 
@@ -544,7 +545,7 @@ def counselling_book(*, request, session: CounsellingSession, data: dict) -> Cou
             case = Case.objects.filter(child=child).first()
             if case:
                 record_event(case, user, Event.MEETING,
-                             reason=f"Åben rådgivning {timezone.localtime(booking.starts_at):%d.%m.%Y %H:%M}: "
+                             reason=f"Åben rådgivning {datetime_da(booking.starts_at)}: "
                                     f"{booking.get_professional_display()}")
         log_access(request, LogAction.CREATE, booking, child_id=child.pk if child else None,
                    detail=f"Åben rådgivning booket ({booking.get_booker_display().lower()})")

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from districtcouncil.models import Council, CouncilMeeting, CouncilMeetingType, Mellemform, ResourceType
+from districtcouncil.models import Council, CouncilMeeting, CouncilMeetingType, LetterWording, Mellemform, ResourceType
 from haandguide.admin import AuditedAdmin
 
 
@@ -38,3 +38,9 @@ class MellemformAdmin(AuditedAdmin):
     municipality_path = "district__municipality"
     list_display = ["name", "district", "active"]
     list_filter = ["district"]
+
+
+@admin.register(LetterWording)
+class LetterWordingAdmin(AuditedAdmin):
+    municipality_path = "municipality"
+    list_display = ["__str__", "municipality"]

@@ -15,3 +15,8 @@ class DistrictcouncilConfig(AppConfig):
         from haandguide import dashboard
 
         dashboard.register(council_panel)
+
+        from cases.interfaces import register_child_section
+        from districtcouncil.child_page import council_section
+
+        register_child_section(council_section)

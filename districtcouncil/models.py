@@ -18,6 +18,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases.models import Case
 from haandguide.models import Child, District, Institution, Municipality
+from haandguide.lib.formats import date_da
 
 
 class Council(models.Model):
@@ -64,7 +65,7 @@ class CouncilMeeting(models.Model):
         indexes = [models.Index(fields=["council", "starts_at"], name="councilmeeting_council_start")]
 
     def __str__(self) -> str:
-        return f"{self.council} {timezone.localtime(self.starts_at):%d.%m.%Y}"
+        return f"{self.council} {date_da(self.starts_at)}"
 
     @property
     def municipality(self) -> Municipality:
@@ -283,29 +284,62 @@ class Decision(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.resource_type} {self.period_start:%d.%m.%Y}–{self.period_end:%d.%m.%Y}"
+        return f"{self.resource_type} {date_da(self.period_start)}–{date_da(self.period_end)}"
 
     @property
     def case(self) -> Case | None:
         return Case.objects.filter(child_id=self.child_id).first() if self.child_id else None
 
 
+class LetterWording(models.Model):
+    """The municipality's standing text in a decision letter to the parents. Forvaltningsloven
+    § 22–24: a written decision carries its reasoning, naming the rules it rests on (the council's
+    own begrundelse of the specific decision is `Decision.notes`); § 25: it tells how to complain.
+    Seeded from the profile (Haderslev's wording by default), then edited by the administrator."""
+
+    municipality = models.OneToOneField(Municipality, on_delete=models.CASCADE, related_name="letter_wording")
+    legal_basis = models.TextField(
+        "regelgrundlag", help_text="Står under afgørelsens begrundelse: de regler og hensyn, afgørelsen bygger på.")
+    appeal_guidance = models.TextField("klagevejledning", help_text="Hvordan og hvornår forældrene kan klage.")
+
+    class Meta:
+        verbose_name = "brevtekst (afgørelser)"
+        verbose_name_plural = "brevtekster (afgørelser)"
+
+    def __str__(self) -> str:
+        return f"Brevtekster for {self.municipality}"
+
+
 class Letter(models.Model):
-    """A letter to the parents, stored as the PDF that was sent, with its content hash."""
+    """A letter to the parents, stored as the PDF that was sent, with its content hash, and how,
+    when and by whom it was sent or handed over (recorded once, by `letter_dispatch`)."""
 
     class Kind(models.TextChoices):
         ANSWER = "svar", "Skriftligt svar på afgørelsen"
         INFORMATION = "information", "Information til forældrene"
+
+    class Method(models.TextChoices):
+        MEETING = "moede", "Udleveret på et møde"
+        POST = "post", "Sendt med post"
+        DIGITAL_POST = "digital_post", "Sendt med Digital Post"
+        EMAIL = "email", "Sendt med e-mail"
 
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="letters")
     kind = models.CharField(max_length=15, choices=Kind.choices)
     pdf = models.BinaryField()
     sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+    dispatch_method = models.CharField("sendt hvordan", max_length=15, choices=Method.choices, blank=True,
+                                       editable=False)
+    dispatched_on = models.DateField("sendt/udleveret den", null=True, blank=True, editable=False)
+    dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+", editable=False, verbose_name="sendt af")
+    dispatch_recorded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "brev"
         verbose_name_plural = "breve"
+        ordering = ["created_at", "pk"]
 
     @property
     def child_id(self):

@@ -435,3 +435,9 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    @property
+    def link(self) -> str:
+        """Where the message leads, if it is a path in this app (never another site)."""
+        url = self.url or ""
+        return url if url.startswith("/") and not url.startswith("//") else ""

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from haandguide.access import Action, log_access
 from haandguide.exceptions import EditConflict, Refused
@@ -19,6 +20,7 @@ from haandguide.models import (
     AccessLog, Child, ChildTransferRequest, Guardian, Institution, Role, User, municipality_id_of,
 )
 from haandguide.notify import notify
+from haandguide.lib.formats import date_da
 
 CHILD_FIELDS = ("institution", "first_name", "last_name", "cpr", "started_at", "left_at")
 
@@ -167,5 +169,5 @@ def accesslog_purge(now=None) -> int:
         count = AccessLog.objects.purge_older_than(cutoff)
         if count:
             AccessLog.objects.create(username="(system)", action=AccessLog.Action.DELETE, object_type="accesslog",
-                                     detail=f"{count} rækker ældre end {cutoff:%d.%m.%Y} slettet (opbevaringsperiode)")
+                                     detail=f"{count} {ngettext('række', 'rækker', count)} ældre end {date_da(cutoff)} slettet (opbevaringsperiode)")
     return count

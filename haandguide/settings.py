@@ -175,6 +175,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "haandguide.context_processors.navigation",
             ],
+            "builtins": ["haandguide.templatetags.danish"],
         },
     },
 ]

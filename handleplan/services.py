@@ -22,6 +22,7 @@ from cases.services import consults_for, record_event, works_at
 from haandguide.access import Action as LogAction
 from haandguide import profiles
 from haandguide.access import log_access
+from haandguide.lib.formats import date_da
 from haandguide.exceptions import EditConflict, Refused
 from haandguide.lib.mail import absolute_url, send_templated
 from haandguide.lib.pdf import render_pdf
@@ -418,7 +419,7 @@ def effort_catalogue_seed(municipality: Municipality, profile: dict | None = Non
 
 
 def _date(value: str | None) -> str:
-    return datetime.date.fromisoformat(value).strftime("%d.%m.%Y") if value else "–"
+    return date_da(datetime.date.fromisoformat(value)) if value else "–"
 
 
 RESULT_LABELS = dict(Evaluation.Result.choices)

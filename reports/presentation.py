@@ -9,11 +9,10 @@ amount, hours or a duration that belongs to a suppressed count is hidden with it
 
 from __future__ import annotations
 
-from django.utils.formats import date_format
-
 from reports import cache, charts, privacy, selectors
 from reports.privacy import is_shown, is_suppressed, share as _share, suppress, with_count
 from reports.scope import Period, Scope
+from haandguide.lib.formats import date_da
 
 LEVEL_COLORS = {"forebyggende": "#2e7d5b", "foregribende": "#c98a0b", "indgribende": "#b0413e"}
 
@@ -236,7 +235,7 @@ def deadlines_section(deadlines: dict, evaluations: dict) -> dict:
         "key": "frister", "title": title,
         "intro": f"Indstillinger, der nåede det valgte distriktsrådsmøde, mod dem der blev rullet til næste møde; "
                  f"evalueringer senest på den planlagte dato mod senere. Forfaldne evalueringer pr. "
-                 f"{date_format(e['as_of'], 'j. F Y')}: indsatser, hvis evalueringsdato er passeret uden evaluering siden.",
+                 f"{date_da(e['as_of'])}: indsatser, hvis evalueringsdato er passeret uden evaluering siden.",
         "chart": charts.bar_chart(title, [
             _bar("Indstilling til tiden", on_time, shown["on_time"]),
             _bar("Indstilling rullet videre", late, shown["rolled_over"]),

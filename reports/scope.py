@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.utils.formats import date_format
 
 from haandguide.access import OutOfScope
 from haandguide.models import District, Institution, Municipality, Role, User
 from reports.models import ScopeKind
+from haandguide.lib.formats import date_da
 
 STATISTICS_ROLES = (Role.ADMINISTRATOR, Role.CHEF, Role.KONSULENT, Role.LEDER)
 
@@ -61,12 +61,12 @@ class Period:
 
     @property
     def label(self) -> str:
-        return f"{self.start:%d.%m.%Y}–{self.end:%d.%m.%Y}"
+        return f"{date_da(self.start)}–{date_da(self.end)}"
 
     @property
     def long_label(self) -> str:
         """As a reader writes it: "1. januar 2026 – 31. marts 2026"."""
-        return f"{date_format(self.start, 'j. F Y')} – {date_format(self.end, 'j. F Y')}"
+        return f"{date_da(self.start)} – {date_da(self.end)}"
 
 
 def may_see_statistics(user: User) -> bool:

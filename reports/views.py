@@ -20,6 +20,7 @@ from reports import presentation, privacy, services
 from reports.forms import PeriodForm
 from reports.models import Report
 from reports.scope import Scope, allowed, get_scope_for_user, may_see_statistics, scopes_for
+from haandguide.lib.formats import date_da
 
 
 def _period_query(period) -> str:
@@ -90,8 +91,8 @@ def report_download(request, pk):
     report = get_report_for_user(request, pk)
     if report.status != Report.Status.DONE:
         raise Http404("Rapporten er ikke færdig.")
-    log_access(request, Action.EXPORT, report, detail=f"Statistikrapport {report.period_start:%d.%m.%Y}–"
-                                                      f"{report.period_end:%d.%m.%Y}")
+    log_access(request, Action.EXPORT, report, detail=f"Statistikrapport {date_da(report.period_start)}–"
+                                                      f"{date_da(report.period_end)}")
     response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{report.filename}"'
     return response

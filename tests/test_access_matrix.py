@@ -65,7 +65,9 @@ from cases.defaults import seed_case_configuration
 from cases.models import CaseEvent, ConsentPurpose, CounsellingSession, FamilyGroup, MeetingType, ObservationType
 from districtcouncil import services as council_services
 from districtcouncil.defaults import seed_council_configuration
-from districtcouncil.models import Council, CouncilMeeting, CouncilMeetingType, Mellemform, ResourceType, Submission
+from districtcouncil.models import (
+    Council, CouncilMeeting, CouncilMeetingType, LetterWording, Mellemform, ResourceType, Submission,
+)
 from haandguide.models import (
     AccessLog, Child, ChildTransferRequest, CounsellorAssignment, District, Guardian, Institution, Municipality,
     Notice, Role, User,
@@ -151,12 +153,14 @@ REGISTRY: dict[str, list[Ids]] = {
     "districtcouncil:submission_detail": [ids(C, pk="submission")],
     "districtcouncil:submission_submit": [ids(L, pk="submission")],
     "districtcouncil:submission_withdraw": [ids(L, pk="submission")],
+    "districtcouncil:submission_edit": [ids(L, pk="submission")],
     "districtcouncil:review_save": [ids(K, pk="submission")],
     "districtcouncil:decision_create": [ids(K, pk="submission")],
     "districtcouncil:document": [ids(L, pk="submission", document_pk="document")],
     "districtcouncil:decision_detail": [ids(L, pk="decision")],
     "districtcouncil:decision_reassess": [ids(K, pk="decision")],
     "districtcouncil:letter": [ids(K, pk="decision", letter_pk="letter")],
+    "districtcouncil:letter_dispatch": [ids(L, pk="decision", letter_pk="letter")],
     "districtcouncil:visitation": [ids(K, child_pk="child")],
     "districtcouncil:revisitation": [ids(K, pk="decision")],
     # reports: kind names the kind of scope, pk the municipality, district or institution
@@ -176,6 +180,7 @@ ADMIN_OBJECTS: dict[type, str] = {
     CouncilMeeting: "council_meeting", ResourceType: "resource_type", Mellemform: "mellemform", Report: "report",
     CounsellingSession: "counselling_session", FamilyGroup: "family_group", Measure: "measure",
     ChildTransferRequest: "transfer_request",
+    LetterWording: "letter_wording",
 }
 ADMIN_UNSCOPED: dict[type, str] = {
     Group: "permission groups belong to no municipality; Django's model permissions guard them",
@@ -219,6 +224,7 @@ class Place:
     document: Any = None
     decision: Any = None
     letter: Any = None
+    letter_wording: Any = None
     report: Any = None
     access_log: Any = None
     observation_type: Any = None
@@ -260,6 +266,7 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
     place.council_meeting_type = CouncilMeetingType.objects.filter(municipality=municipality).first()
     place.resource_type = ResourceType.objects.get(municipality=municipality, name="Praksisvejleder")
     place.mellemform = Mellemform.objects.filter(district=district).first()
+    place.letter_wording = LetterWording.objects.get(municipality=municipality)
 
     case = case_services.case_open(request=leader, child=place.child, reason="Bekymring")
     place.observation = case_services.observation_add(
@@ -300,7 +307,7 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
         "resource_type": place.resource_type, "amount_dkk": None, "hours": 40, "mellemform": None,
         "period_start": starts.date(), "period_end": starts.date() + datetime.timedelta(days=180),
         "goals": "Deltager i samling", "follow_up_on": starts.date() + datetime.timedelta(days=90),
-        "least_intrusive_discussed": True, "notes": ""})
+        "least_intrusive_discussed": True, "notes": "Praksisvejleder alene er ikke nok."})
     place.letter = place.decision.letters.first()
     place.submission.refresh_from_db()
     place.case = case

@@ -280,7 +280,7 @@ def decide(birgitte, submission, resource, **extra):
     data = {"resource_type": resource, "amount_dkk": None, "hours": 40, "mellemform": None,
             "period_start": datetime.date(2026, 12, 10), "period_end": datetime.date(2027, 6, 10),
             "goals": "Deltager i samling med støtte", "follow_up_on": datetime.date(2027, 3, 1),
-            "least_intrusive_discussed": True, "notes": ""}
+            "least_intrusive_discussed": True, "notes": "Praksisvejleder alene er ikke nok."}
     data.update(extra)
     return services.decision_record(request=as_user(birgitte), submission_id=submission.pk, data=data)
 
