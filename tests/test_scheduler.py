@@ -1,7 +1,10 @@
 """The embedded default's scheduled jobs: `manage.py scheduler` runs the beat schedule without Redis."""
 
 import datetime
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 import zoneinfo
@@ -24,10 +27,15 @@ RUNS: list[str] = []
 
 
 @shared_task(name="tests.test_scheduler.record_run")
-def record_run(label: str = "job", pause: float = 0.0) -> str:
-    time.sleep(pause)
+def record_run(label: str = "job") -> str:
     RUNS.append(label)
     return label
+
+
+@shared_task(name="tests.test_scheduler.record_run_in_file")
+def record_run_in_file(path: str) -> None:
+    with open(path, "a") as runs:
+        runs.write(f"{os.getpid()}\n")
 
 
 @pytest.fixture(autouse=True)
@@ -67,15 +75,24 @@ def test_crontab_jobs_run_at_their_hour_in_copenhagen_time(tmp_path):
     assert RUNS == ["nightly"]
 
 
+class SlowToRead(Scheduler):
+    """Reads the state slowly, so two schedulers without the lock would both see the job as due."""
+
+    def _read(self):
+        state = super()._read()
+        time.sleep(0.3)
+        return state
+
+
 def test_two_schedulers_at_the_same_moment_run_the_job_once(tmp_path):
-    beat = {"slow": {"task": "tests.test_scheduler.record_run", "schedule": 60, "kwargs": {"pause": 0.3}}}
+    beat = {"slow": {"task": "tests.test_scheduler.record_run", "schedule": 60}}
     state = tmp_path / "state.json"
     state.write_text('{"slow": "2026-11-30T09:00:00+01:00"}')  # long overdue
     ran = []
     start = threading.Barrier(2)
 
     def one_process():
-        scheduler = Scheduler(beat, state)
+        scheduler = SlowToRead(beat, state)
         start.wait()
         ran.extend(scheduler.tick()[0])
 
@@ -85,6 +102,26 @@ def test_two_schedulers_at_the_same_moment_run_the_job_once(tmp_path):
     for thread in threads:
         thread.join()
     assert ran == ["slow"] and RUNS == ["job"]
+
+
+def test_two_scheduler_processes_started_together_run_a_due_job_once(tmp_path):
+    state, runs = tmp_path / "state.json", tmp_path / "runs.txt"
+    state.write_text('{"job": "2026-11-30T09:00:00+01:00"}')  # long overdue
+    beat = {"job": {"task": "tests.test_scheduler.record_run_in_file", "schedule": 3600, "args": [str(runs)]}}
+    program = ("import sys, django; django.setup(); from tests.test_scheduler import SlowToRead; "
+               f"scheduler = SlowToRead({beat!r}, {str(state)!r}); print('klar', flush=True); sys.stdin.readline(); "
+               "print(scheduler.tick()[0])")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "haandguide.settings_test"}
+    processes = [subprocess.Popen([sys.executable, "-c", program], cwd=settings.BASE_DIR, env=env,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    for process in processes:  # both started and ready, then both told to go at once
+        assert process.stdout.readline().strip() == "klar"
+    for process in processes:
+        process.stdin.write("\n")
+        process.stdin.flush()
+    outputs = sorted(process.communicate(timeout=120)[0].strip() for process in processes)
+    assert outputs == ["['job']", "[]"]
+    assert len(runs.read_text().split()) == 1
 
 
 def test_a_failing_job_does_not_stop_the_others(tmp_path):
