@@ -12,8 +12,6 @@ Transition methods hold guards and field updates only. Every call goes through a
 from __future__ import annotations
 
 import datetime
-import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -21,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from haandguide.lib import files
 from haandguide.models import Child, Guardian, Institution, Municipality
 from haandguide.lib.formats import date_da, datetime_da
 
@@ -217,8 +216,8 @@ class Observation(models.Model):
 
 
 def _attachment_path(instance: "Attachment", filename: str) -> str:
-    # A random name: nothing of the child or the original file name in the path.
-    return f"observations/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{Path(filename).suffix.lower()[:10]}"
+    """Named by migration 0001 only; the field now uses the one helper, files.RandomName."""
+    return files.RandomName("observations")(instance, filename)
 
 
 class Attachment(models.Model):
@@ -226,7 +225,7 @@ class Attachment(models.Model):
     `cases.views.attachment_download`, which checks the user's scope first."""
 
     observation = models.ForeignKey(Observation, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=_attachment_path)
+    file = models.FileField(upload_to=files.RandomName("observations"))
     original_name = models.CharField("filnavn", max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()

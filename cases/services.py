@@ -22,7 +22,7 @@ from cases.models import (
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
 from haandguide.exceptions import EditConflict, Refused
-from haandguide.lib.files import sha256_of
+from haandguide.lib.files import original_name, sha256_of
 from haandguide.models import Child, CounsellorAssignment, CounsellorKind, Guardian, Institution, Role, User
 from haandguide.lib.formats import date_da, datetime_da
 
@@ -348,7 +348,7 @@ def observation_add(*, request, child: Child, data: dict, files=()) -> Observati
         )
         for upload in files:
             Attachment.objects.create(
-                observation=observation, file=upload, original_name=upload.name[:255],
+                observation=observation, file=upload, original_name=original_name(upload),
                 content_type=upload.content_type, size=upload.size, sha256=sha256_of(upload), uploaded_by=user,
             )
         case = Case.objects.filter(child=child).first()

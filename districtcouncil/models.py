@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases.models import Case
+from haandguide.lib import files
 from haandguide.models import Child, District, Institution, Municipality
 from haandguide.lib.formats import date_da
 
@@ -159,7 +160,9 @@ class Submission(ConcurrentTransitionMixin, models.Model):
     state = FSMField("status", default=SubmissionState.KLADDE, choices=SubmissionState.choices, protected=True)
     snapshot = models.ForeignKey("handleplan.PlanSnapshot", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="submissions", editable=False)
-    signed_form = models.FileField("underskrevet samtykkeerklæring", upload_to="submissions/%Y/%m/", blank=True)
+    signed_form = models.FileField("underskrevet samtykkeerklæring", upload_to=files.RandomName("submissions"),
+                                   blank=True)
+    signed_form_name = models.CharField("filnavn", max_length=255, blank=True, editable=False)
     signed_form_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     submitted_at = models.DateTimeField("indsendt", null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -203,7 +206,7 @@ class Submission(ConcurrentTransitionMixin, models.Model):
 
 class SubmissionDocument(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="documents")
-    file = models.FileField(upload_to="submissions/%Y/%m/")
+    file = models.FileField(upload_to=files.RandomName("submissions"))
     original_name = models.CharField("filnavn", max_length=255)
     content_type = models.CharField(max_length=100)
     sha256 = models.CharField(max_length=64)

@@ -25,7 +25,7 @@ from handleplan.services import plan_freeze
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
 from haandguide.exceptions import EditConflict, Refused
-from haandguide.lib.files import sha256_of
+from haandguide.lib.files import original_name, sha256_of
 from haandguide.lib.pdf import render_pdf
 from haandguide.models import Child, Institution, Municipality, Role, User
 from haandguide.notify import notify
@@ -134,10 +134,11 @@ def _attach(request, submission: Submission, signed_form, documents) -> None:
     the files have passed haandguide.lib.files.validate_upload in the form."""
     if signed_form:
         submission.signed_form = signed_form
+        submission.signed_form_name = original_name(signed_form)
         submission.signed_form_sha256 = sha256_of(signed_form)
     submission.save()
     for upload in documents:
-        SubmissionDocument.objects.create(submission=submission, file=upload, original_name=upload.name[:255],
+        SubmissionDocument.objects.create(submission=submission, file=upload, original_name=original_name(upload),
                                           content_type=upload.content_type, sha256=sha256_of(upload),
                                           uploaded_by=request.user)
 

@@ -80,6 +80,16 @@ def database_from_url(url: str) -> dict:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": path or str(VAR_DIR / "haandguide.sqlite3"),
             "ATOMIC_REQUESTS": True,
+            # Several people at once on the embedded default (runserver is threaded): a request's
+            # transaction takes the write lock when it begins (IMMEDIATE), so a read never has to be
+            # upgraded to a write mid-transaction – the "database is locked" SQLite answers at once,
+            # without waiting. The others wait up to `timeout` seconds for it; WAL lets reads
+            # proceed beside a write.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            },
         }
     raise ImproperlyConfigured(
         f"DATABASE_URL must start with postgres:// or sqlite://, not {parts.scheme or url!r}."

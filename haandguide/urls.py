@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from haandguide import views
+from haandguide import public, views
 from haandguide.admin import close_unscoped_admins
 from haandguide.forms import LoginForm
 
@@ -25,4 +25,12 @@ urlpatterns = [
     path("distriktsraad/", include("districtcouncil.urls")),
     path("statistik/", include("reports.urls")),
     path("admin/", admin.site.urls),
+    path("favicon.ico", public.favicon, name="favicon"),
 ]
+
+# Danish, plain error pages outside DEBUG (haandguide/public.py).
+handler400 = "haandguide.public.bad_request"
+handler403 = "haandguide.public.permission_denied"
+handler404 = "haandguide.public.page_not_found"
+handler500 = "haandguide.public.server_error"
+

@@ -78,7 +78,7 @@ from reports.models import Measure, Report
 from tests import factories
 from tests.case_fixtures import FakeHandleplan, as_user
 
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = factories.pdf_bytes()
 MISSING_ID = 987654321
 
 

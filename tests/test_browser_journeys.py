@@ -23,6 +23,7 @@ from handleplan import services as plan_services
 from haandguide.lib.formats import datetime_da
 from handleplan.models import EffortCatalogueEntry, Evaluation, Handleplan
 from reports.models import Report
+from tests import factories
 from tests.browser import browser, login, needs_chromium, page, screenshot_and_axe  # noqa: F401
 from tests.case_fixtures import as_user, guardians  # noqa: F401
 
@@ -106,7 +107,7 @@ def submitted_resource_assessment(child, leader, meeting, *, now=None) -> Submis
         request=as_user(leader), institution=child.institution, child=child,
         data={"meeting": meeting, "kind": Submission.Kind.RESSOURCEVURDERING, "track": Submission.Track.WITH_CPR,
               "description": "Alma har brug for mere støtte, end stuen kan give."},
-        signed_form=SimpleUploadedFile("underskrift.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"))
+        signed_form=SimpleUploadedFile("underskrift.pdf", factories.pdf_bytes(), content_type="application/pdf"))
     return council_services.submission_submit(request=as_user(leader), submission_id=draft.pk, version=None, now=now)
 
 

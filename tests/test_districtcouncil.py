@@ -27,7 +27,7 @@ from tests.case_fixtures import as_user, guardians, handleplan  # noqa: F401
 CPH = zoneinfo.ZoneInfo("Europe/Copenhagen")
 UTC = datetime.UTC
 F, G, I = CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE, CaseState.INDGRIBENDE
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = factories.pdf_bytes()  # a real PDF: uploads are parsed (haandguide.lib.files)
 
 
 def local(*args) -> datetime.datetime:
