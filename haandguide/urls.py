@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from haandguide import views
+from haandguide import keep_typed, views
 from haandguide.forms import LoginForm
 
 admin.site.site_header = "Haandguide – administration"
@@ -13,6 +13,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("session/fortsaet/", keep_typed.session_keepalive, name="session_keepalive"),
     path("beskeder/", views.notice_list, name="notice_list"),
     path("beskeder/<int:pk>/laest/", views.notice_seen, name="notice_seen"),
     path("beskeder/alle/laest/", views.notice_seen, {"pk": "alle"}, name="notice_seen_all"),

@@ -15,6 +15,7 @@ from cases.models import Case, Level
 from haandguide.access import OutOfScope, get_child_for_user, get_in_scope, log_access, log_children_listed
 from haandguide.access import Action as LogAction
 from haandguide.exceptions import Refused
+from haandguide.keep_typed import keeps_typed
 from haandguide.models import Child, Role
 from handleplan import services
 from handleplan.forms import EffortForm, EffortUpdateForm, EvaluationForm, PlanForm
@@ -81,6 +82,7 @@ def plan_start(request, child_pk):
     return redirect("handleplan:plan_detail", child_pk=child.pk)
 
 
+@keeps_typed
 @require_http_methods(["GET", "POST"])
 def plan_edit(request, child_pk):
     child = get_child_for_user(request, child_pk, detail="Ret handleplan")
@@ -141,6 +143,7 @@ def _catalogue(child: Child, case: Case):
     return entries.order_by("level", "order", "name")
 
 
+@keeps_typed
 @require_http_methods(["GET", "POST"])
 def effort_add(request, child_pk):
     child = get_child_for_user(request, child_pk, detail="Ny indsats")
@@ -159,6 +162,7 @@ def effort_add(request, child_pk):
                                                            "title": "Ny indsats"})
 
 
+@keeps_typed
 @require_http_methods(["GET", "POST"])
 def effort_edit(request, child_pk, effort_pk):
     child = get_child_for_user(request, child_pk, detail="Ret indsats")
@@ -178,6 +182,7 @@ def effort_edit(request, child_pk, effort_pk):
                                                            "effort": effort, "title": f"Ret indsatsen «{effort}»"})
 
 
+@keeps_typed
 @require_http_methods(["GET", "POST"])
 def evaluation_add(request, child_pk, effort_pk):
     child = get_child_for_user(request, child_pk, detail="Ny evaluering")
