@@ -209,3 +209,12 @@ def test_an_observation_written_past_the_timeout_is_saved_after_signing_in(alice
     response = alice_client.get(url)
     assert response.status_code == 302, response.context["form"].errors
     assert Observation.objects.get(child=alma).author == alice
+
+
+def test_a_form_refused_by_the_csrf_check_says_in_danish_that_the_draft_is_kept(alice_client, plan, alma):
+    url = reverse("handleplan:plan_edit", args=[alma.pk])
+    response = alice_client.post(url, {**texts(), "version": 1, "csrfmiddlewaretoken": "x" * 64})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Formularen var forældet" in html and "gendanne din kladde" in html
+    assert Handleplan.objects.get(pk=plan.pk).version == 1
