@@ -47,6 +47,7 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_POST
 
 PARKED = "keep_typed_parked"   # session key: saves that arrived after the session ended
+OWNER = "keep_typed_owner"     # session key: whose session this browser had when it ended
 SAVED_COOKIE = "hg_drafts_saved"  # cookie: form addresses saved since the script last looked
 PARK_HOURS = 12                # how long an ended session may be to park its save, and a park kept
 MAX_PARKED = 5
@@ -67,9 +68,16 @@ def keeps_typed(view: Callable) -> Callable:
 def _ended_session_owner(request: HttpRequest) -> int | None:
     """The user whose session this browser presented, if that session ended by timeout lately.
 
-    A logged-out session is deleted by `logout`, so it never parks anything."""
+    The first answer after the session ended deletes its cookie (Django's SessionMiddleware does
+    that for any request, a heartbeat or another tab's page), so the owner is written into the
+    browser's new session then, and read from there afterwards. A logged-out session is deleted by
+    `logout`, so it never names anyone."""
+    claim = request.session.get(OWNER)
+    if claim and _fresh(claim):
+        return claim["user"]
     key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    if not key or not settings.SESSION_ENGINE.endswith(("sessions.backends.db", "sessions.backends.cached_db")):
+    if (not key or not request.session.is_empty()
+            or not settings.SESSION_ENGINE.endswith(("sessions.backends.db", "sessions.backends.cached_db"))):
         return None
     now = timezone.now()
     row = Session.objects.filter(session_key=key, expire_date__lte=now,
@@ -80,6 +88,7 @@ def _ended_session_owner(request: HttpRequest) -> int | None:
     user = get_user_model().objects.filter(pk=data.get(SESSION_KEY), is_active=True).first()
     if user is None or not constant_time_compare(data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
         return None
+    request.session[OWNER] = {"user": user.pk, "at": now.isoformat()}
     return user.pk
 
 
@@ -92,6 +101,7 @@ def _park(request: HttpRequest, owner: int) -> None:
 
 
 def _fresh(entry: dict) -> bool:
+    """Parked saves and owner claims are kept PARK_HOURS."""
     parked_at = datetime.datetime.fromisoformat(entry["at"])
     return timezone.now() - parked_at < datetime.timedelta(hours=PARK_HOURS)
 
@@ -138,14 +148,15 @@ class KeepTypedMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         keeps = getattr(view_func, "keeps_typed", False)
         if not request.user.is_authenticated:
+            owner = _ended_session_owner(request)
             # A file cannot be kept in a session: such a form relies on the browser's draft of its text.
             if keeps and request.method == "POST" and not request.FILES:
-                owner = _ended_session_owner(request)
                 if owner is not None:
                     _park(request, owner)
                     messages.warning(request, PARKED_MESSAGE)
                     return redirect_to_login(request.get_full_path())
             return None
+        request.session.pop(OWNER, None)  # signed in: whoever it is, the claim has done its work
         parked = request.session.get(PARKED)
         if not parked:
             return None

@@ -72,6 +72,9 @@ def test_typing_keeps_the_session_alive_and_a_save_after_it_ended_is_completed_a
     page.wait_for_timeout(600)  # the draft is written shortly after typing stops
     assert len(drafts(page)) == 1
     page.wait_for_timeout((IDLE_SECONDS + 2) * 1000)
+    page.get_by_label("Forældrenes perspektiv").press("End")
+    page.get_by_label("Forældrenes perspektiv").press_sequentially(" Også", delay=50)
+    status(page, "Din session er udløbet. Det, du skriver, er gemt her i browseren")  # the next heartbeat says so
     page.get_by_role("button", name="Gem handleplanen").click()
     page.wait_for_url("**/login/**")
     status(page, "Det, du skrev, er ikke tabt")
@@ -82,10 +85,10 @@ def test_typing_keeps_the_session_alive_and_a_save_after_it_ended_is_completed_a
     page.wait_for_url(f"**/boern/{alma.pk}/handleplan/")
     status(page, "det er sendt igen nu")
     status(page, "Handleplanen er gemt.")
-    expect(page.get_by_text("Forældrene fortæller, at Alma nu leger med naboens børn.")).to_be_visible()
+    expect(page.get_by_text("Forældrene fortæller, at Alma nu leger med naboens børn. Også")).to_be_visible()
     screenshot_and_axe(page, "81-gemt-efter-nyt-log-ind")
     latest = Handleplan.objects.get(pk=plan.pk)
-    assert latest.texts["parents"] == "Forældrene fortæller, at Alma nu leger med naboens børn."
+    assert latest.texts["parents"] == "Forældrene fortæller, at Alma nu leger med naboens børn. Også"
     assert latest.current.author == alice
     assert drafts(page) == []
 

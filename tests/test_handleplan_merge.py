@@ -192,3 +192,25 @@ def test_a_third_save_while_on_the_conflict_page_is_merged_again(client_for, pla
     assert client_for(alice).post(url, {**resubmit, "choice_signs": "mine"}).status_code == 302
     latest = Handleplan.objects.get(pk=plan.pk).texts
     assert (latest["signs"], latest["parents"]) == ("Alices tegn", "Birgittes forældretekst")
+
+
+def test_the_conflict_page_costs_the_same_queries_however_long_the_history(client_for, plan, alice, lars, alma):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.test_handleplan import add_effort, evaluate
+
+    url = reverse("handleplan:plan_edit", args=[alma.pk])
+    client = client_for(alice)
+
+    def conflict_queries(n: int) -> int:
+        opened_at = save(plan, alice, Handleplan.objects.get(pk=plan.pk).version, goals_child=f"Mål {n}").number
+        save(plan, lars, opened_at, signs=f"Lars' tegn {n}")
+        for i in range(n):
+            evaluate(add_effort(plan, lars, f"Indsats {n}-{i}"), lars)
+        client.get(url)  # warm the session
+        with CaptureQueriesContext(connection) as queries:
+            assert client.post(url, {**texts(signs=f"Alices tegn {n}"), "version": opened_at}).status_code == 409
+        return len(queries)
+
+    assert conflict_queries(1) == conflict_queries(8)

@@ -74,6 +74,14 @@ def test_the_heartbeat_renews_a_live_session(alice_client):
     assert expires > timezone.now() + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
 
 
+def test_the_heartbeat_costs_a_few_queries(alice_client, django_assert_max_num_queries):
+    alice_client.get(reverse("home"))
+    token = alice_client.cookies[settings.CSRF_COOKIE_NAME].value
+    # The session and the user read, the session saved (plus the savepoints around the write).
+    with django_assert_max_num_queries(7):
+        assert alice_client.post(reverse("session_keepalive"), HTTP_X_CSRFTOKEN=token).status_code == 200
+
+
 def test_the_heartbeat_of_an_ended_session_says_so_and_does_not_revive_it(alice_client):
     alice_client.get(reverse("home"))
     token = alice_client.cookies[settings.CSRF_COOKIE_NAME].value
@@ -218,3 +226,17 @@ def test_a_form_refused_by_the_csrf_check_says_in_danish_that_the_draft_is_kept(
     html = response.content.decode()
     assert "Formularen var forældet" in html and "gendanne din kladde" in html
     assert Handleplan.objects.get(pk=plan.pk).version == 1
+
+
+def test_a_heartbeat_after_the_session_ended_does_not_lose_whose_save_comes_next(alice_client, plan, alice, alma):
+    """The first answer after the session ended deletes its cookie; the owner goes with the new one."""
+    url = reverse("handleplan:plan_edit", args=[alma.pk])
+    data = typed_save(alice_client, url, Handleplan.objects.get(pk=plan.pk).version, parents="Alices tekst")
+    end_session(alice_client)
+    token = alice_client.cookies[settings.CSRF_COOKIE_NAME].value
+    assert alice_client.post(reverse("session_keepalive"), HTTP_X_CSRFTOKEN=token).status_code == 401
+    alice_client.post(url, data)
+    assert alice_client.session[PARKED][0]["owner"] == alice.pk
+    sign_in(alice_client, alice)
+    assert alice_client.get(url).status_code == 302
+    assert Handleplan.objects.get(pk=plan.pk).texts["parents"] == "Alices tekst"
