@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as dataclass_field
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
@@ -224,8 +224,8 @@ class TextsMerge:
     """The outcome of merging two people's edits of the same version."""
 
     texts: dict                          # the merged texts; a conflicting field holds "mine"
-    conflicts: list[str] = field(default_factory=list)    # fields both changed, differently
-    from_theirs: list[str] = field(default_factory=list)  # fields only the other person changed
+    conflicts: list[str] = dataclass_field(default_factory=list)    # fields both changed, differently
+    from_theirs: list[str] = dataclass_field(default_factory=list)  # fields only the other person changed
 
 
 def merge_texts(base: dict | None, theirs: dict, mine: dict) -> TextsMerge:

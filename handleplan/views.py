@@ -121,8 +121,7 @@ def _conflict(request, child: Child, conflict: services.PlanConflict) -> HttpRes
     latest = conflict.latest
     other = _author(latest)
     merged = services.texts_as_form_initial(conflict.merge.texts)
-    theirs = services.texts_as_form_initial(
-        Handleplan.objects.select_related("current").get(pk=latest.plan_id).texts)
+    theirs = services.texts_as_form_initial(latest.content.get("texts", {}))
     data = dict(merged)
     data.update({"version": str(latest.number), "conflicts": ",".join(conflict.merge.conflicts)})
     # Unbound: the choices are asked, not shown as errors before the person has made them.

@@ -240,3 +240,11 @@ def test_a_heartbeat_after_the_session_ended_does_not_lose_whose_save_comes_next
     sign_in(alice_client, alice)
     assert alice_client.get(url).status_code == 302
     assert Handleplan.objects.get(pk=plan.pk).texts["parents"] == "Alices tekst"
+
+
+def test_a_heartbeat_slower_than_half_the_idle_timeout_stops_start_up():
+    from tests.test_settings import GOOD_PRODUCTION, run_manage
+
+    result = run_manage({**GOOD_PRODUCTION, "SESSION_IDLE_MINUTES": "5", "SESSION_KEEPALIVE_SECONDS": "200"}, "check")
+    assert result.returncode != 0
+    assert "SESSION_KEEPALIVE_SECONDS must be at most half" in result.stderr
