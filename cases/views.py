@@ -26,6 +26,7 @@ from cases.models import (
 from haandguide import services as org_services
 from haandguide.access import Action, get_child_for_user, get_in_scope, log_children_listed
 from haandguide.exceptions import Refused
+from haandguide.keep_typed import keeps_typed
 from haandguide.models import Child, CounsellorAssignment, Institution, Role
 
 
@@ -152,6 +153,7 @@ def case_transition(request, pk, action):
                        error=" ".join(form.non_field_errors()) or "Ret fejlene i formularen.")
 
 
+@keeps_typed
 @require_http_methods(["GET", "POST"])
 def observation_create(request, pk):
     child = get_child_for_user(request, pk)
@@ -225,6 +227,7 @@ def _open_case_or_404(child) -> Case:
     return case
 
 
+@keeps_typed
 @require_http_methods(["GET", "POST"])
 def meeting_create(request, pk):
     child = get_child_for_user(request, pk)

@@ -160,6 +160,9 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Deny by default: every view needs a login unless marked @login_not_required.
+    # Before the login redirect, after the CSRF check: a save that arrives after the session
+    # ended is kept and completed after signing in again (haandguide/keep_typed.py).
+    "haandguide.keep_typed.KeepTypedMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "haandguide.middleware.AccessDeniedLogMiddleware",
     # Axes last, as its documentation asks, so it sees the final response of a login attempt.
@@ -184,6 +187,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "haandguide.context_processors.navigation",
+                "haandguide.keep_typed.context",
             ],
             "builtins": ["haandguide.templatetags.danish"],
         },
@@ -208,6 +212,11 @@ LOGOUT_REDIRECT_URL = "login"
 # Inactivity timeout: the session lives SESSION_IDLE_MINUTES after the last request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=5) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# While a person types, the page sends a heartbeat this often (only after real input since the
+# last one), so typing counts as activity; it must come well within the idle timeout.
+SESSION_KEEPALIVE_SECONDS = env_int("SESSION_KEEPALIVE_SECONDS", 120, minimum=10)
+if SESSION_KEEPALIVE_SECONDS * 2 > SESSION_COOKIE_AGE:
+    raise ImproperlyConfigured("SESSION_KEEPALIVE_SECONDS must be at most half of SESSION_IDLE_MINUTES (in seconds).")
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from haandguide import public, views
+from haandguide import keep_typed, public, views
 from haandguide.admin import close_unscoped_admins
 from haandguide.forms import LoginForm
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("session/fortsaet/", keep_typed.session_keepalive, name="session_keepalive"),
     path("beskeder/", views.notice_list, name="notice_list"),
     path("beskeder/<int:pk>/laest/", views.notice_seen, name="notice_seen"),
     path("beskeder/alle/laest/", views.notice_seen, {"pk": "alle"}, name="notice_seen_all"),
