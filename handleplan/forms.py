@@ -44,11 +44,13 @@ class PlanForm(forms.Form):
         self.helper.layout = Layout(
             "version",
             Row(Column("period_start"), Column("period_end")),
-            Fieldset("Mål", "goals_community", "goals_child"),
-            Fieldset("Tegn", "signs"),
+            # The ids are the anchors a refusal links to ("tegn på, at målene nås" → #tegn).
+            Fieldset("Mål", "goals_community", "goals_child", css_id="maal"),
+            Fieldset("Tegn", "signs", css_id="tegn"),
             Fieldset("Barnets stemme", HTML('<p class="small text-body-secondary">Barnets stemme rammes ind af de '
-                                             'fire udsagn fra Børne- og Ungepolitikken.</p>'), *voice_fields),
-            Fieldset("Forældrenes perspektiv", "parents"),
+                                             'fire udsagn fra Børne- og Ungepolitikken.</p>'), *voice_fields,
+                     css_id="stemme"),
+            Fieldset("Forældrenes perspektiv", "parents", css_id="foraeldre"),
             Submit("save", "Gem handleplanen"),
         )
 
@@ -155,7 +157,7 @@ class EvaluationForm(forms.Form):
     seen = _text("Hvad så vi?", "Tegn, iagttagelser og barnets egne udsagn.", rows=5, required=True)
     next_step = _text("Næste skridt", rows=3)
     next_evaluation_date = forms.DateField(label="Næste evaluering", required=False, widget=_date_widget(),
-                                           help_text="Tom: ingen flere påmindelser om denne indsats.")
+                                           help_text="Skal udfyldes, når indsatsen fortsætter.")
     end_effort = forms.BooleanField(label="Indsatsen afsluttes med denne evaluering", required=False)
 
     def __init__(self, *args, **kwargs):
