@@ -254,7 +254,12 @@ def test_consultant_reviews_the_submission(page, config, lars, birgitte, alma, g
     screenshot_and_axe(page, "31-konsulent-dagsorden")
     page.get_by_role("link", name=submission.subject_label).click()
     # The plan as sent, with readable results (the frozen JSON keeps the codes).
-    expect(page.get_by_text(re.compile(r"^Evalueret \d+\. \w+ \d{4}: ikke nået – Alma trækker sig"))).to_be_visible()
+    sent = page.locator("section[aria-labelledby='frosset']")
+    expect(sent.get_by_text(re.compile(r"^Evaluering \d\d\.\d\d\.\d{4}: ikke nået$")).first).to_be_visible()
+    expect(sent.get_by_text("Alma trækker sig stadig fra legen.")).to_be_visible()
+    # Every section as sent, the child's voice and the parents' perspective included (issue 13).
+    expect(sent.get_by_text("«Jeg vil gerne lege med Ida.»")).to_be_visible()
+    expect(sent.get_by_text("Forældrene oplever, at Alma er glad for at komme.")).to_be_visible()
     page.get_by_label("Noter").fill("Handleplanen viser to evaluerede niveauer; praksisvejlederen har været inde.")
     page.get_by_label("Anbefalet ressource").select_option(label="Frie midler")
     page.get_by_label("Anbefaling").fill("Frie midler i et halvt år til arbejde i små børnefællesskaber.")
