@@ -26,7 +26,8 @@ class ConsentPurposeAdmin(AuditedAdmin):
 @admin.register(MeetingType)
 class MeetingTypeAdmin(AuditedAdmin):
     municipality_path = "municipality"
-    list_display = ["name", "municipality", "requires_consent", "parents_take_part", "active", "order"]
+    list_display = ["name", "municipality", "requires_consent", "parents_take_part", "allows_ppv_referral",
+                    "allows_viso_referral", "active", "order"]
     list_filter = ["municipality", "active"]
     list_editable = ["order", "active"]
 

@@ -26,11 +26,14 @@ def seed_case_configuration(municipality: Municipality, profile: dict | None = N
         purposes[code], _ = ConsentPurpose.objects.get_or_create(
             municipality=municipality, code=code, defaults={"name": name, "description": description},
         )
+    referrals = profile.get("referral_meetings", _HADERSLEV["referral_meetings"])
     for order, (name, description, purpose_code, parents) in enumerate(profile["meeting_types"]):
+        allows = referrals.get(name, ())
         MeetingType.objects.get_or_create(
             municipality=municipality, name=name,
             defaults={"description": description, "requires_consent": purposes.get(purpose_code),
-                      "parents_take_part": parents, "order": order},
+                      "parents_take_part": parents, "order": order,
+                      "allows_ppv_referral": "ppv" in allows, "allows_viso_referral": "viso" in allows},
         )
 
 

@@ -214,10 +214,12 @@ class NotificationForm(forms.Form):
 class CounsellorForm(forms.Form):
     counsellor = forms.ModelChoiceField(label="Ekstern rådgiver", queryset=None)
 
-    def __init__(self, *args, municipality=None, **kwargs):
+    def __init__(self, *args, municipality=None, child=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["counsellor"].queryset = User.objects.filter(
-            role=Role.EKSTERN, municipality=municipality, is_active=True)
+        counsellors = User.objects.filter(role=Role.EKSTERN, municipality=municipality, is_active=True)
+        if child is not None:  # someone already attached is not offered again
+            counsellors = counsellors.exclude(pk__in=child.counsellor_assignments.active().values("counsellor_id"))
+        self.fields["counsellor"].queryset = counsellors
 
 
 class ChildFilterForm(ChildSearchForm):

@@ -11,14 +11,39 @@ from typing import Protocol
 
 
 @dataclass(frozen=True)
+class Missing:
+    """One thing the plan lacks, and where it is filled in (a page of the handleplan app)."""
+
+    text: str  # Danish, e.g. "tegn på, at målene nås"
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class LevelReadiness:
     ready: bool
     reason: str = ""  # Danish; why not, shown to the user
+    missing: tuple[Missing, ...] = ()  # exactly what is missing, each with its link
+
+    def refusal(self) -> str | None:
+        return None if self.ready else Reason(self.reason, self.missing)
+
+
+class Reason(str):
+    """A refusal reason that also carries what is missing (`.missing`), so the child page can list
+    the items as links under the greyed-out button; everywhere else it is the plain Danish text."""
+
+    missing: tuple[Missing, ...] = ()
+
+    def __new__(cls, text: str, missing=()):
+        reason = super().__new__(cls, text)
+        reason.missing = tuple(missing)
+        return reason
 
 
 class HandleplanPort(Protocol):
     def level_readiness(self, case, level: str) -> LevelReadiness:
-        """Are the efforts of `level` described in the child's handleplan, and evaluated?"""
+        """Are the efforts of `level` described in the child's handleplan, and evaluated, with what
+        the municipality requires of the plan at that level? If not, `missing` lists each item."""
 
     def summary(self, case) -> dict | None:
         """A short summary for the child page (goals, efforts, next evaluation), or None."""

@@ -318,6 +318,14 @@ class MeetingType(models.Model):
         "forældre deltager", default=False,
         help_text="Aftaler med forældrene (fx om PPV/VISO eller indstilling) kan kun indgås på sådanne møder.",
     )
+    # Haderslev: PPV and VISO only after agreement with the parents at a netværksmøde (not at a
+    # forældresamtale). Which meeting types allow which referral is the municipality's data.
+    allows_ppv_referral = models.BooleanField(
+        "PPV kan aftales her", default=False,
+        help_text="En aftale med forældrene på denne mødetype giver grundlag for en henvisning til PPV.")
+    allows_viso_referral = models.BooleanField(
+        "VISO kan aftales her", default=False,
+        help_text="En aftale med forældrene på denne mødetype giver grundlag for en henvisning til VISO.")
     order = models.PositiveSmallIntegerField("rækkefølge", default=0)
     active = models.BooleanField("aktiv", default=True)
 

@@ -17,7 +17,8 @@ from cases import interfaces
 from cases.models import (
     Agreement, AgreementKind, Attachment, Case, CaseEvent, CaseState, CloseReason, Consent,
     ConsentPurpose, CounsellingBooking, CounsellingSession, FamilyGroup, FamilyGroupAttendance,
-    FamilyGroupParticipant, FamilyGroupSession, InterventionBasis, Meeting, Notification, Observation, Referral,
+    FamilyGroupParticipant, FamilyGroupSession, InterventionBasis, Meeting, MeetingType, Notification, Observation,
+    Referral,
 )
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
@@ -92,10 +93,8 @@ def refusal_escalate(user: User, case: Case) -> str | None:
         return f"En sag på niveau {case.get_state_display().lower()} kan ikke flyttes op."
     # Guide: "Evalueringen kan vise, at de forebyggende indsatser ikke er tilstrækkelige" — the
     # current level's efforts must be described and evaluated in the handleplan first.
-    readiness = interfaces.level_readiness(case, case.state)
-    if not readiness.ready:
-        return readiness.reason
-    return None
+    # What the plan must hold is the municipality's data; the reason lists each missing item.
+    return interfaces.level_readiness(case, case.state).refusal()
 
 
 def refusal_grant_intervention(user: User, case: Case, basis: str) -> str | None:
@@ -388,15 +387,24 @@ def meeting_record(*, request, case: Case, data: dict, agreements: list[dict]) -
     return meeting
 
 
+# Which MeetingType flag says an agreement there allows the referral (the municipality's data).
+REFERRAL_MEETING_FLAG = {AgreementKind.PPV: "allows_ppv_referral", AgreementKind.VISO: "allows_viso_referral"}
+
+
 def referral_refusal(case: Case, kind: str) -> tuple[str | None, Agreement | None]:
-    """PPV and VISO: only after agreement with the parents at a meeting they took part in, and
-    with their consent to the referral."""
+    """PPV and VISO: only after agreement with the parents at a meeting of a type that allows the
+    referral (Haderslev: a netværksmøde, not a forældresamtale), and with their consent."""
     agreement = (
-        Agreement.objects.filter(meeting__case=case, kind=kind, with_parents=True, meeting__type__parents_take_part=True)
-        .order_by("-meeting__held_on").first()
+        Agreement.objects.filter(meeting__case=case, kind=kind, with_parents=True, meeting__type__parents_take_part=True,
+                                 **{f"meeting__type__{REFERRAL_MEETING_FLAG[kind]}": True})
+        .order_by("-meeting__held_on", "-meeting__pk").first()
     )
     if agreement is None:
-        return (f"{AgreementKind(kind).label} kræver en aftale med forældrene på et netværksmøde.", None)
+        allowed = [t.name.lower() for t in MeetingType.objects.filter(
+            municipality_id=case.child.institution.district.municipality_id, active=True,
+            parents_take_part=True, **{REFERRAL_MEETING_FLAG[kind]: True})]
+        where = " eller ".join(f"et {name}" for name in allowed) or "en mødetype, kommunen har godkendt til det"
+        return (f"{AgreementKind(kind).label} kræver en aftale med forældrene på {where}.", None)
     refusal = consent_refusal(case.child, purpose_code=kind)
     return refusal, agreement
 
@@ -404,7 +412,7 @@ def referral_refusal(case: Case, kind: str) -> tuple[str | None, Agreement | Non
 def referral_create(*, request, case: Case, kind: str, note: str = "") -> Referral:
     if not leads(request.user, case.child):
         raise Refused("Kun institutionens leder kan henvise.")
-    if kind not in (AgreementKind.PPV, AgreementKind.VISO):
+    if kind not in REFERRAL_MEETING_FLAG:
         raise Refused("Vælg PPV eller VISO.")
     refusal, agreement = referral_refusal(case, kind)
     if refusal:

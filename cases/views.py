@@ -98,7 +98,7 @@ def _child_page(request, child, *, status=200, forms=None, error=None):
         "transition_form": forms.get("transition") or CaseTransitionForm(initial={"version": case.version if case else None}),
         "transition_action": forms.get("transition_action"),
         "referral_form": forms.get("referral") or ReferralForm(),
-        "counsellor_form": forms.get("counsellor") or CounsellorForm(municipality=_municipality_id(child)),
+        "counsellor_form": forms.get("counsellor") or CounsellorForm(municipality=_municipality_id(child), child=child),
         "error": error,
         "handleplan_summary": interfaces.handleplan_summary(case),
         "sections": interfaces.child_sections(request, child),

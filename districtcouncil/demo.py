@@ -41,7 +41,8 @@ def _prepare_for_assessment(case, leader, today):
         plan_services.plan_save(request=request, plan=plan, version=plan.version, data={
             "goals_child": "Deltager i samling i den lille gruppe\nBeder om hjælp med ord",
             "goals_community": "Faste overgange med billedstøtte", "signs": "Bliver i samling i 10 minutter",
-            "parents": "Forældrene oplever et barn, der er træt og ked af det efter dagen."})
+            "parents": "Forældrene oplever et barn, der er træt og ked af det efter dagen.",
+            "voice_se_mig": "«Jeg kan bedst lide, når vi er få.»"})
     for level, name in ((CaseState.FOREBYGGENDE, "Struktur i grupperummet"), (CaseState.FOREGRIBENDE, "Praksisvejleder-samarbejde")):
         if case.state == CaseState.FOREBYGGENDE and level == CaseState.FOREGRIBENDE:
             case = case_services.case_escalate(request=request, case_id=case.pk, version=case.version,
@@ -49,10 +50,12 @@ def _prepare_for_assessment(case, leader, today):
         if not plan.efforts.filter(level=level).exists():
             effort = plan_services.effort_add(request=request, plan=plan, level=level, data={
                 "name": name, "carried_out_by": "Stuens team", "started_on": today - datetime.timedelta(days=150),
+                "description": "Fast voksen i den lille gruppe ved samling og overgange.",
                 "evaluation_date": today - datetime.timedelta(days=100)})
             plan_services.evaluation_add(request=request, effort=effort, data={
                 "evaluated_on": today - datetime.timedelta(days=95), "result": "delvist",
-                "seen": "Bedre i den lille gruppe, men ikke i den store.", "next_step": "Drøftes med forældrene."})
+                "seen": "Bedre i den lille gruppe, men ikke i den store.", "next_step": "Drøftes med forældrene.",
+                "next_evaluation_date": today + datetime.timedelta(days=30)})
     for guardian in case.child.guardians.filter(has_custody=True):
         purpose = ConsentPurpose.objects.get(municipality=case.child.institution.district.municipality,
                                              code=case_services.PURPOSE_SUBMISSION_WITH_CPR)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from haandguide.admin import AuditedAdmin
-from handleplan.models import EffortCatalogueEntry
+from handleplan.models import EffortCatalogueEntry, ReadinessRule
 
 
 @admin.register(EffortCatalogueEntry)
@@ -14,3 +14,15 @@ class EffortCatalogueAdmin(AuditedAdmin):
     list_filter = ["municipality", "level", "active"]
     list_editable = ["active", "order"]
     search_fields = ["name", "description"]
+
+
+@admin.register(ReadinessRule)
+class ReadinessRuleAdmin(AuditedAdmin):
+    """What the plan must hold before a level counts as described and evaluated (seeded from the
+    profile); goals and an evaluation of every effort are always required."""
+
+    municipality_path = "municipality"
+
+    list_display = ["level", "municipality", "require_signs", "require_voice", "require_parents",
+                    "require_effort_description", "require_effort_carried_out_by", "require_effort_evaluation_date"]
+    list_filter = ["municipality", "level"]

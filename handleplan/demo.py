@@ -113,7 +113,8 @@ def build(context: dict) -> None:
         plan.refresh_from_db()
         for n, entry in enumerate(draws["efforts"]):
             effort = services.effort_add(request=request, plan=plan, level=Level.FOREBYGGENDE, data={
-                "catalogue": entry, "name": entry.name, "description": entry.description,
+                "catalogue": entry, "name": entry.name,
+                "description": entry.description or f"{entry.name} i den lille gruppe, tre gange om ugen.",
                 "carried_out_by": "Pædagogerne på stuen", "responsible": writer if n == 0 else None,
                 "started_on": started + datetime.timedelta(days=n * 7),
                 "evaluation_date": started + datetime.timedelta(days=n * 7 + 42),
@@ -123,7 +124,7 @@ def build(context: dict) -> None:
             services.evaluation_add(request=request, effort=effort, data={
                 "evaluated_on": evaluated_on, "result": draws["results"][n], "seen": draws["seen"][n],
                 "next_step": "Vi fortsætter og justerer indsatsen efter evalueringen.",
-                "next_evaluation_date": next_date if next_date > evaluated_on else None,
+                "next_evaluation_date": max(next_date, evaluated_on + datetime.timedelta(days=14)),
             })
         plan.refresh_from_db()
         services.plan_save(request=request, plan=plan, version=plan.version, data={

@@ -67,11 +67,13 @@ class PlanForm(forms.Form):
         self.helper.layout = Layout(
             "version", "conflicts",
             Row(Column(*with_choice("period_start")), Column(*with_choice("period_end"))),
-            Fieldset("Mål", *with_choice("goals_community", "goals_child")),
-            Fieldset("Tegn", *with_choice("signs")),
+            # The ids are the anchors a refusal links to ("tegn på, at målene nås" → #tegn).
+            Fieldset("Mål", *with_choice("goals_community", "goals_child"), css_id="maal"),
+            Fieldset("Tegn", *with_choice("signs"), css_id="tegn"),
             Fieldset("Barnets stemme", HTML('<p class="small text-body-secondary">Barnets stemme rammes ind af de '
-                                             'fire udsagn fra Børne- og Ungepolitikken.</p>'), *with_choice(*voice_fields)),
-            Fieldset("Forældrenes perspektiv", *with_choice("parents")),
+                                             'fire udsagn fra Børne- og Ungepolitikken.</p>'), *with_choice(*voice_fields),
+                     css_id="stemme"),
+            Fieldset("Forældrenes perspektiv", *with_choice("parents"), css_id="foraeldre"),
             Submit("save", "Gem handleplanen"),
         )
 
@@ -182,7 +184,7 @@ class EvaluationForm(forms.Form):
     seen = _text("Hvad så vi?", "Tegn, iagttagelser og barnets egne udsagn.", rows=5, required=True)
     next_step = _text("Næste skridt", rows=3)
     next_evaluation_date = forms.DateField(label="Næste evaluering", required=False, widget=_date_widget(),
-                                           help_text="Tom: ingen flere påmindelser om denne indsats.")
+                                           help_text="Skal udfyldes, når indsatsen fortsætter.")
     end_effort = forms.BooleanField(label="Indsatsen afsluttes med denne evaluering", required=False)
 
     def __init__(self, *args, **kwargs):

@@ -198,17 +198,39 @@ class PlanSnapshot(ImmutableModel):
 
     @property
     def efforts_for_display(self) -> list[dict]:
-        """The frozen efforts for a page: the JSON keeps codes and ISO dates, a reader wants
-        "ikke nået" and a date."""
+        """The frozen efforts for a page, shaped like `Effort` rows for the plan partial the plan
+        page shares: the JSON keeps codes and ISO dates, a reader wants "ikke nået" and a date."""
         results, levels = dict(Evaluation.Result.choices), dict(Level.choices)
         parse = lambda value: datetime.date.fromisoformat(value) if value else None  # noqa: E731
-        return [
-            {**effort, "level_label": levels.get(effort.get("level"), effort.get("level")),
-             "evaluations": [{**ev, "evaluated_on": parse(ev.get("evaluated_on")),
-                              "result_label": results.get(ev.get("result"), ev.get("result"))}
-                             for ev in effort.get("evaluations", [])]}
-            for effort in self.content.get("efforts", [])
-        ]
+        efforts = []
+        for effort in self.content.get("efforts", []):
+            evaluations = [{**ev, "evaluated_on": parse(ev.get("evaluated_on")),
+                            "result_label": results.get(ev.get("result"), ev.get("result"))}
+                           for ev in effort.get("evaluations", [])]
+            efforts.append({
+                **effort, "level_label": levels.get(effort.get("level"), effort.get("level")),
+                "started_on": parse(effort.get("started_on")), "evaluation_date": parse(effort.get("evaluation_date")),
+                "ended_on": parse(effort.get("ended_on")), "is_active": not effort.get("ended_on"),
+                "evaluations": evaluations, "evaluation_list": evaluations,
+            })
+        return efforts
+
+    @property
+    def effort_groups(self) -> list[dict]:
+        from handleplan.services import effort_groups  # the services import these models
+
+        return effort_groups(self.efforts_for_display, self.content.get("case_level", ""))
+
+    @property
+    def period_for_display(self) -> dict:
+        from handleplan.services import period
+
+        return period(self.content.get("texts", {}))
+
+    @property
+    def voice_for_display(self) -> list[tuple[str, str]]:
+        voice = self.content.get("texts", {}).get("voice", {})
+        return [(label, voice.get(key, "")) for key, label in VOICE_STATEMENTS]
 
 
 class Effort(models.Model):
@@ -243,6 +265,11 @@ class Effort(models.Model):
     def is_active(self) -> bool:
         return self.ended_on is None
 
+    @property
+    def evaluation_list(self) -> list:
+        """The evaluations (prefetched), named like a frozen effort's for the shared plan partial."""
+        return list(self.evaluations.all())
+
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()
         return self.is_active and self.evaluation_date is not None and self.evaluation_date < today
@@ -270,6 +297,10 @@ class Evaluation(ImmutableModel):
 
     def __str__(self) -> str:
         return f"Evaluering {date_da(self.evaluated_on)}: {self.get_result_display()}"
+
+    @property
+    def result_label(self) -> str:
+        return self.get_result_display()
 
 
 class Reminder(models.Model):
@@ -300,3 +331,41 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.effort} {date_da(self.evaluation_date)}"
+
+
+class ReadinessRule(models.Model):
+    """What the handleplan must hold before a level counts as described and evaluated (the case
+    moves up, the council assesses), per municipality and level. Seeded from the profile
+    (Haderslev: goals with signs; every effort described, with who carries it out, an evaluation
+    date and an evaluation; the child's voice and the parents' perspective written), edited by the
+    administrator. Goals and at least one evaluated effort are always required: that is the
+    guide's rule itself ("beskrevet og evalueret"); the rest is the municipality's choice."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="readiness_rules",
+                                     verbose_name="kommune")
+    level = models.CharField("niveau", max_length=20, choices=Level.choices[:2], default=Level.FOREBYGGENDE)
+    require_signs = models.BooleanField("tegn på at målene nås", default=True)
+    require_voice = models.BooleanField("barnets stemme", default=True,
+                                        help_text="Mindst ét af de fire udsagn er beskrevet.")
+    require_parents = models.BooleanField("forældrenes perspektiv", default=True)
+    require_effort_description = models.BooleanField("hver indsats er beskrevet", default=True)
+    require_effort_carried_out_by = models.BooleanField(
+        "hver indsats har en, der udfører den", default=True, help_text="Udføres af eller en ansvarlig.")
+    require_effort_evaluation_date = models.BooleanField("hver indsats har en evalueringsdato", default=True)
+
+    class Meta:
+        verbose_name = "krav før niveauskift"
+        verbose_name_plural = "krav før niveauskift"
+        ordering = ["municipality", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "level"], name="readinessrule_unique_level"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Krav på {self.get_level_display().lower()} niveau"
+
+    @classmethod
+    def for_level(cls, municipality_id: int, level: str) -> "ReadinessRule":
+        """The municipality's rule for the level; without one, Haderslev's (every field's default)."""
+        return (cls.objects.filter(municipality_id=municipality_id, level=level).first()
+                or cls(municipality_id=municipality_id, level=level))

@@ -18,7 +18,7 @@ from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.interfaces import LevelReadiness
+from cases.interfaces import LevelReadiness, Missing
 from cases.models import Case, CaseEvent, CaseState, Level
 from cases.services import consults_for, record_event, works_at
 from haandguide.access import Action as LogAction
@@ -32,7 +32,7 @@ from haandguide.models import Child, Municipality, Role, User
 
 from handleplan.models import (
     EMPTY_TEXTS, VOICE_STATEMENTS, Effort, EffortCatalogueEntry, Evaluation, Handleplan, PlanSnapshot,
-    PlanVersion, Reminder,
+    PlanVersion, ReadinessRule, Reminder,
 )
 
 Event = CaseEvent.Action
@@ -359,7 +359,8 @@ def effort_update(*, request, effort: Effort, data: dict, version: int | None) -
 
 def evaluation_add(*, request, effort: Effort, data: dict) -> Evaluation:
     """Record an evaluation of an effort. The effort's next evaluation date becomes
-    `data["next_evaluation_date"]` (none: no further reminders); `end_effort` ends the effort."""
+    `data["next_evaluation_date"]`, required while the effort goes on at the case's level;
+    `end_effort` ends the effort."""
     _guard(request.user, effort.plan.case)
     evaluated_on = data["evaluated_on"]
     if evaluated_on > timezone.localdate():
@@ -370,6 +371,12 @@ def evaluation_add(*, request, effort: Effort, data: dict) -> Evaluation:
     with transaction.atomic():
         plan = _locked_plan(effort.plan_id)
         effort = Effort.objects.get(pk=effort.pk)
+        # An effort that goes on is evaluated again (the guide: evaluation dates in the plan), so an
+        # empty date must not silently drop the plan for it: ask for one, or end the effort. A level
+        # the case has left plans no more evaluations.
+        if (next_date is None and not data.get("end_effort") and effort.is_active
+                and not level_concluded(effort.level, plan.case.state)):
+            raise Refused("Sæt en dato for næste evaluering, eller afslut indsatsen med denne evaluering.")
         evaluation = Evaluation.objects.create(
             effort=effort, evaluated_on=evaluated_on, planned_for=effort.evaluation_date,
             result=data["result"], seen=data["seen"], next_step=data.get("next_step") or "", author=request.user,
@@ -412,19 +419,79 @@ def plan_freeze(*, request, plan: Handleplan, purpose: str = "") -> PlanSnapshot
     return snapshot
 
 
+# --- levels the case has left ------------------------------------------------------------------
+
+LEVEL_RANK = {Level.FOREBYGGENDE: 0, Level.FOREGRIBENDE: 1, Level.INDGRIBENDE: 2}
+
+
+def level_concluded(level: str, case_state: str) -> bool:
+    """A level the case has moved above. Its efforts are shown under it as concluded, with no
+    Evaluér button and no reminders; moving the case down opens the level again."""
+    return case_state in LEVEL_RANK and LEVEL_RANK.get(level, len(LEVEL_RANK)) < LEVEL_RANK[case_state]
+
+
+def concluded_level_q(state_path: str = "plan__case__state") -> Q:
+    """Efforts of a level their case has moved above, as a filter (reminders, overdue lists)."""
+    return (Q(level=Level.FOREBYGGENDE, **{f"{state_path}__in": [CaseState.FOREGRIBENDE, CaseState.INDGRIBENDE]})
+            | Q(level=Level.FOREGRIBENDE, **{state_path: CaseState.INDGRIBENDE}))
+
+
+def effort_groups(efforts, case_state: str) -> list[dict]:
+    """Efforts (rows, or a frozen plan's dicts) under their level, lowest first, for the plan
+    partial the plan page and the frozen plan share."""
+    level_of = lambda effort: effort["level"] if isinstance(effort, dict) else effort.level  # noqa: E731
+    return [
+        {"level": level, "label": label, "concluded": level_concluded(level, case_state), "efforts": members}
+        for level, label in Level.choices
+        if (members := [effort for effort in efforts if level_of(effort) == level])
+    ]
+
+
 # --- the interface the cases app asks (cases.interfaces.HandleplanPort) ---------------------------
 
 
 def _efforts_with_counts(plan: Handleplan):
     return (
         Effort.objects.filter(plan=plan)
-        .annotate(evaluation_count=Count("evaluations"), last_evaluated_on=Max("evaluations__evaluated_on"))
+        .annotate(evaluation_count=Count("evaluations"), last_evaluated_on=Max("evaluations__evaluated_on"),
+                  planned_count=Count("evaluations", filter=Q(evaluations__planned_for__isnull=False)))
         .order_by("started_on", "pk")
     )
 
 
-def _names(efforts) -> str:
-    return ", ".join(f"«{e.name}»" for e in efforts)
+def missing_for_level(plan: Handleplan, level: str, rule: ReadinessRule) -> list[Missing]:
+    """Exactly what the plan lacks at `level` under the municipality's rule, each item with the
+    page where it is filled in: the plan form's section, the effort's edit page, the evaluation
+    form. Two queries."""
+    child_id = plan.case.child_id
+    level_label = Level(level).label.lower() if level in Level.values else level
+    plan_edit = reverse("handleplan:plan_edit", args=[child_id])
+    texts = plan.texts
+    missing = []
+    if not (texts["goals_community"] or texts["goals_child"]):
+        missing.append(Missing("mål for læringsfællesskabet eller barnet", f"{plan_edit}#maal"))
+    if rule.require_signs and not texts["signs"].strip():
+        missing.append(Missing("tegn på, at målene nås", f"{plan_edit}#tegn"))
+    if rule.require_voice and not any((text or "").strip() for text in texts["voice"].values()):
+        missing.append(Missing("barnets stemme", f"{plan_edit}#stemme"))
+    if rule.require_parents and not texts["parents"].strip():
+        missing.append(Missing("forældrenes perspektiv", f"{plan_edit}#foraeldre"))
+    efforts = list(_efforts_with_counts(plan).filter(level=level))
+    if not efforts:
+        missing.append(Missing(f"en indsats på {level_label} niveau", reverse("handleplan:effort_add", args=[child_id])))
+    for effort in efforts:
+        edit = reverse("handleplan:effort_edit", args=[child_id, effort.pk])
+        if rule.require_effort_description and not effort.description.strip():
+            missing.append(Missing(f"beskrivelse af indsatsen «{effort.name}»", edit))
+        if rule.require_effort_carried_out_by and not (effort.carried_out_by.strip() or effort.responsible_id):
+            missing.append(Missing(f"hvem der udfører indsatsen «{effort.name}»", edit))
+        # An evaluated effort may have no next date; the date it was evaluated against counts.
+        if rule.require_effort_evaluation_date and not (effort.evaluation_date or effort.planned_count):
+            missing.append(Missing(f"evalueringsdato for indsatsen «{effort.name}»", edit))
+        if effort.evaluation_count == 0:
+            missing.append(Missing(f"evaluering af indsatsen «{effort.name}»",
+                                   reverse("handleplan:evaluation_add", args=[child_id, effort.pk])))
+    return missing
 
 
 class HandleplanPort:
@@ -434,19 +501,17 @@ class HandleplanPort:
         level_label = Level(level).label.lower() if level in Level.values else level
         plan = Handleplan.objects.select_related("current").filter(case=case).first()
         if plan is None:
-            return LevelReadiness(False, "Barnet har ingen handleplan endnu. Start handleplanen, og beskriv mål, "
-                                         f"indsatser og evalueringer på {level_label} niveau.")
-        texts = plan.texts
-        if not (texts["goals_community"] or texts["goals_child"]):
-            return LevelReadiness(False, "Handleplanen har endnu ingen mål.")
-        efforts = list(_efforts_with_counts(plan).filter(level=level))
-        if not efforts:
-            return LevelReadiness(False, f"Handleplanen har ingen indsatser på {level_label} niveau.")
-        missing = [e for e in efforts if e.evaluation_count == 0]
-        if len(missing) == 1:
-            return LevelReadiness(False, f"Indsatsen {_names(missing)} på {level_label} niveau er ikke evalueret endnu.")
+            return LevelReadiness(
+                False, "Barnet har ingen handleplan endnu. Start handleplanen, og beskriv mål, "
+                       f"indsatser og evalueringer på {level_label} niveau.",
+                (Missing("en handleplan", reverse("handleplan:plan_detail", args=[case.child_id])),))
+        plan.case = case
+        municipality_id = Child.objects.filter(pk=case.child_id).values_list(
+            "institution__district__municipality_id", flat=True).first()
+        missing = missing_for_level(plan, level, ReadinessRule.for_level(municipality_id, level))
         if missing:
-            return LevelReadiness(False, f"Indsatserne {_names(missing)} på {level_label} niveau er ikke evalueret endnu.")
+            return LevelReadiness(False, f"Handleplanen mangler på {level_label} niveau: "
+                                         + "; ".join(item.text for item in missing) + ".", tuple(missing))
         return LevelReadiness(True)
 
     def summary(self, case: Case) -> dict | None:
@@ -460,7 +525,7 @@ class HandleplanPort:
         if plan is None:
             return base
         today = timezone.localdate()
-        efforts = [e for e in _efforts_with_counts(plan) if e.is_active]
+        efforts = [e for e in _efforts_with_counts(plan) if e.is_active and not level_concluded(e.level, case.state)]
         texts = plan.texts
         dated = [e.evaluation_date for e in efforts if e.evaluation_date]
         return {
@@ -494,6 +559,18 @@ def effort_catalogue_seed(municipality: Municipality, profile: dict | None = Non
                 defaults={"description": description, "order": order},
             )
             created_count += created
+    return created_count
+
+
+def readiness_rules_seed(municipality: Municipality, profile: dict | None = None) -> int:
+    """The profile's readiness rule per level (Haderslev's when the profile names none); idempotent,
+    an edited rule is left alone. Returns how many were new."""
+    profile = profile or profiles.for_municipality(municipality)
+    rules = profile.get("readiness") or profiles.get(profiles.DEFAULT)["readiness"]
+    created_count = 0
+    for level, flags in rules.items():
+        _, created = ReadinessRule.objects.get_or_create(municipality=municipality, level=level, defaults=flags)
+        created_count += created
     return created_count
 
 
@@ -601,7 +678,7 @@ def overdue_efforts(institutions, today: datetime.date | None = None):
     return (Effort.objects.filter(plan__case__child__institution__in=institutions,
                                   plan__case__child__left_at__isnull=True, ended_on__isnull=True,
                                   evaluation_date__lt=today)
-            .exclude(plan__case__state=CaseState.LUKKET))
+            .exclude(plan__case__state=CaseState.LUKKET).exclude(concluded_level_q()))
 
 
 def evaluation_reminders_send(today: datetime.date | None = None) -> int:
@@ -610,7 +687,7 @@ def evaluation_reminders_send(today: datetime.date | None = None) -> int:
     not yet emailed. Idempotent: running it twice sends nothing twice. Returns emails sent."""
     today = today or timezone.localdate()
     due = Q(evaluation_date__isnull=False, ended_on__isnull=True, plan__case__child__left_at__isnull=True) & ~Q(
-        plan__case__state=CaseState.LUKKET)
+        plan__case__state=CaseState.LUKKET) & ~concluded_level_q()
     for municipality in Municipality.objects.all():
         horizon = today + datetime.timedelta(days=municipality.evaluation_reminder_days)
         efforts = (

@@ -60,6 +60,8 @@ def plan_detail(request, child_pk):
             "texts": texts, **services.period(texts),
             "voice": [(label, texts["voice"].get(key, "")) for key, label in VOICE_STATEMENTS],
             "efforts": efforts,
+            "effort_groups": services.effort_groups(efforts, case.state),
+            "editable": context["can_write"] and case.is_open,
             "today": timezone.localdate(),
             "snapshots": list(plan.snapshots.select_related("created_by").order_by("-created_at")[:5]),
         })

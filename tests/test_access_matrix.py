@@ -73,7 +73,7 @@ from haandguide.models import (
     Notice, Role, User,
 )
 from handleplan import services as plan_services
-from handleplan.models import EffortCatalogueEntry, Evaluation, Reminder
+from handleplan.models import EffortCatalogueEntry, Evaluation, ReadinessRule, Reminder
 from reports.models import Measure, Report
 from tests import factories
 from tests.case_fixtures import FakeHandleplan, as_user
@@ -181,6 +181,7 @@ ADMIN_OBJECTS: dict[type, str] = {
     CounsellingSession: "counselling_session", FamilyGroup: "family_group", Measure: "measure",
     ChildTransferRequest: "transfer_request",
     LetterWording: "letter_wording",
+    ReadinessRule: "readiness_rule",
 }
 ADMIN_UNSCOPED: dict[type, str] = {
     Group: "permission groups belong to no municipality; Django's model permissions guard them",
@@ -232,6 +233,7 @@ class Place:
     meeting_type: Any = None
     case_event: Any = None
     catalogue_entry: Any = None
+    readiness_rule: Any = None
     council_meeting_type: Any = None
     resource_type: Any = None
     mellemform: Any = None
@@ -262,6 +264,7 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
     place.consent_purpose = ConsentPurpose.objects.get(municipality=municipality, code="arbejdsmoede")
     place.meeting_type = MeetingType.objects.get(municipality=municipality, name="Netværksmøde")
     place.catalogue_entry = EffortCatalogueEntry.objects.filter(municipality=municipality).first()
+    place.readiness_rule = ReadinessRule.objects.filter(municipality=municipality).first()
     place.council = Council.objects.get(district=district)
     place.council_meeting_type = CouncilMeetingType.objects.filter(municipality=municipality).first()
     place.resource_type = ResourceType.objects.get(municipality=municipality, name="Praksisvejleder")
@@ -277,10 +280,10 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
     place.consent = case_services.consent_record(request=leader, child=place.child, guardian=place.guardians[0],
                                                  purpose=place.consent_purpose, given_on=today)
     place.plan = plan_services.plan_start(request=leader, case=case)
-    place.effort = plan_services.effort_add(request=leader, plan=place.plan, data={
+    first_effort = plan_services.effort_add(request=leader, plan=place.plan, data={
         "name": "Sprogleg i små grupper", "responsible": place.pedagogue, "started_on": today - datetime.timedelta(days=30),
         "evaluation_date": today - datetime.timedelta(days=3)})
-    plan_services.evaluation_add(request=leader, effort=place.effort, data={
+    plan_services.evaluation_add(request=leader, effort=first_effort, data={
         "evaluated_on": today - datetime.timedelta(days=2), "result": Evaluation.Result.PARTLY, "seen": "Lidt bedre",
         "next_evaluation_date": today + datetime.timedelta(days=3)})
     case = case_services.case_escalate(request=leader, case_id=case.pk, version=None, reason="Ikke nok")
@@ -308,6 +311,10 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
         "period_start": starts.date(), "period_end": starts.date() + datetime.timedelta(days=180),
         "goals": "Deltager i samling", "follow_up_on": starts.date() + datetime.timedelta(days=90),
         "least_intrusive_discussed": True, "notes": "Praksisvejleder alene er ikke nok."})
+    # The effort the reminder points at: one at the case's level now (a level left is not reminded).
+    place.effort = plan_services.effort_add(request=leader, plan=place.plan, data={
+        "name": "Praksisvejleder-samarbejde", "responsible": place.pedagogue,
+        "started_on": today - datetime.timedelta(days=1), "evaluation_date": today + datetime.timedelta(days=3)})
     place.letter = place.decision.letters.first()
     place.submission.refresh_from_db()
     place.case = case
@@ -343,6 +350,7 @@ def _seed(municipality):
     seed_case_configuration(municipality)
     seed_council_configuration(municipality)
     plan_services.effort_catalogue_seed(municipality)
+    plan_services.readiness_rules_seed(municipality)
 
 
 @pytest.fixture(scope="module")

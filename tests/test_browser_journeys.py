@@ -67,7 +67,7 @@ def evaluated_effort(user, plan: Handleplan, catalogue_name: str, seen: str) -> 
         "started_on": today - datetime.timedelta(days=60), "evaluation_date": today})
     plan_services.evaluation_add(request=as_user(user), effort=effort, data={
         "evaluated_on": today, "result": Evaluation.Result.NOT_REACHED, "seen": seen, "next_step": "",
-        "next_evaluation_date": None, "end_effort": False})
+        "next_evaluation_date": today + datetime.timedelta(days=30), "end_effort": False})
 
 
 def forebyggende_case_with_plan(child, leader) -> Case:
@@ -76,7 +76,9 @@ def forebyggende_case_with_plan(child, leader) -> Case:
     plan = plan_services.plan_start(request=as_user(leader), case=case)
     plan_services.plan_save(request=as_user(leader), plan=plan, version=Handleplan.objects.get(pk=plan.pk).version,
                             data={"goals_child": "Alma deltager i leg med to andre børn.",
-                                  "signs": "Alma tager selv initiativ til leg."})
+                                  "signs": "Alma tager selv initiativ til leg.",
+                                  "voice_se_mig": "«Jeg vil gerne lege med Ida.»",
+                                  "parents": "Forældrene oplever, at Alma er glad for at komme."})
     evaluated_effort(leader, Handleplan.objects.get(pk=plan.pk), "Fleksibel gruppedannelse",
                      "Alma trækker sig stadig fra legen.")
     return Case.objects.get(pk=case.pk)
@@ -149,6 +151,7 @@ def test_pedagogue_logs_an_observation_and_writes_and_evaluates_the_handleplan(p
     page.get_by_label("Mål for barnet").fill(
         "Alma deltager i leg med to andre børn.\nAlma siger til, når hun vil være med.")
     page.get_by_label("Tegn på, at målene nås").fill("Alma tager selv initiativ til leg i små grupper.")
+    page.get_by_label("Se mig, som den jeg er").fill("«Jeg vil gerne lege med Ida.»")
     page.get_by_label("Forældrenes perspektiv").fill("Forældrene oplever, at Alma er glad for at komme.")
     screenshot_and_axe(page, "12-paedagog-ret-handleplan")
     page.get_by_role("button", name="Gem handleplanen").click()
@@ -168,6 +171,7 @@ def test_pedagogue_logs_an_observation_and_writes_and_evaluates_the_handleplan(p
     page.get_by_label("Ikke nået").check()
     page.get_by_label("Hvad så vi?").fill("Alma deltager kun, når en voksen sidder med.")
     page.get_by_label("Næste skridt").fill("Tal med praksisvejlederen.")
+    page.get_by_label("Næste evaluering").fill((timezone.localdate() + datetime.timedelta(days=30)).isoformat())
     screenshot_and_axe(page, "14-paedagog-evaluering")
     page.get_by_role("button", name="Gem evalueringen").click()
     success(page, "Evalueringen af «Fleksibel gruppedannelse» er gemt.")
@@ -252,7 +256,12 @@ def test_consultant_reviews_the_submission(page, config, lars, birgitte, alma, g
     screenshot_and_axe(page, "31-konsulent-dagsorden")
     page.get_by_role("link", name=submission.subject_label).click()
     # The plan as sent, with readable results (the frozen JSON keeps the codes).
-    expect(page.get_by_text(re.compile(r"^Evalueret \d+\. \w+ \d{4}: ikke nået – Alma trækker sig"))).to_be_visible()
+    sent = page.locator("section[aria-labelledby='frosset']")
+    expect(sent.get_by_text(re.compile(r"^Evaluering \d{1,2}\. \w+ \d{4}: ikke nået$")).first).to_be_visible()
+    expect(sent.get_by_text("Alma trækker sig stadig fra legen.")).to_be_visible()
+    # Every section as sent, the child's voice and the parents' perspective included (issue 13).
+    expect(sent.get_by_text("«Jeg vil gerne lege med Ida.»")).to_be_visible()
+    expect(sent.get_by_text("Forældrene oplever, at Alma er glad for at komme.")).to_be_visible()
     page.get_by_label("Noter").fill("Handleplanen viser to evaluerede niveauer; praksisvejlederen har været inde.")
     page.get_by_label("Anbefalet ressource").select_option(label="Frie midler")
     page.get_by_label("Anbefaling").fill("Frie midler i et halvt år til arbejde i små børnefællesskaber.")

@@ -416,7 +416,8 @@ def test_retention_removes_council_and_plan_texts_but_keeps_the_counts(birgitte,
         "started_on": datetime.date(2026, 10, 1), "evaluation_date": datetime.date(2026, 11, 1)})
     plan_services.evaluation_add(request=as_user(birgitte), effort=effort, data={
         "evaluated_on": datetime.date(2026, 11, 1), "result": Evaluation.Result.PARTLY,
-        "seen": "Alma deltager i den lille gruppe.", "next_step": "Fortsæt"})
+        "seen": "Alma deltager i den lille gruppe.", "next_step": "Fortsæt",
+        "next_evaluation_date": datetime.date(2026, 12, 1)})
     decision = decide(birgitte, on_agenda, config["resource"]["Praksisvejleder"])
     assert PlanSnapshot.objects.filter(plan=plan).exists() and Letter.objects.filter(decision=decision).exists()
     child = on_agenda.child

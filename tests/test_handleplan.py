@@ -58,12 +58,13 @@ def add_effort(plan, user, name="ICDP", **data) -> Effort:
     data.setdefault("started_on", TODAY - 30 * DAY)
     data.setdefault("evaluation_date", TODAY + 10 * DAY)
     return services.effort_add(request=as_user(user), plan=Handleplan.objects.get(pk=plan.pk),
-                               data={"name": name, "carried_out_by": "Stuens pædagoger", **data})
+                               data={"name": name, "carried_out_by": "Stuens pædagoger",
+                                     "description": f"{name} i den lille gruppe", **data})
 
 
 def evaluate(effort, user, **data) -> Evaluation:
     data = {"evaluated_on": TODAY, "result": Evaluation.Result.PARTLY, "seen": "Alma deltager i den lille gruppe.",
-            "next_step": "Fortsæt", **data}
+            "next_step": "Fortsæt", "next_evaluation_date": TODAY + 30 * DAY, **data}
     return services.evaluation_add(request=as_user(user), effort=Effort.objects.get(pk=effort.pk), data=data)
 
 
@@ -76,7 +77,7 @@ def test_escalation_is_refused_while_an_effort_is_not_evaluated_and_allowed_once
     case = Case.objects.get(pk=plan.case_id)
     with pytest.raises(Refused) as refused:
         case_services.case_escalate(request=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
-    assert refused.value.message == "Indsatsen «ICDP» på forebyggende niveau er ikke evalueret endnu."
+    assert refused.value.message == "Handleplanen mangler på forebyggende niveau: evaluering af indsatsen «ICDP»."
 
     evaluate(effort, alice, result=Evaluation.Result.NOT_REACHED)
     case = case_services.case_escalate(request=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
@@ -85,9 +86,11 @@ def test_escalation_is_refused_while_an_effort_is_not_evaluated_and_allowed_once
 
 @pytest.mark.parametrize("setup, reason", [
     ("nothing", "Barnet har ingen handleplan endnu"),
-    ("plan", "Handleplanen har endnu ingen mål."),
-    ("goals", "Handleplanen har ingen indsatser på forebyggende niveau."),
-    ("two_unevaluated", "Indsatserne «ICDP», «KaMiBe» på forebyggende niveau er ikke evalueret endnu."),
+    ("plan", "Handleplanen mangler på forebyggende niveau: mål for læringsfællesskabet eller barnet; tegn på, at "
+             "målene nås; barnets stemme; forældrenes perspektiv; en indsats på forebyggende niveau."),
+    ("goals", "Handleplanen mangler på forebyggende niveau: en indsats på forebyggende niveau."),
+    ("two_unevaluated", "Handleplanen mangler på forebyggende niveau: evaluering af indsatsen «ICDP»; "
+                        "evaluering af indsatsen «KaMiBe»."),
 ])
 def test_readiness_names_what_is_missing(case, alice, setup, reason):
     if setup != "nothing":

@@ -46,6 +46,19 @@ PROFILE = {
         ("Familierådslagning", "Familien og dens netværk lægger sammen med fagpersonerne en plan for barnet; "
          "holdes efter aftale med forældrene.", None, True),
     ],
+    # meeting type name → the referrals an agreement with the parents there allows (seeds/001:
+    # PPV and VISO only after agreement with the parents at a netværksmøde)
+    "referral_meetings": {"Netværksmøde": ["ppv", "viso"]},
+    # level → what the handleplan must hold before the level counts as described and evaluated
+    # (seeds/001: efforts "tydeligt beskrevet og evalueret" with goals, signs and evaluation dates;
+    # the child's voice and the parents' perspective). Goals and an evaluation of every effort are
+    # always required.
+    "readiness": {
+        level: {"require_signs": True, "require_voice": True, "require_parents": True,
+                "require_effort_description": True, "require_effort_carried_out_by": True,
+                "require_effort_evaluation_date": True}
+        for level in ("forebyggende", "foregribende")
+    },
     # level → (name, description), seeds/001 "Pædagogiske indsatser"
     "effort_catalogue": {
         "forebyggende": [
