@@ -100,6 +100,7 @@ def _child_page(request, child, *, status=200, forms=None, error=None):
         "counsellor_form": forms.get("counsellor") or CounsellorForm(municipality=_municipality_id(child)),
         "error": error,
         "handleplan_summary": interfaces.handleplan_summary(case),
+        "grant": interfaces.grant_status(case) if case and case.is_open else None,
         "events": [],
         "meetings": [],
     }

@@ -15,3 +15,8 @@ class DistrictcouncilConfig(AppConfig):
         from haandguide import dashboard
 
         dashboard.register(council_panel)
+
+        from cases import interfaces
+        from districtcouncil.services import CouncilPort
+
+        interfaces.register_council(CouncilPort())
