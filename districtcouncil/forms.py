@@ -93,7 +93,6 @@ class DecisionForm(forms.ModelForm):
         self.fields["hours"].min_value = 0
         # Every path that grants (council, § 32, chronic illness, re-visitation) asks for the
         # confirmation that the least intrusive option was discussed; the service refuses without it.
-        self.fields["least_intrusive_discussed"].label = "Den mindst indgribende indsats er drøftet"
         if not (consultant_only or revisitation):
             del self.fields["least_intrusive_offer"]
         if revisitation:
