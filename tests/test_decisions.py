@@ -16,7 +16,7 @@ from cases.models import Case, CaseEvent, CaseState
 from districtcouncil import services
 from districtcouncil.models import Decision, Review, ResourceType, Submission
 from haandguide.exceptions import Refused
-from haandguide.models import Notice
+from haandguide.models import AccessLog, Notice
 from reports import presentation, selectors
 from reports.scope import Period, scope_of
 from tests import factories
@@ -137,6 +137,17 @@ def test_the_bases_are_data_an_administrator_edits(birgitte, on_agenda, config):
     with pytest.raises(Refused, match="kan ikke tildeles efter grundlaget"):
         decide(birgitte, on_agenda, resource)
     assert not Decision.objects.exists()
+
+
+def test_an_administrator_edits_the_bases_in_the_admin(client_for, admin_user, config):
+    resource = config["resource"]["§ 32-tilbud"]
+    response = client_for(admin_user).post(reverse("admin:districtcouncil_resourcetype_change", args=[resource.pk]), {
+        "municipality": resource.municipality_id, "name": resource.name, "description": resource.description,
+        "grants_resource": "on", "has_hours": "on", "consultant_only": "on", "order": resource.order, "active": "on",
+        "bases": [Decision.Basis.VISITATION_32, Decision.Basis.CHRONIC_ILLNESS]})
+    assert response.status_code == 302
+    resource.refresh_from_db()
+    assert resource.bases == [Decision.Basis.VISITATION_32, Decision.Basis.CHRONIC_ILLNESS]
 
 
 def test_visitation_without_the_least_intrusive_confirmation_is_refused(birgitte, alma, config, opened):
@@ -281,6 +292,8 @@ def test_a_refused_reassessment_keeps_the_input_and_says_why(client_for, birgitt
     assert 'value="forlaenget" selected' in body
     granted.refresh_from_db()
     assert granted.reassessed_at is None
+    assert AccessLog.objects.filter(action=AccessLog.Action.DENIED, object_type="decision",
+                                    object_id=str(granted.pk), detail__startswith="Revurdering afvist").exists()
 
 
 def test_a_reassessment_through_the_page_steps_down_and_says_so(client_for, birgitte, granted):
@@ -361,6 +374,8 @@ def test_decision_button_shows_the_reason_before_the_agenda_closes(client_for, l
         assert reverse("districtcouncil:decision_create", args=[submission.pk]) not in page
         form = client.get(reverse("districtcouncil:decision_create", args=[submission.pk]), follow=True)
         assert "Dagsordenen lukker" in form.content.decode() and 'name="resource_type"' not in form.content.decode()
+    assert AccessLog.objects.filter(action=AccessLog.Action.DENIED, object_type="submission",
+                                    object_id=str(submission.pk), detail__startswith="Dagsordenen lukker").exists()
     services.agenda_close(meeting.pk, now=local(2026, 11, 30, 13, 0))
     client = client_for(birgitte)  # a fresh session: the travelled one has idled out
     page = client.get(reverse("districtcouncil:submission_detail", args=[submission.pk])).content.decode()
