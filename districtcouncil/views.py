@@ -274,7 +274,7 @@ def decision_create(request, pk):
         raise PermissionDenied("Kun distriktets pædagogiske konsulent registrerer afgørelsen.")
     refusal = services.decision_refusal(request.user, submission)
     if refusal:
-        log_access(request, Action.DENIED, submission, child_id=submission.child_id, detail=refusal[:200])
+        log_access(request, Action.REFUSED, submission, child_id=submission.child_id, detail=refusal[:200])
         messages.error(request, refusal)
         return redirect("districtcouncil:submission_detail", pk=submission.pk)
     municipality = council.district.municipality
@@ -373,7 +373,7 @@ def decision_reassess(request, pk):
                                        notes=form.cleaned_data["notes"], data=form.renewal_data())
         except Refused as refusal:
             form.add_error(None, refusal.message)
-            log_access(request, Action.DENIED, decision, child_id=decision.child_id,
+            log_access(request, Action.REFUSED, decision, child_id=decision.child_id,
                        detail=f"Revurdering afvist: {refusal.message}"[:200])
         else:
             if outcome == Decision.Outcome.RENEWED:

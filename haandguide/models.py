@@ -325,6 +325,7 @@ class AccessLog(models.Model):
         UPDATE = "ret", "Ændring"
         DELETE = "slet", "Sletning"
         DENIED = "afvist", "Afvist adgang"
+        REFUSED = "naegtet", "Handling nægtet"  # a workflow rule refused the action (with its reason)
         SEARCH = "soeg", "Søgning"
         EXPORT = "eksport", "Udskrift/eksport"
 

@@ -292,7 +292,7 @@ def test_a_refused_reassessment_keeps_the_input_and_says_why(client_for, birgitt
     assert 'value="forlaenget" selected' in body
     granted.refresh_from_db()
     assert granted.reassessed_at is None
-    assert AccessLog.objects.filter(action=AccessLog.Action.DENIED, object_type="decision",
+    assert AccessLog.objects.filter(action=AccessLog.Action.REFUSED, object_type="decision",
                                     object_id=str(granted.pk), detail__startswith="Revurdering afvist").exists()
 
 
@@ -374,7 +374,7 @@ def test_decision_button_shows_the_reason_before_the_agenda_closes(client_for, l
         assert reverse("districtcouncil:decision_create", args=[submission.pk]) not in page
         form = client.get(reverse("districtcouncil:decision_create", args=[submission.pk]), follow=True)
         assert "Dagsordenen lukker" in form.content.decode() and 'name="resource_type"' not in form.content.decode()
-    assert AccessLog.objects.filter(action=AccessLog.Action.DENIED, object_type="submission",
+    assert AccessLog.objects.filter(action=AccessLog.Action.REFUSED, object_type="submission",
                                     object_id=str(submission.pk), detail__startswith="Dagsordenen lukker").exists()
     services.agenda_close(meeting.pk, now=local(2026, 11, 30, 13, 0))
     client = client_for(birgitte)  # a fresh session: the travelled one has idled out
