@@ -102,7 +102,8 @@ def generate(children: int, years: int, batch: int, seed: int) -> None:
     rows = []
     for i in range(children):
         birth = base + datetime.timedelta(days=i // 1000)
-        rows.append(Child(institution=institutions[i % n_institutions], first_name=rng.choice(first),
+        rows.append(Child(institution=institutions[i % n_institutions], municipality=municipality,
+                          first_name=rng.choice(first),
                           last_name=rng.choice(last), cpr=f"{birth:%d%m%y}4{i % 1000:03d}", birth_date=birth,
                           started_at=birth + datetime.timedelta(days=365)))
     child_objs = Child.objects.bulk_create(rows, batch_size=batch)

@@ -5,7 +5,7 @@ from cases.models import (
     FamilyGroupSession, MeetingType, ObservationType,
 )
 from haandguide.access import log_children_listed
-from haandguide.admin import AuditedAdmin, ReadOnlyAdmin
+from haandguide.admin import AuditedAdmin, MunicipalityScopeMixin, ReadOnlyAdmin
 
 
 @admin.register(ObservationType)
@@ -36,6 +36,7 @@ class CaseEventAdmin(ReadOnlyAdmin):
     """The timeline is written by the services and never edited."""
 
     municipality_path = "case__child__institution__district__municipality"
+    listed_child_id = "case.child_id"
 
     list_display = ["at", "case", "action", "from_state", "to_state", "actor"]
     list_filter = ["action"]
@@ -43,7 +44,7 @@ class CaseEventAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(MunicipalityScopeMixin, admin.TabularInline):
     """Shown to administrators (decided by role, like AuditedAdmin), never edited here."""
 
     extra = 0

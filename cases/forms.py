@@ -53,13 +53,10 @@ class ChildForm(forms.ModelForm):
         )
 
     def clean_cpr(self):
-        value = cprlib.normalise(self.cleaned_data["cpr"])
-        duplicates = Child.objects.filter(cpr=value)
-        if self.instance.pk:
-            duplicates = duplicates.exclude(pk=self.instance.pk)
-        if duplicates.exists():
-            raise forms.ValidationError("Der findes allerede et barn med dette CPR-nummer.")
-        return value
+        # Only the number's form here. Whether it is taken is the service's question, asked only
+        # inside the municipality and only of a form that is otherwise valid (issue 14: the form
+        # must not answer "taken" for another municipality's child, valid or not).
+        return cprlib.normalise(self.cleaned_data["cpr"])
 
     def clean(self):
         data = super().clean()

@@ -72,3 +72,16 @@ def register_council(port: CouncilPort) -> None:
 def grant_status(case) -> GrantStatus | None:
     """No registered answer means no grant is known: nothing is held back."""
     return None if _council_port is None or case is None else _council_port.grant_status(case)
+# Sections that later apps add to the child page (the district council: the child's submissions,
+# decisions and letters). Each is a function (request, child) -> dict with a "template" to include,
+# or None; registered in the app's AppConfig.ready(), asked in app order, a fixed few queries each.
+_child_sections: list = []
+
+
+def register_child_section(section) -> None:
+    if section not in _child_sections:
+        _child_sections.append(section)
+
+
+def child_sections(request, child) -> list[dict]:
+    return [s for s in (section(request, child) for section in _child_sections) if s]

@@ -12,8 +12,6 @@ Transition methods hold guards and field updates only. Every call goes through a
 from __future__ import annotations
 
 import datetime
-import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -21,7 +19,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from haandguide.lib import files
 from haandguide.models import Child, Guardian, Institution, Municipality
+from haandguide.lib.formats import date_da, datetime_da
 
 
 class Level(models.TextChoices):
@@ -159,7 +159,7 @@ class CaseEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} {self.at:%d.%m.%Y}"
+        return f"{self.get_action_display()} {date_da(self.at)}"
 
 
 # --- Observations -----------------------------------------------------------------------------
@@ -212,12 +212,12 @@ class Observation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.type} {self.observed_on:%d.%m.%Y}"
+        return f"{self.type} {date_da(self.observed_on)}"
 
 
 def _attachment_path(instance: "Attachment", filename: str) -> str:
-    # A random name: nothing of the child or the original file name in the path.
-    return f"observations/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{Path(filename).suffix.lower()[:10]}"
+    """Named by migration 0001 only; the field now uses the one helper, files.RandomName."""
+    return files.RandomName("observations")(instance, filename)
 
 
 class Attachment(models.Model):
@@ -225,7 +225,7 @@ class Attachment(models.Model):
     `cases.views.attachment_download`, which checks the user's scope first."""
 
     observation = models.ForeignKey(Observation, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=_attachment_path)
+    file = models.FileField(upload_to=files.RandomName("observations"))
     original_name = models.CharField("filnavn", max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
@@ -347,7 +347,7 @@ class Meeting(models.Model):
         ordering = ["-held_on", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.type} {self.held_on:%d.%m.%Y}"
+        return f"{self.type} {date_da(self.held_on)}"
 
     @property
     def child_id(self):
@@ -441,7 +441,7 @@ class CounsellingSession(models.Model):
         indexes = [models.Index(fields=["institution", "-starts_at"], name="counselling_inst_start")]
 
     def __str__(self) -> str:
-        return f"Åben rådgivning {timezone.localtime(self.starts_at):%d.%m.%Y %H:%M}"
+        return f"Åben rådgivning {datetime_da(self.starts_at)}"
 
     def slot_start(self, slot: int):
         return self.starts_at + datetime.timedelta(minutes=(slot - 1) * self.slot_minutes)
@@ -532,7 +532,7 @@ class FamilyGroupSession(models.Model):
         ordering = ["-held_on", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.theme} {self.held_on:%d.%m.%Y}"
+        return f"{self.theme} {date_da(self.held_on)}"
 
 
 class FamilyGroupAttendance(models.Model):

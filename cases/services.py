@@ -22,8 +22,9 @@ from cases.models import (
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
 from haandguide.exceptions import EditConflict, Refused
-from haandguide.lib.files import sha256_of
+from haandguide.lib.files import original_name, sha256_of
 from haandguide.models import Child, CounsellorAssignment, CounsellorKind, Guardian, Institution, Role, User
+from haandguide.lib.formats import date_da, datetime_da
 
 Event = CaseEvent.Action
 
@@ -127,7 +128,7 @@ def refusal_de_escalate(user: User, case: Case, *, through_reassessment: bool = 
         grant = interfaces.grant_status(case)
         if grant is not None:
             when = ("Perioden er slut, og afgørelsen afventer revurdering" if grant.awaiting_reassessment
-                    else f"Ressourcen er bevilget til {grant.period_end:%d.%m.%Y}")
+                    else f"Ressourcen er bevilget til {date_da(grant.period_end)}")
             return (f"{when} ({grant.label}). Et niveau ned fra indgribende sker ved afgørelsens revurdering "
                     "hos konsulenten/distriktsrådet.")
     return None
@@ -359,7 +360,7 @@ def observation_add(*, request, child: Child, data: dict, files=()) -> Observati
         )
         for upload in files:
             Attachment.objects.create(
-                observation=observation, file=upload, original_name=upload.name[:255],
+                observation=observation, file=upload, original_name=original_name(upload),
                 content_type=upload.content_type, size=upload.size, sha256=sha256_of(upload), uploaded_by=user,
             )
         case = Case.objects.filter(child=child).first()
@@ -394,7 +395,7 @@ def meeting_record(*, request, case: Case, data: dict, agreements: list[dict]) -
         meeting = Meeting.objects.create(case=case, created_by=request.user, **data)
         for agreement in agreements:
             Agreement.objects.create(meeting=meeting, **agreement)
-        record_event(case, request.user, Event.MEETING, reason=f"{meeting.type} {meeting.held_on:%d.%m.%Y}")
+        record_event(case, request.user, Event.MEETING, reason=f"{meeting.type} {date_da(meeting.held_on)}")
         log_access(request, LogAction.CREATE, meeting, child_id=case.child_id, detail=str(meeting.type))
     return meeting
 
@@ -556,7 +557,7 @@ def counselling_book(*, request, session: CounsellingSession, data: dict) -> Cou
             case = Case.objects.filter(child=child).first()
             if case:
                 record_event(case, user, Event.MEETING,
-                             reason=f"Åben rådgivning {timezone.localtime(booking.starts_at):%d.%m.%Y %H:%M}: "
+                             reason=f"Åben rådgivning {datetime_da(booking.starts_at)}: "
                                     f"{booking.get_professional_display()}")
         log_access(request, LogAction.CREATE, booking, child_id=child.pk if child else None,
                    detail=f"Åben rådgivning booket ({booking.get_booker_display().lower()})")

@@ -26,6 +26,7 @@ from cases.models import (
 from haandguide import services as org_services
 from haandguide.access import Action, get_child_for_user, get_in_scope, log_children_listed
 from haandguide.exceptions import Refused
+from haandguide.keep_typed import keeps_typed
 from haandguide.models import Child, CounsellorAssignment, Institution, Role
 
 
@@ -101,6 +102,7 @@ def _child_page(request, child, *, status=200, forms=None, error=None):
         "error": error,
         "handleplan_summary": interfaces.handleplan_summary(case),
         "grant": interfaces.grant_status(case) if case and case.is_open else None,
+        "sections": interfaces.child_sections(request, child),
         "events": [],
         "meetings": [],
     }
@@ -152,6 +154,7 @@ def case_transition(request, pk, action):
                        error=" ".join(form.non_field_errors()) or "Ret fejlene i formularen.")
 
 
+@keeps_typed
 @require_http_methods(["GET", "POST"])
 def observation_create(request, pk):
     child = get_child_for_user(request, pk)
@@ -225,6 +228,7 @@ def _open_case_or_404(child) -> Case:
     return case
 
 
+@keeps_typed
 @require_http_methods(["GET", "POST"])
 def meeting_create(request, pk):
     child = get_child_for_user(request, pk)
@@ -324,6 +328,9 @@ def child_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             child = org_services.child_create(request=request, data=form.cleaned_data)
+        except org_services.TransferRequested as sent:
+            messages.info(request, sent.message)
+            return redirect("cases:child_list")
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -344,6 +351,9 @@ def child_edit(request, pk):
         try:
             org_services.child_update(request=request, child=Child.objects.get(pk=child.pk), data=form.cleaned_data,
                                       version=form.cleaned_data.get("version") or 0)
+        except org_services.TransferRequested as sent:
+            messages.info(request, sent.message)
+            return redirect("cases:child_detail", pk=child.pk)
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from districtcouncil.models import (
-    GRANT_BASES, Council, CouncilMeeting, CouncilMeetingType, DecisionBasis, Mellemform, ResourceType,
+    GRANT_BASES, Council, CouncilMeeting, CouncilMeetingType, DecisionBasis, LetterWording, Mellemform, ResourceType,
 )
 from haandguide.admin import AuditedAdmin
 
@@ -53,3 +53,9 @@ class MellemformAdmin(AuditedAdmin):
     municipality_path = "district__municipality"
     list_display = ["name", "district", "active"]
     list_filter = ["district"]
+
+
+@admin.register(LetterWording)
+class LetterWordingAdmin(AuditedAdmin):
+    municipality_path = "municipality"
+    list_display = ["__str__", "municipality"]

@@ -20,3 +20,8 @@ class DistrictcouncilConfig(AppConfig):
         from districtcouncil.services import CouncilPort
 
         interfaces.register_council(CouncilPort())
+
+        from cases.interfaces import register_child_section
+        from districtcouncil.child_page import council_section
+
+        register_child_section(council_section)

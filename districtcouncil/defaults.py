@@ -2,13 +2,22 @@
 resource types from the staircase (least intrusive first), council meeting types, one council and
 one mellemform per district. Seeded, then edited as data; Haderslev's profile is the default."""
 
-from districtcouncil.models import Council, CouncilMeetingType, DecisionBasis, Mellemform, ResourceType
+from districtcouncil.models import (
+    Council, CouncilMeetingType, DecisionBasis, LetterWording, Mellemform, ResourceType,
+)
 from haandguide import profiles
 from haandguide.models import Municipality
 
 _HADERSLEV = profiles.get(profiles.DEFAULT)
 RESOURCE_TYPES = _HADERSLEV["resource_types"]
 MELLEMFORM = {k: v for k, v in _HADERSLEV["mellemform"].items() if k != "name"}
+LETTER_TEXTS = _HADERSLEV["letter_texts"]
+
+
+def letter_wording(municipality: Municipality) -> LetterWording:
+    """The municipality's letter texts; Haderslev's (unsaved) where none have been loaded yet."""
+    return (LetterWording.objects.filter(municipality=municipality).first()
+            or LetterWording(municipality=municipality, **LETTER_TEXTS))
 
 
 def seed_council_configuration(municipality: Municipality, profile: dict | None = None) -> None:
@@ -22,6 +31,8 @@ def seed_council_configuration(municipality: Municipality, profile: dict | None 
             "description": description, "grants_resource": grants, "has_amount": amount, "has_hours": hours,
             "needs_mellemform": mellemform, "consultant_only": consultant, "order": order,
             "bases": list(entry[7]) if len(entry) > 7 else bases_for(name, consultant)})
+    LetterWording.objects.get_or_create(municipality=municipality,
+                                        defaults=profile.get("letter_texts", LETTER_TEXTS))
     mellemform = dict(profile["mellemform"])
     mellemform_name = mellemform.pop("name")
     for district in municipality.districts.all():

@@ -15,6 +15,7 @@ from districtcouncil.defaults import seed_council_configuration
 from districtcouncil.models import Council, CouncilMeeting, CouncilMeetingType, ResourceType, Submission
 from handleplan import services as plan_services
 from handleplan.models import Handleplan
+from haandguide.lib.holidays import working_day_on_or_after
 from haandguide.models import Role, User
 
 
@@ -27,8 +28,9 @@ def _at(day: datetime.date, hour: int = 13) -> datetime.datetime:
 
 
 def _thursday(day: datetime.date) -> datetime.date:
-    """Councils meet on a weekday: the Thursday of the week on or after the given day."""
-    return day + datetime.timedelta(days=(3 - day.weekday()) % 7)
+    """Councils meet on a working day: the Thursday on or after the given day, or, when that is a
+    holiday (skærtorsdag, Kristi himmelfart, juleaftensdag, nytårsaftensdag), the next working day."""
+    return working_day_on_or_after(day + datetime.timedelta(days=(3 - day.weekday()) % 7))
 
 
 def _prepare_for_assessment(case, leader, today):

@@ -6,8 +6,11 @@ from django import forms
 from django.urls import reverse
 from django.utils import timezone
 
-from districtcouncil.models import Council, CouncilMeetingType, Decision, Mellemform, ResourceType, Submission
+from districtcouncil.models import (
+    Council, CouncilMeetingType, Decision, Letter, Mellemform, ResourceType, Submission,
+)
 from haandguide.lib import files
+from haandguide.lib.formats import datetime_da
 
 DATE = {"type": "date"}
 
@@ -30,7 +33,7 @@ class SubmissionForm(forms.ModelForm):
         self.fields["child"].queryset = children
         self.fields["meeting"].queryset = self.fields["meeting"].queryset.filter(pk__in=[m.pk for m in meetings])
         self.fields["meeting"].label_from_instance = (
-            lambda m: f"{m} – frist {timezone.localtime(m.deadline):%d.%m.%Y kl. %H:%M}")
+            lambda m: f"{m} – frist {datetime_da(m.deadline)}")
         self.fields["description"].max_length = 20000
         self.fields["group_description"].max_length = 4000
         self.helper = FormHelper()
@@ -56,6 +59,27 @@ class SubmissionForm(forms.ModelForm):
         if not data.get("child") and not (data.get("group_description") or "").strip():
             self.add_error("group_description", "Beskriv børnegruppen, eller vælg et barn.")
         return data
+
+
+class SubmissionDraftForm(SubmissionForm):
+    """The draft edited on its own page: the same fields and file checks, the child stays."""
+
+    prefix = "kladde"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, children=None, **kwargs)
+        del self.fields["child"]
+        self.fields["signed_form"].label = "Underskrevet samtykkeerklæring"
+        if self.instance.signed_form:
+            self.fields["signed_form"].help_text = "En erklæring er vedlagt; en ny fil erstatter den. " + files.HELP_TEXT
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("meeting"), Column("kind")), "track", "group_description", "description",
+            Row(Column("signed_form"), Column("document")))
+
+    def clean(self):
+        self.cleaned_data["child"] = self.instance.child
+        return super().clean()
 
 
 class ReviewForm(forms.Form):
@@ -89,6 +113,8 @@ class DecisionForm(forms.ModelForm):
             resource_types = resource_types.filter(consultant_only=consultant_only)
         self.fields["resource_type"].queryset = resource_types
         self.fields["mellemform"].queryset = Mellemform.objects.filter(district=district, active=True)
+        self.fields["notes"].help_text = ("Står i brevet til forældrene: hvorfor afgørelsen er truffet. Skal udfyldes, "
+                                          "når der tildeles eller gives afslag på en ressource.")
         self.fields["amount_dkk"].min_value = 0
         self.fields["hours"].min_value = 0
         # Every path that grants (council, § 32, chronic illness, re-visitation) asks for the
@@ -119,6 +145,15 @@ class DecisionForm(forms.ModelForm):
             if value is not None and value < 0:
                 self.add_error(field, "Værdien kan ikke være negativ.")
         return data
+
+
+class LetterDispatchForm(forms.Form):
+    method = forms.ChoiceField(label="Hvordan", choices=[("", "Vælg …"), *Letter.Method.choices])
+    sent_on = forms.DateField(label="Dato", widget=forms.DateInput(DATE, format="%Y-%m-%d"))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"sent_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
 
 
 class ReassessForm(forms.Form):

@@ -17,7 +17,9 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases.models import Case
+from haandguide.lib import files
 from haandguide.models import Child, District, Institution, Municipality
+from haandguide.lib.formats import date_da
 
 
 class Council(models.Model):
@@ -64,7 +66,7 @@ class CouncilMeeting(models.Model):
         indexes = [models.Index(fields=["council", "starts_at"], name="councilmeeting_council_start")]
 
     def __str__(self) -> str:
-        return f"{self.council} {timezone.localtime(self.starts_at):%d.%m.%Y}"
+        return f"{self.council} {date_da(self.starts_at)}"
 
     @property
     def municipality(self) -> Municipality:
@@ -175,7 +177,9 @@ class Submission(ConcurrentTransitionMixin, models.Model):
     state = FSMField("status", default=SubmissionState.KLADDE, choices=SubmissionState.choices, protected=True)
     snapshot = models.ForeignKey("handleplan.PlanSnapshot", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="submissions", editable=False)
-    signed_form = models.FileField("underskrevet samtykkeerklæring", upload_to="submissions/%Y/%m/", blank=True)
+    signed_form = models.FileField("underskrevet samtykkeerklæring", upload_to=files.RandomName("submissions"),
+                                   blank=True)
+    signed_form_name = models.CharField("filnavn", max_length=255, blank=True, editable=False)
     signed_form_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     submitted_at = models.DateTimeField("indsendt", null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -219,7 +223,7 @@ class Submission(ConcurrentTransitionMixin, models.Model):
 
 class SubmissionDocument(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="documents")
-    file = models.FileField(upload_to="submissions/%Y/%m/")
+    file = models.FileField(upload_to=files.RandomName("submissions"))
     original_name = models.CharField("filnavn", max_length=255)
     content_type = models.CharField(max_length=100)
     sha256 = models.CharField(max_length=64)
@@ -327,7 +331,7 @@ class Decision(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.resource_type} {self.period_start:%d.%m.%Y}–{self.period_end:%d.%m.%Y}"
+        return f"{self.resource_type} {date_da(self.period_start)}–{date_da(self.period_end)}"
 
     def is_awaiting_reassessment(self, today: datetime.date | None = None) -> bool:
         """The period of a granted resource has ended and nobody has re-assessed it."""
@@ -340,22 +344,55 @@ class Decision(models.Model):
         return Case.objects.filter(child_id=self.child_id).first() if self.child_id else None
 
 
+class LetterWording(models.Model):
+    """The municipality's standing text in a decision letter to the parents. Forvaltningsloven
+    § 22–24: a written decision carries its reasoning, naming the rules it rests on (the council's
+    own begrundelse of the specific decision is `Decision.notes`); § 25: it tells how to complain.
+    Seeded from the profile (Haderslev's wording by default), then edited by the administrator."""
+
+    municipality = models.OneToOneField(Municipality, on_delete=models.CASCADE, related_name="letter_wording")
+    legal_basis = models.TextField(
+        "regelgrundlag", help_text="Står under afgørelsens begrundelse: de regler og hensyn, afgørelsen bygger på.")
+    appeal_guidance = models.TextField("klagevejledning", help_text="Hvordan og hvornår forældrene kan klage.")
+
+    class Meta:
+        verbose_name = "brevtekst (afgørelser)"
+        verbose_name_plural = "brevtekster (afgørelser)"
+
+    def __str__(self) -> str:
+        return f"Brevtekster for {self.municipality}"
+
+
 class Letter(models.Model):
-    """A letter to the parents, stored as the PDF that was sent, with its content hash."""
+    """A letter to the parents, stored as the PDF that was sent, with its content hash, and how,
+    when and by whom it was sent or handed over (recorded once, by `letter_dispatch`)."""
 
     class Kind(models.TextChoices):
         ANSWER = "svar", "Skriftligt svar på afgørelsen"
         INFORMATION = "information", "Information til forældrene"
+
+    class Method(models.TextChoices):
+        MEETING = "moede", "Udleveret på et møde"
+        POST = "post", "Sendt med post"
+        DIGITAL_POST = "digital_post", "Sendt med Digital Post"
+        EMAIL = "email", "Sendt med e-mail"
 
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="letters")
     kind = models.CharField(max_length=15, choices=Kind.choices)
     pdf = models.BinaryField()
     sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+    dispatch_method = models.CharField("sendt hvordan", max_length=15, choices=Method.choices, blank=True,
+                                       editable=False)
+    dispatched_on = models.DateField("sendt/udleveret den", null=True, blank=True, editable=False)
+    dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+", editable=False, verbose_name="sendt af")
+    dispatch_recorded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "brev"
         verbose_name_plural = "breve"
+        ordering = ["created_at", "pk"]
 
     @property
     def child_id(self):

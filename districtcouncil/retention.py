@@ -15,7 +15,7 @@ def anonymise_child(child) -> None:
         document.file.delete(save=False)
     SubmissionDocument.objects.filter(submission__in=submissions).delete()
     Review.objects.filter(submission__in=submissions).update(notes="", recommendation="")
-    submissions.update(description="", group_description="", snapshot=None, signed_form="")
+    submissions.update(description="", group_description="", snapshot=None, signed_form="", signed_form_name="")
     decisions = Decision.objects.filter(child=child)
     Letter.objects.filter(decision__in=decisions).delete()
     decisions.update(goals="", notes="", reassessment_notes="")

@@ -11,10 +11,12 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from cases import interfaces
 from cases import services as case_services
 from cases.models import Agreement, AgreementKind, Case, CaseEvent, CaseState, InterventionBasis
+from districtcouncil.defaults import letter_wording
 from districtcouncil.models import (
     GRANT_BASES, Council, CouncilMeeting, Decision, Letter, Review, ResourceType, Submission, SubmissionDocument,
     SubmissionState,
@@ -24,10 +26,11 @@ from handleplan.services import plan_freeze
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
 from haandguide.exceptions import EditConflict, Refused
-from haandguide.lib.files import sha256_of
+from haandguide.lib.files import original_name, sha256_of
 from haandguide.lib.pdf import render_pdf
 from haandguide.models import Child, Institution, Municipality, Role, User
 from haandguide.notify import notify
+from haandguide.lib.formats import date_da, datetime_da
 
 Event = CaseEvent.Action
 
@@ -112,27 +115,63 @@ def _leads_institution(user: User, institution: Institution) -> bool:
 def submission_create(*, request, institution: Institution, child: Child | None, data: dict,
                       signed_form=None, documents=()) -> Submission:
     """A draft submission by the institution's leader."""
-    if not _leads_institution(request.user, institution):
-        raise Refused("Kun en leder af institutionen kan udarbejde en indstilling.")
-    if child is not None and child.institution_id != institution.pk:
-        raise Refused("Barnet går ikke i institutionen.")
-    if child is None and data["track"] == Submission.Track.WITH_CPR:
-        raise Refused("En indstilling om en børnegruppe går uden CPR.")
-    if child is None and not (data.get("group_description") or "").strip():
-        raise Refused("Beskriv børnegruppen og målene for læringsmiljøet.")
-    if data["meeting"].council.district_id != institution.district_id:
-        raise Refused("Mødet hører ikke til institutionens distriktsråd.")
+    if refusal := _draft_refusal(request.user, institution, child, data):
+        raise Refused(refusal)
     with transaction.atomic():
         submission = Submission(institution=institution, child=child, created_by=request.user, **data)
-        if signed_form:
-            submission.signed_form = signed_form
-            submission.signed_form_sha256 = sha256_of(signed_form)
-        submission.save()
-        for upload in documents:
-            SubmissionDocument.objects.create(submission=submission, file=upload, original_name=upload.name[:255],
-                                              content_type=upload.content_type, sha256=sha256_of(upload),
-                                              uploaded_by=request.user)
+        _attach(request, submission, signed_form, documents)
         log_access(request, LogAction.CREATE, submission, child_id=submission.child_id, detail="Indstilling (kladde)")
+    return submission
+
+
+def _draft_refusal(user: User, institution: Institution, child: Child | None, data: dict) -> str | None:
+    """The rules a draft's fields keep, when it is created and whenever it is edited."""
+    if not _leads_institution(user, institution):
+        return "Kun en leder af institutionen kan udarbejde en indstilling."
+    if child is not None and child.institution_id != institution.pk:
+        return "Barnet går ikke i institutionen."
+    if child is None and data["track"] == Submission.Track.WITH_CPR:
+        return "En indstilling om en børnegruppe går uden CPR."
+    if child is None and not (data.get("group_description") or "").strip():
+        return "Beskriv børnegruppen og målene for læringsmiljøet."
+    if data["meeting"].council.district_id != institution.district_id:
+        return "Mødet hører ikke til institutionens distriktsråd."
+    return None
+
+
+def _attach(request, submission: Submission, signed_form, documents) -> None:
+    """Save the submission with the signed declaration (replacing an earlier one) and documents;
+    the files have passed haandguide.lib.files.validate_upload in the form."""
+    if signed_form:
+        submission.signed_form = signed_form
+        submission.signed_form_name = original_name(signed_form)
+        submission.signed_form_sha256 = sha256_of(signed_form)
+    submission.save()
+    for upload in documents:
+        SubmissionDocument.objects.create(submission=submission, file=upload, original_name=original_name(upload),
+                                          content_type=upload.content_type, sha256=sha256_of(upload),
+                                          uploaded_by=request.user)
+
+
+def submission_update(*, request, submission_id: int, version: int | None, data: dict, signed_form=None,
+                      documents=()) -> Submission:
+    """Edit a draft on its own page: its fields, the parents' signed declaration for the CPR track
+    (what the refusal on sending asks for) and further documents. Only a draft, only its leader."""
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update(of=("self",)).select_related(
+            "institution", "child").get(pk=submission_id)
+        if version is not None and submission.version != version:
+            raise EditConflict("Indstillingen er ændret af en anden. Se den nye udgave og prøv igen.")
+        if submission.state != SubmissionState.KLADDE:
+            raise Refused("Kun en kladde kan rettes; indstillingen er sendt.")
+        if refusal := _draft_refusal(request.user, submission.institution, submission.child, data):
+            raise Refused(refusal)
+        for field, value in data.items():
+            setattr(submission, field, value)
+        submission.version += 1
+        _attach(request, submission, signed_form, documents)
+        detail = "Indstilling (kladde) rettet" + ("; underskrevet erklæring vedlagt" if signed_form else "")
+        log_access(request, LogAction.UPDATE, submission, child_id=submission.child_id, detail=detail)
     return submission
 
 
@@ -164,8 +203,8 @@ def submission_refusal(user: User, submission: Submission) -> str | None:
     if submission.track == Submission.Track.WITH_CPR and not submission.signed_form:
         refusal = case_services.consent_refusal(child, purpose_code=case_services.PURPOSE_SUBMISSION_WITH_CPR)
         if refusal:
-            return ("Sporet med CPR kræver forældrenes underskrift: upload den underskrevne erklæring, "
-                    f"eller registrér samtykket. {refusal}")
+            return ("Sporet med CPR kræver forældrenes underskrift: upload den underskrevne erklæring under "
+                    f"'Ret kladden', eller registrér samtykket på barnets samtykkeside. {refusal}")
     return None
 
 
@@ -255,7 +294,7 @@ def period_refusal(municipality: Municipality, start: datetime.date, end: dateti
     longest = start + relativedelta(months=municipality.resource_period_months)
     if end > longest:
         # The council grants for a limited period (Haderslev: half a year), then re-assesses.
-        return (f"Perioden må højst vare {municipality.resource_period_months} måneder (til {longest:%d.%m.%Y}); "
+        return (f"Perioden må højst vare {municipality.resource_period_months} måneder (til {date_da(longest)}); "
                 "en forlængelse besluttes ved revurderingen.")
     return None
 
@@ -287,8 +326,8 @@ def decision_data_refusal(data: dict, resource: ResourceType, *, basis: str, mun
         return refusal
     follow_up = data.get("follow_up_on")
     if follow_up is None or not (data["period_start"] <= follow_up <= data["period_end"]):
-        return (f"Opfølgningen skal ligge inden for perioden ({data['period_start']:%d.%m.%Y}–"
-                f"{data['period_end']:%d.%m.%Y}).")
+        return (f"Opfølgningen skal ligge inden for perioden ({date_da(data['period_start'])}–"
+                f"{date_da(data['period_end'])}).")
     if resource.grants_resource and not (data.get("goals") or "").strip():
         return "En tildelt ressource skal have lærings- og udviklingsmål for perioden."
     if resource.has_amount and resource.has_hours:
@@ -317,8 +356,17 @@ def decision_refusal(user: User, submission: Submission, now: datetime.datetime 
     if submission.state != SubmissionState.INDSENDT:
         return "Indstillingen er ikke på dagsordenen (den er afgjort, trukket eller ikke sendt)."
     if submission.meeting.agenda_closed_at is None and (now or timezone.now()) < submission.meeting.deadline:
-        return (f"Dagsordenen lukker {timezone.localtime(submission.meeting.deadline):%d.%m.%Y kl. %H:%M}; "
+        return (f"Dagsordenen lukker {datetime_da(submission.meeting.deadline)}; "
                 "afgørelsen træffes på mødet.")
+    return None
+
+
+def reasoning_refusal(data: dict) -> str | None:
+    """Forvaltningsloven §§ 22–24: a decision that grants or refuses a resource is given in writing
+    with its reasons; the council writes them, and they go into the letter to the parents."""
+    if not (data.get("notes") or "").strip():
+        return ("Skriv begrundelsen for afgørelsen: den står i brevet til forældrene "
+                "(forvaltningsloven §§ 22–24).")
     return None
 
 
@@ -344,6 +392,11 @@ def decision_record(*, request, submission_id: int, data: dict) -> Decision:
             # 001: a placement in a mellemform is for one child, with an individual handleplan.
             raise Refused("En placering i en mellemform gælder ét barn med en individuel handleplan.")
         _check_decision_data(data, resource, basis=Decision.Basis.COUNCIL, municipality=council.district.municipality)
+        # A resource assessment answered with "no resource" is a refusal, and needs its reasons too;
+        # a sparring answer is advice, not a decision on a resource.
+        if resource.grants_resource or submission.kind == Submission.Kind.RESSOURCEVURDERING:
+            if refusal := reasoning_refusal(data):
+                raise Refused(refusal)
         decision = Decision.objects.create(
             basis=Decision.Basis.COUNCIL, submission=submission, institution=submission.institution,
             child=submission.child, decided_by=request.user, **data)
@@ -353,7 +406,7 @@ def decision_record(*, request, submission_id: int, data: dict) -> Decision:
         if case and resource.grants_resource and case.state != CaseState.INDGRIBENDE:
             case_services.case_grant_intervention(
                 request=request, case_id=case.pk, basis=InterventionBasis.COUNCIL_DECISION,
-                reason=f"{resource}, {data['period_start']:%d.%m.%Y}–{data['period_end']:%d.%m.%Y}")
+                reason=f"{resource}, {date_da(data['period_start'])}–{date_da(data['period_end'])}")
         elif case:
             case_services.record_event(case, request.user, Event.SUBMISSION,
                                        reason=f"Distriktsrådets afgørelse: {resource}")
@@ -387,6 +440,8 @@ def visitation_record(*, request, child: Child, basis: str, data: dict) -> Decis
         raise Refused("Barnet har ingen åben sag. Institutionen opretter sagen.")
     resource: ResourceType = data["resource_type"]
     _check_decision_data(data, resource, basis=basis, municipality=child.institution.district.municipality)
+    if refusal := reasoning_refusal(data):
+        raise Refused(refusal)
     mellemform = data.get("mellemform")
     if mellemform and mellemform.district_id != child.institution.district_id:
         raise Refused("Mellemformen hører ikke til distriktet.")
@@ -432,6 +487,8 @@ def revisitation_record(*, request, decision: Decision, data: dict) -> Decision:
         raise Refused("Mellemformen hører ikke til distriktet.")
     _check_decision_data(data, resource, basis=Decision.Basis.REVISITATION,
                          municipality=child.institution.district.municipality)
+    if refusal := reasoning_refusal(data):
+        raise Refused(refusal)
     with transaction.atomic():
         earlier = Decision.objects.select_for_update().get(pk=decision.pk)
         if earlier.reassessed_at:
@@ -468,9 +525,53 @@ def render_letter_pdf(decision: Decision, kind: str) -> bytes:
     return render_pdf("districtcouncil/print/letter.html", {
         "decision": decision, "kind": kind, "answer": kind == Letter.Kind.ANSWER,
         "child": decision.child, "institution": decision.institution,
+        "wording": letter_wording(decision.institution.district.municipality),
         "meeting": decision.submission.meeting if decision.submission_id else None,
         "today": timezone.localdate(),
     })
+
+
+def _lower_first(label: str) -> str:
+    return label[:1].lower() + label[1:]  # "sendt med Digital Post": the name keeps its capitals
+
+
+def letter_dispatch_refusal(user: User, letter: Letter) -> str | None:
+    """Why this user cannot record the letter as sent or handed over, or None. The institution's
+    leader or the district's consultant sends the letter; it is recorded once."""
+    decision = letter.decision
+    institution = decision.institution
+    if not (_leads_institution(user, institution)
+            or (user.role == Role.KONSULENT and user.districts.filter(pk=institution.district_id).exists())):
+        return "Kun institutionens leder eller distriktets pædagogiske konsulent registrerer, at brevet er sendt."
+    if letter.dispatched_on:
+        return (f"Brevet er allerede registreret: {_lower_first(letter.get_dispatch_method_display())} "
+                f"{date_da(letter.dispatched_on)} af {letter.dispatched_by}.")
+    return None
+
+
+def letter_dispatch(*, request, letter_id: int, method: str, sent_on: datetime.date) -> Letter:
+    """Record how, when and by whom the letter was sent or handed over to the parents (forvaltnings-
+    loven: a decision takes effect when it reaches them). Logged, and on the child's timeline."""
+    if method not in Letter.Method.values:
+        raise Refused("Vælg, hvordan brevet er sendt eller udleveret.")
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update(of=("self",)).select_related(
+            "decision__institution__district", "dispatched_by").defer("pdf").get(pk=letter_id)
+        if refusal := letter_dispatch_refusal(request.user, letter):
+            raise Refused(refusal)
+        if sent_on > timezone.localdate():
+            raise Refused("Datoen ligger i fremtiden. Registrér afsendelsen, når brevet er sendt eller udleveret.")
+        if sent_on < timezone.localtime(letter.created_at).date():
+            raise Refused(f"Brevet blev dannet {date_da(letter.created_at)}; det kan ikke være sendt før.")
+        letter.dispatch_method, letter.dispatched_on = method, sent_on
+        letter.dispatched_by, letter.dispatch_recorded_at = request.user, timezone.now()
+        letter.save(update_fields=["dispatch_method", "dispatched_on", "dispatched_by", "dispatch_recorded_at"])
+        text = f"{letter.get_kind_display()}: {_lower_first(letter.get_dispatch_method_display())} {date_da(sent_on)}"
+        case = Case.objects.filter(child_id=letter.decision.child_id).first() if letter.decision.child_id else None
+        if case:
+            case_services.record_event(case, request.user, Event.SUBMISSION, reason=f"Brev til forældrene. {text}")
+        log_access(request, LogAction.UPDATE, letter, child_id=letter.decision.child_id, detail=f"Brev sendt: {text}")
+    return letter
 
 
 def render_agenda_pdf(meeting: CouncilMeeting, submissions) -> bytes:
@@ -555,7 +656,7 @@ def draft_reminders_send(now: datetime.datetime | None = None, remind_days: int 
         leaders = User.objects.filter(role=Role.LEDER, institutions=submission.institution)
         sent += notify(
             leaders, key=f"indstilling-kladde-{submission.pk}-{submission.meeting_id}",
-            subject=f"Fristen for indstillinger til {submission.meeting} er {timezone.localtime(deadline):%d.%m.%Y kl. %H:%M}",
+            subject=f"Fristen for indstillinger til {submission.meeting} er {datetime_da(deadline)}",
             body="Du har en indstilling som kladde. Send den inden fristen, ellers går den til næste møde.",
             url=reverse("districtcouncil:submission_detail", args=[submission.pk]),
             email_template="districtcouncil/email/draft_reminder",
@@ -589,7 +690,8 @@ def agenda_close(meeting_id: int, now: datetime.datetime | None = None) -> int |
         count = meeting.submissions.filter(state=SubmissionState.INDSENDT).count()
         members = list(council_members(meeting.council))
         transaction.on_commit(lambda: notify(
-            members, key=f"dagsorden-klar-{meeting.pk}", subject=f"Dagsordenen til {meeting} er klar ({count} indstillinger)",
+            members, key=f"dagsorden-klar-{meeting.pk}", subject=f"Dagsordenen til {meeting} er klar "
+            f"({count} {ngettext('indstilling', 'indstillinger', count)})",
             url=reverse("districtcouncil:meeting_detail", args=[meeting.pk]),
             email_template="districtcouncil/email/agenda_ready", context={"meeting": meeting, "count": count}))
     return meeting.pk
@@ -613,7 +715,7 @@ def reassessments_notify_due(today: datetime.date | None = None) -> int:
             locked.reassessment_notified_at = timezone.now()
             locked.save(update_fields=["reassessment_notified_at"])
         sent += notify(_leader_and_consultants(decision), key=f"revurdering-{decision.pk}",
-                       subject=f"Revurdering af {decision.child}: ressourceperioden slutter {decision.period_end:%d.%m.%Y}",
+                       subject=f"Revurdering af {decision.child}: ressourceperioden slutter {date_da(decision.period_end)}",
                        body="Målene for perioden evalueres, og sagen revurderes med tilbagevenden til det almene som mål.",
                        url=reverse("districtcouncil:decision_detail", args=[decision.pk]),
                        email_template="districtcouncil/email/reassessment_due", context={"decision": decision})
@@ -643,7 +745,7 @@ def reassessments_remind_overdue(today: datetime.date | None = None) -> int:
         number = max((today - decision.period_end).days, 0) // interval
         sent += notify(_leader_and_consultants(decision), key=f"revurdering-afventer-{decision.pk}-{number}",
                        subject=f"Afventer revurdering: {decision.child} – ressourceperioden sluttede "
-                               f"{decision.period_end:%d.%m.%Y}",
+                               f"{date_da(decision.period_end)}",
                        body="Ressourceperioden er slut. Konsulenten revurderer afgørelsen: forlængelse eller et "
                             "niveau ned mod det almene.",
                        url=reverse("districtcouncil:decision_detail", args=[decision.pk]),
@@ -668,7 +770,7 @@ def follow_ups_remind_due(today: datetime.date | None = None) -> int:
         consultants = User.objects.filter(role=Role.KONSULENT, districts=decision.institution.district)
         subject = decision.child if decision.child_id else "børnegruppen i " + str(decision.institution)
         sent += notify(consultants, key=f"opfoelgning-{decision.pk}",
-                       subject=f"Opfølgning på afgørelsen om {subject} ({decision.follow_up_on:%d.%m.%Y})",
+                       subject=f"Opfølgning på afgørelsen om {subject} ({date_da(decision.follow_up_on)})",
                        body=f"{decision}: følg op på målene for perioden.",
                        url=reverse("districtcouncil:decision_detail", args=[decision.pk]),
                        email_template="districtcouncil/email/follow_up_due", context={"decision": decision})

@@ -13,6 +13,7 @@ urlpatterns = [
     path("moeder/<int:pk>/dagsorden.pdf", views.agenda_pdf, name="agenda_pdf"),
     path("indstillinger/ny/", views.submission_create, name="submission_create"),
     path("indstillinger/<int:pk>/", views.submission_detail, name="submission_detail"),
+    path("indstillinger/<int:pk>/ret/", views.submission_edit, name="submission_edit"),
     path("indstillinger/<int:pk>/send/", views.submission_submit, name="submission_submit"),
     path("indstillinger/<int:pk>/traek-tilbage/", views.submission_withdraw, name="submission_withdraw"),
     path("indstillinger/<int:pk>/vurdering/", views.review_save, name="review_save"),
@@ -22,5 +23,6 @@ urlpatterns = [
     path("afgoerelser/<int:pk>/revurdering/", views.decision_reassess, name="decision_reassess"),
     path("afgoerelser/<int:pk>/revisitation/", views.revisitation_create, name="revisitation"),
     path("afgoerelser/<int:pk>/breve/<int:letter_pk>/", views.letter_pdf, name="letter"),
+    path("afgoerelser/<int:pk>/breve/<int:letter_pk>/sendt/", views.letter_dispatch, name="letter_dispatch"),
     path("visitation/<int:child_pk>/", views.visitation_create, name="visitation"),
 ]

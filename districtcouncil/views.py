@@ -1,5 +1,7 @@
 """District council pages: meetings and agendas, submissions, review, decisions, letters."""
 
+import copy
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -7,18 +9,21 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import services as case_services
 from districtcouncil import services
 from districtcouncil.forms import (
-    DecisionForm, MeetingSeriesForm, OverviewForm, ReassessForm, ReviewForm, SubmissionForm,
+    DecisionForm, LetterDispatchForm, MeetingSeriesForm, OverviewForm, ReassessForm, ReviewForm, SubmissionDraftForm,
+    SubmissionForm,
 )
 from districtcouncil.models import (
     CouncilMeeting, Decision, Letter, Review, Submission, SubmissionDocument, SubmissionState,
 )
 from haandguide.access import Action, OutOfScope, get_child_for_user, get_in_scope, log_access, log_children_listed
 from haandguide.exceptions import Refused
+from haandguide.lib.formats import date_da
 from haandguide.models import Child, Role
 
 
@@ -192,12 +197,22 @@ def submission_create(request):
     return render(request, "districtcouncil/submission_form.html", {"form": form})
 
 
+def _draft_form(request, submission, data=None, files=None) -> SubmissionDraftForm:
+    """The edit form of a draft; the draft's own meeting stays a choice even after its deadline."""
+    meetings = services.open_meetings([submission.meeting.council_id])
+    if submission.meeting not in meetings:
+        meetings.insert(0, submission.meeting)
+    return SubmissionDraftForm(data, files, instance=copy.copy(submission), meetings=meetings)
+
+
 def _submission_page(request, submission, *, status=200, forms=None, error=None):
     forms = forms or {}
     user = request.user
     council = submission.meeting.council
     municipality = council.district.municipality
     is_consultant = services.serves(user, council)
+    may_edit = (submission.state == SubmissionState.KLADDE and user.role == Role.LEDER
+                and user.institutions.filter(pk=submission.institution_id).exists())
     decision = getattr(submission, "decision", None) if submission.state == SubmissionState.AFGJORT else None
     reviews = list(submission.reviews.select_related("recommended_resource", "consultant"))
     review = reviews[0] if reviews else None
@@ -210,6 +225,7 @@ def _submission_page(request, submission, *, status=200, forms=None, error=None)
         "can_withdraw": user.role == Role.LEDER and user.institutions.filter(pk=submission.institution_id).exists()
         and submission.state in (SubmissionState.KLADDE, SubmissionState.INDSENDT),
         "is_consultant": is_consultant,
+        "draft_form": forms.get("draft") or (_draft_form(request, submission) if may_edit else None),
         "review_form": forms.get("review") or (ReviewForm(municipality=municipality, initial={
             "notes": review.notes, "recommendation": review.recommendation,
             "recommended_resource": review.recommended_resource_id} if review else None) if is_consultant else None),
@@ -237,6 +253,28 @@ def submission_submit(request, pk):
     else:
         messages.success(request, f"Indstillingen er sendt til {submission.meeting}. Handleplanen er frosset.")
     return redirect("districtcouncil:submission_detail", pk=submission.pk)
+
+
+@require_POST
+def submission_edit(request, pk):
+    """Complete a draft where the refusal on sending points: its fields and the signed declaration."""
+    submission = get_submission_for_user(request, pk)
+    form = _draft_form(request, submission, request.POST, request.FILES)
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("child", "signed_form", "document")}
+        document = form.cleaned_data["document"]
+        try:
+            services.submission_update(request=request, submission_id=submission.pk,
+                                       version=_int(request.POST.get("version")), data=data,
+                                       signed_form=form.cleaned_data["signed_form"],
+                                       documents=[document] if document else [])
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Kladden er gemt.")
+            return redirect("districtcouncil:submission_detail", pk=submission.pk)
+    return _submission_page(request, submission, status=400, forms={"draft": form},
+                            error=" ".join(form.non_field_errors()) or "Ret fejlene i kladden.")
 
 
 @require_POST
@@ -318,13 +356,30 @@ def visitation_create(request, child_pk):
                   (Decision.Basis.VISITATION_32, Decision.Basis.VISITATION_32.label)]})
 
 
-def _decision_page(request, decision, *, reassess_form=None, status=200):
+def _letters(request, decision, *, dispatch_form=None, dispatch_letter_pk=None):
+    """The decision's letters, each with the dispatch form where this user may record it."""
+    letters = list(decision.letters.defer("pdf").select_related("dispatched_by"))
+    for letter in letters:
+        letter.decision = decision
+        letter.dispatch_refusal = services.letter_dispatch_refusal(request.user, letter)
+        letter.dispatch_form = None
+        if letter.dispatch_refusal is None:
+            letter.dispatch_form = (dispatch_form if letter.pk == dispatch_letter_pk else None) or LetterDispatchForm(
+                prefix=f"brev{letter.pk}")
+    return letters
+
+
+def _decision_page(request, decision, *, status=200, reassess_form=None, dispatch_form=None, dispatch_letter_pk=None,
+                   error=None):
     may_reassess = decision.child_id and case_services.consults_for(request.user, decision.child)
     if reassess_form is None and may_reassess and not decision.reassessed_at:
         reassess_form = ReassessForm(decision=decision)
     return render(request, "districtcouncil/decision_detail.html", {
-        "decision": decision, "letters": decision.letters.defer("pdf"), "reassess_form": reassess_form,
-        "awaiting_reassessment": decision.is_awaiting_reassessment(),
+        "decision": decision, "error": error, "awaiting_reassessment": decision.is_awaiting_reassessment(),
+        "submission_visible": bool(decision.submission_id) and services.submissions_visible_to(request.user).filter(
+            pk=decision.submission_id).exists(),
+        "letters": _letters(request, decision, dispatch_form=dispatch_form, dispatch_letter_pk=dispatch_letter_pk),
+        "reassess_form": reassess_form,
         "may_revisit": services.revisitation_refusal(request.user, decision) is None,
         "revisitations": decision.revisitations.select_related("resource_type"),
     }, status=status)
@@ -332,6 +387,26 @@ def _decision_page(request, decision, *, reassess_form=None, status=200):
 
 def decision_detail(request, pk):
     return _decision_page(request, get_decision_for_user(request, pk))
+
+
+@require_POST
+def letter_dispatch(request, pk, letter_pk):
+    """Record that the letter was sent or handed over: how, when, by whom."""
+    decision = get_decision_for_user(request, pk)
+    letter = get_in_scope(Letter.objects.filter(decision=decision).defer("pdf"), "letter", letter_pk,
+                          child_id=decision.child_id)
+    form = LetterDispatchForm(request.POST, prefix=f"brev{letter.pk}")
+    if form.is_valid():
+        try:
+            services.letter_dispatch(request=request, letter_id=letter.pk, method=form.cleaned_data["method"],
+                                     sent_on=form.cleaned_data["sent_on"])
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Det er registreret, at brevet er sendt til forældrene.")
+            return redirect("districtcouncil:decision_detail", pk=decision.pk)
+    return _decision_page(request, decision, status=400, dispatch_form=form, dispatch_letter_pk=letter.pk,
+                          error=" ".join(form.non_field_errors()) or "Ret fejlene i registreringen af brevet.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -379,7 +454,7 @@ def decision_reassess(request, pk):
             if outcome == Decision.Outcome.RENEWED:
                 renewal = decision.renewals.order_by("-pk").first()
                 messages.success(request, f"Revurderingen er registreret: ressourcen er forlænget til "
-                                          f"{renewal.period_end:%d.%m.%Y}.")
+                                          f"{date_da(renewal.period_end)}.")
                 return redirect("districtcouncil:decision_detail", pk=renewal.pk)
             messages.success(request, "Revurderingen er registreret: niveau ned mod det almene.")
             return redirect("districtcouncil:decision_detail", pk=decision.pk)
@@ -441,8 +516,8 @@ def meeting_series(request):
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
-            log_access(request, Action.CREATE, object_type="councilmeeting", detail=f"{len(meetings)} møder oprettet")
-            messages.success(request, f"{len(meetings)} møder er oprettet i kalenderen.")
+            log_access(request, Action.CREATE, object_type="councilmeeting", detail=f"{len(meetings)} {ngettext('møde', 'møder', len(meetings))} oprettet")
+            messages.success(request, f"{len(meetings)} {ngettext('møde', 'møder', len(meetings))} er oprettet i kalenderen.")
             return redirect("districtcouncil:meeting_series")
     meetings = CouncilMeeting.objects.filter(council__district__municipality=request.user.municipality,
                                              starts_at__gte=timezone.now()).select_related("council", "type")

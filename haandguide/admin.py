@@ -2,39 +2,195 @@
 
 Every change made here also writes an AccessLog row (besides Django's own LogEntry), and opening
 a child's record counts as a read of the child's data.
+
+Tenancy: an administrator sees, chooses and filters only the own municipality's rows. Every
+queryset, choice list, raw-id label, list filter and autocomplete goes through `scoped_queryset`,
+which denies by default (a model without a known way to its municipality offers nothing), and an
+id of another municipality (in the URL, in `?<field>=` initial values or in a POST) answers a
+logged 404. A superuser *without* a municipality is the installation's operator (created with
+`createsuperuser` to set up municipalities and their administrators) and sees every municipality;
+a superuser with a municipality is scoped like an administrator.
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.filters import RelatedOnlyFieldListFilter
+from django.contrib.admin.options import BaseModelAdmin
+from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 
-from haandguide.access import Action, OutOfScope, log_access
+from haandguide import services
+from haandguide.access import Action, OutOfScope, log_access, log_children_listed
+from haandguide.exceptions import Refused
 from haandguide.lib import cpr as cprlib
 from haandguide.models import (
-    AccessLog, Child, CounsellorAssignment, District, Guardian, Institution, Municipality, User,
+    AccessLog, Child, ChildTransferRequest, CounsellorAssignment, District, Guardian, Institution, Municipality, User,
+    municipality_id_of,
 )
 
+# How each organisation model reaches its municipality; other models name it on their ModelAdmin
+# (`municipality_path`) or have a `municipality` field.
+MUNICIPALITY_PATHS = {
+    Municipality: "pk", District: "municipality", Institution: "district__municipality",
+    Child: "institution__district__municipality", User: "municipality",
+}
 
-class AuditedAdmin(admin.ModelAdmin):
+
+def sees_every_municipality(user) -> bool:
+    """Only the installation's operator: a superuser who belongs to no municipality."""
+    return user.is_superuser and user.municipality_id is None
+
+
+def municipality_path_for(model) -> str | None:
+    if model in MUNICIPALITY_PATHS:
+        return MUNICIPALITY_PATHS[model]
+    model_admin = admin.site._registry.get(model)
+    if getattr(model_admin, "municipality_path", None):
+        return model_admin.municipality_path
+    if any(f.name == "municipality" for f in model._meta.fields):
+        return "municipality"
+    return None
+
+
+def scoped_queryset(model, request, queryset=None):
+    """`model`'s rows in the administrator's municipality. Deny by default: a model with no known
+    way to a municipality (e.g. auth groups) offers nothing to a scoped administrator."""
+    queryset = model._default_manager.all() if queryset is None else queryset
+    if sees_every_municipality(request.user):
+        return queryset
+    path = municipality_path_for(model)
+    if path is None or request.user.municipality_id is None:
+        return queryset.none()
+    return queryset.filter(**{path: request.user.municipality_id})
+
+
+def require_in_scope(request, field, values) -> None:
+    """Every id in `values` for relation `field` lies in the municipality, else a logged 404
+    (an id that does not exist answers the same: whether it exists is not told)."""
+    related = field.remote_field.model
+    ids = {str(v).strip() for v in values if v is not None and str(v).strip() != ""}
+    if not ids:
+        return
+    to_field = getattr(field.remote_field, "field_name", None) or related._meta.pk.name
+    try:
+        found = {str(v) for v in scoped_queryset(related, request)
+                 .filter(**{f"{to_field}__in": ids}).values_list(to_field, flat=True)}
+    except (ValueError, TypeError, ValidationError):
+        found = set()
+    missing = sorted(ids - found)
+    if missing:
+        child_id = int(missing[0]) if related is Child and missing[0].isdigit() else None
+        raise OutOfScope(related._meta.model_name, missing[0][:50], child_id=child_id)
+
+
+class ScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """The raw-id box names the chosen object only if it lies in the municipality (Django's own
+    widget looks the id up in the whole table)."""
+
+    def __init__(self, rel, admin_site, attrs=None, using=None, *, scope=None):
+        super().__init__(rel, admin_site, attrs=attrs, using=using)
+        self.scope = scope
+
+    def label_and_url_for_value(self, value):
+        key = self.rel.get_related_field().name
+        try:
+            in_scope = self.scope is not None and self.scope.filter(**{key: value}).exists()
+        except (ValueError, TypeError, ValidationError):
+            in_scope = False
+        return super().label_and_url_for_value(value) if in_scope else ("", "")
+
+
+class MunicipalityScopeMixin(BaseModelAdmin):
+    """Choice lists, raw-id labels and list filters of a ModelAdmin or inline, limited to the
+    administrator's municipality."""
+
+    def get_field_queryset(self, db, db_field, request):
+        queryset = super().get_field_queryset(db, db_field, request)
+        model = db_field.remote_field.model
+        if queryset is None:
+            queryset = model._default_manager.using(db)
+        return scoped_queryset(model, request, queryset)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_raw_id_fields(request) and "widget" not in kwargs:
+            kwargs["widget"] = ScopedRawIdWidget(
+                db_field.remote_field, self.admin_site, using=kwargs.get("using"),
+                scope=self.get_field_queryset(kwargs.get("using"), db_field, request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_raw_id_fields(self, request):
+        return self.raw_id_fields
+
+
+class AuditedAdmin(MunicipalityScopeMixin, admin.ModelAdmin):
     """Administrators only (role, not a flag), every change lands in the access log, and an
     administrator sees only the own municipality's rows (`municipality_path` names the way there)."""
 
     municipality_path: str | None = None
+    # Where a listed row's child id is ("pk", "child_id", "case.child_id"): the changelist then
+    # logs each child it names, like every other list of children.
+    listed_child_id: str | None = None
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        if self.municipality_path is None or request.user.is_superuser:
+        if sees_every_municipality(request.user):
             return queryset
+        if self.municipality_path is None or request.user.municipality_id is None:
+            return queryset.none()
         return queryset.filter(**{self.municipality_path: request.user.municipality_id})
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        _limit_to_municipality(field, request)
-        return field
+    def _relation_fields(self):
+        return [f for f in self.model._meta.get_fields()
+                if f.is_relation and f.concrete and (f.many_to_one or f.one_to_one or f.many_to_many)]
 
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        _limit_to_municipality(field, request)
-        return field
+    def get_changeform_initial_data(self, request):
+        """`?child=<id>` and the like: an id outside the municipality is a logged 404, so the add
+        form never names another municipality's child, institution or user."""
+        initial = super().get_changeform_initial_data(request)
+        for field in self._relation_fields():
+            if field.name in initial:
+                value = initial[field.name]
+                require_in_scope(request, field, value if isinstance(value, list) else [value])
+        return initial
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and (object_id is not None or self.has_add_permission(request)):
+            for field in self._relation_fields():
+                for name in (field.name, field.attname):
+                    values = request.POST.getlist(name)
+                    if field.many_to_many:
+                        values = [part for value in values for part in value.split(",")]
+                    require_in_scope(request, field, values)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_list_filter(self, request):
+        """A filter on a relation lists only what the own rows point to (Django's plain filter
+        lists the whole related table, i.e. every municipality's districts and institutions)."""
+        filters = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str):
+                try:
+                    last = get_fields_from_path(self.model, entry)[-1]
+                except FieldDoesNotExist:
+                    last = None
+                if last is not None and last.is_relation:
+                    entry = (entry, RelatedOnlyFieldListFilter)
+            filters.append(entry)
+        return filters
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        if self.listed_child_id:
+            children = []
+            for row in changelist.result_list:
+                value = row
+                for part in self.listed_child_id.split("."):
+                    value = getattr(value, part)
+                children.append(Child(pk=value))
+            log_children_listed(request, children, detail=f"Administration: {self.model._meta.verbose_name_plural}")
+        return changelist
 
     def get_object(self, request, object_id, from_field=None):
         """Another municipality's row (or one that does not exist) answers 404 like everywhere
@@ -72,22 +228,26 @@ class AuditedAdmin(admin.ModelAdmin):
         return super().log_deletions(request, queryset)
 
 
-# How each organisation model reaches its municipality, for limiting choices in admin forms.
-MUNICIPALITY_PATHS = {
-    Municipality: "pk", District: "municipality", Institution: "district__municipality",
-    Child: "institution__district__municipality", User: "municipality",
-}
+_PERMISSION_CHECKS = ("has_module_permission", "has_view_permission", "has_add_permission",
+                      "has_change_permission", "has_delete_permission")
 
 
-def _limit_to_municipality(field, request) -> None:
-    if field is None or request.user.is_superuser or not hasattr(field, "queryset"):
-        return
-    model = field.queryset.model
-    path = MUNICIPALITY_PATHS.get(model) or getattr(model, "municipality_path", None)
-    if path is None and any(f.name == "municipality" for f in model._meta.fields):
-        path = "municipality"
-    if path:
-        field.queryset = field.queryset.filter(**{path: request.user.municipality_id})
+def close_unscoped_admins(site) -> None:
+    """Django's groups and django-axes' login records belong to no municipality, so only the
+    installation's operator opens them (a superuser with a municipality does not). They register
+    after our apps, so haandguide/urls.py calls this once the registry is complete."""
+    for model_admin in site._registry.values():
+        if isinstance(model_admin, AuditedAdmin) or getattr(model_admin, "_operator_only", False):
+            continue
+        for name in _PERMISSION_CHECKS:
+            setattr(model_admin, name, _operator_only(getattr(model_admin, name)))
+        model_admin._operator_only = True
+
+
+def _operator_only(check):
+    def wrapped(request, *args, **kwargs):
+        return sees_every_municipality(request.user) and check(request, *args, **kwargs)
+    return wrapped
 
 
 class ReadOnlyAdmin(AuditedAdmin):
@@ -105,7 +265,16 @@ class ReadOnlyAdmin(AuditedAdmin):
 
 @admin.register(Municipality)
 class MunicipalityAdmin(AuditedAdmin):
+    """An administrator edits the own municipality's settings; only the installation's operator
+    adds or removes municipalities (one added by an administrator would lie outside their scope)."""
+
     municipality_path = "pk"
+
+    def has_add_permission(self, request):
+        return sees_every_municipality(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return sees_every_municipality(request.user)
     list_display = ["name", "submission_deadline_days", "resource_period_months", "evaluation_reminder_days"]
 
 
@@ -124,14 +293,36 @@ class InstitutionAdmin(AuditedAdmin):
     search_fields = ["name"]
 
 
-class GuardianInline(admin.TabularInline):
+class GuardianInline(MunicipalityScopeMixin, admin.TabularInline):
     model = Guardian
     extra = 0
 
 
+class ChildAdminForm(forms.ModelForm):
+    class Meta:
+        model = Child
+        fields = "__all__"
+
+    def clean(self):
+        """CPR numbers are unique within the municipality (the database's constraint names a field
+        the form does not have, so the form asks itself; the administrator sees the municipality)."""
+        data = super().clean()
+        institution, cpr = data.get("institution"), data.get("cpr")
+        try:
+            cpr = cprlib.normalise(cpr) if cpr else None
+        except ValidationError:
+            cpr = None  # Child.clean reports the malformed number
+        if institution and cpr and Child.objects.filter(
+                municipality_id=municipality_id_of(institution.pk), cpr=cpr).exclude(pk=self.instance.pk).exists():
+            self.add_error("cpr", "Der findes allerede et barn med dette CPR-nummer i kommunen.")
+        return data
+
+
 @admin.register(Child)
 class ChildAdmin(AuditedAdmin):
+    form = ChildAdminForm
     municipality_path = "institution__district__municipality"
+    listed_child_id = "pk"
     list_display = ["__str__", "masked", "institution", "left_at"]
     list_filter = ["institution__district", "institution"]
     search_fields = ["first_name", "last_name"]
@@ -170,8 +361,59 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
 @admin.register(CounsellorAssignment)
 class CounsellorAssignmentAdmin(AuditedAdmin):
     municipality_path = "child__institution__district__municipality"
+    listed_child_id = "child_id"
     list_display = ["child", "counsellor", "assigned_at", "ended_at"]
     raw_id_fields = ["child"]
+
+
+@admin.register(ChildTransferRequest)
+class ChildTransferRequestAdmin(AuditedAdmin):
+    """A leader registered a CPR number another institution of the municipality holds: the
+    administrator moves that child to the leader's institution (case and history go with it) or
+    declines. Made only by the child form; never added or edited here."""
+
+    municipality_path = "to_institution__district__municipality"
+    listed_child_id = "child_id"
+    list_display = ["child", "current_institution", "to_institution", "requested_by", "status", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["child__institution", "to_institution", "requested_by"]
+    fields = ["child", "current_institution", "to_institution", "requested_by", "created_at", "status",
+              "decided_by", "decided_at"]
+    readonly_fields = fields
+    actions = ["apply", "decline"]
+
+    @admin.display(description="nuværende institution")
+    def current_institution(self, obj):
+        return obj.child.institution
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        transfer = self.get_object(request, object_id)
+        if request.method == "GET":
+            log_access(request, Action.VIEW, transfer, detail="Administration: anmodning om flytning åbnet")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _act(self, request, queryset, service, done: str):
+        for transfer in queryset:
+            try:
+                service(request=request, transfer=transfer)
+            except Refused as refusal:
+                self.message_user(request, f"{transfer}: {refusal.message}", messages.WARNING)
+            else:
+                self.message_user(request, f"{transfer}: {done}", messages.SUCCESS)
+
+    @admin.action(description="Flyt barnet til den ønskede institution")
+    def apply(self, request, queryset):
+        self._act(request, queryset, services.child_transfer_apply, "barnet er flyttet.")
+
+    @admin.action(description="Afvis anmodningen")
+    def decline(self, request, queryset):
+        self._act(request, queryset, services.child_transfer_decline, "anmodningen er afvist.")
 
 
 @admin.register(AccessLog)

@@ -96,7 +96,7 @@ def build(context: dict) -> None:
             father = (f"{rng.choice(ADULTS_M)} {rng.choice(SURNAMES)}", f"4{rng.randrange(10**6, 10**7)}")
             started = birth + datetime.timedelta(days=rng.randint(270, 420))
             child, created = Child.objects.get_or_create(
-                cpr=cpr,
+                cpr=cpr, institution__district__municipality=municipality,
                 defaults={"institution": institution, "first_name": first, "last_name": last,
                           "started_at": started},
             )

@@ -201,8 +201,14 @@ class Child(models.Model):
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="children", verbose_name="institution")
     first_name = models.CharField("fornavn", max_length=100)
     last_name = models.CharField("efternavn", max_length=100)
-    # Null only once the child's data has been anonymised under the retention rules.
-    cpr = models.CharField("CPR-nummer", max_length=10, unique=True, null=True, blank=False)
+    # Null only once the child's data has been anonymised under the retention rules. Unique per
+    # municipality, not per installation: a uniqueness check across municipalities would tell one
+    # municipality's staff which CPR numbers another holds (issue 14). Inside the municipality a
+    # collision becomes a ChildTransferRequest to the administrator.
+    cpr = models.CharField("CPR-nummer", max_length=10, null=True, blank=False)
+    # Derived from the institution on every save; only the CPR constraint reads it.
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, null=True, editable=False,
+                                     related_name="+", verbose_name="kommune")
     birth_date = models.DateField("fødselsdato", editable=False)
     started_at = models.DateField("startdato", default=timezone.localdate)
     left_at = models.DateField("ophørt", null=True, blank=True)
@@ -218,9 +224,16 @@ class Child(models.Model):
         verbose_name_plural = "børn"
         ordering = ["first_name", "last_name", "pk"]
         indexes = [models.Index(fields=["institution", "first_name", "last_name"], name="child_inst_name")]
+        constraints = [models.UniqueConstraint(fields=["municipality", "cpr"], name="child_cpr_unique_per_municipality")]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        child = super().from_db(db, field_names, values, **kwargs)
+        child._loaded_institution_id = child.__dict__.get("institution_id")
+        return child
 
     def clean(self):
         super().clean()
@@ -233,7 +246,13 @@ class Child(models.Model):
         if self.anonymised_at is None:
             self.cpr = cprlib.normalise(self.cpr)
             self.birth_date = cprlib.birth_date(self.cpr)
+        if self.municipality_id is None or getattr(self, "_loaded_institution_id", None) != self.institution_id:
+            self.municipality_id = municipality_id_of(self.institution_id)
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "institution" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "municipality"}
         super().save(*args, **kwargs)
+        self._loaded_institution_id = self.institution_id
 
     @property
     def masked_cpr(self) -> str:
@@ -248,6 +267,10 @@ class Child(models.Model):
         if months < 24:
             return f"{max(months, 0)} mdr."
         return f"{months // 12} år"
+
+
+def municipality_id_of(institution_id) -> int | None:
+    return District.objects.filter(institutions=institution_id).values_list("municipality_id", flat=True).first()
 
 
 class Guardian(models.Model):
@@ -296,6 +319,37 @@ class CounsellorAssignment(models.Model):
                 fields=["child", "counsellor"], condition=Q(ended_at__isnull=True), name="one_active_assignment"
             )
         ]
+
+
+class ChildTransferRequest(models.Model):
+    """A leader registered (or corrected) a child whose CPR number another institution of the same
+    municipality already holds. The leader is told only that the administrator has been asked; the
+    administrator moves the existing child (case and history stay with it) or declines."""
+
+    class Status(models.TextChoices):
+        PENDING = "afventer", "Afventer administrator"
+        MOVED = "flyttet", "Barnet er flyttet"
+        DECLINED = "afvist", "Afvist"
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="transfer_requests", verbose_name="barn")
+    to_institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+",
+                                       verbose_name="ønsket institution")
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="anmodet af")
+    created_at = models.DateTimeField("anmodet", default=timezone.now)
+    status = models.CharField("status", max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                   verbose_name="behandlet af")
+    decided_at = models.DateTimeField("behandlet", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "anmodning om flytning af barn"
+        verbose_name_plural = "anmodninger om flytning af børn"
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(
+            fields=["child", "to_institution"], condition=Q(status="afventer"), name="one_pending_transfer")]
+
+    def __str__(self) -> str:
+        return f"Flytning af {self.child} til {self.to_institution}"
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -391,3 +445,9 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    @property
+    def link(self) -> str:
+        """Where the message leads, if it is a path in this app (never another site)."""
+        url = self.url or ""
+        return url if url.startswith("/") and not url.startswith("//") else ""

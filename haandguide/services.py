@@ -8,13 +8,19 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from haandguide.access import Action, log_access
 from haandguide.exceptions import EditConflict, Refused
-from haandguide.models import AccessLog, Child, Guardian, Role, User
+from haandguide.models import (
+    AccessLog, Child, ChildTransferRequest, Guardian, Institution, Role, User, municipality_id_of,
+)
+from haandguide.notify import notify
+from haandguide.lib.formats import date_da
 
 CHILD_FIELDS = ("institution", "first_name", "last_name", "cpr", "started_at", "left_at")
 
@@ -23,14 +29,60 @@ def can_edit_child_records(user: User, institution) -> bool:
     return user.role == Role.LEDER and user.institutions.filter(pk=institution.pk).exists()
 
 
+class TransferRequested(Refused):
+    """The CPR number belongs to a child of another institution in the municipality: nothing is
+    saved, the administrator has been asked to move that child here."""
+
+
+DUPLICATE_IN_SCOPE = "Der findes allerede et barn med dette CPR-nummer i din institution."
+TRANSFER_REQUESTED = (
+    "Barnet med dette CPR-nummer er allerede indskrevet i kommunen. Der er sendt en anmodning til "
+    "administratoren om at flytte barnet til {institution}; du får besked, når det er sket. Intet er gemt."
+)
+
+
+def _refuse_cpr_collision(request, *, cpr: str, institution: Institution, editing: Child | None = None) -> None:
+    """A CPR number is unique within the municipality only, and only the municipality is asked:
+    another municipality's children are never looked at, so its numbers cannot be probed from here
+    (the child is registered as with any free number). Inside the municipality: a child the user
+    already sees is named as a duplicate; any other becomes a logged request to the administrator,
+    and the user learns nothing of the other institution."""
+    existing = Child.objects.filter(municipality_id=municipality_id_of(institution.pk), cpr=cpr)
+    if editing is not None:
+        existing = existing.exclude(pk=editing.pk)
+    existing = existing.first()
+    if existing is None:
+        return
+    if Child.objects.visible_to(request.user).filter(pk=existing.pk).exists():
+        log_access(request, Action.DENIED, existing, detail="CPR-nummeret findes allerede i brugerens institution")
+        raise Refused(DUPLICATE_IN_SCOPE)
+    transfer, created = ChildTransferRequest.objects.get_or_create(
+        child=existing, to_institution=institution, status=ChildTransferRequest.Status.PENDING,
+        defaults={"requested_by": request.user})
+    log_access(request, Action.CREATE, transfer, child_id=existing.pk,
+               detail=f"Anmodning om flytning til institution {institution.pk} sendt til administrator")
+    if created:
+        administrators = User.objects.filter(municipality_id=existing.municipality_id, role=Role.ADMINISTRATOR)
+        notify(administrators, key=f"child-transfer-{transfer.pk}", subject="Anmodning om at flytte et barn",
+               body=f"{request.user} beder om at få et barn flyttet til {institution}.",
+               url=reverse("admin:haandguide_childtransferrequest_change", args=[transfer.pk]))
+    raise TransferRequested(TRANSFER_REQUESTED.format(institution=institution))
+
+
 def child_create(*, request, data: dict) -> Child:
-    """Register a child in one of the leader's institutions."""
+    """Register a child in one of the leader's institutions. A CPR number another institution of
+    the municipality holds becomes a request to the administrator (TransferRequested)."""
     if not can_edit_child_records(request.user, data["institution"]):
         raise Refused("Kun institutionens leder kan oprette børn i institutionen.")
-    with transaction.atomic():
-        child = Child(**{f: data.get(f) for f in CHILD_FIELDS if f in data})
-        child.save()
-        log_access(request, Action.CREATE, child, detail="Barn oprettet")
+    _refuse_cpr_collision(request, cpr=data["cpr"], institution=data["institution"])
+    try:
+        with transaction.atomic():
+            child = Child(**{f: data.get(f) for f in CHILD_FIELDS if f in data})
+            child.save()
+            log_access(request, Action.CREATE, child, detail="Barn oprettet")
+    except IntegrityError:  # registered in parallel: answer as if it had been there first
+        _refuse_cpr_collision(request, cpr=data["cpr"], institution=data["institution"])
+        raise
     return child
 
 
@@ -40,6 +92,9 @@ def child_update(*, request, child: Child, data: dict, version: int) -> Child:
         raise Refused("Kun institutionens leder kan rette barnets stamdata.")
     if not can_edit_child_records(request.user, data.get("institution", child.institution)):
         raise Refused("Barnet kan kun flyttes til en institution, du er leder af.")
+    if "cpr" in data:
+        _refuse_cpr_collision(request, cpr=data["cpr"], institution=data.get("institution", child.institution),
+                              editing=child)
     with transaction.atomic():
         changed = Child.objects.filter(pk=child.pk, version=version).update(version=F("version") + 1)
         if not changed:
@@ -55,6 +110,46 @@ def child_update(*, request, child: Child, data: dict, version: int) -> Child:
         child.save()
         log_access(request, Action.UPDATE, child, detail="Ændrede felter: " + (", ".join(changed_fields) or "ingen"))
     return child
+
+
+def child_transfer_apply(*, request, transfer: ChildTransferRequest) -> Child:
+    """The administrator moves the child to the institution that asked; the case and its history
+    stay with the child. The leader who asked is told."""
+    with transaction.atomic():
+        transfer = ChildTransferRequest.objects.select_for_update().get(pk=transfer.pk)
+        if transfer.status != ChildTransferRequest.Status.PENDING:
+            raise Refused("Anmodningen er allerede behandlet.")
+        child = Child.objects.select_for_update().get(pk=transfer.child_id)
+        if child.municipality_id != municipality_id_of(transfer.to_institution_id):
+            raise Refused("Barnet kan kun flyttes inden for kommunen.")
+        from_institution = child.institution_id
+        child.institution = transfer.to_institution
+        child.version += 1
+        child.save()
+        transfer.status, transfer.decided_by, transfer.decided_at = (
+            ChildTransferRequest.Status.MOVED, request.user, timezone.now())
+        transfer.save(update_fields=["status", "decided_by", "decided_at"])
+        log_access(request, Action.UPDATE, child,
+                   detail=f"Flyttet fra institution {from_institution} til {child.institution_id} efter anmodning")
+        notify([transfer.requested_by], key=f"child-transfer-done-{transfer.pk}",
+               subject=f"{child} er flyttet til {child.institution}",
+               url=reverse("cases:child_detail", args=[child.pk]))
+    return child
+
+
+def child_transfer_decline(*, request, transfer: ChildTransferRequest) -> None:
+    """The administrator declines; the leader who asked is told, without the other institution."""
+    with transaction.atomic():
+        transfer = ChildTransferRequest.objects.select_for_update().get(pk=transfer.pk)
+        if transfer.status != ChildTransferRequest.Status.PENDING:
+            raise Refused("Anmodningen er allerede behandlet.")
+        transfer.status, transfer.decided_by, transfer.decided_at = (
+            ChildTransferRequest.Status.DECLINED, request.user, timezone.now())
+        transfer.save(update_fields=["status", "decided_by", "decided_at"])
+        log_access(request, Action.UPDATE, transfer, child_id=transfer.child_id, detail="Anmodning om flytning afvist")
+        notify([transfer.requested_by], key=f"child-transfer-declined-{transfer.pk}",
+               subject=f"Anmodningen om at flytte et barn til {transfer.to_institution} er afvist",
+               body="Kontakt administratoren, hvis barnet skal indskrives hos jer.")
 
 
 def guardian_add(*, request, child: Child, data: dict) -> Guardian:
@@ -74,5 +169,5 @@ def accesslog_purge(now=None) -> int:
         count = AccessLog.objects.purge_older_than(cutoff)
         if count:
             AccessLog.objects.create(username="(system)", action=AccessLog.Action.DELETE, object_type="accesslog",
-                                     detail=f"{count} rækker ældre end {cutoff:%d.%m.%Y} slettet (opbevaringsperiode)")
+                                     detail=f"{count} {ngettext('række', 'rækker', count)} ældre end {date_da(cutoff)} slettet (opbevaringsperiode)")
     return count

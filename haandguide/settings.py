@@ -80,6 +80,16 @@ def database_from_url(url: str) -> dict:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": path or str(VAR_DIR / "haandguide.sqlite3"),
             "ATOMIC_REQUESTS": True,
+            # Several people at once on the embedded default (runserver is threaded): a request's
+            # transaction takes the write lock when it begins (IMMEDIATE), so a read never has to be
+            # upgraded to a write mid-transaction – the "database is locked" SQLite answers at once,
+            # without waiting. The others wait up to `timeout` seconds for it; WAL lets reads
+            # proceed beside a write.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            },
         }
     raise ImproperlyConfigured(
         f"DATABASE_URL must start with postgres:// or sqlite://, not {parts.scheme or url!r}."
@@ -150,6 +160,9 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Deny by default: every view needs a login unless marked @login_not_required.
+    # Before the login redirect, after the CSRF check: a save that arrives after the session
+    # ended is kept and completed after signing in again (haandguide/keep_typed.py).
+    "haandguide.keep_typed.KeepTypedMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "haandguide.middleware.AccessDeniedLogMiddleware",
     # Axes last, as its documentation asks, so it sees the final response of a login attempt.
@@ -174,7 +187,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "haandguide.context_processors.navigation",
+                "haandguide.keep_typed.context",
             ],
+            "builtins": ["haandguide.templatetags.danish"],
         },
     },
 ]
@@ -197,6 +212,11 @@ LOGOUT_REDIRECT_URL = "login"
 # Inactivity timeout: the session lives SESSION_IDLE_MINUTES after the last request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=5) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# While a person types, the page sends a heartbeat this often (only after real input since the
+# last one), so typing counts as activity; it must come well within the idle timeout.
+SESSION_KEEPALIVE_SECONDS = env_int("SESSION_KEEPALIVE_SECONDS", 120, minimum=10)
+if SESSION_KEEPALIVE_SECONDS * 2 > SESSION_COOKIE_AGE:
+    raise ImproperlyConfigured("SESSION_KEEPALIVE_SECONDS must be at most half of SESSION_IDLE_MINUTES (in seconds).")
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from django.views.decorators.http import require_POST
@@ -120,8 +121,8 @@ def retention_preview(request):
         for child in due:
             retention.anonymise(child)
             count += 1
-        log_access(request, Action.DELETE, object_type="retention", detail=f"{count} børn anonymiseret")
-        messages.success(request, f"{count} børns oplysninger er anonymiseret.")
+        log_access(request, Action.DELETE, object_type="retention", detail=f"{count} {ngettext('barn', 'børn', count)} anonymiseret")
+        messages.success(request, f"{count} {ngettext('barns', 'børns', count)} oplysninger er anonymiseret.")
         return redirect("retention")
     page = Paginator(due.order_by("left_at", "pk"), 50).get_page(request.GET.get("side"))
     log_access(request, Action.VIEW, object_type="retention", detail="Forhåndsvisning af anonymisering")

@@ -12,6 +12,9 @@ from handleplan.models import VOICE_STATEMENTS, Evaluation
 from haandguide.models import Role, User
 
 TEXT_LIMIT = 4000
+# The fields of PlanForm that hold the plan's texts (handleplan.services.TEXT_FIELDS).
+PLAN_TEXT_FIELDS = {"period_start", "period_end", "goals_community", "goals_child", "signs", "parents",
+                    *(f"voice_{key}" for key, _ in VOICE_STATEMENTS)}
 DATE = {"type": "date"}
 
 
@@ -25,7 +28,13 @@ def _text(label: str, help_text: str = "", rows: int = 3, required: bool = False
 
 
 class PlanForm(forms.Form):
+    """The plan's texts. On the conflict page `conflicts` names the fields both people changed:
+    each gets a required choice (my text, edited in the field, or the other person's), so no
+    field is decided without the person saying so. The names travel in a hidden field, so the
+    choices are asked again if the page comes back with an error."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    conflicts = forms.CharField(widget=forms.HiddenInput, required=False)
     period_start = forms.DateField(label="Planen gælder fra", required=False, widget=_date_widget())
     period_end = forms.DateField(label="Samlet opfølgning senest", required=False, widget=_date_widget())
     goals_community = _text("Mål for læringsfællesskabet", "Ét mål pr. linje.")
@@ -33,24 +42,42 @@ class PlanForm(forms.Form):
     signs = _text("Tegn på, at målene nås", "Hvad ser og hører vi, når det lykkes?", rows=4)
     parents = _text("Forældrenes perspektiv", rows=4)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, conflicts: list[str] | None = None, other: str = "den anden", **kwargs):
         super().__init__(*args, **kwargs)
         voice_fields = []
         for key, label in VOICE_STATEMENTS:
             name = f"voice_{key}"
             self.fields[name] = _text(label, rows=2)
             voice_fields.append(name)
+        if conflicts is None and self.is_bound:
+            conflicts = (self.data.get("conflicts") or "").split(",")
+        self.conflict_fields = [name for name in (conflicts or []) if name in self.fields and name in PLAN_TEXT_FIELDS]
+        self.initial["conflicts"] = ",".join(self.conflict_fields)
+        for name in self.conflict_fields:
+            self.fields[f"choice_{name}"] = forms.ChoiceField(
+                label=f"{self.fields[name].label}: hvilken tekst skal gælde?", widget=forms.RadioSelect,
+                choices=[("mine", "Min tekst – som den står i feltet herunder"), ("theirs", f"Teksten gemt af {other}")],
+                error_messages={"required": "Vælg, hvilken tekst der skal gælde."})
+
+        def with_choice(*names):
+            return [part for name in names for part in
+                    ((f"choice_{name}", name) if name in self.conflict_fields else (name,))]
+
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            "version",
-            Row(Column("period_start"), Column("period_end")),
-            Fieldset("Mål", "goals_community", "goals_child"),
-            Fieldset("Tegn", "signs"),
+            "version", "conflicts",
+            Row(Column(*with_choice("period_start")), Column(*with_choice("period_end"))),
+            Fieldset("Mål", *with_choice("goals_community", "goals_child")),
+            Fieldset("Tegn", *with_choice("signs")),
             Fieldset("Barnets stemme", HTML('<p class="small text-body-secondary">Barnets stemme rammes ind af de '
-                                             'fire udsagn fra Børne- og Ungepolitikken.</p>'), *voice_fields),
-            Fieldset("Forældrenes perspektiv", "parents"),
+                                             'fire udsagn fra Børne- og Ungepolitikken.</p>'), *with_choice(*voice_fields)),
+            Fieldset("Forældrenes perspektiv", *with_choice("parents")),
             Submit("save", "Gem handleplanen"),
         )
+
+    def keep_theirs(self) -> list[str]:
+        """The conflicting fields where the person chose the other person's text."""
+        return [name for name in self.conflict_fields if self.cleaned_data.get(f"choice_{name}") == "theirs"]
 
     def clean(self):
         data = super().clean()

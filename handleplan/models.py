@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from cases.models import Case, Level
 from haandguide.models import Municipality
+from haandguide.lib.formats import date_da, datetime_da
 
 # The four statements that frame the child's voice (Tønnesvang 2015, Haderslev's Børne- og
 # Ungepolitik). The keys are stored in the plan's JSON; the labels are shown.
@@ -184,7 +185,7 @@ class PlanSnapshot(ImmutableModel):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"Handleplan frosset {timezone.localtime(self.created_at):%d.%m.%Y %H:%M}"
+        return f"Handleplan frosset {datetime_da(self.created_at)}"
 
     def save(self, *args, **kwargs):
         if self._state.adding:
@@ -268,7 +269,7 @@ class Evaluation(ImmutableModel):
         ordering = ["evaluated_on", "pk"]
 
     def __str__(self) -> str:
-        return f"Evaluering {self.evaluated_on:%d.%m.%Y}: {self.get_result_display()}"
+        return f"Evaluering {date_da(self.evaluated_on)}: {self.get_result_display()}"
 
 
 class Reminder(models.Model):
@@ -298,4 +299,4 @@ class Reminder(models.Model):
         indexes = [models.Index(fields=["recipient", "seen_at", "-created_at"], name="reminder_recipient")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.effort} {self.evaluation_date:%d.%m.%Y}"
+        return f"{self.get_kind_display()}: {self.effort} {date_da(self.evaluation_date)}"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime
 import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field as dataclass_field
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
@@ -22,6 +24,7 @@ from cases.services import consults_for, record_event, works_at
 from haandguide.access import Action as LogAction
 from haandguide import profiles
 from haandguide.access import log_access
+from haandguide.lib.formats import date_da
 from haandguide.exceptions import EditConflict, Refused
 from haandguide.lib.mail import absolute_url, send_templated
 from haandguide.lib.pdf import render_pdf
@@ -195,11 +198,77 @@ def plan_start(*, request, case: Case) -> Handleplan:
     return plan
 
 
-def plan_save(*, request, plan: Handleplan, data: dict, version: int) -> PlanVersion:
+# --- saving the texts: a three-way merge against the version the form was opened at ----------------
+
+# The plan's texts as the form's fields, one value per field; a merge works field by field.
+TEXT_FIELDS: list[str] = ["period_start", "period_end", "goals_community", "goals_child", "signs",
+                          *(f"voice_{key}" for key, _ in VOICE_STATEMENTS), "parents"]
+_UNKNOWN = object()  # the base of a version number that does not exist: every difference is a conflict
+
+
+def texts_by_field(texts: dict) -> dict:
+    """The texts (as stored in a version) flattened to one value per form field."""
+    texts = {**EMPTY_TEXTS, **texts}
+    flat = {name: texts[name] for name in TEXT_FIELDS if not name.startswith("voice_")}
+    flat.update({f"voice_{key}": (texts.get("voice") or {}).get(key, "") for key, _ in VOICE_STATEMENTS})
+    return flat
+
+
+def texts_from_fields(flat: dict) -> dict:
+    texts = {name: flat[name] for name in TEXT_FIELDS if not name.startswith("voice_")}
+    texts["voice"] = {key: flat[f"voice_{key}"] for key, _ in VOICE_STATEMENTS}
+    return texts
+
+
+@dataclass
+class TextsMerge:
+    """The outcome of merging two people's edits of the same version."""
+
+    texts: dict                          # the merged texts; a conflicting field holds "mine"
+    conflicts: list[str] = dataclass_field(default_factory=list)    # fields both changed, differently
+    from_theirs: list[str] = dataclass_field(default_factory=list)  # fields only the other person changed
+
+
+def merge_texts(base: dict | None, theirs: dict, mine: dict) -> TextsMerge:
+    """Three-way merge, field by field. A field only one side changed takes that change; a field
+    both changed to the same value takes it; a field both changed differently is a conflict the
+    person must decide. `base` None (the version the form was opened at is unknown) makes every
+    difference between theirs and mine a conflict: nothing is ever silently overwritten."""
+    b = texts_by_field(base) if base is not None else dict.fromkeys(TEXT_FIELDS, _UNKNOWN)
+    t, m = texts_by_field(theirs), texts_by_field(mine)
+    merged, conflicts, from_theirs = {}, [], []
+    for name in TEXT_FIELDS:
+        if m[name] == t[name] or t[name] == b[name]:
+            merged[name] = m[name]
+        elif m[name] == b[name]:
+            merged[name] = t[name]
+            from_theirs.append(name)
+        else:
+            merged[name] = m[name]
+            conflicts.append(name)
+    return TextsMerge(texts_from_fields(merged), conflicts, from_theirs)
+
+
+class PlanConflict(EditConflict):
+    """Someone else changed a field this person changed too. Carries the merge, so the conflict
+    page can show only those fields side by side, with everything else already merged."""
+
+    def __init__(self, merge: TextsMerge, base: PlanVersion | None, latest: PlanVersion):
+        super().__init__(CONFLICT_MESSAGE)
+        self.merge, self.base, self.latest = merge, base, latest
+
+
+def plan_save(*, request, plan: Handleplan, data: dict, version: int,
+              keep_theirs: Iterable[str] = ()) -> PlanVersion:
     """Save the plan's texts as a new version. `version` is the number the form was opened at.
 
-    A conflict is raised only if the *texts* changed since then; an effort or evaluation added by
-    a colleague in between (which also makes a version) does not block saving the texts.
+    If the texts changed since then, the two edits are merged field by field against that
+    version (`merge_texts`): a colleague's change to a field this person left alone is kept, and
+    only fields both changed raise `PlanConflict`. An effort or evaluation added meanwhile (which
+    also makes a version) changes no text and blocks nothing. `keep_theirs` names fields where the
+    person chose, on the conflict page, the text of version `version` over their own.
+
+    The returned version's `merged_from_theirs` lists the fields taken from the colleague's save.
     """
     _guard(request.user, plan.case)
     texts = texts_from_form(data)
@@ -207,16 +276,30 @@ def plan_save(*, request, plan: Handleplan, data: dict, version: int) -> PlanVer
         raise Refused("Handleplanen skal have mindst ét mål – for læringsfællesskabet eller for barnet.")
     with transaction.atomic():
         plan = _locked_plan(plan.pk)
-        if version != plan.version:
-            base = PlanVersion.objects.filter(plan=plan, number=version).first()
-            if base is None or {**EMPTY_TEXTS, **base.content.get("texts", {})} != plan.texts:
-                raise EditConflict(CONFLICT_MESSAGE)
+        base = plan.current if version == plan.version else (
+            PlanVersion.objects.filter(plan=plan, number=version).first())
+        base_texts = {**EMPTY_TEXTS, **base.content.get("texts", {})} if base else None
+        keep_theirs = [name for name in keep_theirs if name in TEXT_FIELDS]
+        if keep_theirs and base_texts is not None:
+            flat, chosen = texts_by_field(texts), texts_by_field(base_texts)
+            texts = texts_from_fields({**flat, **{name: chosen[name] for name in keep_theirs}})
+        from_theirs: list[str] = []
+        if base_texts != plan.texts:
+            merge = merge_texts(base_texts, plan.texts, texts)
+            if merge.conflicts:
+                raise PlanConflict(merge, base, plan.current)
+            texts, from_theirs = merge.texts, merge.from_theirs
         if texts == plan.texts:
+            plan.current.merged_from_theirs = from_theirs
             return plan.current  # nothing changed: no new version
-        new = _new_version(plan, request.user, "Mål, tegn og perspektiver ændret", texts=texts)
+        summary = "Mål, tegn og perspektiver ændret"
+        if from_theirs:
+            summary += f" (flettet med version {plan.version})"
+        new = _new_version(plan, request.user, summary, texts=texts)
         record_event(plan.case, request.user, Event.HANDLEPLAN, reason=f"Handleplan gemt (version {new.number})")
         log_access(request, LogAction.UPDATE, plan, child_id=plan.case.child_id,
-                   detail=f"Handleplan version {new.number}")
+                   detail=f"Handleplan version {new.number}" + (" (flettet)" if from_theirs else ""))
+    new.merged_from_theirs = from_theirs
     return new
 
 
@@ -418,7 +501,7 @@ def effort_catalogue_seed(municipality: Municipality, profile: dict | None = Non
 
 
 def _date(value: str | None) -> str:
-    return datetime.date.fromisoformat(value).strftime("%d.%m.%Y") if value else "–"
+    return date_da(datetime.date.fromisoformat(value)) if value else "–"
 
 
 RESULT_LABELS = dict(Evaluation.Result.choices)

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases.models import Case, Level
 from haandguide.access import OutOfScope, get_child_for_user, get_in_scope, log_access, log_children_listed
 from haandguide.access import Action as LogAction
-from haandguide.exceptions import EditConflict, Refused
+from haandguide.exceptions import Refused
+from haandguide.keep_typed import keeps_typed
 from haandguide.models import Child, Role
 from handleplan import services
 from handleplan.forms import EffortForm, EffortUpdateForm, EvaluationForm, PlanForm
@@ -81,6 +82,7 @@ def plan_start(request, child_pk):
     return redirect("handleplan:plan_detail", child_pk=child.pk)
 
 
+@keeps_typed
 @require_http_methods(["GET", "POST"])
 def plan_edit(request, child_pk):
     child = get_child_for_user(request, child_pk, detail="Ret handleplan")
@@ -89,35 +91,46 @@ def plan_edit(request, child_pk):
     if request.method == "GET":
         form = PlanForm(initial={"version": plan.version, **services.texts_as_form_initial(plan.texts)})
         return render(request, "handleplan/plan_form.html", {"child": child, "plan": plan, "form": form})
-    form = PlanForm(request.POST)
+    form = PlanForm(request.POST, other=_author(plan.current))
     if form.is_valid():
         try:
-            services.plan_save(request=request, plan=plan, data=form.cleaned_data,
-                               version=form.cleaned_data["version"])
-        except EditConflict:
-            return _conflict(request, child, form)
+            saved = services.plan_save(request=request, plan=plan, data=form.cleaned_data,
+                                       version=form.cleaned_data["version"], keep_theirs=form.keep_theirs())
+        except services.PlanConflict as conflict:
+            return _conflict(request, child, conflict)
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
             messages.success(request, "Handleplanen er gemt.")
+            if saved.merged_from_theirs:
+                labels = ", ".join(f"«{form.fields[name].label}»" for name in saved.merged_from_theirs)
+                messages.info(request, f"En anden havde imens ændret {labels}. De ændringer er bevaret og "
+                                       "flettet med dine.")
             return redirect("handleplan:plan_detail", child_pk=child.pk)
     return render(request, "handleplan/plan_form.html", {"child": child, "plan": plan, "form": form})
 
 
-def _conflict(request, child: Child, form: PlanForm) -> HttpResponse:
-    """Both texts side by side, and the form with everything typed, now based on the latest
-    version, so the user can merge and save again."""
-    latest = Handleplan.objects.select_related("current__author").get(pk=_plan_for_child(child).pk)
-    theirs = services.texts_as_form_initial(latest.texts)
-    yours = services.texts_as_form_initial(services.texts_from_form(form.cleaned_data))
-    fields = [(name, form.fields[name].label, theirs.get(name) or "", yours.get(name) or "")
-              for name in form.fields if name != "version"]
-    data = request.POST.copy()
-    data["version"] = str(latest.version)
+def _author(version: PlanVersion | None) -> str:
+    return str(version.author) if version else "den anden"
+
+
+def _conflict(request, child: Child, conflict: services.PlanConflict) -> HttpResponse:
+    """Only the fields both people changed, side by side, each with a choice; every other field is
+    already merged (the other person's changes kept, this person's too). The form is based on the
+    latest version, so saving it is a merge against that version."""
+    latest = conflict.latest
+    other = _author(latest)
+    merged = services.texts_as_form_initial(conflict.merge.texts)
+    theirs = services.texts_as_form_initial(latest.content.get("texts", {}))
+    data = dict(merged)
+    data.update({"version": str(latest.number), "conflicts": ",".join(conflict.merge.conflicts)})
+    # Unbound: the choices are asked, not shown as errors before the person has made them.
+    form = PlanForm(initial=data, conflicts=conflict.merge.conflicts, other=other)
     return render(request, "handleplan/plan_conflict.html", {
-        "child": child, "plan": latest, "form": PlanForm(data),
-        "fields": [{"label": label, "theirs": str(t), "yours": str(y), "differs": str(t) != str(y)}
-                   for _, label, t, y in fields],
+        "child": child, "plan": latest.plan, "latest": latest, "other": other, "form": form,
+        "fields": [{"name": name, "label": form.fields[name].label, "theirs": theirs.get(name) or "",
+                    "yours": merged.get(name) or ""} for name in conflict.merge.conflicts],
+        "from_theirs": [form.fields[name].label for name in conflict.merge.from_theirs],
     }, status=409)
 
 
@@ -129,6 +142,7 @@ def _catalogue(child: Child, case: Case):
     return entries.order_by("level", "order", "name")
 
 
+@keeps_typed
 @require_http_methods(["GET", "POST"])
 def effort_add(request, child_pk):
     child = get_child_for_user(request, child_pk, detail="Ny indsats")
@@ -147,6 +161,7 @@ def effort_add(request, child_pk):
                                                            "title": "Ny indsats"})
 
 
+@keeps_typed
 @require_http_methods(["GET", "POST"])
 def effort_edit(request, child_pk, effort_pk):
     child = get_child_for_user(request, child_pk, detail="Ret indsats")
@@ -166,6 +181,7 @@ def effort_edit(request, child_pk, effort_pk):
                                                            "effort": effort, "title": f"Ret indsatsen «{effort}»"})
 
 
+@keeps_typed
 @require_http_methods(["GET", "POST"])
 def evaluation_add(request, child_pk, effort_pk):
     child = get_child_for_user(request, child_pk, detail="Ny evaluering")

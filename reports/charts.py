@@ -36,10 +36,12 @@ def _open(title: str, description: str, width: int, height: int) -> tuple[str, s
 
 def bar_chart(title: str, items: list[tuple[str, float | None, str]], *, description: str = "",
               width: int = 640, bar_color: str = BAR) -> SafeString:
-    """Horizontal bars: one (label, value, text shown after the bar) per row."""
+    """Horizontal bars: one (label, value, text shown after the bar) per row. The text alternative
+    lists every bar's text, so a hidden one ("< 5", "skjult") is said there as well."""
     row, top, label_width = 28, 10, 290
     height = top * 2 + row * max(len(items), 1)
-    head, tail = _open(title, description or title, width, height)
+    listed = "; ".join(f"{label}: {text}" for label, _, text in items)
+    head, tail = _open(title, f"{description or title}. {listed}." if listed else (description or title), width, height)
     parts = [head]
     values = [v for _, v, _ in items if v is not None]
     largest = max(values, default=0) or 1
@@ -61,10 +63,25 @@ def bar_chart(title: str, items: list[tuple[str, float | None, str]], *, descrip
     return mark_safe("".join(parts))
 
 
+def _hidden_box(x: float, y: float, width: float, height: float) -> str:
+    return (f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" fill="none" stroke="{MUTED}" '
+            'stroke-width="1" stroke-dasharray="3 2"></rect>')
+
+
 def stacked_bars(title: str, categories: list[str], series: list[tuple[str, list[float | None], str]], *,
                  description: str = "", maximum: float = 100, unit: str = "%", width: int = 640,
-                 height: int = 300) -> SafeString:
-    """Vertical stacked bars, one per category (month), one segment per series, with a legend."""
+                 height: int = 300, hidden: list[bool] | None = None,
+                 hidden_note: str = "skjult: færre end 5") -> SafeString:
+    """Vertical stacked bars, one per category (month), one segment per series, with a legend.
+
+    `hidden[i]` marks a category whose values are (partly) withheld: the gap is drawn as a dashed
+    box saying "skjult", the legend carries `hidden_note`, and the text alternative names the
+    categories – a reader is told a month is hidden instead of seeing a silent gap."""
+    hidden = [bool(h) for h in (hidden or [])] + [False] * (len(categories) - len(hidden or []))
+    hidden_names = [c for c, h in zip(categories, hidden) if h]
+    if hidden_names:
+        description = (f"{description or title} {hidden_note[0].upper()}{hidden_note[1:]}: "
+                       f"{', '.join(hidden_names)}.")
     left, right, top, bottom = 44, 10, 34, 46
     plot_w, plot_h = width - left - right, height - top - bottom
     head, tail = _open(title, description or title, width, height)
@@ -75,6 +92,9 @@ def stacked_bars(title: str, categories: list[str], series: list[tuple[str, list
         parts.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{color}"></rect>')
         parts.append(f'<text x="{x + 16}" y="16" font-size="12" fill="{TEXT}" {FONT}>{escape(name)}</text>')
         x += 28 + 7 * len(name)
+    if hidden_names:
+        parts.append(_hidden_box(x, 6, 12, 12))
+        parts.append(f'<text x="{x + 16}" y="16" font-size="12" fill="{TEXT}" {FONT}>{escape(hidden_note)}</text>')
     # axis and grid
     for step in range(0, 5):
         value = maximum * step / 4
@@ -98,6 +118,13 @@ def stacked_bars(title: str, categories: list[str], series: list[tuple[str, list
             base -= h
             parts.append(f'<rect x="{x:.1f}" y="{base:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{color}">'
                          f"<title>{escape(category)}: {_number(value)}{escape(unit)}</title></rect>")
+        if hidden[i] and base - top >= 1:
+            middle = (top + base) / 2
+            rotate = f' transform="rotate(-90 {x + bar / 2:.1f} {middle:.1f})"' if bar < 34 else ""
+            parts.append(_hidden_box(x, top, bar, base - top))
+            parts.append(f'<text x="{x + bar / 2:.1f}" y="{middle + 3:.1f}" text-anchor="middle" font-size="9" '
+                         f'fill="{MUTED}"{rotate} {FONT}><title>{escape(category)}: {escape(hidden_note)}</title>'
+                         "skjult</text>")
         if i % every == 0:
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{top + plot_h + 16}" text-anchor="middle" font-size="10" '
                          f'fill="{TEXT}" {FONT}>{escape(category)}</text>')

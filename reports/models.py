@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from haandguide.models import District, Institution, Municipality
+from haandguide.lib.formats import date_da
 
 
 class ScopeKind(models.TextChoices):
@@ -54,7 +55,7 @@ class Report(models.Model):
         indexes = [models.Index(fields=["municipality", "scope_kind", "status", "-created_at"], name="report_scope")]
 
     def __str__(self) -> str:
-        return f"Statistik {self.period_start:%d.%m.%Y}–{self.period_end:%d.%m.%Y} ({self.get_status_display()})"
+        return f"Statistik {date_da(self.period_start)}–{date_da(self.period_end)} ({self.get_status_display()})"
 
     @property
     def scope_pk(self) -> int:

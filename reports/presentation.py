@@ -1,49 +1,83 @@
 """From figures to what is shown: the tables and charts shared by the page, the PDF and the CSV.
 
 Every count of children (cases, moves, grants, submissions, evaluations) passes through
-`privacy.suppress` here, once, so the three outputs show exactly the same cells. A share or a
-duration computed from a suppressed count is hidden as well.
+`privacy.suppress` here, once, so the three outputs show exactly the same cells. A share, an
+amount, hours or a duration that belongs to a suppressed count is hidden with it
+(`privacy.with_count`, `privacy.share`), and so is whatever a total would give back
+(`privacy.complementary`).
 """
 
 from __future__ import annotations
 
-from reports import cache, charts, selectors
-from reports.privacy import is_suppressed, suppress
+from reports import cache, charts, privacy, selectors
+from reports.privacy import is_shown, is_suppressed, share as _share, suppress, with_count
 from reports.scope import Period, Scope
+from haandguide.lib.formats import date_da
 
 LEVEL_COLORS = {"forebyggende": "#2e7d5b", "foregribende": "#c98a0b", "indgribende": "#b0413e"}
-FLOW_KINDS = {"opened": "Ny sag", "up": "Op", "down": "Ned", "closed": "Lukket", "reopened": "Genåbnet"}
 
 
-def _share(count: int, total: int) -> float | None:
-    """A percentage, unless the count or the total is suppressed (the share would reveal it)."""
-    # The rest (total − count) counts too: 8 of 11 at one level would reveal that 3 are elsewhere.
-    if not total or is_suppressed(count) or is_suppressed(total) or is_suppressed(total - count):
-        return None
-    return round(100 * count / total, 1)
+def _level(state: str) -> str:
+    return selectors.LEVEL_LABELS.get(state, state).lower()
+
+
+def flow_label(flow: dict) -> str:
+    """A move on the ladder as a reader says it: "Ny sag på forebyggende", "Op fra forebyggende til
+    foregribende", "Lukket fra foregribende", "Genåbnet på forebyggende"."""
+    kind, source, target = flow["kind"], flow["from"], flow["to"]
+    if kind == "opened":
+        return f"Ny sag på {_level(target)}"
+    if kind == "reopened":
+        return f"Genåbnet på {_level(target)}"
+    if kind == "closed":
+        return f"Lukket fra {_level(source)}"
+    return f"{'Op' if kind == 'up' else 'Ned'} fra {_level(source)} til {_level(target)}"
 
 
 def _spread_cells(spread: dict) -> list:
-    hidden = is_suppressed(spread["count"])
-    return [suppress(spread["count"]), *(None if hidden or spread[k] is None else round(spread[k], 1)
+    return [suppress(spread["count"]), *(None if spread[k] is None else with_count(spread["count"], round(spread[k], 1))
                                           for k in ("q1", "median", "q3"))]
 
 
-def _bar(label: str, count: int) -> tuple[str, float | None, str]:
-    shown = suppress(count)
-    return label, (None if is_suppressed(count) else count), str(shown)
+def _bar(label: str, count: int, shown=None) -> tuple[str, float | None, str]:
+    """A bar for a count: `shown` is the cell from `privacy.protect` (default: the count suppressed)."""
+    shown = suppress(count) if shown is None else shown
+    return label, (count if is_shown(shown) else None), str(shown)
+
+
+class _Month:
+    """One month's children per level as shown: the levels add up to the total, so a total minus
+    the shown levels must not give a suppressed one back (`privacy.protect`)."""
+
+    def __init__(self, counts: dict[str, int], total: int):
+        self.counts, self.total = counts, total
+        self.shown = privacy.protect({**counts, "total": total}, [("total", list(counts))])
+
+    def share(self, level: str) -> float | None:
+        # A share beside a hidden total would give the total back (8 children are 72.7 % of 11).
+        shown = is_shown(self.shown[level]) and is_shown(self.shown["total"])
+        return _share(self.counts[level], self.total) if shown else None
+
+    @property
+    def hidden(self) -> bool:
+        """Children in the month, but a share withheld: a gap the chart must explain."""
+        return bool(self.total) and any(self.share(level) is None for level in self.counts)
+
+
+def _months(months: list[dict]) -> list[_Month]:
+    return [_Month(m["counts"], m["total"]) for m in months]
 
 
 def levels_section(months: list[dict]) -> dict:
+    shown = _months(months)
     rows = []
-    for month in months:
+    for month, m in zip(months, shown):
         row = [month["label"]]
         for level in selectors.LEVELS:
-            count = month["counts"][level]
-            row += [suppress(count), _share(count, month["total"])]
-        rows.append(row + [suppress(month["total"])])
+            row += [m.shown[level], m.share(level)]
+        rows.append(row + [m.shown["total"]])
     series = [
-        (label, [_share(m["counts"][level], m["total"]) for m in months], LEVEL_COLORS[level])
+        (label, [m.share(level) for m in shown], LEVEL_COLORS[level])
         for level, label in ((lvl, selectors.LEVEL_LABELS[lvl]) for lvl in selectors.LEVELS)
     ]
     short = [f"{selectors.MONTHS_DA[m['month'].month - 1].rstrip('.')} {m['month']:%y}" for m in months]
@@ -51,26 +85,37 @@ def levels_section(months: list[dict]) -> dict:
     return {
         "key": "niveauer", "title": title, "wide": True,
         "intro": "Niveauet er sagens niveau efter dens seneste hændelse inden månedens udgang. Lukkede sager "
-                 "indgår ikke. Antal under 5 vises som \u201c< 5\u201d og indgår ikke i diagrammet.",
+                 "indgår ikke. Antal under 5 vises som \u201c< 5\u201d og indgår ikke i diagrammet; "
+                 "en måned med skjulte andele er markeret \u201cskjult\u201d.",
         "chart": charts.stacked_bars(title, short, series, description="Stablede søjler pr. måned: andel børn på "
-                                     "forebyggende, foregribende og indgribende niveau i procent."),
+                                     "forebyggende, foregribende og indgribende niveau i procent.",
+                                     hidden=[m.hidden for m in shown]),
         "headers": ["Måned", "Forebyggende", "Andel %", "Foregribende", "Andel %", "Indgribende", "Andel %", "I alt"],
         "rows": rows,
     }
 
 
 def flows_section(flows: dict) -> dict:
-    rows = [[f"{FLOW_KINDS[f['kind']]}: {f['label']}", suppress(f["count"])] for f in flows["rows"]]
     totals = flows["totals"]
-    summary = [("Op i alt", totals["up"]), ("Ned i alt", totals["down"]), ("Lukket i alt", totals["closed"]),
-               ("heraf tilbage i det almene læringsmiljø", totals["returned"])]
-    rows += [[label, suppress(n)] for label, n in summary]
+    # Each kind's moves add up to its total, and the closed cases to those returned and the rest
+    # (not shown, but closed − returned would give it).
+    counts = {("row", i): f["count"] for i, f in enumerate(flows["rows"])}
+    counts.update({kind: n for kind, n in totals.items()})
+    counts["not_returned"] = totals["closed"] - totals["returned"]
+    sums = [(kind, [("row", i) for i, f in enumerate(flows["rows"]) if f["kind"] == kind])
+            for kind in ("opened", "up", "down", "closed", "reopened")]
+    sums.append(("closed", ["returned", "not_returned"]))
+    shown = privacy.protect(counts, sums)
+    rows = [[flow_label(f), shown[("row", i)]] for i, f in enumerate(flows["rows"])]
+    summary = [("Op i alt", "up"), ("Ned i alt", "down"), ("Lukket i alt", "closed"),
+               ("heraf tilbage i det almene læringsmiljø", "returned")]
+    rows += [[label, shown[key]] for label, key in summary]
     title = "Bevægelser mellem niveauer i perioden"
     return {
         "key": "bevaegelser", "title": title,
         "intro": "Antal gange en sag er flyttet op eller ned, oprettet, lukket eller genåbnet i perioden.",
-        "chart": charts.bar_chart(title, [_bar(label, n) for label, n in
-                                          [("Nye sager", totals["opened"]), *summary]]),
+        "chart": charts.bar_chart(title, [_bar(label, totals[key], shown[key]) for label, key in
+                                          [("Nye sager", "opened"), *summary]]),
         "headers": ["Bevægelse", "Antal"], "rows": rows,
     }
 
@@ -95,31 +140,81 @@ def durations_section(durations: list[dict], yellow: dict) -> dict:
     }
 
 
+def _resource_hidden(resources: dict) -> dict[str, set]:
+    """Which amounts and which hours of the resource tables are hidden: those beside a suppressed
+    count, and those a total would give back. The tables add up – the rows to their district and
+    to the total, the districts and the quarters to the total – so all are decided together."""
+    rows, districts, quarters = resources["rows"], resources["by_district"], resources["by_quarter"]
+    sums = [("total", [("row", i) for i in range(len(rows))]),
+            ("total", [("district", d["name"]) for d in districts]),
+            ("total", [("quarter", i) for i in range(len(quarters))])]
+    sums += [(("district", d["name"]), [("row", i) for i, r in enumerate(rows) if r["district"] == d["name"]])
+             for d in districts]
+    hidden = {}
+    for figure in ("amount", "hours"):
+        cells = {"total": (resources["totals"]["count"], resources["totals"][figure])}
+        cells.update({("row", i): (r["count"], r[figure]) for i, r in enumerate(rows)})
+        cells.update({("district", d["name"]): (d["count"], d[figure]) for d in districts})
+        cells.update({("quarter", i): (q["count"], q[figure]) for i, q in enumerate(quarters)})
+        hidden[figure] = privacy.complementary(cells, sums)
+    # The counts add up the same way, and per resource type too (the chart).
+    counts = {"total": resources["totals"]["count"], **{("row", i): r["count"] for i, r in enumerate(rows)},
+              **{("district", d["name"]): d["count"] for d in districts},
+              **{("quarter", i): q["count"] for i, q in enumerate(quarters)},
+              **{("type", t["name"]): t["count"] for t in resources["by_type"]}}
+    sums.append(("total", [("type", t["name"]) for t in resources["by_type"]]))
+    sums += [(("type", t["name"]), [("row", i) for i, r in enumerate(rows) if r["resource"] == t["name"]])
+             for t in resources["by_type"]]
+    hidden["count"] = privacy.protect(counts, sums)
+    return hidden
+
+
+def _resource_cells(hidden: dict, key, entry: dict) -> list:
+    return [hidden["count"][key], *(None if key in hidden[figure] else entry[figure]
+                                    for figure in ("amount", "hours"))]
+
+
+def _kroner(amount) -> str:
+    return f"{amount:,.0f} kr.".replace(",", ".")
+
+
 def resources_section(resources: dict) -> dict:
-    rows = [[r["district"], r["institution_name"], r["resource"], suppress(r["count"]), r["amount"], r["hours"]]
-            for r in resources["rows"]]
-    t = resources["totals"]
-    rows.append(["I alt", "", "", suppress(t["count"]), t["amount"], t["hours"]])
+    hidden = _resource_hidden(resources)
+    rows = [[r["district"], r["institution_name"], r["resource"], *_resource_cells(hidden, ("row", i), r)]
+            for i, r in enumerate(resources["rows"])]
+    rows.append(["I alt", "", "", *_resource_cells(hidden, "total", resources["totals"])])
     title = "Tildelte ressourcer pr. ressourcetype"
+    # The municipality's rows are per district (no institution named); a district's or an
+    # institution's name the institutions, so "choose a district" would be advice about nothing.
+    per_district = bool(resources["rows"]) and not any(r["institution_name"] for r in resources["rows"])
     return {
         "key": "ressourcer", "title": title, "wide": True,
         "intro": "Afgørelser i perioden, der tildeler en ressource (distriktsrådet og konsulentens visitation). "
-                 "For hele kommunen pr. distrikt og type; vælg et distrikt for at se institutionerne.",
-        "chart": charts.bar_chart(title, [_bar(r["name"], r["count"]) for r in resources["by_type"]]),
-        "headers": ["Distrikt", "Institution", "Ressource", "Antal", "Kr.", "Timer"], "rows": rows,
+                 + ("For hele kommunen pr. distrikt og type; vælg et distrikt for at se institutionerne. "
+                    if per_district else "") +
+                 "Beløb og timer ud for færre end 5 afgørelser vises ikke, heller ikke hvor totalen ville "
+                 "afsløre dem.",
+        "chart": charts.bar_chart(title, [_bar(t["name"], t["count"], hidden["count"][("type", t["name"])])
+                                          for t in resources["by_type"]]),
+        "headers": ["Distrikt", "Institution", "Ressource", "Antal", "Beløb (kr.)", "Timer"], "rows": rows,
     }
 
 
 def quarters_section(resources: dict) -> dict:
-    rows = [[q["label"], suppress(q["count"]), q["amount"], q["hours"]] for q in resources["by_quarter"]]
-    by_district = [[d["name"], suppress(d["count"]), d["amount"], d["hours"]] for d in resources["by_district"]]
+    hidden = _resource_hidden(resources)
+    rows = [[q["label"], *_resource_cells(hidden, ("quarter", i), q)] for i, q in enumerate(resources["by_quarter"])]
+    by_district = [[d["name"], *_resource_cells(hidden, ("district", d["name"]), d)] for d in resources["by_district"]]
+    bars = []
+    for i, q in enumerate(resources["by_quarter"]):
+        shown = ("quarter", i) not in hidden["amount"]
+        bars.append((q["label"], float(q["amount"]) if shown else None,
+                     _kroner(q["amount"]) if shown else privacy.HIDDEN_NOTE if is_suppressed(q["count"]) else "skjult"))
     title = "Tildelte ressourcer pr. kvartal (kr.)"
     return {
         "key": "kvartaler", "title": title,
         "intro": "Samme afgørelser fordelt på kvartal og distrikt.",
-        "chart": charts.bar_chart(title, [(q["label"], float(q["amount"]), f"{q['amount']:,.0f} kr.".replace(",", "."))
-                                          for q in resources["by_quarter"]]),
-        "headers": ["Kvartal / distrikt", "Antal", "Kr.", "Timer"], "rows": rows + by_district,
+        "chart": charts.bar_chart(title, bars),
+        "headers": ["Kvartal / distrikt", "Antal", "Beløb (kr.)", "Timer"], "rows": rows + by_district,
     }
 
 
@@ -127,26 +222,33 @@ def deadlines_section(deadlines: dict, evaluations: dict, reassessments: dict | 
     on_time, late = deadlines["on_time"], deadlines["rolled_over"]
     e = evaluations
     overdue_reassessments = (reassessments or {}).get("overdue", 0)
-    rows = [[f"Indstillinger fra {r['district'] or '–'}", suppress(r["on_time"]), suppress(r["rolled_over"])]
-            for r in deadlines["rows"]]
-    rows.append(["Indstillinger i alt", suppress(on_time), suppress(late)])
+    # The districts add up to the totals below them.
+    counts = {"on_time": on_time, "rolled_over": late}
+    counts.update({(column, i): r[column] for i, r in enumerate(deadlines["rows"]) for column in counts})
+    shown = privacy.protect(counts, [(column, [(column, i) for i in range(len(deadlines["rows"]))])
+                                     for column in ("on_time", "rolled_over")])
+    rows = [[f"Indstillinger fra {r['district'] or '–'}", shown[("on_time", i)], shown[("rolled_over", i)]]
+            for i, r in enumerate(deadlines["rows"])]
+    rows.append(["Indstillinger i alt", shown["on_time"], shown["rolled_over"]])
     rows.append(["Evalueringer (planlagt dato)", suppress(e["on_time"]), suppress(e["late"])])
     title = "Frister: indstillinger og evalueringer"
     return {
         "key": "frister", "title": title,
         "intro": f"Indstillinger, der nåede det valgte distriktsrådsmøde, mod dem der blev rullet til næste møde; "
                  f"evalueringer senest på den planlagte dato mod senere. Forfaldne evalueringer pr. "
-                 f"{e['as_of']:%d.%m.%Y}: indsatser, hvis evalueringsdato er passeret uden evaluering siden. "
+                 f"{date_da(e['as_of'])}: indsatser, hvis evalueringsdato er passeret uden evaluering siden. "
                  f"Forfaldne revurderinger: tildelte ressourcer, hvis periode er slut uden revurdering.",
         "chart": charts.bar_chart(title, [
-            _bar("Indstilling til tiden", on_time), _bar("Indstilling rullet videre", late),
+            _bar("Indstilling til tiden", on_time, shown["on_time"]),
+            _bar("Indstilling rullet videre", late, shown["rolled_over"]),
             _bar("Evaluering til tiden", e["on_time"]), _bar("Evaluering for sent", e["late"]),
             _bar("Evaluering forfalden", e["overdue"]),
             _bar("Revurdering forfalden", overdue_reassessments),
         ]),
         "headers": ["", "Til tiden", "For sent / rullet videre"],
         "rows": rows + [
-            ["Andel indstillinger til tiden %", _share(on_time, on_time + late), ""],
+            ["Andel indstillinger til tiden %", _share(on_time, on_time + late)
+             if is_shown(shown["on_time"]) and is_shown(shown["rolled_over"]) else None, ""],
             ["Andel evalueringer til tiden %", _share(e["on_time"], e["on_time"] + e["late"]), ""],
             ["Evalueringer uden planlagt dato", suppress(e["unplanned"]), ""],
             ["Forfaldne evalueringer", suppress(e["overdue"]), ""],
@@ -167,17 +269,19 @@ def _pct(value: float) -> str:
 
 def _yellow_brief_section(measure, f: dict) -> dict:
     ended, brief = f["ended"], f["brief"]
+    shown = privacy.protect({"ended": ended, "brief": brief, "long": f["long"]}, [("ended", ["brief", "long"])])
     rows = [
-        ["Gule forløb afsluttet i perioden", suppress(ended)],
-        [f"heraf højst {f['days']} dage", suppress(brief)],
-        [f"heraf mere end {f['days']} dage", suppress(f["long"])],
-        ["Andel kortvarige %", _share(brief, ended)],
+        ["Gule forløb afsluttet i perioden", shown["ended"]],
+        [f"heraf højst {f['days']} dage", shown["brief"]],
+        [f"heraf mere end {f['days']} dage", shown["long"]],
+        ["Andel kortvarige %", _share(brief, ended) if is_shown(shown["brief"]) and is_shown(shown["ended"]) else None],
         [f"Stadig gule ved periodens slut, over {f['days']} dage", suppress(f["still_yellow_long"])],
     ]
     return {
         "headers": ["", "Antal"], "rows": rows,
         "chart": charts.bar_chart(measure.title, [
-            _bar(f"Højst {f['days']} dage", brief), _bar(f"Mere end {f['days']} dage", f["long"]),
+            _bar(f"Højst {f['days']} dage", brief, shown["brief"]),
+            _bar(f"Mere end {f['days']} dage", f["long"], shown["long"]),
             _bar("Stadig gule, længe", f["still_yellow_long"])]),
         "intro_extra": f"Et gult forløb varer fra første gule registrering til næste grønne eller røde. "
                        f"Kortvarigt: højst {f['days']} dage.",
@@ -185,24 +289,28 @@ def _yellow_brief_section(measure, f: dict) -> dict:
 
 
 def _preventive_section(measure, f: dict) -> dict:
+    # The same cells as the levels table: its month totals and foregribende beside these would
+    # otherwise give back a count hidden there.
+    months = [_Month({"forebyggende": r["forebyggende"], "foregribende": r["total"] - r["forebyggende"] - r["indgribende"],
+                      "indgribende": r["indgribende"]}, r["total"]) for r in f["rows"]]
     rows = []
-    for r in f["rows"]:
-        rows.append([r["label"], suppress(r["forebyggende"]), _share(r["forebyggende"], r["total"]),
-                     suppress(r["indgribende"]), _share(r["indgribende"], r["total"])])
-    first, last = f["first"], f["last"]
+    for r, m in zip(f["rows"], months):
+        rows.append([r["label"], m.shown["forebyggende"], m.share("forebyggende"),
+                     m.shown["indgribende"], m.share("indgribende")])
     trend = ""
-    if first and last:
-        a, b = _share(first["forebyggende"], first["total"]), _share(last["forebyggende"], last["total"])
+    if months:
+        a, b = months[0].share("forebyggende"), months[-1].share("forebyggende")
         if a is not None and b is not None:
             direction = "steget" if b > a else ("faldet" if b < a else "uændret")
             trend = f"Andelen forebyggende er {direction} fra {_pct(a)} % til {_pct(b)} % i perioden."
     short = [r["label"] for r in f["rows"]]
-    series = [("Forebyggende", [_share(r["forebyggende"], r["total"]) for r in f["rows"]], LEVEL_COLORS["forebyggende"]),
-              ("Indgribende", [_share(r["indgribende"], r["total"]) for r in f["rows"]], LEVEL_COLORS["indgribende"])]
+    series = [("Forebyggende", [m.share("forebyggende") for m in months], LEVEL_COLORS["forebyggende"]),
+              ("Indgribende", [m.share("indgribende") for m in months], LEVEL_COLORS["indgribende"])]
     return {
         "headers": ["Måned", "Forebyggende", "Andel %", "Indgribende", "Andel %"], "rows": rows, "wide": True,
         "chart": charts.stacked_bars(measure.title, short, series, description="Andel børn med forebyggende og "
-                                     "indgribende indsatser ved hver måneds udgang, i procent."),
+                                     "indgribende indsatser ved hver måneds udgang, i procent.",
+                                     hidden=[m.hidden for m in months]),
         "intro_extra": trend or "For få sager til at vise udviklingen.",
     }
 
@@ -221,18 +329,29 @@ def _open_counselling_section(measure, f: dict) -> dict:
     from cases.models import CounsellingProfessional
 
     professionals = dict(CounsellingProfessional.choices)
-    rows = [[f"{BOOKERS.get(b['booker'], b['booker'])} hos {professionals.get(b['professional'], b['professional'])}",
-             suppress(b["n"])] for b in f["bookings"]]
-    total = sum(b["n"] for b in f["bookings"])
-    rows += [["Bookinger i alt", suppress(total)], ["Gange i familiegrupper", f["sessions"]],
-             ["Familier mødt op", suppress(f["families"])], ["Fremmøder i alt", suppress(f["attendances"])]]
+    bookings = f["bookings"]
     by_booker: dict[str, int] = {}
-    for b in f["bookings"]:
+    for b in bookings:
         by_booker[b["booker"]] = by_booker.get(b["booker"], 0) + b["n"]
+    # The bookings add up to their total, and per booker to the chart's bars.
+    counts = {"total": sum(b["n"] for b in bookings), **{("row", i): b["n"] for i, b in enumerate(bookings)},
+              **{("booker", k): n for k, n in by_booker.items()}}
+    sums = [("total", [("row", i) for i in range(len(bookings))]), ("total", [("booker", k) for k in by_booker])]
+    sums += [(("booker", k), [("row", i) for i, b in enumerate(bookings) if b["booker"] == k]) for k in by_booker]
+    shown = privacy.protect(counts, sums)
+
+    def booker(key: str) -> str:
+        return f"Bookinger fra {BOOKERS.get(key, key).lower()}"
+
+    rows = [[f"{booker(b['booker'])} hos {professionals.get(b['professional'], b['professional'])}",
+             shown[("row", i)]] for i, b in enumerate(bookings)]
+    rows += [["Bookinger i alt", shown["total"]], ["Mødegange i familiegrupper", f["sessions"]],
+             ["Familier mødt op", suppress(f["families"])], ["Fremmøder i alt", suppress(f["attendances"])]]
     return {
         "headers": ["", "Antal"], "rows": rows,
         "chart": charts.bar_chart(measure.title, [
-            *(_bar(BOOKERS.get(k, k), n) for k, n in by_booker.items()), _bar("Fremmøder i familiegrupper", f["attendances"])]),
+            *(_bar(booker(k), n, shown[("booker", k)]) for k, n in by_booker.items()),
+            _bar("Fremmøder i familiegrupper", f["attendances"])]),
         "intro_extra": "Bookinger i den åbne rådgivning og fremmøde i familiegrupperne i perioden.",
     }
 
@@ -264,7 +383,7 @@ def build(scope: Scope, period: Period) -> dict:
     suppressed and drawn here on every call, so cached and fresh output are the same."""
     figures = cache.report_figures(scope, period)
     return {
-        "scope": scope, "period": period,
+        "scope": scope, "period": period, "privacy_rule": privacy.RULE,
         "sections": [
             levels_section(figures["months"]),
             flows_section(figures["flows"]),

@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 from haandguide.access import OutOfScope
 from haandguide.models import District, Institution, Municipality, Role, User
 from reports.models import ScopeKind
+from haandguide.lib.formats import date_da
 
 STATISTICS_ROLES = (Role.ADMINISTRATOR, Role.CHEF, Role.KONSULENT, Role.LEDER)
 
@@ -60,7 +61,12 @@ class Period:
 
     @property
     def label(self) -> str:
-        return f"{self.start:%d.%m.%Y}–{self.end:%d.%m.%Y}"
+        return f"{date_da(self.start)}–{date_da(self.end)}"
+
+    @property
+    def long_label(self) -> str:
+        """As a reader writes it: "1. januar 2026 – 31. marts 2026"."""
+        return f"{date_da(self.start)} – {date_da(self.end)}"
 
 
 def may_see_statistics(user: User) -> bool:

@@ -192,8 +192,6 @@ def level_flows(scope: Scope, period: Period) -> dict:
     order = ["opened", "up", "down", "closed", "reopened"]
     rank = {level: i for i, level in enumerate(["", *LEVELS, str(CaseState.LUKKET)])}
     listed = sorted(flows.values(), key=lambda f: (order.index(f["kind"]), rank.get(f["from"], 9), rank.get(f["to"], 9)))
-    for flow in listed:
-        flow["label"] = (f"{LEVEL_LABELS.get(flow['from'], 'Ny sag')} → {LEVEL_LABELS.get(flow['to'], flow['to'])}")
     return {"rows": listed, "totals": totals}
 
 

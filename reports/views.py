@@ -16,10 +16,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from haandguide.access import Action, OutOfScope, log_access
-from reports import presentation, services
+from reports import presentation, privacy, services
 from reports.forms import PeriodForm
 from reports.models import Report
 from reports.scope import Scope, allowed, get_scope_for_user, may_see_statistics, scopes_for
+from haandguide.lib.formats import date_da
 
 
 def _period_query(period) -> str:
@@ -90,8 +91,8 @@ def report_download(request, pk):
     report = get_report_for_user(request, pk)
     if report.status != Report.Status.DONE:
         raise Http404("Rapporten er ikke færdig.")
-    log_access(request, Action.EXPORT, report, detail=f"Statistikrapport {report.period_start:%d.%m.%Y}–"
-                                                      f"{report.period_end:%d.%m.%Y}")
+    log_access(request, Action.EXPORT, report, detail=f"Statistikrapport {date_da(report.period_start)}–"
+                                                      f"{date_da(report.period_end)}")
     response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{report.filename}"'
     return response
@@ -116,8 +117,8 @@ def csv_export(request, kind, pk):
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(["Statistik", scope.label])
-    writer.writerow(["Periode", f"{period.start:%d.%m.%Y}", f"{period.end:%d.%m.%Y}"])
-    writer.writerow(["Tal under 5 vises som \u201c< 5\u201d"])
+    writer.writerow(["Periode", period.long_label])
+    writer.writerow([privacy.RULE])
     for section in context["sections"]:
         writer.writerow([])
         writer.writerow([section["title"]])

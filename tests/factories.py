@@ -51,3 +51,40 @@ def user(role=Role.PAEDAGOG, *, institutions=(), districts=(), municipality_obj=
     obj.institutions.set(institutions)
     obj.districts.set(districts)
     return obj
+
+
+# --- files: real ones, as the upload checks parse them (haandguide/lib/files.py) ----------------
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def docx_bytes(parts=("[Content_Types].xml", "word/document.xml", "_rels/.rels")) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for part in parts:
+            archive.writestr(part, "<?xml version='1.0' encoding='UTF-8'?><x/>")
+    return out.getvalue()
+
+
+def image_bytes(kind: str = "PNG") -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(out, kind)
+    return out.getvalue()

@@ -65,9 +65,12 @@ from cases.defaults import seed_case_configuration
 from cases.models import CaseEvent, ConsentPurpose, CounsellingSession, FamilyGroup, MeetingType, ObservationType
 from districtcouncil import services as council_services
 from districtcouncil.defaults import seed_council_configuration
-from districtcouncil.models import Council, CouncilMeeting, CouncilMeetingType, Mellemform, ResourceType, Submission
+from districtcouncil.models import (
+    Council, CouncilMeeting, CouncilMeetingType, LetterWording, Mellemform, ResourceType, Submission,
+)
 from haandguide.models import (
-    AccessLog, Child, CounsellorAssignment, District, Guardian, Institution, Municipality, Notice, Role, User,
+    AccessLog, Child, ChildTransferRequest, CounsellorAssignment, District, Guardian, Institution, Municipality,
+    Notice, Role, User,
 )
 from handleplan import services as plan_services
 from handleplan.models import EffortCatalogueEntry, Evaluation, Reminder
@@ -75,7 +78,7 @@ from reports.models import Measure, Report
 from tests import factories
 from tests.case_fixtures import FakeHandleplan, as_user
 
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = factories.pdf_bytes()
 MISSING_ID = 987654321
 
 
@@ -150,12 +153,14 @@ REGISTRY: dict[str, list[Ids]] = {
     "districtcouncil:submission_detail": [ids(C, pk="submission")],
     "districtcouncil:submission_submit": [ids(L, pk="submission")],
     "districtcouncil:submission_withdraw": [ids(L, pk="submission")],
+    "districtcouncil:submission_edit": [ids(L, pk="submission")],
     "districtcouncil:review_save": [ids(K, pk="submission")],
     "districtcouncil:decision_create": [ids(K, pk="submission")],
     "districtcouncil:document": [ids(L, pk="submission", document_pk="document")],
     "districtcouncil:decision_detail": [ids(L, pk="decision")],
     "districtcouncil:decision_reassess": [ids(K, pk="decision")],
     "districtcouncil:letter": [ids(K, pk="decision", letter_pk="letter")],
+    "districtcouncil:letter_dispatch": [ids(L, pk="decision", letter_pk="letter")],
     "districtcouncil:visitation": [ids(K, child_pk="child")],
     "districtcouncil:revisitation": [ids(K, pk="decision")],
     # reports: kind names the kind of scope, pk the municipality, district or institution
@@ -174,6 +179,8 @@ ADMIN_OBJECTS: dict[type, str] = {
     EffortCatalogueEntry: "catalogue_entry", Council: "council", CouncilMeetingType: "council_meeting_type",
     CouncilMeeting: "council_meeting", ResourceType: "resource_type", Mellemform: "mellemform", Report: "report",
     CounsellingSession: "counselling_session", FamilyGroup: "family_group", Measure: "measure",
+    ChildTransferRequest: "transfer_request",
+    LetterWording: "letter_wording",
 }
 ADMIN_UNSCOPED: dict[type, str] = {
     Group: "permission groups belong to no municipality; Django's model permissions guard them",
@@ -217,6 +224,7 @@ class Place:
     document: Any = None
     decision: Any = None
     letter: Any = None
+    letter_wording: Any = None
     report: Any = None
     access_log: Any = None
     observation_type: Any = None
@@ -232,6 +240,7 @@ class Place:
     family_group_session: Any = None
     measure: Any = None
     notice: Any = None
+    transfer_request: Any = None
 
     @property
     def secrets(self) -> list[str]:
@@ -257,6 +266,7 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
     place.council_meeting_type = CouncilMeetingType.objects.filter(municipality=municipality).first()
     place.resource_type = ResourceType.objects.get(municipality=municipality, name="Praksisvejleder")
     place.mellemform = Mellemform.objects.filter(district=district).first()
+    place.letter_wording = LetterWording.objects.get(municipality=municipality)
 
     case = case_services.case_open(request=leader, child=place.child, reason="Bekymring")
     place.observation = case_services.observation_add(
@@ -297,7 +307,7 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
         "resource_type": place.resource_type, "amount_dkk": None, "hours": 40, "mellemform": None,
         "period_start": starts.date(), "period_end": starts.date() + datetime.timedelta(days=180),
         "goals": "Deltager i samling", "follow_up_on": starts.date() + datetime.timedelta(days=90),
-        "least_intrusive_discussed": True, "notes": ""})
+        "least_intrusive_discussed": True, "notes": "Praksisvejleder alene er ikke nok."})
     place.letter = place.decision.letters.first()
     place.submission.refresh_from_db()
     place.case = case
@@ -322,6 +332,8 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
         request=leader, group=place.family_group, data={"held_on": today, "theme": "Leg og sprog"})
     place.measure, _ = Measure.objects.get_or_create(municipality=municipality, title="Kort tid i gul",
                                                      defaults={"kind": Measure.Kind.YELLOW_BRIEF, "threshold_days": 90})
+    place.transfer_request = ChildTransferRequest.objects.create(child=place.child, to_institution=institution,
+                                                                 requested_by=place.leader)
     place.notice = Notice.objects.create(user=place.pedagogue, key=f"matrix-{last_name}",
                                          subject="Dagsordenen er klar", url="/")
     return place

@@ -17,7 +17,7 @@ from haandguide.models import AccessLog
 from tests import factories
 from tests.case_fixtures import as_user, handleplan  # noqa: F401
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = factories.pdf_bytes()  # a real PDF: uploads are parsed, not only sniffed
 
 
 @pytest.fixture

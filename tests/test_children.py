@@ -92,7 +92,8 @@ def test_duplicate_cpr_is_refused(client_for, lars, solsikken, alma):
         "first_name": "Kopi", "last_name": "Barn", "cpr": alma.cpr, "institution": solsikken.pk,
         "started_at": "2023-08-01",
     })
-    assert "Der findes allerede et barn med dette CPR-nummer." in response.content.decode()
+    assert "Der findes allerede et barn med dette CPR-nummer i din institution." in response.content.decode()
+    assert not Child.objects.filter(first_name="Kopi").exists()
 
 
 def test_pedagogue_cannot_register_or_edit_children(client_for, alice, solsikken, alma):

@@ -199,7 +199,7 @@ def test_leader_cannot_step_down_from_indgribende_during_a_granted_period(client
     case.refresh_from_db()
     assert case.state == I and not case.events.filter(action=CaseEvent.Action.DE_ESCALATED).exists()
     page = client_for(lars).get(reverse("cases:child_detail", args=[case.child_id])).content.decode()
-    assert "Ressourcen er bevilget til 10.06.2027" in page and "sker ved afgørelsens revurdering" in page
+    assert "Ressourcen er bevilget til 10. juni 2027" in page and "sker ved afgørelsens revurdering" in page
 
 
 def test_stepping_down_goes_through_the_decisions_reassessment(birgitte, lars, granted):
@@ -370,7 +370,7 @@ def test_decision_button_shows_the_reason_before_the_agenda_closes(client_for, l
     client = client_for(birgitte)
     with time_machine.travel(local(2026, 11, 25, 12, 0), tick=False):
         page = client.get(reverse("districtcouncil:submission_detail", args=[submission.pk])).content.decode()
-        assert "Dagsordenen lukker 30.11.2026 kl. 13:00" in page
+        assert "Dagsordenen lukker 30. november 2026 kl. 13.00" in page
         assert reverse("districtcouncil:decision_create", args=[submission.pk]) not in page
         form = client.get(reverse("districtcouncil:decision_create", args=[submission.pk]), follow=True)
         assert "Dagsordenen lukker" in form.content.decode() and 'name="resource_type"' not in form.content.decode()

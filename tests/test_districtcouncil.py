@@ -27,7 +27,7 @@ from tests.case_fixtures import as_user, guardians, handleplan  # noqa: F401
 CPH = zoneinfo.ZoneInfo("Europe/Copenhagen")
 UTC = datetime.UTC
 F, G, I = CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE, CaseState.INDGRIBENDE
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = factories.pdf_bytes()  # a real PDF: uploads are parsed (haandguide.lib.files)
 
 
 def local(*args) -> datetime.datetime:
@@ -280,7 +280,7 @@ def decide(birgitte, submission, resource, **extra):
     data = {"resource_type": resource, "amount_dkk": None, "hours": 40, "mellemform": None,
             "period_start": datetime.date(2026, 12, 10), "period_end": datetime.date(2027, 6, 10),
             "goals": "Deltager i samling med støtte", "follow_up_on": datetime.date(2027, 3, 1),
-            "least_intrusive_discussed": True, "notes": ""}
+            "least_intrusive_discussed": True, "notes": "Praksisvejleder alene er ikke nok."}
     data.update(extra)
     return services.decision_record(request=as_user(birgitte), submission_id=submission.pk, data=data)
 

@@ -114,9 +114,10 @@ def test_counts_below_five_are_shown_as_less_than_five(count, shown):
 
 def test_tables_suppress_small_counts_and_the_shares_that_would_reveal_them(dataset, solsikken, after_the_period):
     sections = {s["key"]: s for s in presentation.build(solsikken_scope(solsikken), Q1)["sections"]}
-    # January: F 8 of 11 – its share would reveal that 3 are elsewhere, so it is hidden too.
-    assert sections["niveauer"]["rows"][0] == ["jan. 2026", 8, None, "< 5", None, 0, 0.0, 11]
-    assert ["Op i alt", 6] in sections["bevaegelser"]["rows"]
+    # January: F 8 of 11 – its share would reveal that 3 are elsewhere, so it is hidden too, and so
+    # is the total (11 − 8 − 0); more in test_reports_privacy.
+    assert sections["niveauer"]["rows"][0] == ["jan. 2026", 8, None, "< 5", None, 0, None, "skjult"]
+    assert ["Op i alt", "skjult"] in sections["bevaegelser"]["rows"]
     assert ["Lukket i alt", "< 5"] in sections["bevaegelser"]["rows"]
     assert ["Forebyggende", 5, 45.0, 50.0, 65.0] in sections["tid"]["rows"]
     assert ["Foregribende", "< 5", None, None, None] in sections["tid"]["rows"]  # a median of 3 is not shown
@@ -170,13 +171,13 @@ def test_csv_has_the_same_figures_semicolons_and_a_bom(client_for, chef, dataset
     assert raw.startswith("\ufeff".encode())
     lines = raw.decode("utf-8-sig").splitlines()
     assert lines[0] == "Statistik;Børnehuset Solsikken"
-    assert lines[1] == "Periode;01.01.2026;31.03.2026"
+    assert lines[1] == "Periode;1. januar 2026 – 31. marts 2026"
     assert "Måned;Forebyggende;Andel %;Foregribende;Andel %;Indgribende;Andel %;I alt" in lines
-    assert "jan. 2026;8;;< 5;;0;0,0;11" in lines
+    assert "jan. 2026;8;;< 5;;0;;skjult" in lines
     assert "Forebyggende;5;45,0;50,0;65,0" in lines
     assert "Gul TOPI-position;5;20,0;20,0;30,0" in lines
     assert "Nord;Børnehuset Solsikken;Praksisvejleder;5;0;200" in lines
-    assert "I alt;;;6;25000;200" in lines
-    assert "Op i alt;6" in lines and "Lukket i alt;< 5" in lines
+    assert "I alt;;;skjult;;200" in lines  # 6 − 5 and 25,000 kr. would be the one grant of frie midler
+    assert "Op i alt;skjult" in lines and "Lukket i alt;< 5" in lines
     assert "Forfaldne evalueringer;< 5;" in lines
     assert dataset["a0"].child.last_name not in raw.decode("utf-8-sig")

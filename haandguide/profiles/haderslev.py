@@ -102,6 +102,22 @@ PROFILE = {
         "method": "Individuel handleplan med mål for perioden; løbende evaluering med forældre og institution.",
         "pedagogy": "Relationspædagogik, tydelig struktur og genkendelighed; samarbejde med barnets egen institution.",
     },
+    # The standing text of a decision letter (forvaltningsloven §§ 22–25); the council writes the
+    # begrundelse of each decision itself. Seeded into districtcouncil.LetterWording, then admin-edited.
+    "letter_texts": {
+        "legal_basis": (
+            "Afgørelsen er truffet efter dagtilbudslovens § 4, stk. 2, om at tilrettelægge det pædagogiske arbejde, "
+            "så børn med behov for særlig støtte får den støtte, de har brug for, og efter kommunens strategiske "
+            "handleguide for dagtilbud. Der er lagt vægt på barnets handleplan, de forebyggende og foregribende "
+            "indsatser, der er afprøvet og evalueret, forældrenes perspektiv og hensynet til at vælge den mindst "
+            "indgribende indsats, der kan hjælpe barnet i det almene læringsmiljø."),
+        "appeal_guidance": (
+            "Er I uenige i afgørelsen, kan I klage. Send klagen til Børn og Kultur, Dagtilbud, inden fire uger "
+            "efter, at I har modtaget dette brev, gerne med Digital Post. Skriv, hvad I er uenige i. Vi vurderer "
+            "sagen igen, og fastholder vi afgørelsen, sender vi klagen videre til den myndighed, der behandler "
+            "den, hvis afgørelsen kan påklages. Ellers får I skriftligt besked om, at kommunens afgørelse er "
+            "endelig. I kan altid bede om at se de oplysninger, afgørelsen bygger på (aktindsigt)."),
+    },
     # The municipality's own measures on the statistics page, beside the common figures:
     # (computation code from reports.models.Measure.Kind, title, description, threshold days, meeting type name)
     "measures": [],

@@ -2,6 +2,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from reports.privacy import HIDDEN, SUPPRESSED
 from reports.privacy import suppress as _suppress
 
 register = template.Library()
@@ -44,7 +45,7 @@ def cell(value):
 
 @register.filter
 def is_number(value):
-    return value is None or (not isinstance(value, str)) or value == "< 5"
+    return value is None or (not isinstance(value, str)) or value in (SUPPRESSED, HIDDEN)
 
 
 @register.simple_tag

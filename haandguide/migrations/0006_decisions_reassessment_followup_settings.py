@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('haandguide', '0004_municipality_profile'),
+        ('haandguide', '0005_adminscope_cpr_per_municipality'),
     ]
 
     operations = [

@@ -21,7 +21,7 @@ def seed_bases(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('districtcouncil', '0003_revisitation'),
+        ('districtcouncil', '0005_infra_random_file_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

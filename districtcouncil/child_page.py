@@ -1,0 +1,18 @@
+"""The district council's section on the child page: the child's submissions, decisions and the
+letters to the parents, with how and when each letter was sent. Three queries, whatever the data."""
+
+from django.db.models import Prefetch
+
+from districtcouncil.models import Decision, Letter
+from districtcouncil.services import submissions_visible_to
+
+
+def council_section(request, child) -> dict | None:
+    submissions = list(submissions_visible_to(request.user).filter(child=child)
+                       .select_related("meeting__council").order_by("-created_at", "-pk")[:20])
+    # Who sees the child sees its decisions and letters (as on the decision page).
+    decisions = list(Decision.objects.filter(child=child).select_related("resource_type").prefetch_related(
+        Prefetch("letters", queryset=Letter.objects.defer("pdf").select_related("dispatched_by")))
+        .order_by("-decided_at", "-pk")[:20])
+    return {"template": "districtcouncil/includes/child_section.html", "council_submissions": submissions,
+            "council_decisions": decisions}

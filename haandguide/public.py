@@ -1,0 +1,46 @@
+"""What anyone may ask for, logged in or not: the favicon, and the error pages (`handler400` … in urls.py).
+
+The error pages are Danish and say nothing technical. 400 and 500 are plain, standalone HTML rendered
+without the request's context processors: a request that failed that way may not be able to reach the
+database the navigation needs. 403 and 404 keep the site's frame and navigation.
+"""
+
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.staticfiles import finders
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+
+
+@login_not_required
+@require_safe
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Browsers ask for /favicon.ico on every site whatever the page links to; answer it, not 404."""
+    path = finders.find("favicon.ico")
+    if path is None:  # pragma: no cover - static/favicon.ico is part of the checkout
+        raise Http404
+    return FileResponse(open(path, "rb"), content_type="image/x-icon")
+
+
+def _plain(template_name: str, status: int) -> HttpResponse:
+    return HttpResponse(loader.get_template(template_name).render(), status=status)
+
+
+def bad_request(request, exception=None):
+    return _plain("400.html", 400)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", {"exception": str(exception or "")}, status=403)
+
+
+def page_not_found(request, exception=None):
+    # The exception is not shown: "No Child matches the given query" is English and says what exists.
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return _plain("500.html", 500)

@@ -1,0 +1,35 @@
+"""One Danish format for dates and amounts, on pages, in PDFs and in messages."""
+
+import datetime
+import zoneinfo
+from decimal import Decimal
+
+from django.template import engines
+
+from haandguide.lib.formats import date_da, datetime_da, kroner
+
+
+def test_amounts_have_a_thousands_dot_and_no_zero_oere():
+    assert kroner(Decimal("60000.00")) == "60.000 kr."
+    assert kroner(Decimal("1250.50")) == "1.250,50 kr."
+    assert kroner(1234567) == "1.234.567 kr."
+    assert kroner(None) == ""
+
+
+def test_dates_spell_out_the_danish_month():
+    assert date_da(datetime.date(2026, 12, 24)) == "24. december 2026"
+    assert date_da(datetime.date(2027, 5, 1)) == "1. maj 2027"
+
+
+def test_a_datetime_is_shown_in_copenhagen_time():
+    at = datetime.datetime(2026, 12, 24, 12, 0, tzinfo=datetime.UTC)
+    assert datetime_da(at) == "24. december 2026 kl. 13.00"
+    summer = datetime.datetime(2026, 7, 1, 23, 30, tzinfo=datetime.UTC)
+    assert date_da(summer) == "2. juli 2026"  # the local date, not UTC's
+
+
+def test_the_filters_are_available_in_every_template_without_load():
+    template = engines["django"].from_string("{{ d|dato }} · {{ t|tidspunkt }} · {{ a|kr }}")
+    text = template.render({"d": datetime.date(2026, 12, 24), "a": Decimal("60000"),
+                            "t": datetime.datetime(2026, 12, 24, 13, 5, tzinfo=zoneinfo.ZoneInfo("Europe/Copenhagen"))})
+    assert text == "24. december 2026 · 24. december 2026 kl. 13.05 · 60.000 kr."
