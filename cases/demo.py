@@ -8,7 +8,6 @@ have observations, are left alone.
 from __future__ import annotations
 
 import datetime
-from types import SimpleNamespace
 
 from django.utils import timezone
 from django.utils.text import slugify
@@ -19,6 +18,7 @@ from cases.models import (
     Case, CaseEvent, ConsentPurpose, CounsellingBooking, CounsellingProfessional, CounsellingSession, FamilyGroup,
     InterventionBasis, MeetingType, ObservationType, TopiPosition,
 )
+from haandguide.actors import Actor
 from haandguide.demo import DEMO_PASSWORD
 from haandguide.models import Child, CounsellorKind, Role, User
 
@@ -31,9 +31,6 @@ OBSERVATION_TEXTS = [
 ]
 TOPI_WEIGHTS = [(TopiPosition.GREEN, 5), (TopiPosition.YELLOW, 3), (TopiPosition.RED, 1)]
 
-
-def _as(user):
-    return SimpleNamespace(user=user, path="/demo")
 
 
 def _leader_for(institution, users: dict) -> User:
@@ -89,9 +86,9 @@ def build(context: dict) -> None:
         chronic = rng.random() < 0.04
         closed = rng.random() < 0.08
         leader = _leader_for(child.institution, users)
-        request = _as(leader)
+        actor = Actor.staff(leader)
         if not child.observations.exists():
-            services.observation_add(request=request, child=child, data={
+            services.observation_add(actor=actor, child=child, data={
                 "type": types[names["language"]], "observed_on": today - datetime.timedelta(days=days_ago + 30),
                 "text": "Sprogvurdering gennemført. Alderssvarende ordforråd; følges ved næste vurdering."})
         existing = Case.objects.filter(child=child).first()
@@ -100,39 +97,39 @@ def build(context: dict) -> None:
             continue
         if not has_concern:
             continue
-        case = services.case_open(request=request, child=child, reason="Bekymring drøftet på teammødet.")
+        case = services.case_open(actor=actor, child=child, reason="Bekymring drøftet på teammødet.")
         context.setdefault("case_history_days", {})[case.pk] = days_ago
-        services.observation_add(request=request, child=child, data={
+        services.observation_add(actor=actor, child=child, data={
             "type": types[names["topi"]], "observed_on": today - datetime.timedelta(days=days_ago),
             "topi_position": topi, "text": "TOPI-vurdering: " + text})
-        services.observation_add(request=request, child=child, data={
+        services.observation_add(actor=actor, child=child, data={
             "type": types[names["note"]], "observed_on": today - datetime.timedelta(days=max(days_ago - 3, 0)),
             "text": text})
-        services.meeting_record(request=request, case=case, data={
+        services.meeting_record(actor=actor, case=case, data={
             "type": meeting_types[meetings["parents"]], "held_on": today - datetime.timedelta(days=max(days_ago - 5, 0)),
             "participants": f"{leader}, leder\nForældre", "minutes": "Bekymringen er drøftet med forældrene.",
             "follow_up_on": None}, agreements=[])
         if consent:
             for guardian in child.guardians.filter(has_custody=True):
-                services.consent_record(request=request, child=child, guardian=guardian,
+                services.consent_record(actor=actor, child=child, guardian=guardian,
                                         purpose=purposes["arbejdsmoede"], given_on=today - datetime.timedelta(days=days_ago // 2))
-            services.meeting_record(request=request, case=case, data={
+            services.meeting_record(actor=actor, case=case, data={
                 "type": meeting_types[meetings["working"]], "held_on": today - datetime.timedelta(days=days_ago // 2),
                 "participants": f"{leader}, leder\nPraksisvejleder", "minutes": "Indsatser i læringsmiljøet aftalt.",
                 "follow_up_on": today + datetime.timedelta(days=30)}, agreements=[])
             if network:
-                services.meeting_record(request=request, case=case, data={
+                services.meeting_record(actor=actor, case=case, data={
                     "type": meeting_types[meetings["network"]], "held_on": today - datetime.timedelta(days=days_ago // 3),
                     "participants": f"{leader}, leder\nForældre\nPsykolog, Det Rådgivende Team",
                     "minutes": "Handleplanen er gennemgået med forældrene.", "follow_up_on": None},
                     agreements=[{"kind": "indstilling", "text": "Forældrene er enige i en indstilling til distriktsrådet.",
                                  "with_parents": True}])
         if chronic and konsulent.districts.filter(pk=child.institution.district_id).exists():
-            services.case_grant_intervention(request=_as(konsulent), case_id=case.pk, basis=InterventionBasis.CHRONIC_ILLNESS,
+            services.case_grant_intervention(actor=Actor.staff(konsulent), case_id=case.pk, basis=InterventionBasis.CHRONIC_ILLNESS,
                                              reason="Diabetes: ekstra ressourcer, så barnet kan blive i sit læringsmiljø.")
         elif closed:
             case.refresh_from_db()
-            services.case_close(request=request, case_id=case.pk, version=case.version, close_reason="tilbage_i_almen",
+            services.case_close(actor=actor, case_id=case.pk, version=case.version, close_reason="tilbage_i_almen",
                                 reason="Indsatserne har virket; barnet trives i det almene læringsmiljø.")
         cases.append(case)
     # The external counsellor (Haderslev: the praksisvejleder; Køge: the family centre's preventive
@@ -142,10 +139,10 @@ def build(context: dict) -> None:
     counsellor = users["raadgiver"]
     for case in own[:2]:
         if counsellor.counsellor_kind in (CounsellorKind.FAMILIERAADGIVER, CounsellorKind.FAMILIECENTER):
-            _consent(request=_as(users["leder"]), child=case.child, purpose=purposes[services.PURPOSE_FAMILY_COUNSELLING],
+            _consent(actor=Actor.staff(users["leder"]), child=case.child, purpose=purposes[services.PURPOSE_FAMILY_COUNSELLING],
                      given_on=today - datetime.timedelta(days=20))
         if not case.child.counsellor_assignments.active().filter(counsellor=counsellor).exists():
-            services.counsellor_attach(request=_as(users["leder"]), case=case, counsellor=counsellor)
+            services.counsellor_attach(actor=Actor.staff(users["leder"]), case=case, counsellor=counsellor)
     if "resource_team" in meetings:
         _resource_team_meetings(own[2:6], users["leder"], meeting_types[meetings["resource_team"]], purposes, today)
     if municipality.open_counselling_enabled or municipality.family_groups_enabled:
@@ -153,22 +150,22 @@ def build(context: dict) -> None:
     context["cases"] = cases
 
 
-def _consent(*, request, child, purpose, given_on):
+def _consent(*, actor: Actor, child, purpose, given_on):
     for guardian in child.guardians.filter(has_custody=True):
         if not guardian.consents.filter(purpose=purpose, withdrawn_at__isnull=True).exists():
-            services.consent_record(request=request, child=child, guardian=guardian, purpose=purpose, given_on=given_on)
+            services.consent_record(actor=actor, child=child, guardian=guardian, purpose=purpose, given_on=given_on)
 
 
 def _resource_team_meetings(cases, leader, meeting_type, purposes, today):
     """Køge: the children are discussed early in the daycare's ressourceteam (with consent)."""
-    request = _as(leader)
+    actor = Actor.staff(leader)
     for case in cases:
         if case.meetings.filter(type=meeting_type).exists():
             continue
         if meeting_type.requires_consent_id:
-            _consent(request=request, child=case.child, purpose=meeting_type.requires_consent,
+            _consent(actor=actor, child=case.child, purpose=meeting_type.requires_consent,
                      given_on=today - datetime.timedelta(days=14))
-        services.meeting_record(request=request, case=case, data={
+        services.meeting_record(actor=actor, case=case, data={
             "type": meeting_type, "held_on": today - datetime.timedelta(days=10),
             "participants": f"{leader}, leder\nSundhedsplejerske\nPPR-psykolog\nForebyggende rådgiver, FCK",
             "minutes": "Tidlig indsats aftalt: struktur i overgange; FCK tilbyder forældrene en samtale.",
@@ -178,36 +175,36 @@ def _resource_team_meetings(cases, leader, meeting_type, purposes, today):
 def _aabenraa(context, institution, users, today):
     """Aabenraa: open counselling sessions with bookings, and a family group with attendance."""
     leader = users["leder"]
-    request = _as(leader)
+    actor = Actor.staff(leader)
     children = list(Child.objects.filter(institution=institution).order_by("pk")[:6])
     municipality = context["municipality"]
     if municipality.open_counselling_enabled and not CounsellingSession.objects.filter(institution=institution).exists():
         for days, booked in ((-14, 4), (7, 2)):
             starts = timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=days),
                                                                    datetime.time(8, 30)))
-            session = services.counselling_session_create(request=request, institution=institution, data={
+            session = services.counselling_session_create(actor=actor, institution=institution, data={
                 "starts_at": starts, "slots": 6, "slot_minutes": 30, "location": "Personalestuen",
                 "professionals": "Sundhedsplejerske, Tidlig Forebyggelse, PPR-psykolog, tale/høre-konsulent"})
             professionals = list(CounsellingProfessional)
             for slot, child in enumerate(children[:booked], start=1):
                 parents = slot % 2 == 1
-                services.counselling_book(request=request, session=session, data={
+                services.counselling_book(actor=actor, session=session, data={
                     "slot": slot, "booker": CounsellingBooking.Booker.PARENTS if parents else CounsellingBooking.Booker.STAFF,
                     "professional": professionals[slot % len(professionals)], "child": child,
                     "guardian": child.guardians.first() if parents else None,
                     "topic": "Søvn og rutiner derhjemme." if parents else "Sproget i den store gruppe."})
     if municipality.family_groups_enabled and not FamilyGroup.objects.filter(institution=institution).exists():
-        group = services.family_group_create(request=request, institution=institution, data={
+        group = services.family_group_create(actor=actor, institution=institution, data={
             "name": "Familiegruppen Trækronen", "facilitators": "Pædagog og sundhedsplejerske",
             "purpose": "Styrke forælderrollen og forældrenetværket; inspiration til aktiviteter i hjemmet."})
-        participants = [services.family_group_participant_add(request=request, group=group, child=child,
+        participants = [services.family_group_participant_add(actor=actor, group=group, child=child,
                                                               guardian=child.guardians.first())
                         for child in children[:5]]
         for n, theme in enumerate(["Leg og bevægelse", "Søvn og rutiner", "Sprog i hverdagen"]):
-            session = services.family_group_session_add(request=request, group=group, data={
+            session = services.family_group_session_add(actor=actor, group=group, data={
                 "held_on": today - datetime.timedelta(days=21 - 7 * n), "theme": theme,
                 "activity": "Fælles aktivitet med børnene og erfaringsudveksling."})
-            services.family_group_attendance_record(request=request, session=session, participants=participants[n:])
+            services.family_group_attendance_record(actor=actor, session=session, participants=participants[n:])
 
 
 def finish(context: dict) -> None:

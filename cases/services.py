@@ -22,6 +22,7 @@ from cases.models import (
 )
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
+from haandguide.actors import Actor
 from haandguide.exceptions import EditConflict, Refused
 from haandguide.lib.files import original_name, sha256_of
 from haandguide.models import Child, CounsellorAssignment, CounsellorKind, Guardian, Institution, Role, User
@@ -152,15 +153,15 @@ def refusal_reopen(user: User, case: Case) -> str | None:
 # --- transitions ------------------------------------------------------------------------------
 
 
-def case_open(*, request, child: Child, reason: str = "") -> Case:
+def case_open(*, actor: Actor, child: Child, reason: str = "") -> Case:
     """Open the child's case at forebyggende (the team's level)."""
-    refusal = refusal_open(request.user, child)
+    refusal = refusal_open(actor.user, child)
     if refusal:
         raise Refused(refusal)
     with transaction.atomic():
-        case = Case.objects.create(child=child, opened_by=request.user)
-        record_event(case, request.user, Event.OPENED, to_state=case.state, reason=reason)
-        log_access(request, LogAction.CREATE, case, child_id=child.pk, detail="Sag oprettet")
+        case = Case.objects.create(child=child, opened_by=actor.user)
+        record_event(case, actor.user, Event.OPENED, to_state=case.state, reason=reason)
+        log_access(actor, LogAction.CREATE, case, child_id=child.pk, detail="Sag oprettet")
     return case
 
 
@@ -171,29 +172,29 @@ def _require_reason(reason: str, message: str) -> str:
     return reason
 
 
-def case_escalate(*, request, case_id: int, version: int | None, reason: str) -> Case:
+def case_escalate(*, actor: Actor, case_id: int, version: int | None, reason: str) -> Case:
     """Forebyggende → foregribende, after the level's efforts are described and evaluated."""
     reason = _require_reason(reason, "Skriv hvorfor sagen skal et niveau op.")
     with transaction.atomic():
         case = _locked_case(case_id, version)
-        refusal = refusal_escalate(request.user, case)
+        refusal = refusal_escalate(actor.user, case)
         if refusal:
             raise Refused(refusal)
         before = case.state
         case.escalate()
         _save_transition(case)
-        record_event(case, request.user, Event.ESCALATED, from_state=before, to_state=case.state, reason=reason)
-        log_access(request, LogAction.UPDATE, case, child_id=case.child_id, detail=f"Niveau {before} → {case.state}")
+        record_event(case, actor.user, Event.ESCALATED, from_state=before, to_state=case.state, reason=reason)
+        log_access(actor, LogAction.UPDATE, case, child_id=case.child_id, detail=f"Niveau {before} → {case.state}")
     return case
 
 
-def case_grant_intervention(*, request, case_id: int, basis: str, reason: str, version: int | None = None) -> Case:
+def case_grant_intervention(*, actor: Actor, case_id: int, basis: str, reason: str, version: int | None = None) -> Case:
     """→ indgribende. Called by the district council's decision or the consultant's §32
     visitation / chronic-illness grant; never offered as a button on the case."""
     reason = _require_reason(reason, "Skriv grundlaget for den indgribende indsats.")
     with transaction.atomic():
         case = _locked_case(case_id, version)
-        refusal = refusal_grant_intervention(request.user, case, basis)
+        refusal = refusal_grant_intervention(actor.user, case, basis)
         if refusal:
             raise Refused(refusal)
         before = case.state
@@ -202,13 +203,13 @@ def case_grant_intervention(*, request, case_id: int, basis: str, reason: str, v
         case.grant_intervention()
         _save_transition(case)
         label = InterventionBasis(basis).label
-        record_event(case, request.user, Event.INTERVENTION, from_state=before, to_state=case.state,
+        record_event(case, actor.user, Event.INTERVENTION, from_state=before, to_state=case.state,
                      reason=f"{label}: {reason}")
-        log_access(request, LogAction.UPDATE, case, child_id=case.child_id, detail=f"Indgribende: {label}")
+        log_access(actor, LogAction.UPDATE, case, child_id=case.child_id, detail=f"Indgribende: {label}")
     return case
 
 
-def case_de_escalate(*, request, case_id: int, version: int | None, reason: str,
+def case_de_escalate(*, actor: Actor, case_id: int, version: int | None, reason: str,
                      through_reassessment: bool = False) -> Case:
     """One level down (mindst indgribende indsats). From indgribende during a granted resource only
     through the decision's re-assessment or re-visitation (`through_reassessment`, the district
@@ -216,7 +217,7 @@ def case_de_escalate(*, request, case_id: int, version: int | None, reason: str,
     reason = _require_reason(reason, "Skriv hvorfor sagen skal et niveau ned.")
     with transaction.atomic():
         case = _locked_case(case_id, version)
-        refusal = refusal_de_escalate(request.user, case, through_reassessment=through_reassessment)
+        refusal = refusal_de_escalate(actor.user, case, through_reassessment=through_reassessment)
         if refusal:
             raise Refused(refusal)
         before = case.state
@@ -225,40 +226,40 @@ def case_de_escalate(*, request, case_id: int, version: int | None, reason: str,
         else:
             case.de_escalate_to_forebyggende()
         _save_transition(case)
-        record_event(case, request.user, Event.DE_ESCALATED, from_state=before, to_state=case.state, reason=reason)
-        log_access(request, LogAction.UPDATE, case, child_id=case.child_id, detail=f"Niveau {before} → {case.state}")
+        record_event(case, actor.user, Event.DE_ESCALATED, from_state=before, to_state=case.state, reason=reason)
+        log_access(actor, LogAction.UPDATE, case, child_id=case.child_id, detail=f"Niveau {before} → {case.state}")
     return case
 
 
-def case_close(*, request, case_id: int, version: int | None, close_reason: str, reason: str = "") -> Case:
+def case_close(*, actor: Actor, case_id: int, version: int | None, close_reason: str, reason: str = "") -> Case:
     if close_reason not in CloseReason.values:
         raise Refused("Vælg hvorfor sagen lukkes.")
     with transaction.atomic():
         case = _locked_case(case_id, version)
-        refusal = refusal_close(request.user, case)
+        refusal = refusal_close(actor.user, case)
         if refusal:
             raise Refused(refusal)
         before = case.state
         case.close(close_reason)
         _save_transition(case)
         text = CloseReason(close_reason).label + (f": {reason.strip()}" if reason.strip() else "")
-        record_event(case, request.user, Event.CLOSED, from_state=before, to_state=case.state, reason=text)
-        log_access(request, LogAction.UPDATE, case, child_id=case.child_id, detail="Sag lukket")
+        record_event(case, actor.user, Event.CLOSED, from_state=before, to_state=case.state, reason=text)
+        log_access(actor, LogAction.UPDATE, case, child_id=case.child_id, detail="Sag lukket")
     return case
 
 
-def case_reopen(*, request, case_id: int, version: int | None, reason: str) -> Case:
+def case_reopen(*, actor: Actor, case_id: int, version: int | None, reason: str) -> Case:
     reason = _require_reason(reason, "Skriv hvorfor sagen genåbnes.")
     with transaction.atomic():
         case = _locked_case(case_id, version)
-        refusal = refusal_reopen(request.user, case)
+        refusal = refusal_reopen(actor.user, case)
         if refusal:
             raise Refused(refusal)
         before = case.state
         case.reopen()
         _save_transition(case)
-        record_event(case, request.user, Event.REOPENED, from_state=before, to_state=case.state, reason=reason)
-        log_access(request, LogAction.UPDATE, case, child_id=case.child_id, detail="Sag genåbnet")
+        record_event(case, actor.user, Event.REOPENED, from_state=before, to_state=case.state, reason=reason)
+        log_access(actor, LogAction.UPDATE, case, child_id=case.child_id, detail="Sag genåbnet")
     return case
 
 
@@ -300,9 +301,9 @@ def consent_refusal(child: Child, purpose_code: str | None = None, purpose: Cons
     return None
 
 
-def consent_record(*, request, child: Child, guardian: Guardian, purpose: ConsentPurpose, given_on,
+def consent_record(*, actor: Actor, child: Child, guardian: Guardian, purpose: ConsentPurpose, given_on,
                    form: str = "skriftligt") -> Consent:
-    if not leads(request.user, child):
+    if not leads(actor.user, child):
         raise Refused("Kun institutionens leder kan registrere samtykke.")
     if guardian.child_id != child.pk:
         raise Refused("Forælderen hører ikke til barnet.")
@@ -312,37 +313,37 @@ def consent_record(*, request, child: Child, guardian: Guardian, purpose: Consen
         if Consent.objects.active().filter(guardian=guardian, purpose=purpose).exists():
             raise Refused(f"{guardian.name} har allerede givet samtykke til «{purpose.name}».")
         consent = Consent.objects.create(child=child, guardian=guardian, purpose=purpose, given_on=given_on,
-                                         form=form, recorded_by=request.user)
+                                         form=form, recorded_by=actor.user)
         case = Case.objects.filter(child=child).first()
         if case:
-            record_event(case, request.user, Event.CONSENT_GIVEN, reason=f"{guardian.name}: {purpose.name}")
-        log_access(request, LogAction.CREATE, consent, detail=f"Samtykke: {purpose.name}")
+            record_event(case, actor.user, Event.CONSENT_GIVEN, reason=f"{guardian.name}: {purpose.name}")
+        log_access(actor, LogAction.CREATE, consent, detail=f"Samtykke: {purpose.name}")
     return consent
 
 
-def consent_withdraw(*, request, consent: Consent) -> Consent:
-    if not leads(request.user, consent.child):
+def consent_withdraw(*, actor: Actor, consent: Consent) -> Consent:
+    if not leads(actor.user, consent.child):
         raise Refused("Kun institutionens leder kan registrere, at et samtykke trækkes tilbage.")
     with transaction.atomic():
         consent = Consent.objects.select_for_update().get(pk=consent.pk)
         if consent.withdrawn_at:
             raise Refused("Samtykket er allerede trukket tilbage.")
         consent.withdrawn_at = timezone.now()
-        consent.withdrawn_by = request.user
+        consent.withdrawn_by = actor.user
         consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
         case = Case.objects.filter(child_id=consent.child_id).first()
         if case:
-            record_event(case, request.user, Event.CONSENT_WITHDRAWN,
+            record_event(case, actor.user, Event.CONSENT_WITHDRAWN,
                          reason=f"{consent.guardian.name}: {consent.purpose.name}")
-        log_access(request, LogAction.UPDATE, consent, detail="Samtykke trukket tilbage")
+        log_access(actor, LogAction.UPDATE, consent, detail="Samtykke trukket tilbage")
     return consent
 
 
 # --- observations -----------------------------------------------------------------------------
 
 
-def observation_add(*, request, child: Child, data: dict, files=()) -> Observation:
-    user = request.user
+def observation_add(*, actor: Actor, child: Child, data: dict, files=()) -> Observation:
+    user = actor.user
     if not (works_at(user, child) or consults_for(user, child)):
         raise Refused("Kun institutionens personale og konsulenten kan registrere observationer.")
     obs_type = data["type"]
@@ -366,7 +367,7 @@ def observation_add(*, request, child: Child, data: dict, files=()) -> Observati
         if case:
             record_event(case, user, Event.OBSERVATION, reason=str(obs_type)
                          + (f" ({observation.get_topi_position_display().lower()})" if observation.topi_position else ""))
-        log_access(request, LogAction.CREATE, observation, detail=str(obs_type))
+        log_access(actor, LogAction.CREATE, observation, detail=str(obs_type))
     return observation
 
 
@@ -384,18 +385,18 @@ def meeting_refusal(user: User, case: Case, meeting_type) -> str | None:
     return None
 
 
-def meeting_record(*, request, case: Case, data: dict, agreements: list[dict]) -> Meeting:
-    refusal = meeting_refusal(request.user, case, data["type"])
+def meeting_record(*, actor: Actor, case: Case, data: dict, agreements: list[dict]) -> Meeting:
+    refusal = meeting_refusal(actor.user, case, data["type"])
     if refusal:
         raise Refused(refusal)
     if any(a.get("with_parents") for a in agreements) and not data["type"].parents_take_part:
         raise Refused(f"Forældrene deltager ikke i et {data['type'].name.lower()}, så der kan ikke indgås aftaler med dem.")
     with transaction.atomic():
-        meeting = Meeting.objects.create(case=case, created_by=request.user, **data)
+        meeting = Meeting.objects.create(case=case, created_by=actor.user, **data)
         for agreement in agreements:
             Agreement.objects.create(meeting=meeting, **agreement)
-        record_event(case, request.user, Event.MEETING, reason=f"{meeting.type} {date_da(meeting.held_on)}")
-        log_access(request, LogAction.CREATE, meeting, child_id=case.child_id, detail=str(meeting.type))
+        record_event(case, actor.user, Event.MEETING, reason=f"{meeting.type} {date_da(meeting.held_on)}")
+        log_access(actor, LogAction.CREATE, meeting, child_id=case.child_id, detail=str(meeting.type))
     return meeting
 
 
@@ -421,8 +422,8 @@ def referral_refusal(case: Case, kind: str) -> tuple[str | None, Agreement | Non
     return refusal, agreement
 
 
-def referral_create(*, request, case: Case, kind: str, note: str = "") -> Referral:
-    if not leads(request.user, case.child):
+def referral_create(*, actor: Actor, case: Case, kind: str, note: str = "") -> Referral:
+    if not leads(actor.user, case.child):
         raise Refused("Kun institutionens leder kan henvise.")
     if kind not in REFERRAL_MEETING_FLAG:
         raise Refused("Vælg PPV eller VISO.")
@@ -430,27 +431,27 @@ def referral_create(*, request, case: Case, kind: str, note: str = "") -> Referr
     if refusal:
         raise Refused(refusal)
     with transaction.atomic():
-        referral = Referral.objects.create(case=case, kind=kind, agreement=agreement, note=note, created_by=request.user)
-        record_event(case, request.user, Event.REFERRAL, reason=AgreementKind(kind).label)
-        log_access(request, LogAction.CREATE, referral, child_id=case.child_id, detail=f"Henvisning {kind}")
+        referral = Referral.objects.create(case=case, kind=kind, agreement=agreement, note=note, created_by=actor.user)
+        record_event(case, actor.user, Event.REFERRAL, reason=AgreementKind(kind).label)
+        log_access(actor, LogAction.CREATE, referral, child_id=case.child_id, detail=f"Henvisning {kind}")
     return referral
 
 
-def notification_record(*, request, case: Case, text: str) -> Notification:
+def notification_record(*, actor: Actor, case: Case, text: str) -> Notification:
     """Underretning: a legal duty for public employees; it needs no consent."""
-    if not (works_at(request.user, case.child) or consults_for(request.user, case.child)):
+    if not (works_at(actor.user, case.child) or consults_for(actor.user, case.child)):
         raise Refused("Kun institutionens personale og konsulenten kan registrere en underretning her.")
     text = _require_reason(text, "Beskriv underretningen.")
     with transaction.atomic():
-        notification = Notification.objects.create(case=case, text=text, created_by=request.user)
-        record_event(case, request.user, Event.NOTIFICATION, reason=notification.legal_basis)
-        log_access(request, LogAction.CREATE, notification, child_id=case.child_id, detail="Underretning")
+        notification = Notification.objects.create(case=case, text=text, created_by=actor.user)
+        record_event(case, actor.user, Event.NOTIFICATION, reason=notification.legal_basis)
+        log_access(actor, LogAction.CREATE, notification, child_id=case.child_id, detail="Underretning")
     return notification
 
 
-def counsellor_attach(*, request, case: Case, counsellor: User) -> CounsellorAssignment:
+def counsellor_attach(*, actor: Actor, case: Case, counsellor: User) -> CounsellorAssignment:
     child = case.child
-    if not leads(request.user, child):
+    if not leads(actor.user, child):
         raise Refused("Kun institutionens leder kan tilknytte en ekstern rådgiver.")
     if counsellor.role != Role.EKSTERN or counsellor.municipality_id != child.institution.district.municipality_id:
         raise Refused("Vælg en ekstern rådgiver fra kommunen.")
@@ -464,14 +465,14 @@ def counsellor_attach(*, request, case: Case, counsellor: User) -> CounsellorAss
     with transaction.atomic():
         if CounsellorAssignment.objects.active().filter(child=child, counsellor=counsellor).exists():
             raise Refused(f"{counsellor} er allerede tilknyttet.")
-        assignment = CounsellorAssignment.objects.create(child=child, counsellor=counsellor, assigned_by=request.user)
-        record_event(case, request.user, Event.COUNSELLOR_ATTACHED, reason=f"{counsellor} ({counsellor.role_label})")
-        log_access(request, LogAction.CREATE, assignment, detail="Rådgiver tilknyttet")
+        assignment = CounsellorAssignment.objects.create(child=child, counsellor=counsellor, assigned_by=actor.user)
+        record_event(case, actor.user, Event.COUNSELLOR_ATTACHED, reason=f"{counsellor} ({counsellor.role_label})")
+        log_access(actor, LogAction.CREATE, assignment, detail="Rådgiver tilknyttet")
     return assignment
 
 
-def counsellor_detach(*, request, assignment: CounsellorAssignment) -> CounsellorAssignment:
-    if not leads(request.user, assignment.child):
+def counsellor_detach(*, actor: Actor, assignment: CounsellorAssignment) -> CounsellorAssignment:
+    if not leads(actor.user, assignment.child):
         raise Refused("Kun institutionens leder kan afslutte en rådgivers tilknytning.")
     with transaction.atomic():
         assignment = CounsellorAssignment.objects.select_for_update().get(pk=assignment.pk)
@@ -481,8 +482,8 @@ def counsellor_detach(*, request, assignment: CounsellorAssignment) -> Counsello
         assignment.save(update_fields=["ended_at"])
         case = Case.objects.filter(child_id=assignment.child_id).first()
         if case:
-            record_event(case, request.user, Event.COUNSELLOR_DETACHED, reason=str(assignment.counsellor))
-        log_access(request, LogAction.UPDATE, assignment, detail="Rådgiver afsluttet")
+            record_event(case, actor.user, Event.COUNSELLOR_DETACHED, reason=str(assignment.counsellor))
+        log_access(actor, LogAction.UPDATE, assignment, detail="Rådgiver afsluttet")
     return assignment
 
 
@@ -524,27 +525,27 @@ def _guardian_of(child: Child | None, guardian: Guardian | None) -> None:
         raise Refused("Forælderen hører ikke til barnet.")
 
 
-def counselling_session_create(*, request, institution: Institution, data: dict) -> CounsellingSession:
+def counselling_session_create(*, actor: Actor, institution: Institution, data: dict) -> CounsellingSession:
     """Put an open-counselling session in the daycare's calendar (leader or consultant)."""
     refusal = _feature_refusal(institution, "open_counselling_enabled", "åben rådgivning")
     if refusal:
         raise Refused(refusal)
-    user = request.user
+    user = actor.user
     if not (user.role in (Role.LEDER, Role.KONSULENT) and _serves_institution(user, institution)):
         raise Refused("Kun institutionens leder eller distriktets konsulent kan oprette åben rådgivning.")
     with transaction.atomic():
         session = CounsellingSession.objects.create(institution=institution, created_by=user, **data)
-        log_access(request, LogAction.CREATE, session, detail="Åben rådgivning oprettet")
+        log_access(actor, LogAction.CREATE, session, detail="Åben rådgivning oprettet")
     return session
 
 
-def counselling_book(*, request, session: CounsellingSession, data: dict) -> CounsellingBooking:
+def counselling_book(*, actor: Actor, session: CounsellingSession, data: dict) -> CounsellingBooking:
     """Book a slot: staff about the group or a child, or parents (registered by staff) about their child."""
     institution = session.institution
     refusal = _feature_refusal(institution, "open_counselling_enabled", "åben rådgivning")
     if refusal:
         raise Refused(refusal)
-    user = request.user
+    user = actor.user
     if not _serves_institution(user, institution):
         raise Refused("Kun institutionens personale og konsulenten kan booke tid.")
     child, guardian = data.get("child"), data.get("guardian")
@@ -567,23 +568,23 @@ def counselling_book(*, request, session: CounsellingSession, data: dict) -> Cou
                 record_event(case, user, Event.MEETING,
                              reason=f"Åben rådgivning {datetime_da(booking.starts_at)}: "
                                     f"{booking.get_professional_display()}")
-        log_access(request, LogAction.CREATE, booking, child_id=child.pk if child else None,
+        log_access(actor, LogAction.CREATE, booking, child_id=child.pk if child else None,
                    detail=f"Åben rådgivning booket ({booking.get_booker_display().lower()})")
     return booking
 
 
-def family_group_create(*, request, institution: Institution, data: dict) -> FamilyGroup:
+def family_group_create(*, actor: Actor, institution: Institution, data: dict) -> FamilyGroup:
     refusal = _feature_refusal(institution, "family_groups_enabled", "familiegrupper")
     if refusal:
         raise Refused(refusal)
-    user = request.user
+    user = actor.user
     if not (user.role in (Role.LEDER, Role.KONSULENT) and _serves_institution(user, institution)):
         raise Refused("Kun institutionens leder eller distriktets konsulent kan oprette en familiegruppe.")
     if FamilyGroup.objects.filter(institution=institution, name=data["name"]).exists():
         raise Refused("Institutionen har allerede en familiegruppe med det navn.")
     with transaction.atomic():
         group = FamilyGroup.objects.create(institution=institution, created_by=user, **data)
-        log_access(request, LogAction.CREATE, group, detail="Familiegruppe oprettet")
+        log_access(actor, LogAction.CREATE, group, detail="Familiegruppe oprettet")
     return group
 
 
@@ -595,10 +596,10 @@ def _may_run_group(user: User, group: FamilyGroup) -> None:
         raise Refused("Kun institutionens personale og konsulenten arbejder med familiegruppen.")
 
 
-def family_group_participant_add(*, request, group: FamilyGroup, child: Child,
+def family_group_participant_add(*, actor: Actor, group: FamilyGroup, child: Child,
                                  guardian: Guardian | None = None) -> FamilyGroupParticipant:
-    _may_run_group(request.user, group)
-    _child_in(request.user, child, group.institution)
+    _may_run_group(actor.user, group)
+    _child_in(actor.user, child, group.institution)
     _guardian_of(child, guardian)
     if not group.active:
         raise Refused("Familiegruppen er afsluttet.")
@@ -606,26 +607,26 @@ def family_group_participant_add(*, request, group: FamilyGroup, child: Child,
         if group.participants.filter(child=child).exists():
             raise Refused(f"{child}s familie deltager allerede.")
         participant = FamilyGroupParticipant.objects.create(group=group, child=child, guardian=guardian,
-                                                            added_by=request.user)
-        log_access(request, LogAction.CREATE, participant, child_id=child.pk, detail=f"Deltager i familiegruppe: {group}")
+                                                            added_by=actor.user)
+        log_access(actor, LogAction.CREATE, participant, child_id=child.pk, detail=f"Deltager i familiegruppe: {group}")
     return participant
 
 
-def family_group_session_add(*, request, group: FamilyGroup, data: dict) -> FamilyGroupSession:
-    _may_run_group(request.user, group)
+def family_group_session_add(*, actor: Actor, group: FamilyGroup, data: dict) -> FamilyGroupSession:
+    _may_run_group(actor.user, group)
     if not (data.get("theme") or "").strip():
         raise Refused("Angiv gangens tema.")
     with transaction.atomic():
-        session = FamilyGroupSession.objects.create(group=group, created_by=request.user, **data)
-        log_access(request, LogAction.CREATE, session, detail=f"Familiegruppe {group}: {session}")
+        session = FamilyGroupSession.objects.create(group=group, created_by=actor.user, **data)
+        log_access(actor, LogAction.CREATE, session, detail=f"Familiegruppe {group}: {session}")
     return session
 
 
-def family_group_attendance_record(*, request, session: FamilyGroupSession,
+def family_group_attendance_record(*, actor: Actor, session: FamilyGroupSession,
                                    participants) -> list[FamilyGroupAttendance]:
     """Who came: replaces the session's attendance with the given participants (of this group)."""
     group = session.group
-    _may_run_group(request.user, group)
+    _may_run_group(actor.user, group)
     chosen = {p.pk: p for p in participants}
     if group.participants.filter(pk__in=chosen).count() != len(chosen):
         raise Refused("En af deltagerne hører ikke til familiegruppen.")
@@ -641,6 +642,6 @@ def family_group_attendance_record(*, request, session: FamilyGroupSession,
         session.save(update_fields=["attendance_recorded_at"])
         changed = before.symmetric_difference(chosen)
         for participant in FamilyGroupParticipant.objects.filter(pk__in=changed).only("pk", "child_id"):
-            log_access(request, LogAction.UPDATE, session, child_id=participant.child_id,
+            log_access(actor, LogAction.UPDATE, session, child_id=participant.child_id,
                        detail=f"Fremmøde i familiegruppe: {'mødt' if participant.pk in chosen else 'ikke mødt'}")
     return list(session.attendance.all())

@@ -117,16 +117,16 @@ def child_detail(request, pk):
 
 
 TRANSITIONS = {
-    "open": lambda request, case, child, data: services.case_open(request=request, child=child, reason=data["reason"]),
+    "open": lambda request, case, child, data: services.case_open(actor=request.actor, child=child, reason=data["reason"]),
     "escalate": lambda request, case, child, data: services.case_escalate(
-        request=request, case_id=case.pk, version=data["version"], reason=data["reason"]),
+        actor=request.actor, case_id=case.pk, version=data["version"], reason=data["reason"]),
     "de_escalate": lambda request, case, child, data: services.case_de_escalate(
-        request=request, case_id=case.pk, version=data["version"], reason=data["reason"]),
+        actor=request.actor, case_id=case.pk, version=data["version"], reason=data["reason"]),
     "close": lambda request, case, child, data: services.case_close(
-        request=request, case_id=case.pk, version=data["version"], close_reason=data["close_reason"],
+        actor=request.actor, case_id=case.pk, version=data["version"], close_reason=data["close_reason"],
         reason=data["reason"]),
     "reopen": lambda request, case, child, data: services.case_reopen(
-        request=request, case_id=case.pk, version=data["version"], reason=data["reason"]),
+        actor=request.actor, case_id=case.pk, version=data["version"], reason=data["reason"]),
 }
 DONE = {"open": "Sagen er oprettet.", "escalate": "Sagen er flyttet et niveau op.",
         "de_escalate": "Sagen er flyttet et niveau ned.", "close": "Sagen er lukket.", "reopen": "Sagen er genåbnet."}
@@ -163,7 +163,7 @@ def observation_create(request, pk):
         data = form.cleaned_data
         files = [data["attachment"]] if data.get("attachment") else []
         try:
-            services.observation_add(request=request, child=child, data=data, files=files)
+            services.observation_add(actor=request.actor, child=child, data=data, files=files)
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -196,7 +196,7 @@ def consent_page(request, pk):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.consent_record(request=request, child=child, **form.cleaned_data)
+                services.consent_record(actor=request.actor, child=child, **form.cleaned_data)
             except Refused as refusal:
                 form.add_error(None, refusal.message)
             else:
@@ -213,7 +213,7 @@ def consent_withdraw(request, pk, consent_pk):
     child = get_child_for_user(request, pk)
     consent = get_in_scope(Consent.objects.filter(child=child), "consent", consent_pk, child_id=child.pk)
     try:
-        services.consent_withdraw(request=request, consent=consent)
+        services.consent_withdraw(actor=request.actor, consent=consent)
     except Refused as refusal:
         messages.error(request, refusal.message)
     else:
@@ -236,7 +236,7 @@ def meeting_create(request, pk):
     form = MeetingForm(request.POST or None, municipality=_municipality_id(child))
     if request.method == "POST" and form.is_valid():
         try:
-            services.meeting_record(request=request, case=case, data=form.meeting_data(), agreements=form.agreements())
+            services.meeting_record(actor=request.actor, case=case, data=form.meeting_data(), agreements=form.agreements())
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -261,7 +261,7 @@ def referral_create(request, pk):
     form = ReferralForm(request.POST)
     if form.is_valid():
         try:
-            services.referral_create(request=request, case=case, **form.cleaned_data)
+            services.referral_create(actor=request.actor, case=case, **form.cleaned_data)
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -278,7 +278,7 @@ def notification_create(request, pk):
     form = NotificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.notification_record(request=request, case=case, text=form.cleaned_data["text"])
+            services.notification_record(actor=request.actor, case=case, text=form.cleaned_data["text"])
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -294,7 +294,7 @@ def counsellor_attach(request, pk):
     form = CounsellorForm(request.POST, municipality=_municipality_id(child))
     if form.is_valid():
         try:
-            services.counsellor_attach(request=request, case=case, counsellor=form.cleaned_data["counsellor"])
+            services.counsellor_attach(actor=request.actor, case=case, counsellor=form.cleaned_data["counsellor"])
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -310,7 +310,7 @@ def counsellor_detach(request, pk, assignment_pk):
     assignment = get_in_scope(CounsellorAssignment.objects.filter(child=child), "counsellorassignment", assignment_pk,
                               child_id=child.pk)
     try:
-        services.counsellor_detach(request=request, assignment=assignment)
+        services.counsellor_detach(actor=request.actor, assignment=assignment)
     except Refused as refusal:
         messages.error(request, refusal.message)
     else:
@@ -327,7 +327,7 @@ def child_create(request):
     form = ChildForm(request.POST or None, institutions=institutions)
     if request.method == "POST" and form.is_valid():
         try:
-            child = org_services.child_create(request=request, data=form.cleaned_data)
+            child = org_services.child_create(actor=request.actor, data=form.cleaned_data)
         except org_services.TransferRequested as sent:
             messages.info(request, sent.message)
             return redirect("cases:child_list")
@@ -349,7 +349,7 @@ def child_edit(request, pk):
     form = ChildForm(request.POST or None, instance=child, institutions=_led_institutions(request.user))
     if request.method == "POST" and form.is_valid():
         try:
-            org_services.child_update(request=request, child=Child.objects.get(pk=child.pk), data=form.cleaned_data,
+            org_services.child_update(actor=request.actor, child=Child.objects.get(pk=child.pk), data=form.cleaned_data,
                                       version=form.cleaned_data.get("version") or 0)
         except org_services.TransferRequested as sent:
             messages.info(request, sent.message)
@@ -370,7 +370,7 @@ def guardian_add(request, pk):
     form = GuardianForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            org_services.guardian_add(request=request, child=child, data=form.cleaned_data)
+            org_services.guardian_add(actor=request.actor, child=child, data=form.cleaned_data)
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -429,7 +429,7 @@ def counselling_create(request):
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "institution"}
         try:
-            session = services.counselling_session_create(request=request, institution=form.cleaned_data["institution"],
+            session = services.counselling_session_create(actor=request.actor, institution=form.cleaned_data["institution"],
                                                           data=data)
         except Refused as refusal:
             form.add_error(None, refusal.message)
@@ -461,7 +461,7 @@ def counselling_book(request, session_pk):
     form = CounsellingBookingForm(request.POST, session=session, children=children)
     if form.is_valid():
         try:
-            services.counselling_book(request=request, session=session, data=form.cleaned_data)
+            services.counselling_book(actor=request.actor, session=session, data=form.cleaned_data)
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -488,7 +488,7 @@ def family_group_create(request):
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "institution"}
         try:
-            group = services.family_group_create(request=request, institution=form.cleaned_data["institution"], data=data)
+            group = services.family_group_create(actor=request.actor, institution=form.cleaned_data["institution"], data=data)
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -520,7 +520,7 @@ def family_group_participant_add(request, group_pk):
     form = FamilyGroupParticipantForm(request.POST, children=_children_of(request.user, group.institution))
     if form.is_valid():
         try:
-            services.family_group_participant_add(request=request, group=group, child=form.cleaned_data["child"],
+            services.family_group_participant_add(actor=request.actor, group=group, child=form.cleaned_data["child"],
                                                   guardian=form.cleaned_data.get("guardian"))
         except Refused as refusal:
             form.add_error(None, refusal.message)
@@ -536,7 +536,7 @@ def family_group_session_add(request, group_pk):
     form = FamilyGroupSessionForm(request.POST)
     if form.is_valid():
         try:
-            session = services.family_group_session_add(request=request, group=group, data=form.cleaned_data)
+            session = services.family_group_session_add(actor=request.actor, group=group, data=form.cleaned_data)
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -555,7 +555,7 @@ def family_group_attendance(request, group_pk, session_pk):
                         detail=f"Fremmøde familiegruppe {group.pk}")
     if request.method == "POST" and form.is_valid():
         try:
-            services.family_group_attendance_record(request=request, session=session,
+            services.family_group_attendance_record(actor=request.actor, session=session,
                                                     participants=form.cleaned_data["participants"])
         except Refused as refusal:
             form.add_error(None, refusal.message)

@@ -4,7 +4,6 @@ submissions, and one late submission rolled over to the next meeting. Through th
 from __future__ import annotations
 
 import datetime
-from types import SimpleNamespace
 
 from django.utils import timezone
 
@@ -15,12 +14,10 @@ from districtcouncil.defaults import seed_council_configuration
 from districtcouncil.models import Council, CouncilMeeting, CouncilMeetingType, ResourceType, Submission
 from handleplan import services as plan_services
 from handleplan.models import Handleplan
+from haandguide.actors import Actor
 from haandguide.lib.holidays import working_day_on_or_after
 from haandguide.models import Role, User
 
-
-def _as(user):
-    return SimpleNamespace(user=user, path="/demo")
 
 
 def _at(day: datetime.date, hour: int = 13) -> datetime.datetime:
@@ -35,24 +32,24 @@ def _thursday(day: datetime.date) -> datetime.date:
 
 def _prepare_for_assessment(case, leader, today):
     """Give the plan evaluated efforts on both levels and escalate, as the team would have done."""
-    request = _as(leader)
-    plan = Handleplan.objects.filter(case=case).first() or plan_services.plan_start(request=request, case=case)
+    actor = Actor.staff(leader)
+    plan = Handleplan.objects.filter(case=case).first() or plan_services.plan_start(actor=actor, case=case)
     if not (plan.texts["goals_child"] or plan.texts["goals_community"]):
-        plan_services.plan_save(request=request, plan=plan, version=plan.version, data={
+        plan_services.plan_save(actor=actor, plan=plan, version=plan.version, data={
             "goals_child": "Deltager i samling i den lille gruppe\nBeder om hjælp med ord",
             "goals_community": "Faste overgange med billedstøtte", "signs": "Bliver i samling i 10 minutter",
             "parents": "Forældrene oplever et barn, der er træt og ked af det efter dagen.",
             "voice_se_mig": "«Jeg kan bedst lide, når vi er få.»"})
     for level, name in ((CaseState.FOREBYGGENDE, "Struktur i grupperummet"), (CaseState.FOREGRIBENDE, "Praksisvejleder-samarbejde")):
         if case.state == CaseState.FOREBYGGENDE and level == CaseState.FOREGRIBENDE:
-            case = case_services.case_escalate(request=request, case_id=case.pk, version=case.version,
+            case = case_services.case_escalate(actor=actor, case_id=case.pk, version=case.version,
                                                reason="Evalueringen viste, at de forebyggende indsatser ikke var nok.")
         if not plan.efforts.filter(level=level).exists():
-            effort = plan_services.effort_add(request=request, plan=plan, level=level, data={
+            effort = plan_services.effort_add(actor=actor, plan=plan, level=level, data={
                 "name": name, "carried_out_by": "Stuens team", "started_on": today - datetime.timedelta(days=150),
                 "description": "Fast voksen i den lille gruppe ved samling og overgange.",
                 "evaluation_date": today - datetime.timedelta(days=100)})
-            plan_services.evaluation_add(request=request, effort=effort, data={
+            plan_services.evaluation_add(actor=actor, effort=effort, data={
                 "evaluated_on": today - datetime.timedelta(days=95), "result": "delvist",
                 "seen": "Bedre i den lille gruppe, men ikke i den store.", "next_step": "Drøftes med forældrene.",
                 "next_evaluation_date": today + datetime.timedelta(days=30)})
@@ -60,7 +57,7 @@ def _prepare_for_assessment(case, leader, today):
         purpose = ConsentPurpose.objects.get(municipality=case.child.institution.district.municipality,
                                              code=case_services.PURPOSE_SUBMISSION_WITH_CPR)
         if not guardian.consents.filter(purpose=purpose, withdrawn_at__isnull=True).exists():
-            case_services.consent_record(request=request, child=case.child, guardian=guardian, purpose=purpose,
+            case_services.consent_record(actor=actor, child=case.child, guardian=guardian, purpose=purpose,
                                          given_on=today - datetime.timedelta(days=90))
     return case
 
@@ -96,18 +93,18 @@ def build(context: dict) -> None:
         case = _prepare_for_assessment(case, leader, today)
         if index < 4:  # decided at a past meeting
             meeting = meetings[index % 2]
-            submission = services.submission_create(request=_as(leader), institution=case.child.institution,
+            submission = services.submission_create(actor=Actor.staff(leader), institution=case.child.institution,
                                                     child=case.child, data={
                                                         "meeting": meeting, "kind": Submission.Kind.RESSOURCEVURDERING,
                                                         "track": Submission.Track.WITH_CPR,
                                                         "description": "Barnet har svært ved overgange og samling trods "
                                                                        "forebyggende og foregribende indsatser."})
-            services.submission_submit(request=_as(leader), submission_id=submission.pk, version=None,
+            services.submission_submit(actor=Actor.staff(leader), submission_id=submission.pk, version=None,
                                        now=meeting.deadline - datetime.timedelta(days=2))
             services.agenda_close(meeting.pk, now=meeting.deadline)
             name, amounts = grants[index]
             start = timezone.localtime(meeting.starts_at).date()
-            decided.append(services.decision_record(request=_as(konsulent), submission_id=submission.pk, data={
+            decided.append(services.decision_record(actor=Actor.staff(konsulent), submission_id=submission.pk, data={
                 "resource_type": resources[name], "amount_dkk": amounts.get("amount_dkk"), "hours": amounts.get("hours"),
                 "mellemform": None, "period_start": start, "period_end": services.default_period(municipality, start)[1],
                 "goals": "Barnet deltager i samling med støtte og beder selv om hjælp.",
@@ -116,12 +113,12 @@ def build(context: dict) -> None:
         else:  # on the upcoming agenda; the last one missed the previous deadline and rolled over
             late = index == 6
             meeting = meetings[1] if late else meetings[2]
-            submission = services.submission_create(request=_as(leader), institution=case.child.institution,
+            submission = services.submission_create(actor=Actor.staff(leader), institution=case.child.institution,
                                                     child=case.child, data={
                                                         "meeting": meeting, "kind": Submission.Kind.RESSOURCEVURDERING,
                                                         "track": Submission.Track.WITH_CPR,
                                                         "description": "Ressourcevurdering ønskes efter netværksmødet."})
-            services.submission_submit(request=_as(leader), submission_id=submission.pk, version=None,
+            services.submission_submit(actor=Actor.staff(leader), submission_id=submission.pk, version=None,
                                        now=meeting.deadline + datetime.timedelta(hours=3) if late else None)
     if municipality.profile == "ishoej":
         _revisit(decided, konsulent, resources, municipality, today)
@@ -129,12 +126,12 @@ def build(context: dict) -> None:
     leader = context["users"]["leder"]
     institution = leader.institutions.first()
     upcoming = calendar[institution.district.council.pk][2]
-    group = services.submission_create(request=_as(leader), institution=institution, child=None, data={
+    group = services.submission_create(actor=Actor.staff(leader), institution=institution, child=None, data={
         "meeting": upcoming, "kind": Submission.Kind.SPARRING, "track": Submission.Track.WITHOUT_CPR,
         "group_description": "Vuggestuegruppen Mariehønen: 12 børn, mange nye; mål: trygge overgange og leg i små grupper.",
         "description": "Vi ønsker sparring på organiseringen af læringsmiljøet i vuggestuen."})
-    services.submission_submit(request=_as(leader), submission_id=group.pk, version=None)
-    services.submission_create(request=_as(leader), institution=institution, child=None, data={
+    services.submission_submit(actor=Actor.staff(leader), submission_id=group.pk, version=None)
+    services.submission_create(actor=Actor.staff(leader), institution=institution, child=None, data={
         "meeting": upcoming, "kind": Submission.Kind.SPARRING, "track": Submission.Track.WITHOUT_CPR,
         "group_description": "Børnehavegruppen Solstrålen.", "description": "Kladde: sparring om samling."})
 
@@ -144,7 +141,7 @@ def _revisit(decisions, konsulent, resources, municipality, today):
     for decision in decisions:
         if decision.resource_type.name == "Frie midler" and not decision.reassessed_at:
             start, end = services.default_period(municipality, today)
-            services.revisitation_record(request=_as(konsulent), decision=decision, data={
+            services.revisitation_record(actor=Actor.staff(konsulent), decision=decision, data={
                 "resource_type": resources["Praksisvejleder"], "amount_dkk": None, "hours": 30, "mellemform": None,
                 "period_start": start, "period_end": end, "goals": "Barnet deltager i samling i den store gruppe.",
                 "follow_up_on": start + datetime.timedelta(days=90), "notes": "Revisitation efter tre måneder.",

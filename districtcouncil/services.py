@@ -25,6 +25,7 @@ from handleplan.models import Handleplan
 from handleplan.services import plan_freeze
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
+from haandguide.actors import Actor
 from haandguide.exceptions import EditConflict, Refused
 from haandguide.lib.files import original_name, sha256_of
 from haandguide.lib.pdf import render_pdf
@@ -112,15 +113,15 @@ def _leads_institution(user: User, institution: Institution) -> bool:
     return user.role == Role.LEDER and user.institutions.filter(pk=institution.pk).exists()
 
 
-def submission_create(*, request, institution: Institution, child: Child | None, data: dict,
+def submission_create(*, actor: Actor, institution: Institution, child: Child | None, data: dict,
                       signed_form=None, documents=()) -> Submission:
     """A draft submission by the institution's leader."""
-    if refusal := _draft_refusal(request.user, institution, child, data):
+    if refusal := _draft_refusal(actor.user, institution, child, data):
         raise Refused(refusal)
     with transaction.atomic():
-        submission = Submission(institution=institution, child=child, created_by=request.user, **data)
-        _attach(request, submission, signed_form, documents)
-        log_access(request, LogAction.CREATE, submission, child_id=submission.child_id, detail="Indstilling (kladde)")
+        submission = Submission(institution=institution, child=child, created_by=actor.user, **data)
+        _attach(actor, submission, signed_form, documents)
+        log_access(actor, LogAction.CREATE, submission, child_id=submission.child_id, detail="Indstilling (kladde)")
     return submission
 
 
@@ -139,7 +140,7 @@ def _draft_refusal(user: User, institution: Institution, child: Child | None, da
     return None
 
 
-def _attach(request, submission: Submission, signed_form, documents) -> None:
+def _attach(actor, submission: Submission, signed_form, documents) -> None:
     """Save the submission with the signed declaration (replacing an earlier one) and documents;
     the files have passed haandguide.lib.files.validate_upload in the form."""
     if signed_form:
@@ -150,10 +151,10 @@ def _attach(request, submission: Submission, signed_form, documents) -> None:
     for upload in documents:
         SubmissionDocument.objects.create(submission=submission, file=upload, original_name=original_name(upload),
                                           content_type=upload.content_type, sha256=sha256_of(upload),
-                                          uploaded_by=request.user)
+                                          uploaded_by=actor.user)
 
 
-def submission_update(*, request, submission_id: int, version: int | None, data: dict, signed_form=None,
+def submission_update(*, actor: Actor, submission_id: int, version: int | None, data: dict, signed_form=None,
                       documents=()) -> Submission:
     """Edit a draft on its own page: its fields, the parents' signed declaration for the CPR track
     (what the refusal on sending asks for) and further documents. Only a draft, only its leader."""
@@ -164,14 +165,14 @@ def submission_update(*, request, submission_id: int, version: int | None, data:
             raise EditConflict("Indstillingen er ændret af en anden. Se den nye udgave og prøv igen.")
         if submission.state != SubmissionState.KLADDE:
             raise Refused("Kun en kladde kan rettes; indstillingen er sendt.")
-        if refusal := _draft_refusal(request.user, submission.institution, submission.child, data):
+        if refusal := _draft_refusal(actor.user, submission.institution, submission.child, data):
             raise Refused(refusal)
         for field, value in data.items():
             setattr(submission, field, value)
         submission.version += 1
-        _attach(request, submission, signed_form, documents)
+        _attach(actor, submission, signed_form, documents)
         detail = "Indstilling (kladde) rettet" + ("; underskrevet erklæring vedlagt" if signed_form else "")
-        log_access(request, LogAction.UPDATE, submission, child_id=submission.child_id, detail=detail)
+        log_access(actor, LogAction.UPDATE, submission, child_id=submission.child_id, detail=detail)
     return submission
 
 
@@ -208,7 +209,7 @@ def submission_refusal(user: User, submission: Submission) -> str | None:
     return None
 
 
-def submission_submit(*, request, submission_id: int, version: int | None, now: datetime.datetime | None = None
+def submission_submit(*, actor: Actor, submission_id: int, version: int | None, now: datetime.datetime | None = None
                       ) -> Submission:
     """Send the submission to the council: freeze the handleplan and place it on the agenda of the
     chosen meeting, or of the next meeting if the deadline has passed."""
@@ -218,7 +219,7 @@ def submission_submit(*, request, submission_id: int, version: int | None, now: 
             "meeting__council__district__municipality", "child", "institution").get(pk=submission_id)
         if version is not None and submission.version != version:
             raise EditConflict("Indstillingen er ændret af en anden. Se den nye udgave og prøv igen.")
-        refusal = submission_refusal(request.user, submission)
+        refusal = submission_refusal(actor.user, submission)
         if refusal:
             raise Refused(refusal)
         chosen = submission.meeting
@@ -231,7 +232,7 @@ def submission_submit(*, request, submission_id: int, version: int | None, now: 
             plan = Handleplan.objects.filter(case__child=submission.child).first()
             if plan is None:
                 raise Refused("Barnet har ingen handleplan. Indstillingen skal bygge på handleplanen.")
-            snapshot = plan_freeze(request=request, plan=plan, purpose=f"Indstilling til {meeting}")
+            snapshot = plan_freeze(actor=actor, plan=plan, purpose=f"Indstilling til {meeting}")
         submission.submit(meeting, chosen if meeting.pk != chosen.pk else None, snapshot)
         submission.save()
         case = Case.objects.filter(child_id=submission.child_id).first() if submission.child_id else None
@@ -239,13 +240,13 @@ def submission_submit(*, request, submission_id: int, version: int | None, now: 
             text = f"Indstilling ({submission.get_kind_display().lower()}) sendt til {meeting}"
             if submission.rolled_over_from_id:
                 text += f"; fristen for {chosen} var overskredet"
-            case_services.record_event(case, request.user, Event.SUBMISSION, reason=text)
-        log_access(request, LogAction.UPDATE, submission, child_id=submission.child_id, detail="Indstilling sendt")
+            case_services.record_event(case, actor.user, Event.SUBMISSION, reason=text)
+        log_access(actor, LogAction.UPDATE, submission, child_id=submission.child_id, detail="Indstilling sendt")
     return submission
 
 
-def submission_withdraw(*, request, submission: Submission) -> Submission:
-    if not _leads_institution(request.user, submission.institution):
+def submission_withdraw(*, actor: Actor, submission: Submission) -> Submission:
+    if not _leads_institution(actor.user, submission.institution):
         raise Refused("Kun en leder af institutionen kan trække indstillingen tilbage.")
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
@@ -253,20 +254,20 @@ def submission_withdraw(*, request, submission: Submission) -> Submission:
             raise Refused("En afgjort indstilling kan ikke trækkes tilbage.")
         submission.withdraw()
         submission.save()
-        log_access(request, LogAction.UPDATE, submission, child_id=submission.child_id, detail="Indstilling trukket")
+        log_access(actor, LogAction.UPDATE, submission, child_id=submission.child_id, detail="Indstilling trukket")
     return submission
 
 
-def review_save(*, request, submission: Submission, data: dict) -> Review:
+def review_save(*, actor: Actor, submission: Submission, data: dict) -> Review:
     """The consultant's notes and recommendation, before the meeting."""
-    if not serves(request.user, submission.meeting.council):
+    if not serves(actor.user, submission.meeting.council):
         raise Refused("Kun distriktets pædagogiske konsulent kan skrive en vurdering.")
     if submission.state != SubmissionState.INDSENDT:
         raise Refused("Kun indsendte, uafgjorte indstillinger kan vurderes.")
     with transaction.atomic():
         # A new row each time: an earlier review is history the council may need (who said what, when).
-        review = Review.objects.create(submission=submission, consultant=request.user, **data)
-        log_access(request, LogAction.UPDATE, review, child_id=submission.child_id, detail="Konsulentens vurdering")
+        review = Review.objects.create(submission=submission, consultant=actor.user, **data)
+        log_access(actor, LogAction.UPDATE, review, child_id=submission.child_id, detail="Konsulentens vurdering")
     return review
 
 
@@ -370,14 +371,14 @@ def reasoning_refusal(data: dict) -> str | None:
     return None
 
 
-def decision_record(*, request, submission_id: int, data: dict) -> Decision:
+def decision_record(*, actor: Actor, submission_id: int, data: dict) -> Decision:
     """Record the council's decision. A granted resource moves the child's case to indgribende
     through the cases service (the only way up there), in the same transaction."""
     with transaction.atomic():
         submission = Submission.objects.select_for_update(of=("self",)).select_related(
             "meeting__council__district__municipality", "child", "institution").get(pk=submission_id)
         council = submission.meeting.council
-        refusal = decision_refusal(request.user, submission)
+        refusal = decision_refusal(actor.user, submission)
         if refusal:
             raise Refused(refusal)
         resource: ResourceType = data["resource_type"]
@@ -399,19 +400,19 @@ def decision_record(*, request, submission_id: int, data: dict) -> Decision:
                 raise Refused(refusal)
         decision = Decision.objects.create(
             basis=Decision.Basis.COUNCIL, submission=submission, institution=submission.institution,
-            child=submission.child, decided_by=request.user, **data)
+            child=submission.child, decided_by=actor.user, **data)
         submission.decide()
         submission.save()
         case = Case.objects.filter(child_id=submission.child_id).first() if submission.child_id else None
         if case and resource.grants_resource and case.state != CaseState.INDGRIBENDE:
             case_services.case_grant_intervention(
-                request=request, case_id=case.pk, basis=InterventionBasis.COUNCIL_DECISION,
+                actor=actor, case_id=case.pk, basis=InterventionBasis.COUNCIL_DECISION,
                 reason=f"{resource}, {date_da(data['period_start'])}–{date_da(data['period_end'])}")
         elif case:
-            case_services.record_event(case, request.user, Event.SUBMISSION,
+            case_services.record_event(case, actor.user, Event.SUBMISSION,
                                        reason=f"Distriktsrådets afgørelse: {resource}")
         _store_letter(decision, submission.track)
-        log_access(request, LogAction.CREATE, decision, child_id=decision.child_id, detail=f"Afgørelse: {resource}")
+        log_access(actor, LogAction.CREATE, decision, child_id=decision.child_id, detail=f"Afgørelse: {resource}")
         transaction.on_commit(lambda: _tell_leaders_decided(decision, submission))
     return decision
 
@@ -428,12 +429,12 @@ def _tell_leaders_decided(decision: Decision, submission: Submission) -> int:
                   email_template="districtcouncil/email/decision_made", context={"decision": decision})
 
 
-def visitation_record(*, request, child: Child, basis: str, data: dict) -> Decision:
+def visitation_record(*, actor: Actor, child: Child, basis: str, data: dict) -> Decision:
     """The consultant's paths outside the council: §32 visitation and extra resources for chronic
     illness (e.g. diabetes, sight, Calvé-Perthes), with the same decision fields."""
     if basis not in (Decision.Basis.VISITATION_32, Decision.Basis.CHRONIC_ILLNESS):
         raise Refused("Ukendt grundlag.")
-    if not case_services.consults_for(request.user, child):
+    if not case_services.consults_for(actor.user, child):
         raise Refused("Kun distriktets pædagogiske konsulent kan visitere.")
     case = Case.objects.filter(child=child).first()
     if case is None or not case.is_open:
@@ -447,12 +448,12 @@ def visitation_record(*, request, child: Child, basis: str, data: dict) -> Decis
         raise Refused("Mellemformen hører ikke til distriktet.")
     with transaction.atomic():
         decision = Decision.objects.create(basis=basis, institution=child.institution, child=child,
-                                           decided_by=request.user, **data)
+                                           decided_by=actor.user, **data)
         if case.state != CaseState.INDGRIBENDE:
-            case_services.case_grant_intervention(request=request, case_id=case.pk, basis=basis,
+            case_services.case_grant_intervention(actor=actor, case_id=case.pk, basis=basis,
                                                   reason=f"{resource}: {data.get('notes') or ''}".strip(": "))
         _store_letter(decision, Submission.Track.WITH_CPR)
-        log_access(request, LogAction.CREATE, decision, child_id=child.pk, detail=Decision.Basis(basis).label)
+        log_access(actor, LogAction.CREATE, decision, child_id=child.pk, detail=Decision.Basis(basis).label)
     return decision
 
 
@@ -469,12 +470,12 @@ def revisitation_refusal(user: User, decision: Decision) -> str | None:
     return None
 
 
-def revisitation_record(*, request, decision: Decision, data: dict) -> Decision:
+def revisitation_record(*, actor: Actor, decision: Decision, data: dict) -> Decision:
     """Re-visit an earlier decision or visitation (Ishøj, seeds/003: "systematiserede visitations-
     og revisitationsprocesser ... altid at iværksætte mindst indgribende tilbud"). Records the new
     offer and the less intrusive offer considered; the earlier decision is closed as re-assessed.
     An offer without a resource steps an intervening case down towards the general area."""
-    refusal = revisitation_refusal(request.user, decision)
+    refusal = revisitation_refusal(actor.user, decision)
     if refusal:
         raise Refused(refusal)
     considered = (data.get("least_intrusive_offer") or "").strip()
@@ -499,19 +500,19 @@ def revisitation_record(*, request, decision: Decision, data: dict) -> Decision:
         fields = {k: v for k, v in data.items() if k != "least_intrusive_offer"}
         new = Decision.objects.create(
             basis=Decision.Basis.REVISITATION, institution=child.institution, child=child, revisits=earlier,
-            decided_by=request.user, least_intrusive_offer=considered, **fields)
+            decided_by=actor.user, least_intrusive_offer=considered, **fields)
         earlier.reassessed_at = timezone.now()
         earlier.reassessment_outcome = (Decision.Outcome.RENEWED if resource.grants_resource
                                         else Decision.Outcome.STEPPED_DOWN)
         earlier.reassessment_notes = f"Revisiteret: {resource}. Overvejet: {considered}"[:2000]
         earlier.save(update_fields=["reassessed_at", "reassessment_outcome", "reassessment_notes"])
         if not resource.grants_resource and case.state == CaseState.INDGRIBENDE:
-            case_services.case_de_escalate(request=request, case_id=case.pk, version=None, through_reassessment=True,
+            case_services.case_de_escalate(actor=actor, case_id=case.pk, version=None, through_reassessment=True,
                                            reason=f"Revisitation: {resource}. Mindst indgribende: {considered}")
         else:
-            case_services.record_event(case, request.user, Event.SUBMISSION, reason=f"Revisitation: {new}")
+            case_services.record_event(case, actor.user, Event.SUBMISSION, reason=f"Revisitation: {new}")
         _store_letter(new, Submission.Track.WITH_CPR)
-        log_access(request, LogAction.CREATE, new, child_id=child.pk, detail="Revisitation")
+        log_access(actor, LogAction.CREATE, new, child_id=child.pk, detail="Revisitation")
     return new
 
 
@@ -549,7 +550,7 @@ def letter_dispatch_refusal(user: User, letter: Letter) -> str | None:
     return None
 
 
-def letter_dispatch(*, request, letter_id: int, method: str, sent_on: datetime.date) -> Letter:
+def letter_dispatch(*, actor: Actor, letter_id: int, method: str, sent_on: datetime.date) -> Letter:
     """Record how, when and by whom the letter was sent or handed over to the parents (forvaltnings-
     loven: a decision takes effect when it reaches them). Logged, and on the child's timeline."""
     if method not in Letter.Method.values:
@@ -557,20 +558,20 @@ def letter_dispatch(*, request, letter_id: int, method: str, sent_on: datetime.d
     with transaction.atomic():
         letter = Letter.objects.select_for_update(of=("self",)).select_related(
             "decision__institution__district", "dispatched_by").defer("pdf").get(pk=letter_id)
-        if refusal := letter_dispatch_refusal(request.user, letter):
+        if refusal := letter_dispatch_refusal(actor.user, letter):
             raise Refused(refusal)
         if sent_on > timezone.localdate():
             raise Refused("Datoen ligger i fremtiden. Registrér afsendelsen, når brevet er sendt eller udleveret.")
         if sent_on < timezone.localtime(letter.created_at).date():
             raise Refused(f"Brevet blev dannet {date_da(letter.created_at)}; det kan ikke være sendt før.")
         letter.dispatch_method, letter.dispatched_on = method, sent_on
-        letter.dispatched_by, letter.dispatch_recorded_at = request.user, timezone.now()
+        letter.dispatched_by, letter.dispatch_recorded_at = actor.user, timezone.now()
         letter.save(update_fields=["dispatch_method", "dispatched_on", "dispatched_by", "dispatch_recorded_at"])
         text = f"{letter.get_kind_display()}: {_lower_first(letter.get_dispatch_method_display())} {date_da(sent_on)}"
         case = Case.objects.filter(child_id=letter.decision.child_id).first() if letter.decision.child_id else None
         if case:
-            case_services.record_event(case, request.user, Event.SUBMISSION, reason=f"Brev til forældrene. {text}")
-        log_access(request, LogAction.UPDATE, letter, child_id=letter.decision.child_id, detail=f"Brev sendt: {text}")
+            case_services.record_event(case, actor.user, Event.SUBMISSION, reason=f"Brev til forældrene. {text}")
+        log_access(actor, LogAction.UPDATE, letter, child_id=letter.decision.child_id, detail=f"Brev sendt: {text}")
     return letter
 
 
@@ -578,12 +579,12 @@ def render_agenda_pdf(meeting: CouncilMeeting, submissions) -> bytes:
     return render_pdf("districtcouncil/print/agenda.html", {"meeting": meeting, "submissions": submissions})
 
 
-def decision_reassess(*, request, decision: Decision, outcome: str, notes: str, data: dict | None = None) -> Decision:
+def decision_reassess(*, actor: Actor, decision: Decision, outcome: str, notes: str, data: dict | None = None) -> Decision:
     """At the period's end the goals are evaluated and the case re-assessed: renewed for a new
     period (the same checks as a grant: least intrusive option confirmed, period limit, follow-up
     within the period), or moved down towards the general area (mindst indgribende indsats)."""
     data = data or {}
-    if decision.child_id is None or not case_services.consults_for(request.user, decision.child):
+    if decision.child_id is None or not case_services.consults_for(actor.user, decision.child):
         raise Refused("Kun distriktets pædagogiske konsulent kan revurdere.")
     if decision.reassessed_at:
         raise Refused("Afgørelsen er allerede revurderet.")
@@ -615,12 +616,12 @@ def decision_reassess(*, request, decision: Decision, outcome: str, notes: str, 
         case = Case.objects.get(child_id=decision.child_id)
         if renewal is not None:
             new = Decision.objects.create(basis=decision.basis, institution=decision.institution, child=decision.child,
-                                          decided_by=request.user, renews=decision, **renewal)
-            case_services.record_event(case, request.user, Event.SUBMISSION, reason=f"Ressource forlænget: {new}")
+                                          decided_by=actor.user, renews=decision, **renewal)
+            case_services.record_event(case, actor.user, Event.SUBMISSION, reason=f"Ressource forlænget: {new}")
         elif case.state == CaseState.INDGRIBENDE:
-            case_services.case_de_escalate(request=request, case_id=case.pk, version=None, through_reassessment=True,
+            case_services.case_de_escalate(actor=actor, case_id=case.pk, version=None, through_reassessment=True,
                                            reason=f"Revurdering: {notes}")
-        log_access(request, LogAction.UPDATE, decision, child_id=decision.child_id, detail="Revurdering")
+        log_access(actor, LogAction.UPDATE, decision, child_id=decision.child_id, detail="Revurdering")
     return decision
 
 

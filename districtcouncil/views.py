@@ -185,7 +185,7 @@ def submission_create(request):
         institution = child.institution if child else institutions.filter(district=data["meeting"].council.district).first()
         try:
             submission = services.submission_create(
-                request=request, institution=institution, child=child, data=data, signed_form=signed_form,
+                actor=request.actor, institution=institution, child=child, data=data, signed_form=signed_form,
                 documents=[document] if document else [])
         except Refused as refusal:
             form.add_error(None, refusal.message)
@@ -243,7 +243,7 @@ def submission_submit(request, pk):
     submission = get_submission_for_user(request, pk)
     chosen = submission.meeting
     try:
-        submission = services.submission_submit(request=request, submission_id=submission.pk,
+        submission = services.submission_submit(actor=request.actor, submission_id=submission.pk,
                                                 version=_int(request.POST.get("version")))
     except Refused as refusal:
         return _submission_page(request, submission, status=400, error=refusal.message)
@@ -264,7 +264,7 @@ def submission_edit(request, pk):
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("child", "signed_form", "document")}
         document = form.cleaned_data["document"]
         try:
-            services.submission_update(request=request, submission_id=submission.pk,
+            services.submission_update(actor=request.actor, submission_id=submission.pk,
                                        version=_int(request.POST.get("version")), data=data,
                                        signed_form=form.cleaned_data["signed_form"],
                                        documents=[document] if document else [])
@@ -281,7 +281,7 @@ def submission_edit(request, pk):
 def submission_withdraw(request, pk):
     submission = get_submission_for_user(request, pk)
     try:
-        services.submission_withdraw(request=request, submission=submission)
+        services.submission_withdraw(actor=request.actor, submission=submission)
     except Refused as refusal:
         return _submission_page(request, submission, status=400, error=refusal.message)
     messages.success(request, "Indstillingen er trukket tilbage.")
@@ -294,7 +294,7 @@ def review_save(request, pk):
     form = ReviewForm(request.POST, municipality=submission.meeting.council.district.municipality)
     if form.is_valid():
         try:
-            services.review_save(request=request, submission=submission, data=form.cleaned_data)
+            services.review_save(actor=request.actor, submission=submission, data=form.cleaned_data)
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -322,7 +322,7 @@ def decision_create(request, pk):
                                  "follow_up_on": services.default_follow_up(municipality, start, end)})
     if request.method == "POST" and form.is_valid():
         try:
-            decision = services.decision_record(request=request, submission_id=submission.pk, data=form.cleaned_data)
+            decision = services.decision_record(actor=request.actor, submission_id=submission.pk, data=form.cleaned_data)
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -344,7 +344,7 @@ def visitation_create(request, child_pk):
     basis = request.POST.get("basis") or request.GET.get("grundlag") or Decision.Basis.CHRONIC_ILLNESS
     if request.method == "POST" and form.is_valid():
         try:
-            decision = services.visitation_record(request=request, child=child, basis=basis, data=form.cleaned_data)
+            decision = services.visitation_record(actor=request.actor, child=child, basis=basis, data=form.cleaned_data)
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -398,7 +398,7 @@ def letter_dispatch(request, pk, letter_pk):
     form = LetterDispatchForm(request.POST, prefix=f"brev{letter.pk}")
     if form.is_valid():
         try:
-            services.letter_dispatch(request=request, letter_id=letter.pk, method=form.cleaned_data["method"],
+            services.letter_dispatch(actor=request.actor, letter_id=letter.pk, method=form.cleaned_data["method"],
                                      sent_on=form.cleaned_data["sent_on"])
         except Refused as refusal:
             form.add_error(None, refusal.message)
@@ -427,7 +427,7 @@ def revisitation_create(request, pk):
                             "follow_up_on": services.default_follow_up(municipality, start, end)})
     if request.method == "POST" and form.is_valid():
         try:
-            new = services.revisitation_record(request=request, decision=decision, data=form.cleaned_data)
+            new = services.revisitation_record(actor=request.actor, decision=decision, data=form.cleaned_data)
         except Refused as error:
             form.add_error(None, error.message)
         else:
@@ -444,7 +444,7 @@ def decision_reassess(request, pk):
     if form.is_valid():
         outcome = form.cleaned_data["outcome"]
         try:
-            services.decision_reassess(request=request, decision=decision, outcome=outcome,
+            services.decision_reassess(actor=request.actor, decision=decision, outcome=outcome,
                                        notes=form.cleaned_data["notes"], data=form.renewal_data())
         except Refused as refusal:
             form.add_error(None, refusal.message)

@@ -23,6 +23,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 
 from haandguide import services
 from haandguide.access import Action, OutOfScope, log_access, log_children_listed
+from haandguide.actors import Actor
 from haandguide.exceptions import Refused
 from haandguide.lib import cpr as cprlib
 from haandguide.models import (
@@ -401,7 +402,7 @@ class ChildTransferRequestAdmin(AuditedAdmin):
     def _act(self, request, queryset, service, done: str):
         for transfer in queryset:
             try:
-                service(request=request, transfer=transfer)
+                service(actor=Actor.admin(request), transfer=transfer)
             except Refused as refusal:
                 self.message_user(request, f"{transfer}: {refusal.message}", messages.WARNING)
             else:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from haandguide.access import Action, log_access
+from haandguide.actors import Actor
 from haandguide.exceptions import EditConflict, Refused
 from haandguide.models import (
     AccessLog, Child, ChildTransferRequest, Guardian, Institution, Role, User, municipality_id_of,
@@ -41,7 +42,7 @@ TRANSFER_REQUESTED = (
 )
 
 
-def _refuse_cpr_collision(request, *, cpr: str, institution: Institution, editing: Child | None = None) -> None:
+def _refuse_cpr_collision(actor, *, cpr: str, institution: Institution, editing: Child | None = None) -> None:
     """A CPR number is unique within the municipality only, and only the municipality is asked:
     another municipality's children are never looked at, so its numbers cannot be probed from here
     (the child is registered as with any free number). Inside the municipality: a child the user
@@ -53,47 +54,47 @@ def _refuse_cpr_collision(request, *, cpr: str, institution: Institution, editin
     existing = existing.first()
     if existing is None:
         return
-    if Child.objects.visible_to(request.user).filter(pk=existing.pk).exists():
-        log_access(request, Action.DENIED, existing, detail="CPR-nummeret findes allerede i brugerens institution")
+    if Child.objects.visible_to(actor.user).filter(pk=existing.pk).exists():
+        log_access(actor, Action.DENIED, existing, detail="CPR-nummeret findes allerede i brugerens institution")
         raise Refused(DUPLICATE_IN_SCOPE)
     transfer, created = ChildTransferRequest.objects.get_or_create(
         child=existing, to_institution=institution, status=ChildTransferRequest.Status.PENDING,
-        defaults={"requested_by": request.user})
-    log_access(request, Action.CREATE, transfer, child_id=existing.pk,
+        defaults={"requested_by": actor.user})
+    log_access(actor, Action.CREATE, transfer, child_id=existing.pk,
                detail=f"Anmodning om flytning til institution {institution.pk} sendt til administrator")
     if created:
         administrators = User.objects.filter(municipality_id=existing.municipality_id, role=Role.ADMINISTRATOR)
         notify(administrators, key=f"child-transfer-{transfer.pk}", subject="Anmodning om at flytte et barn",
-               body=f"{request.user} beder om at få et barn flyttet til {institution}.",
+               body=f"{actor.user} beder om at få et barn flyttet til {institution}.",
                url=reverse("admin:haandguide_childtransferrequest_change", args=[transfer.pk]))
     raise TransferRequested(TRANSFER_REQUESTED.format(institution=institution))
 
 
-def child_create(*, request, data: dict) -> Child:
+def child_create(*, actor: Actor, data: dict) -> Child:
     """Register a child in one of the leader's institutions. A CPR number another institution of
     the municipality holds becomes a request to the administrator (TransferRequested)."""
-    if not can_edit_child_records(request.user, data["institution"]):
+    if not can_edit_child_records(actor.user, data["institution"]):
         raise Refused("Kun institutionens leder kan oprette børn i institutionen.")
-    _refuse_cpr_collision(request, cpr=data["cpr"], institution=data["institution"])
+    _refuse_cpr_collision(actor, cpr=data["cpr"], institution=data["institution"])
     try:
         with transaction.atomic():
             child = Child(**{f: data.get(f) for f in CHILD_FIELDS if f in data})
             child.save()
-            log_access(request, Action.CREATE, child, detail="Barn oprettet")
+            log_access(actor, Action.CREATE, child, detail="Barn oprettet")
     except IntegrityError:  # registered in parallel: answer as if it had been there first
-        _refuse_cpr_collision(request, cpr=data["cpr"], institution=data["institution"])
+        _refuse_cpr_collision(actor, cpr=data["cpr"], institution=data["institution"])
         raise
     return child
 
 
-def child_update(*, request, child: Child, data: dict, version: int) -> Child:
+def child_update(*, actor: Actor, child: Child, data: dict, version: int) -> Child:
     """Change a child's master data. Refuses if someone saved in between (version check)."""
-    if not can_edit_child_records(request.user, child.institution):
+    if not can_edit_child_records(actor.user, child.institution):
         raise Refused("Kun institutionens leder kan rette barnets stamdata.")
-    if not can_edit_child_records(request.user, data.get("institution", child.institution)):
+    if not can_edit_child_records(actor.user, data.get("institution", child.institution)):
         raise Refused("Barnet kan kun flyttes til en institution, du er leder af.")
     if "cpr" in data:
-        _refuse_cpr_collision(request, cpr=data["cpr"], institution=data.get("institution", child.institution),
+        _refuse_cpr_collision(actor, cpr=data["cpr"], institution=data.get("institution", child.institution),
                               editing=child)
     with transaction.atomic():
         changed = Child.objects.filter(pk=child.pk, version=version).update(version=F("version") + 1)
@@ -108,11 +109,11 @@ def child_update(*, request, child: Child, data: dict, version: int) -> Child:
             if field in data:
                 setattr(child, field, data[field])
         child.save()
-        log_access(request, Action.UPDATE, child, detail="Ændrede felter: " + (", ".join(changed_fields) or "ingen"))
+        log_access(actor, Action.UPDATE, child, detail="Ændrede felter: " + (", ".join(changed_fields) or "ingen"))
     return child
 
 
-def child_transfer_apply(*, request, transfer: ChildTransferRequest) -> Child:
+def child_transfer_apply(*, actor: Actor, transfer: ChildTransferRequest) -> Child:
     """The administrator moves the child to the institution that asked; the case and its history
     stay with the child. The leader who asked is told."""
     with transaction.atomic():
@@ -127,9 +128,9 @@ def child_transfer_apply(*, request, transfer: ChildTransferRequest) -> Child:
         child.version += 1
         child.save()
         transfer.status, transfer.decided_by, transfer.decided_at = (
-            ChildTransferRequest.Status.MOVED, request.user, timezone.now())
+            ChildTransferRequest.Status.MOVED, actor.user, timezone.now())
         transfer.save(update_fields=["status", "decided_by", "decided_at"])
-        log_access(request, Action.UPDATE, child,
+        log_access(actor, Action.UPDATE, child,
                    detail=f"Flyttet fra institution {from_institution} til {child.institution_id} efter anmodning")
         notify([transfer.requested_by], key=f"child-transfer-done-{transfer.pk}",
                subject=f"{child} er flyttet til {child.institution}",
@@ -137,27 +138,27 @@ def child_transfer_apply(*, request, transfer: ChildTransferRequest) -> Child:
     return child
 
 
-def child_transfer_decline(*, request, transfer: ChildTransferRequest) -> None:
+def child_transfer_decline(*, actor: Actor, transfer: ChildTransferRequest) -> None:
     """The administrator declines; the leader who asked is told, without the other institution."""
     with transaction.atomic():
         transfer = ChildTransferRequest.objects.select_for_update().get(pk=transfer.pk)
         if transfer.status != ChildTransferRequest.Status.PENDING:
             raise Refused("Anmodningen er allerede behandlet.")
         transfer.status, transfer.decided_by, transfer.decided_at = (
-            ChildTransferRequest.Status.DECLINED, request.user, timezone.now())
+            ChildTransferRequest.Status.DECLINED, actor.user, timezone.now())
         transfer.save(update_fields=["status", "decided_by", "decided_at"])
-        log_access(request, Action.UPDATE, transfer, child_id=transfer.child_id, detail="Anmodning om flytning afvist")
+        log_access(actor, Action.UPDATE, transfer, child_id=transfer.child_id, detail="Anmodning om flytning afvist")
         notify([transfer.requested_by], key=f"child-transfer-declined-{transfer.pk}",
                subject=f"Anmodningen om at flytte et barn til {transfer.to_institution} er afvist",
                body="Kontakt administratoren, hvis barnet skal indskrives hos jer.")
 
 
-def guardian_add(*, request, child: Child, data: dict) -> Guardian:
-    if not can_edit_child_records(request.user, child.institution):
+def guardian_add(*, actor: Actor, child: Child, data: dict) -> Guardian:
+    if not can_edit_child_records(actor.user, child.institution):
         raise Refused("Kun institutionens leder kan tilføje forældre.")
     with transaction.atomic():
         guardian = Guardian.objects.create(child=child, **data)
-        log_access(request, Action.CREATE, guardian, detail="Forælder/værge tilføjet")
+        log_access(actor, Action.CREATE, guardian, detail="Forælder/værge tilføjet")
     return guardian
 
 

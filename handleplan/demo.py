@@ -10,11 +10,11 @@ evaluation), so the cases stay ready for the district council's demo, which esca
 from __future__ import annotations
 
 import datetime
-from types import SimpleNamespace
 
 from django.utils import timezone
 
 from cases.models import Level
+from haandguide.actors import Actor
 from haandguide.models import Role, User
 from handleplan import services
 from handleplan.models import EffortCatalogueEntry, Evaluation, Handleplan
@@ -53,9 +53,6 @@ SEEN = [
 ]
 RESULTS = [Evaluation.Result.REACHED, Evaluation.Result.PARTLY, Evaluation.Result.NOT_REACHED]
 
-
-def _as(user):
-    return SimpleNamespace(user=user, path="/demo")
 
 
 def _writer(case, users: dict) -> User | None:
@@ -103,16 +100,16 @@ def build(context: dict) -> None:
         writer = _writer(case, users)
         if writer is None:
             continue
-        request = _as(writer)
-        plan = services.plan_start(request=request, case=case)
+        actor = Actor.staff(writer)
+        plan = services.plan_start(actor=actor, case=case)
         started = today - datetime.timedelta(days=draws["started"])
         first = {"period_start": started, "period_end": started + datetime.timedelta(days=180),
                  "goals_community": draws["community"][0], "goals_child": draws["child"][0],
                  "signs": draws["signs"][0]}
-        services.plan_save(request=request, plan=plan, version=plan.version, data=first)
+        services.plan_save(actor=actor, plan=plan, version=plan.version, data=first)
         plan.refresh_from_db()
         for n, entry in enumerate(draws["efforts"]):
-            effort = services.effort_add(request=request, plan=plan, level=Level.FOREBYGGENDE, data={
+            effort = services.effort_add(actor=actor, plan=plan, level=Level.FOREBYGGENDE, data={
                 "catalogue": entry, "name": entry.name,
                 "description": entry.description or f"{entry.name} i den lille gruppe, tre gange om ugen.",
                 "carried_out_by": "Pædagogerne på stuen", "responsible": writer if n == 0 else None,
@@ -121,13 +118,13 @@ def build(context: dict) -> None:
             })
             evaluated_on = min(started + datetime.timedelta(days=n * 7 + 42), today - datetime.timedelta(days=1))
             next_date = today + datetime.timedelta(days=draws["next"][n])
-            services.evaluation_add(request=request, effort=effort, data={
+            services.evaluation_add(actor=actor, effort=effort, data={
                 "evaluated_on": evaluated_on, "result": draws["results"][n], "seen": draws["seen"][n],
                 "next_step": "Vi fortsætter og justerer indsatsen efter evalueringen.",
                 "next_evaluation_date": max(next_date, evaluated_on + datetime.timedelta(days=14)),
             })
         plan.refresh_from_db()
-        services.plan_save(request=request, plan=plan, version=plan.version, data={
+        services.plan_save(actor=actor, plan=plan, version=plan.version, data={
             **first,
             "goals_community": "\n".join(draws["community"]), "goals_child": "\n".join(draws["child"]),
             "signs": "\n".join(draws["signs"]), "parents": draws["parents"],

@@ -24,6 +24,7 @@ from cases.services import consults_for, record_event, works_at
 from haandguide.access import Action as LogAction
 from haandguide import profiles
 from haandguide.access import log_access
+from haandguide.actors import Actor
 from haandguide.lib.formats import date_da
 from haandguide.exceptions import EditConflict, Refused
 from haandguide.lib.mail import absolute_url, send_templated
@@ -181,9 +182,9 @@ def texts_as_form_initial(texts: dict) -> dict:
 # --- actions -------------------------------------------------------------------------------------
 
 
-def plan_start(*, request, case: Case) -> Handleplan:
+def plan_start(*, actor: Actor, case: Case) -> Handleplan:
     """Start the child's handleplan with an empty version 1."""
-    _guard(request.user, case)
+    _guard(actor.user, case)
     with transaction.atomic():
         # Lock the case so two clicks on "Start handleplan" make one plan.
         case = Case.objects.select_for_update(of=("self",)).select_related("child").get(pk=case.pk)
@@ -191,10 +192,10 @@ def plan_start(*, request, case: Case) -> Handleplan:
             raise Refused(CLOSED_MESSAGE)
         if Handleplan.objects.filter(case=case).exists():
             raise Refused("Barnet har allerede en handleplan.")
-        plan = Handleplan.objects.create(case=case, created_by=request.user)
-        _new_version(plan, request.user, "Handleplan oprettet", texts=dict(EMPTY_TEXTS))
-        record_event(case, request.user, Event.HANDLEPLAN, reason="Handleplan oprettet")
-        log_access(request, LogAction.CREATE, plan, child_id=case.child_id, detail="Handleplan oprettet")
+        plan = Handleplan.objects.create(case=case, created_by=actor.user)
+        _new_version(plan, actor.user, "Handleplan oprettet", texts=dict(EMPTY_TEXTS))
+        record_event(case, actor.user, Event.HANDLEPLAN, reason="Handleplan oprettet")
+        log_access(actor, LogAction.CREATE, plan, child_id=case.child_id, detail="Handleplan oprettet")
     return plan
 
 
@@ -258,7 +259,7 @@ class PlanConflict(EditConflict):
         self.merge, self.base, self.latest = merge, base, latest
 
 
-def plan_save(*, request, plan: Handleplan, data: dict, version: int,
+def plan_save(*, actor: Actor, plan: Handleplan, data: dict, version: int,
               keep_theirs: Iterable[str] = ()) -> PlanVersion:
     """Save the plan's texts as a new version. `version` is the number the form was opened at.
 
@@ -270,7 +271,7 @@ def plan_save(*, request, plan: Handleplan, data: dict, version: int,
 
     The returned version's `merged_from_theirs` lists the fields taken from the colleague's save.
     """
-    _guard(request.user, plan.case)
+    _guard(actor.user, plan.case)
     texts = texts_from_form(data)
     if not (texts["goals_community"] or texts["goals_child"]):
         raise Refused("Handleplanen skal have mindst ét mål – for læringsfællesskabet eller for barnet.")
@@ -295,9 +296,9 @@ def plan_save(*, request, plan: Handleplan, data: dict, version: int,
         summary = "Mål, tegn og perspektiver ændret"
         if from_theirs:
             summary += f" (flettet med version {plan.version})"
-        new = _new_version(plan, request.user, summary, texts=texts)
-        record_event(plan.case, request.user, Event.HANDLEPLAN, reason=f"Handleplan gemt (version {new.number})")
-        log_access(request, LogAction.UPDATE, plan, child_id=plan.case.child_id,
+        new = _new_version(plan, actor.user, summary, texts=texts)
+        record_event(plan.case, actor.user, Event.HANDLEPLAN, reason=f"Handleplan gemt (version {new.number})")
+        log_access(actor, LogAction.UPDATE, plan, child_id=plan.case.child_id,
                    detail=f"Handleplan version {new.number}" + (" (flettet)" if from_theirs else ""))
     new.merged_from_theirs = from_theirs
     return new
@@ -317,28 +318,28 @@ EFFORT_FIELDS = ["catalogue", "name", "description", "carried_out_by", "responsi
                  "evaluation_date", "ended_on"]
 
 
-def effort_add(*, request, plan: Handleplan, data: dict, level: str | None = None) -> Effort:
+def effort_add(*, actor: Actor, plan: Handleplan, data: dict, level: str | None = None) -> Effort:
     """Add an effort at the case's current level. `level` overrides that only for imported history
     (the demo); the form never sends it."""
-    _guard(request.user, plan.case)
+    _guard(actor.user, plan.case)
     _check_effort_data(data)
     with transaction.atomic():
         plan = _locked_plan(plan.pk)
         case = plan.case
         effort = Effort.objects.create(
             plan=plan, level=level or (case.state if case.state in Level.values else Level.FOREBYGGENDE),
-            created_by=request.user, **{f: data.get(f) for f in EFFORT_FIELDS if f in data},
+            created_by=actor.user, **{f: data.get(f) for f in EFFORT_FIELDS if f in data},
         )
         summary = f"Indsats tilføjet: {effort.name} ({effort.get_level_display().lower()})"
-        _new_version(plan, request.user, summary)
-        record_event(case, request.user, Event.HANDLEPLAN, reason=summary)
-        log_access(request, LogAction.CREATE, effort, child_id=case.child_id, detail=summary)
+        _new_version(plan, actor.user, summary)
+        record_event(case, actor.user, Event.HANDLEPLAN, reason=summary)
+        log_access(actor, LogAction.CREATE, effort, child_id=case.child_id, detail=summary)
     return effort
 
 
-def effort_update(*, request, effort: Effort, data: dict, version: int | None) -> Effort:
+def effort_update(*, actor: Actor, effort: Effort, data: dict, version: int | None) -> Effort:
     """Change an effort (description, who, next evaluation date, ended). Its level never changes."""
-    _guard(request.user, effort.plan.case)
+    _guard(actor.user, effort.plan.case)
     _check_effort_data({"name": effort.name, **data})
     with transaction.atomic():
         plan = _locked_plan(effort.plan_id)
@@ -351,17 +352,17 @@ def effort_update(*, request, effort: Effort, data: dict, version: int | None) -
         effort.version += 1
         effort.save()
         summary = f"Indsats ændret: {effort.name}" + (" (afsluttet)" if effort.ended_on else "")
-        _new_version(plan, request.user, summary)
-        record_event(plan.case, request.user, Event.HANDLEPLAN, reason=summary)
-        log_access(request, LogAction.UPDATE, effort, child_id=plan.case.child_id, detail=summary)
+        _new_version(plan, actor.user, summary)
+        record_event(plan.case, actor.user, Event.HANDLEPLAN, reason=summary)
+        log_access(actor, LogAction.UPDATE, effort, child_id=plan.case.child_id, detail=summary)
     return effort
 
 
-def evaluation_add(*, request, effort: Effort, data: dict) -> Evaluation:
+def evaluation_add(*, actor: Actor, effort: Effort, data: dict) -> Evaluation:
     """Record an evaluation of an effort. The effort's next evaluation date becomes
     `data["next_evaluation_date"]`, required while the effort goes on at the case's level;
     `end_effort` ends the effort."""
-    _guard(request.user, effort.plan.case)
+    _guard(actor.user, effort.plan.case)
     evaluated_on = data["evaluated_on"]
     if evaluated_on > timezone.localdate():
         raise Refused("En evaluering kan ikke ligge i fremtiden.")
@@ -379,7 +380,7 @@ def evaluation_add(*, request, effort: Effort, data: dict) -> Evaluation:
             raise Refused("Sæt en dato for næste evaluering, eller afslut indsatsen med denne evaluering.")
         evaluation = Evaluation.objects.create(
             effort=effort, evaluated_on=evaluated_on, planned_for=effort.evaluation_date,
-            result=data["result"], seen=data["seen"], next_step=data.get("next_step") or "", author=request.user,
+            result=data["result"], seen=data["seen"], next_step=data.get("next_step") or "", author=actor.user,
         )
         effort.evaluation_date = next_date
         if data.get("end_effort"):
@@ -387,16 +388,16 @@ def evaluation_add(*, request, effort: Effort, data: dict) -> Evaluation:
         effort.version += 1
         effort.save(update_fields=["evaluation_date", "ended_on", "version"])
         summary = f"Evaluering af {effort.name}: {evaluation.get_result_display().lower()}"
-        _new_version(plan, request.user, summary)
-        record_event(plan.case, request.user, Event.HANDLEPLAN, reason=summary)
-        log_access(request, LogAction.CREATE, evaluation, child_id=plan.case.child_id, detail=summary)
+        _new_version(plan, actor.user, summary)
+        record_event(plan.case, actor.user, Event.HANDLEPLAN, reason=summary)
+        log_access(actor, LogAction.CREATE, evaluation, child_id=plan.case.child_id, detail=summary)
     return evaluation
 
 
-def plan_freeze(*, request, plan: Handleplan, purpose: str = "") -> PlanSnapshot:
+def plan_freeze(*, actor: Actor, plan: Handleplan, purpose: str = "") -> PlanSnapshot:
     """Freeze the plan as it is now (the district council calls this when a submission is sent).
     Later edits make new versions; the snapshot never changes."""
-    if not may_write(request.user, plan.case.child):
+    if not may_write(actor.user, plan.case.child):
         raise Refused("Kun institutionens personale og den pædagogiske konsulent kan sende handleplanen videre.")
     with transaction.atomic():
         plan = _locked_plan(plan.pk, must_be_open=False)
@@ -412,10 +413,10 @@ def plan_freeze(*, request, plan: Handleplan, purpose: str = "") -> PlanSnapshot
             "frozen_at": timezone.now().isoformat(),
         }
         snapshot = PlanSnapshot.objects.create(plan=plan, version=plan.current, purpose=purpose[:150],
-                                               content=content, created_by=request.user)
+                                               content=content, created_by=actor.user)
         reason = f"Handleplan frosset (version {plan.current.number})" + (f": {purpose}" if purpose else "")
-        record_event(plan.case, request.user, Event.HANDLEPLAN, reason=reason)
-        log_access(request, LogAction.CREATE, snapshot, child_id=child.pk, detail=reason)
+        record_event(plan.case, actor.user, Event.HANDLEPLAN, reason=reason)
+        log_access(actor, LogAction.CREATE, snapshot, child_id=child.pk, detail=reason)
     return snapshot
 
 
@@ -721,8 +722,8 @@ def evaluation_reminders_send(today: datetime.date | None = None) -> int:
     return sent
 
 
-def reminder_mark_seen(*, request, reminder: Reminder) -> Reminder:
-    if reminder.recipient_id != request.user.pk:
+def reminder_mark_seen(*, actor: Actor, reminder: Reminder) -> Reminder:
+    if reminder.recipient_id != actor.user.pk:
         raise Refused("Påmindelsen er ikke din.")
     if reminder.seen_at is None:
         reminder.seen_at = timezone.now()

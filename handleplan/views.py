@@ -76,7 +76,7 @@ def plan_start(request, child_pk):
         messages.error(request, "Barnet har ingen sag endnu. Opret sagen på barnets side først.")
         return redirect("cases:child_detail", pk=child.pk)
     try:
-        services.plan_start(request=request, case=case)
+        services.plan_start(actor=request.actor, case=case)
     except Refused as refusal:
         messages.error(request, refusal.message)
     else:
@@ -96,7 +96,7 @@ def plan_edit(request, child_pk):
     form = PlanForm(request.POST, other=_author(plan.current))
     if form.is_valid():
         try:
-            saved = services.plan_save(request=request, plan=plan, data=form.cleaned_data,
+            saved = services.plan_save(actor=request.actor, plan=plan, data=form.cleaned_data,
                                        version=form.cleaned_data["version"], keep_theirs=form.keep_theirs())
         except services.PlanConflict as conflict:
             return _conflict(request, child, conflict)
@@ -153,7 +153,7 @@ def effort_add(request, child_pk):
     form = EffortForm(request.POST or None, child=child, catalogue=_catalogue(child, plan.case))
     if request.method == "POST" and form.is_valid():
         try:
-            services.effort_add(request=request, plan=plan, data=form.cleaned_data)
+            services.effort_add(actor=request.actor, plan=plan, data=form.cleaned_data)
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -172,7 +172,7 @@ def effort_edit(request, child_pk, effort_pk):
     form = EffortUpdateForm(request.POST or None, effort=effort)
     if request.method == "POST" and form.is_valid():
         try:
-            services.effort_update(request=request, effort=effort, data=form.cleaned_data,
+            services.effort_update(actor=request.actor, effort=effort, data=form.cleaned_data,
                                    version=form.cleaned_data["version"])
         except Refused as refusal:
             form.add_error(None, refusal.message)
@@ -192,7 +192,7 @@ def evaluation_add(request, child_pk, effort_pk):
     form = EvaluationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.evaluation_add(request=request, effort=effort, data=form.cleaned_data)
+            services.evaluation_add(actor=request.actor, effort=effort, data=form.cleaned_data)
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
@@ -253,7 +253,7 @@ def reminder_list(request):
 @require_POST
 def reminder_seen(request, pk):
     reminder = get_in_scope(Reminder.objects.filter(recipient=request.user), "reminder", pk)
-    services.reminder_mark_seen(request=request, reminder=reminder)
+    services.reminder_mark_seen(actor=request.actor, reminder=reminder)
     return redirect("handleplan:reminder_list")
 
 

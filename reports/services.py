@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from haandguide.actors import Actor
 from haandguide.lib.pdf import render_pdf
 from haandguide.lib.queue import enqueue
 from reports import cache, presentation
@@ -20,13 +21,13 @@ from reports.scope import Period, Scope, allowed, scope_of
 logger = logging.getLogger(__name__)
 
 
-def report_request(*, request, scope: Scope, period: Period) -> Report:
+def report_request(*, actor: Actor, scope: Scope, period: Period) -> Report:
     """Store a pending report and enqueue its build once the row is committed. If the broker is
     down, `reports_pending_build` (the periodic sweep) picks the report up later."""
     from reports.tasks import build_report  # tasks import this module
 
     report = Report.objects.create(**scope.report_fields(), period_start=period.start, period_end=period.end,
-                                   requested_by=request.user)
+                                   requested_by=actor.user)
     enqueue(build_report, report.pk)
     return report
 

@@ -76,7 +76,7 @@ def report_create(request, kind, pk):
         messages.error(request, "Perioden er ikke gyldig.")
         return redirect(_scope_url(scope))
     period = form.period
-    services.report_request(request=request, scope=scope, period=period)
+    services.report_request(actor=request.actor, scope=scope, period=period)
     messages.success(request, "Rapporten dannes. Den kan hentes her, når den er færdig.")
     return redirect(_scope_url(scope, period))
 

@@ -1,12 +1,11 @@
 """Shared helpers for the case tests: a controllable handleplan answer and cases placed in a state
 through the services (never by assigning the state)."""
 
-from types import SimpleNamespace
-
 import pytest
 
 from cases import interfaces, services
 from cases.models import Case, CaseState, InterventionBasis
+from haandguide.actors import Actor
 from haandguide.models import Guardian
 
 
@@ -33,8 +32,9 @@ def handleplan(monkeypatch):
     return fake
 
 
-def as_user(user):
-    return SimpleNamespace(user=user, path="/test")
+def as_user(user) -> Actor:
+    """The staff member acting, as a view would pass `request.actor`."""
+    return Actor.staff(user)
 
 
 @pytest.fixture
@@ -47,17 +47,17 @@ def guardians(alma):
 
 def case_in(state: str, child, leader, consultant, handleplan) -> Case:
     """A case for `child` brought to `state` the way the app would."""
-    case = services.case_open(request=as_user(leader), child=child, reason="Bekymring")
+    case = services.case_open(actor=as_user(leader), child=child, reason="Bekymring")
     if state == CaseState.FOREBYGGENDE:
         return case
     if state == CaseState.LUKKET:
-        return services.case_close(request=as_user(leader), case_id=case.pk, version=case.version,
+        return services.case_close(actor=as_user(leader), case_id=case.pk, version=case.version,
                                    close_reason="tilbage_i_almen")
     saved = set(handleplan.ready_levels)
     handleplan.ready_levels |= {CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE}
-    case = services.case_escalate(request=as_user(leader), case_id=case.pk, version=case.version, reason="Ikke nok")
+    case = services.case_escalate(actor=as_user(leader), case_id=case.pk, version=case.version, reason="Ikke nok")
     if state == CaseState.INDGRIBENDE:
-        case = services.case_grant_intervention(request=as_user(consultant), case_id=case.pk,
+        case = services.case_grant_intervention(actor=as_user(consultant), case_id=case.pk,
                                                 basis=InterventionBasis.COUNCIL_DECISION, reason="Frie midler")
     handleplan.ready_levels = saved
     return case

@@ -271,48 +271,48 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
     place.mellemform = Mellemform.objects.filter(district=district).first()
     place.letter_wording = LetterWording.objects.get(municipality=municipality)
 
-    case = case_services.case_open(request=leader, child=place.child, reason="Bekymring")
+    case = case_services.case_open(actor=leader, child=place.child, reason="Bekymring")
     place.observation = case_services.observation_add(
-        request=leader, child=place.child,
+        actor=leader, child=place.child,
         data={"type": place.observation_type, "observed_on": today, "text": f"Om {first_name}"},
         files=[SimpleUploadedFile("notat.pdf", PDF, content_type="application/pdf")])
     place.attachment = place.observation.attachments.get()
-    place.consent = case_services.consent_record(request=leader, child=place.child, guardian=place.guardians[0],
+    place.consent = case_services.consent_record(actor=leader, child=place.child, guardian=place.guardians[0],
                                                  purpose=place.consent_purpose, given_on=today)
-    place.plan = plan_services.plan_start(request=leader, case=case)
-    first_effort = plan_services.effort_add(request=leader, plan=place.plan, data={
+    place.plan = plan_services.plan_start(actor=leader, case=case)
+    first_effort = plan_services.effort_add(actor=leader, plan=place.plan, data={
         "name": "Sprogleg i små grupper", "responsible": place.pedagogue, "started_on": today - datetime.timedelta(days=30),
         "evaluation_date": today - datetime.timedelta(days=3)})
-    plan_services.evaluation_add(request=leader, effort=first_effort, data={
+    plan_services.evaluation_add(actor=leader, effort=first_effort, data={
         "evaluated_on": today - datetime.timedelta(days=2), "result": Evaluation.Result.PARTLY, "seen": "Lidt bedre",
         "next_evaluation_date": today + datetime.timedelta(days=3)})
-    case = case_services.case_escalate(request=leader, case_id=case.pk, version=None, reason="Ikke nok")
-    place.meeting = case_services.meeting_record(request=leader, case=case, data={
+    case = case_services.case_escalate(actor=leader, case_id=case.pk, version=None, reason="Ikke nok")
+    place.meeting = case_services.meeting_record(actor=leader, case=case, data={
         "type": place.meeting_type, "held_on": today, "participants": "Leder\nForældre", "minutes": "",
         "follow_up_on": None}, agreements=[{"kind": "indstilling", "text": "Indstilling", "with_parents": True}])
-    place.assignment = case_services.counsellor_attach(request=leader, case=case, counsellor=place.counsellor)
+    place.assignment = case_services.counsellor_attach(actor=leader, case=case, counsellor=place.counsellor)
 
     starts = timezone.now() + datetime.timedelta(days=30)
     place.council_meeting = CouncilMeeting.objects.create(council=place.council, type=place.council_meeting_type,
                                                           starts_at=starts)
     draft = council_services.submission_create(
-        request=leader, institution=institution, child=place.child,
+        actor=leader, institution=institution, child=place.child,
         data={"meeting": place.council_meeting, "kind": Submission.Kind.RESSOURCEVURDERING,
               "track": Submission.Track.WITH_CPR, "description": f"{first_name} har brug for mere støtte."},
         signed_form=SimpleUploadedFile("underskrift.pdf", PDF, content_type="application/pdf"),
         documents=[SimpleUploadedFile("bilag.pdf", PDF, content_type="application/pdf")])
-    place.submission = council_services.submission_submit(request=leader, submission_id=draft.pk, version=None)
+    place.submission = council_services.submission_submit(actor=leader, submission_id=draft.pk, version=None)
     place.document = place.submission.documents.get()
-    council_services.review_save(request=as_user(place.consultant), submission=place.submission, data={
+    council_services.review_save(actor=as_user(place.consultant), submission=place.submission, data={
         "notes": "Set", "recommendation": "Praksisvejleder", "recommended_resource": place.resource_type})
     council_services.agenda_close(place.council_meeting.pk, now=place.council_meeting.deadline)
-    place.decision = council_services.decision_record(request=as_user(place.consultant), submission_id=draft.pk, data={
+    place.decision = council_services.decision_record(actor=as_user(place.consultant), submission_id=draft.pk, data={
         "resource_type": place.resource_type, "amount_dkk": None, "hours": 40, "mellemform": None,
         "period_start": starts.date(), "period_end": starts.date() + datetime.timedelta(days=180),
         "goals": "Deltager i samling", "follow_up_on": starts.date() + datetime.timedelta(days=90),
         "least_intrusive_discussed": True, "notes": "Praksisvejleder alene er ikke nok."})
     # The effort the reminder points at: one at the case's level now (a level left is not reminded).
-    place.effort = plan_services.effort_add(request=leader, plan=place.plan, data={
+    place.effort = plan_services.effort_add(actor=leader, plan=place.plan, data={
         "name": "Praksisvejleder-samarbejde", "responsible": place.pedagogue,
         "started_on": today - datetime.timedelta(days=1), "evaluation_date": today + datetime.timedelta(days=3)})
     place.letter = place.decision.letters.first()
@@ -325,18 +325,18 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
         status=Report.Status.DONE, pdf=PDF, sha256="0" * 64, finished_at=timezone.now())
     place.access_log = AccessLog.objects.filter(municipality_id=municipality.pk).first()
     place.counselling_session = case_services.counselling_session_create(
-        request=leader, institution=institution,
+        actor=leader, institution=institution,
         data={"starts_at": timezone.now() + datetime.timedelta(days=7), "slots": 3, "slot_minutes": 30,
               "professionals": "PPR-psykolog"})
-    case_services.counselling_book(request=leader, session=place.counselling_session, data={
+    case_services.counselling_book(actor=leader, session=place.counselling_session, data={
         "slot": 1, "booker": "foraeldre", "professional": "sundhedspleje", "child": place.child,
         "guardian": place.guardians[0], "topic": "Søvn"})
-    place.family_group = case_services.family_group_create(request=leader, institution=institution,
+    place.family_group = case_services.family_group_create(actor=leader, institution=institution,
                                                            data={"name": f"Familiegruppe {last_name}", "purpose": "Netværk"})
-    case_services.family_group_participant_add(request=leader, group=place.family_group, child=place.child,
+    case_services.family_group_participant_add(actor=leader, group=place.family_group, child=place.child,
                                                guardian=place.guardians[1])
     place.family_group_session = case_services.family_group_session_add(
-        request=leader, group=place.family_group, data={"held_on": today, "theme": "Leg og sprog"})
+        actor=leader, group=place.family_group, data={"held_on": today, "theme": "Leg og sprog"})
     place.measure, _ = Measure.objects.get_or_create(municipality=municipality, title="Kort tid i gul",
                                                      defaults={"kind": Measure.Kind.YELLOW_BRIEF, "threshold_days": 90})
     place.transfer_request = ChildTransferRequest.objects.create(child=place.child, to_institution=institution,

@@ -74,9 +74,9 @@ def test_opening_a_family_group_in_the_admin_logs_each_child_shown(client_for, a
 
     municipality.family_groups_enabled = True
     municipality.save()
-    group = case_services.family_group_create(request=as_user(lars), institution=solsikken,
+    group = case_services.family_group_create(actor=as_user(lars), institution=solsikken,
                                               data={"name": "Forældregruppen", "purpose": "Netværk"})
-    case_services.family_group_participant_add(request=as_user(lars), group=group, child=alma)
+    case_services.family_group_participant_add(actor=as_user(lars), group=group, child=alma)
     response = client_for(admin_user).get(reverse("admin:cases_familygroup_change", args=[group.pk]))
     assert response.status_code == 200 and "Alma" in response.content.decode()
     assert AccessLog.objects.filter(action=AccessLog.Action.LIST, child_id=alma.pk, user=admin_user).exists()

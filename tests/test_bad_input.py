@@ -77,7 +77,7 @@ def test_observation_form_survives_hostile_input(client_for, alice, alma, munici
 def test_meeting_form_survives_hostile_input(client_for, lars, alma, municipality, participants, minutes, held_on):
     seed_case_configuration(municipality)
     if not hasattr(alma, "case"):
-        case_services.case_open(request=as_user(lars), child=alma)
+        case_services.case_open(actor=as_user(lars), child=alma)
     meeting_type = municipality.meeting_types.get(name="Forældresamtale")
     response = client_for(lars).post(f"/boern/{alma.pk}/moeder/nyt/", {
         "type": meeting_type.pk, "held_on": held_on, "participants": participants, "minutes": minutes})

@@ -46,7 +46,7 @@ def test_effort_form_survives_hostile_input(client_for, lars, case, name, descri
 @given(seen=HOSTILE, next_step=HOSTILE, evaluated=DATES, result=HOSTILE)
 def test_evaluation_form_survives_hostile_input(client_for, lars, case, seen, next_step, evaluated, result):
     effort = Effort.objects.filter(plan=case.handleplan).first() or plan_services.effort_add(
-        request=as_user(lars), plan=case.handleplan, data={
+        actor=as_user(lars), plan=case.handleplan, data={
             "name": "ICDP", "carried_out_by": "Stuen", "started_on": datetime.date(2026, 10, 1),
             "evaluation_date": datetime.date(2026, 11, 1)})
     evaluations = Evaluation.objects.count()
@@ -130,7 +130,7 @@ def test_counselling_booking_form_survives_hostile_input(client_for, lars, alma,
 
     _aabenraa(municipality)
     session = CounsellingSession.objects.first() or case_services.counselling_session_create(
-        request=as_user(lars), institution=solsikken,
+        actor=as_user(lars), institution=solsikken,
         data={"starts_at": timezone.now(), "slots": 3, "slot_minutes": 30, "professionals": "PPR"})
     before = CounsellingBooking.objects.count()
     response = client_for(lars).post(reverse("cases:counselling_book", args=[session.pk]), {
@@ -153,7 +153,7 @@ def test_family_group_forms_survive_hostile_input(client_for, lars, solsikken, m
     if not check(response, {"name": name, "purpose": purpose}):
         assert FamilyGroup.objects.count() == before
     group = FamilyGroup.objects.first() or case_services.family_group_create(
-        request=as_user(lars), institution=solsikken, data={"name": "Gruppe", "purpose": "Netværk"})
+        actor=as_user(lars), institution=solsikken, data={"name": "Gruppe", "purpose": "Netværk"})
     sessions = FamilyGroupSession.objects.count()
     response = client_for(lars).post(reverse("cases:family_group_session_add", args=[group.pk]),
                                      {"held_on": held_on, "theme": theme, "activity": purpose})

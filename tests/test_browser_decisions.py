@@ -21,12 +21,12 @@ pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 
 def ended_chronic_illness_grant(child, leader, consultant) -> Decision:
     """Extra resources for chronic illness, granted by the consultant; the period ended 20 days ago."""
-    case_services.case_open(request=as_user(leader), child=child, reason="Diabetes")
+    case_services.case_open(actor=as_user(leader), child=child, reason="Diabetes")
     today = timezone.localdate()
     start = today - datetime.timedelta(days=170)
     resource = ResourceType.objects.get(municipality=child.institution.district.municipality,
                                         name="Ekstra ressourcer ved kronisk sygdom")
-    return council_services.visitation_record(request=as_user(consultant), child=child,
+    return council_services.visitation_record(actor=as_user(consultant), child=child,
                                               basis=Decision.Basis.CHRONIC_ILLNESS, data={
         "resource_type": resource, "amount_dkk": 20000, "hours": None, "mellemform": None, "period_start": start,
         "period_end": today - datetime.timedelta(days=20), "goals": "Alma deltager i ture med støtte.",

@@ -61,20 +61,20 @@ def evaluated_effort(user, plan: Handleplan, catalogue_name: str, seen: str) -> 
     today = timezone.localdate()
     entry = EffortCatalogueEntry.objects.get(municipality=plan.case.child.institution.district.municipality,
                                              name=catalogue_name)
-    effort = plan_services.effort_add(request=as_user(user), plan=plan, data={
+    effort = plan_services.effort_add(actor=as_user(user), plan=plan, data={
         "name": entry.name, "catalogue": entry, "description": "Dagligt i små grupper.",
         "carried_out_by": "Pædagogerne på stuen", "responsible": None,
         "started_on": today - datetime.timedelta(days=60), "evaluation_date": today})
-    plan_services.evaluation_add(request=as_user(user), effort=effort, data={
+    plan_services.evaluation_add(actor=as_user(user), effort=effort, data={
         "evaluated_on": today, "result": Evaluation.Result.NOT_REACHED, "seen": seen, "next_step": "",
         "next_evaluation_date": today + datetime.timedelta(days=30), "end_effort": False})
 
 
 def forebyggende_case_with_plan(child, leader) -> Case:
     """A case on forebyggende level whose handleplan has goals and one evaluated effort."""
-    case = case_services.case_open(request=as_user(leader), child=child, reason="Bekymring for trivslen")
-    plan = plan_services.plan_start(request=as_user(leader), case=case)
-    plan_services.plan_save(request=as_user(leader), plan=plan, version=Handleplan.objects.get(pk=plan.pk).version,
+    case = case_services.case_open(actor=as_user(leader), child=child, reason="Bekymring for trivslen")
+    plan = plan_services.plan_start(actor=as_user(leader), case=case)
+    plan_services.plan_save(actor=as_user(leader), plan=plan, version=Handleplan.objects.get(pk=plan.pk).version,
                             data={"goals_child": "Alma deltager i leg med to andre børn.",
                                   "signs": "Alma tager selv initiativ til leg.",
                                   "voice_se_mig": "«Jeg vil gerne lege med Ida.»",
@@ -85,7 +85,7 @@ def forebyggende_case_with_plan(child, leader) -> Case:
 
 
 def parents_agree_to_submission(case, leader, config) -> None:
-    case_services.meeting_record(request=as_user(leader), case=case, data={
+    case_services.meeting_record(actor=as_user(leader), case=case, data={
         "type": config["meeting_type"]["Netværksmøde"], "held_on": timezone.localdate(),
         "participants": "Lars (leder)\nMette og Jens (forældre)", "minutes": "", "follow_up_on": None},
         agreements=[{"kind": "indstilling", "text": "Indstilling til distriktsrådet om en ressourcevurdering",
@@ -95,7 +95,7 @@ def parents_agree_to_submission(case, leader, config) -> None:
 def foregribende_case_ready_for_council(child, leader, config) -> Case:
     """Both levels' efforts evaluated and the parents' agreement to a submission recorded."""
     case = forebyggende_case_with_plan(child, leader)
-    case = case_services.case_escalate(request=as_user(leader), case_id=case.pk, version=case.version,
+    case = case_services.case_escalate(actor=as_user(leader), case_id=case.pk, version=case.version,
                                        reason="De forebyggende indsatser var ikke nok.")
     evaluated_effort(leader, Handleplan.objects.get(case=case), "Praksisvejleder-samarbejde",
                      "Trods praksisvejlederens sparring trækker Alma sig.")
@@ -106,11 +106,11 @@ def foregribende_case_ready_for_council(child, leader, config) -> Case:
 def submitted_resource_assessment(child, leader, meeting, *, now=None) -> Submission:
     """A resource assessment with CPR, the parents' signed form attached, sent to `meeting`."""
     draft = council_services.submission_create(
-        request=as_user(leader), institution=child.institution, child=child,
+        actor=as_user(leader), institution=child.institution, child=child,
         data={"meeting": meeting, "kind": Submission.Kind.RESSOURCEVURDERING, "track": Submission.Track.WITH_CPR,
               "description": "Alma har brug for mere støtte, end stuen kan give."},
         signed_form=SimpleUploadedFile("underskrift.pdf", factories.pdf_bytes(), content_type="application/pdf"))
-    return council_services.submission_submit(request=as_user(leader), submission_id=draft.pk, version=None, now=now)
+    return council_services.submission_submit(actor=as_user(leader), submission_id=draft.pk, version=None, now=now)
 
 
 def success(page, text: str) -> None:

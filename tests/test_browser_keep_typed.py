@@ -27,9 +27,9 @@ def short_sessions(settings):
 
 @pytest.fixture
 def plan(alma, lars):
-    case = case_services.case_open(request=as_user(lars), child=alma, reason="Bekymring for trivslen")
-    plan = plan_services.plan_start(request=as_user(lars), case=case)
-    plan_services.plan_save(request=as_user(lars), plan=plan, version=Handleplan.objects.get(pk=plan.pk).version,
+    case = case_services.case_open(actor=as_user(lars), child=alma, reason="Bekymring for trivslen")
+    plan = plan_services.plan_start(actor=as_user(lars), case=case)
+    plan_services.plan_save(actor=as_user(lars), plan=plan, version=Handleplan.objects.get(pk=plan.pk).version,
                             data={"goals_child": "Alma deltager i leg med to andre børn.",
                                   "signs": "Alma tager selv initiativ.", "parents": "Forældrene er bekymrede."})
     return Handleplan.objects.get(pk=plan.pk)

@@ -26,13 +26,13 @@ def test_leader_pages_beyond_the_journeys_are_accessible(page, lars, alma, solsi
                                   type=CouncilMeetingType.objects.filter(municipality=municipality).first(),
                                   starts_at=timezone.now() + datetime.timedelta(days=30))
     notify([lars], key="demo", subject="Dagsordenen til Distriktsråd Nord er klar", url="/distriktsraad/")
-    session = case_services.counselling_session_create(request=as_user(lars), institution=solsikken, data={
+    session = case_services.counselling_session_create(actor=as_user(lars), institution=solsikken, data={
         "starts_at": timezone.now() + datetime.timedelta(days=3), "slots": 4, "slot_minutes": 30,
         "professionals": "Sundhedsplejerske, PPR-psykolog"})
-    group = case_services.family_group_create(request=as_user(lars), institution=solsikken,
+    group = case_services.family_group_create(actor=as_user(lars), institution=solsikken,
                                               data={"name": "Forældregruppen", "purpose": "Netværk"})
-    case_services.family_group_participant_add(request=as_user(lars), group=group, child=alma)
-    group_session = case_services.family_group_session_add(request=as_user(lars), group=group,
+    case_services.family_group_participant_add(actor=as_user(lars), group=group, child=alma)
+    group_session = case_services.family_group_session_add(actor=as_user(lars), group=group,
                                                            data={"held_on": timezone.localdate(), "theme": "Søvn"})
 
     login(page, "lars")

@@ -24,17 +24,17 @@ def config(municipality):
 
 @pytest.fixture
 def case(alma, lars):
-    return services.case_open(request=as_user(lars), child=alma)
+    return services.case_open(actor=as_user(lars), child=alma)
 
 
 def meeting(case, user, meeting_type, agreements=()):
-    return services.meeting_record(request=as_user(user), case=case, data={
+    return services.meeting_record(actor=as_user(user), case=case, data={
         "type": meeting_type, "held_on": datetime.date(2026, 11, 2), "participants": "Lars, leder",
         "minutes": "", "follow_up_on": None}, agreements=list(agreements))
 
 
 def consent_all(child, lars, purpose, guardians):
-    return [services.consent_record(request=as_user(lars), child=child, guardian=g, purpose=purpose,
+    return [services.consent_record(actor=as_user(lars), child=child, guardian=g, purpose=purpose,
                                     given_on=datetime.date(2026, 11, 1)) for g in guardians]
 
 
@@ -48,7 +48,7 @@ def test_working_meeting_without_consent_is_refused_then_allowed_then_refused_af
         meeting(case, lars, arbejdsmoede)
     consents += consent_all(case.child, lars, config["purpose"]["arbejdsmoede"], guardians[1:])
     assert meeting(case, lars, arbejdsmoede).type == arbejdsmoede
-    services.consent_withdraw(request=as_user(lars), consent=consents[1])
+    services.consent_withdraw(actor=as_user(lars), consent=consents[1])
     with pytest.raises(Refused, match="fra Jens Jensen"):
         meeting(case, lars, arbejdsmoede)
     assert Meeting.objects.filter(type=arbejdsmoede).count() == 1
@@ -70,7 +70,7 @@ def test_consent_from_a_guardian_without_custody_does_not_count(case, lars, conf
 def test_consent_is_recorded_only_by_the_leader_and_not_twice(case, alice, lars, config, guardians):
     purpose = config["purpose"]["arbejdsmoede"]
     with pytest.raises(Refused, match="Kun institutionens leder"):
-        services.consent_record(request=as_user(alice), child=case.child, guardian=guardians[0], purpose=purpose,
+        services.consent_record(actor=as_user(alice), child=case.child, guardian=guardians[0], purpose=purpose,
                                 given_on=datetime.date(2026, 11, 1))
     consent_all(case.child, lars, purpose, guardians[:1])
     with pytest.raises(Refused, match="allerede givet samtykke"):
@@ -79,12 +79,12 @@ def test_consent_is_recorded_only_by_the_leader_and_not_twice(case, alice, lars,
 
 def test_consent_cannot_be_dated_in_the_future(case, lars, config, guardians):
     with pytest.raises(Refused, match="fremtiden"):
-        services.consent_record(request=as_user(lars), child=case.child, guardian=guardians[0],
+        services.consent_record(actor=as_user(lars), child=case.child, guardian=guardians[0],
                                 purpose=config["purpose"]["ppv"], given_on=datetime.date(2099, 1, 1))
 
 
 def test_underretning_needs_no_consent_and_records_its_legal_basis(case, alice):
-    notification = services.notification_record(request=as_user(alice), case=case, text="Barnet fortæller om slag.")
+    notification = services.notification_record(actor=as_user(alice), case=case, text="Barnet fortæller om slag.")
     assert Notification.objects.get(pk=notification.pk).legal_basis.startswith("Barnets lov § 133")
     event = case.events.get(action=CaseEvent.Action.NOTIFICATION)
     assert "§ 133" in event.reason
@@ -92,7 +92,7 @@ def test_underretning_needs_no_consent_and_records_its_legal_basis(case, alice):
 
 def test_ppv_referral_needs_agreement_with_parents_at_a_network_meeting_and_consent(case, lars, config, guardians):
     with pytest.raises(Refused, match="kræver en aftale med forældrene på et netværksmøde"):
-        services.referral_create(request=as_user(lars), case=case, kind="ppv")
+        services.referral_create(actor=as_user(lars), case=case, kind="ppv")
     # An agreement "with the parents" at a meeting they do not attend is refused outright.
     consent_all(case.child, lars, config["purpose"]["arbejdsmoede"], guardians)
     with pytest.raises(Refused, match="Forældrene deltager ikke"):
@@ -100,28 +100,28 @@ def test_ppv_referral_needs_agreement_with_parents_at_a_network_meeting_and_cons
                 [{"kind": "ppv", "text": "PPV", "with_parents": True}])
     meeting(case, lars, config["meeting"]["Netværksmøde"], [{"kind": "ppv", "text": "Vi henviser", "with_parents": True}])
     with pytest.raises(Refused, match="mangler samtykke til «PPV»"):
-        services.referral_create(request=as_user(lars), case=case, kind="ppv")
+        services.referral_create(actor=as_user(lars), case=case, kind="ppv")
     consent_all(case.child, lars, config["purpose"]["ppv"], guardians)
-    referral = services.referral_create(request=as_user(lars), case=case, kind="ppv")
+    referral = services.referral_create(actor=as_user(lars), case=case, kind="ppv")
     assert referral.agreement.meeting.type.name == "Netværksmøde"
     with pytest.raises(Refused, match="VISO"):  # the PPV agreement does not cover VISO
-        services.referral_create(request=as_user(lars), case=case, kind="viso")
+        services.referral_create(actor=as_user(lars), case=case, kind="viso")
     assert Referral.objects.count() == 1
 
 
 def test_familieraadgiver_is_attached_only_with_consent_to_share(case, lars, config, guardians, municipality):
     familie = factories.user("ekstern", municipality_obj=municipality, counsellor_kind=CounsellorKind.FAMILIERAADGIVER)
     with pytest.raises(Refused, match="Deling med Familierådgivningen"):
-        services.counsellor_attach(request=as_user(lars), case=case, counsellor=familie)
+        services.counsellor_attach(actor=as_user(lars), case=case, counsellor=familie)
     consent_all(case.child, lars, config["purpose"]["familieraadgivning"], guardians)
-    assignment = services.counsellor_attach(request=as_user(lars), case=case, counsellor=familie)
+    assignment = services.counsellor_attach(actor=as_user(lars), case=case, counsellor=familie)
     assert assignment.ended_at is None
 
 
 def test_counsellor_from_another_municipality_cannot_be_attached(case, lars):
     stranger = factories.user("ekstern", municipality_obj=factories.municipality(), counsellor_kind="psykolog")
     with pytest.raises(Refused, match="fra kommunen"):
-        services.counsellor_attach(request=as_user(lars), case=case, counsellor=stranger)
+        services.counsellor_attach(actor=as_user(lars), case=case, counsellor=stranger)
 
 
 def test_family_council_is_held_with_the_family_and_needs_no_separate_consent(case, lars, config, guardians):

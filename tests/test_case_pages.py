@@ -27,7 +27,7 @@ def types(municipality):
 
 
 def observe(child, user, obs_type, topi="", text="Iagttagelse", days_ago=1):
-    return services.observation_add(request=as_user(user), child=child, data={
+    return services.observation_add(actor=as_user(user), child=child, data={
         "type": obs_type, "observed_on": datetime.date.today() - datetime.timedelta(days=days_ago),
         "text": text, "topi_position": topi})
 
@@ -41,14 +41,14 @@ def queries(client, url):
 
 def test_child_page_query_count_is_constant_as_observations_and_events_grow(client_for, alice, lars, alma, types,
                                                                              handleplan):
-    case = services.case_open(request=as_user(alice), child=alma)
+    case = services.case_open(actor=as_user(alice), child=alma)
     observe(alma, alice, types["TOPI"], topi="gul")
     client = client_for(alice)
     url = reverse("cases:child_detail", args=[alma.pk])
     few = queries(client, url)
     for n in range(15):
         observe(alma, alice, types["Pædagogisk iagttagelse"], text=f"Iagttagelse {n}")
-        services.notification_record(request=as_user(alice), case=case, text=f"Underretning {n}")
+        services.notification_record(actor=as_user(alice), case=case, text=f"Underretning {n}")
     assert queries(client, url) == few
 
 
@@ -57,12 +57,12 @@ def test_child_list_query_count_is_constant_with_cases_and_observations(client_f
     url = reverse("cases:child_list")
     for _ in range(2):
         child = factories.child(solsikken)
-        services.case_open(request=as_user(alice), child=child)
+        services.case_open(actor=as_user(alice), child=child)
         observe(child, alice, types["TOPI"], topi="roed")
     few = queries(client, url)
     for _ in range(20):
         child = factories.child(solsikken)
-        services.case_open(request=as_user(alice), child=child)
+        services.case_open(actor=as_user(alice), child=child)
         observe(child, alice, types["TOPI"], topi="gul")
         observe(child, alice, types["Pædagogisk iagttagelse"])
     assert queries(client, url) == few
@@ -72,7 +72,7 @@ def test_child_list_filters_by_level_and_latest_topi_colour(client_for, alice, s
     green = factories.child(solsikken, first_name="Grøn")
     yellow = factories.child(solsikken, first_name="Gul")
     factories.child(solsikken, first_name="Uden")
-    services.case_open(request=as_user(alice), child=yellow)
+    services.case_open(actor=as_user(alice), child=yellow)
     observe(green, alice, types["TOPI"], topi="gul", days_ago=30)
     observe(green, alice, types["TOPI"], topi="groen", days_ago=1)  # the latest position counts
     observe(yellow, alice, types["TOPI"], topi="gul")
@@ -88,14 +88,14 @@ def test_child_list_filters_by_level_and_latest_topi_colour(client_for, alice, s
 
 
 def test_child_page_shows_level_timeline_and_actions_with_reasons(client_for, alice, alma, types, handleplan):
-    services.case_open(request=as_user(alice), child=alma, reason="Bekymring for sprog")
+    services.case_open(actor=as_user(alice), child=alma, reason="Bekymring for sprog")
     body = client_for(alice).get(reverse("cases:child_detail", args=[alma.pk])).content.decode()
     assert "Forebyggende" in body and "Sag oprettet" in body and "Bekymring for sprog" in body
     assert "Kun institutionens leder kan flytte sagen et niveau op." in body  # alice may not escalate
 
 
 def test_refused_escalation_on_the_page_keeps_the_typed_reason(client_for, lars, alma, handleplan):
-    case = services.case_open(request=as_user(lars), child=alma)
+    case = services.case_open(actor=as_user(lars), child=alma)
     response = client_for(lars).post(reverse("cases:case_transition", args=[alma.pk, "escalate"]),
                                      {"reason": "Sprogindsatsen har ikke virket ærligt talt", "version": case.version})
     body = response.content.decode()
@@ -107,7 +107,7 @@ def test_refused_escalation_on_the_page_keeps_the_typed_reason(client_for, lars,
 
 def test_leader_escalates_from_the_page(client_for, lars, alma, handleplan):
     handleplan.ready_levels = {CaseState.FOREBYGGENDE}
-    case = services.case_open(request=as_user(lars), child=alma)
+    case = services.case_open(actor=as_user(lars), child=alma)
     response = client_for(lars).post(reverse("cases:case_transition", args=[alma.pk, "escalate"]),
                                      {"reason": "Evalueringen viser behov for mere", "version": case.version})
     assert response.status_code == 302
@@ -115,7 +115,7 @@ def test_leader_escalates_from_the_page(client_for, lars, alma, handleplan):
 
 
 def test_there_is_no_way_to_choose_indgribende_on_the_page(client_for, lars, alma, handleplan):
-    services.case_open(request=as_user(lars), child=alma)
+    services.case_open(actor=as_user(lars), child=alma)
     response = client_for(lars).post(reverse("cases:case_transition", args=[alma.pk, "grant_intervention"]), {})
     assert response.status_code == 404
 
@@ -186,7 +186,7 @@ def test_an_attachment_of_another_child_cannot_be_fetched_through_my_child(clien
 
 def test_meeting_form_refuses_working_meeting_without_consent_and_keeps_the_minutes(client_for, lars, alma, municipality):
     seed_case_configuration(municipality)
-    services.case_open(request=as_user(lars), child=alma)
+    services.case_open(actor=as_user(lars), child=alma)
     arbejdsmoede = municipality.meeting_types.get(name="Arbejdsmøde")
     response = client_for(lars).post(reverse("cases:meeting_create", args=[alma.pk]), {
         "type": arbejdsmoede.pk, "held_on": "2026-11-20", "participants": "Lars\nPraksisvejleder",
@@ -196,8 +196,8 @@ def test_meeting_form_refuses_working_meeting_without_consent_and_keeps_the_minu
 
 
 def test_external_counsellor_sees_the_attached_case_but_cannot_change_it(client_for, lars, raadgiver, alma, handleplan):
-    case = services.case_open(request=as_user(lars), child=alma)
-    services.counsellor_attach(request=as_user(lars), case=case, counsellor=raadgiver)
+    case = services.case_open(actor=as_user(lars), child=alma)
+    services.counsellor_attach(actor=as_user(lars), case=case, counsellor=raadgiver)
     client = client_for(raadgiver)
     assert client.get(reverse("cases:child_detail", args=[alma.pk])).status_code == 200
     response = client.post(reverse("cases:case_transition", args=[alma.pk, "close"]),
@@ -212,7 +212,7 @@ def test_external_counsellor_sees_the_attached_case_but_cannot_change_it(client_
     ("cases:notification_create", "post"), ("cases:counsellor_attach", "post"),
 ])
 def test_case_pages_answer_404_to_an_outsider(client_for, bob, alma, lars, name, method):
-    services.case_open(request=as_user(lars), child=alma)
+    services.case_open(actor=as_user(lars), child=alma)
     response = getattr(client_for(bob), method)(reverse(name, args=[alma.pk]))
     assert response.status_code == 404
     assert AccessLog.objects.filter(user=bob, action=AccessLog.Action.DENIED, child_id=alma.pk).exists()

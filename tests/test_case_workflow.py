@@ -15,21 +15,21 @@ F, G, I, L = CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE, CaseState.INDGRIBEN
 
 
 def run(action, case, user, reason="Begrundelse"):
-    request = as_user(user)
+    actor = as_user(user)
     if action == "escalate":
-        return services.case_escalate(request=request, case_id=case.pk, version=case.version, reason=reason)
+        return services.case_escalate(actor=actor, case_id=case.pk, version=case.version, reason=reason)
     if action == "de_escalate":
-        return services.case_de_escalate(request=request, case_id=case.pk, version=case.version, reason=reason)
+        return services.case_de_escalate(actor=actor, case_id=case.pk, version=case.version, reason=reason)
     if action == "close":
-        return services.case_close(request=request, case_id=case.pk, version=case.version,
+        return services.case_close(actor=actor, case_id=case.pk, version=case.version,
                                    close_reason="tilbage_i_almen", reason=reason)
     if action == "reopen":
-        return services.case_reopen(request=request, case_id=case.pk, version=case.version, reason=reason)
+        return services.case_reopen(actor=actor, case_id=case.pk, version=case.version, reason=reason)
     if action == "council_decision":
-        return services.case_grant_intervention(request=request, case_id=case.pk,
+        return services.case_grant_intervention(actor=actor, case_id=case.pk,
                                                 basis=InterventionBasis.COUNCIL_DECISION, reason=reason)
     if action == "visitation_32":
-        return services.case_grant_intervention(request=request, case_id=case.pk,
+        return services.case_grant_intervention(actor=actor, case_id=case.pk,
                                                 basis=InterventionBasis.VISITATION_32, reason=reason)
     raise AssertionError(action)
 
@@ -97,18 +97,18 @@ def test_state_machine(request, alma, lars, birgitte, handleplan, from_state, ac
 def test_who_may_open_a_case(request, alma, persona, allowed):
     user = request.getfixturevalue(persona)
     if allowed:
-        case = services.case_open(request=as_user(user), child=alma)
+        case = services.case_open(actor=as_user(user), child=alma)
         assert case.state == F
         assert case.events.get().action == CaseEvent.Action.OPENED
     else:
         with pytest.raises(Refused):
-            services.case_open(request=as_user(user), child=alma)
+            services.case_open(actor=as_user(user), child=alma)
 
 
 def test_a_child_has_only_one_case(alma, alice):
-    services.case_open(request=as_user(alice), child=alma)
+    services.case_open(actor=as_user(alice), child=alma)
     with pytest.raises(Refused, match="allerede en sag"):
-        services.case_open(request=as_user(alice), child=alma)
+        services.case_open(actor=as_user(alice), child=alma)
 
 
 @pytest.mark.parametrize("action", ["escalate", "de_escalate", "reopen"])
@@ -121,7 +121,7 @@ def test_moving_needs_a_reason(alma, lars, birgitte, handleplan, action):
 
 
 def test_state_cannot_be_assigned_by_hand(alma, alice):
-    case = services.case_open(request=as_user(alice), child=alma)
+    case = services.case_open(actor=as_user(alice), child=alma)
     with pytest.raises(AttributeError):
         case.state = I
 
@@ -130,23 +130,23 @@ def test_without_a_handleplan_app_nothing_escalates(monkeypatch, alma, lars):
     from cases import interfaces
 
     monkeypatch.setattr(interfaces, "_port", None)
-    case = services.case_open(request=as_user(lars), child=alma)
+    case = services.case_open(actor=as_user(lars), child=alma)
     with pytest.raises(Refused, match="Handleplanen kan ikke læses"):
         run("escalate", case, lars)
 
 
 def test_a_stale_version_is_refused(alma, lars, handleplan):
     handleplan.ready_levels = {F}
-    case = services.case_open(request=as_user(lars), child=alma)
+    case = services.case_open(actor=as_user(lars), child=alma)
     stale = case.version
     run("escalate", case, lars)
     with pytest.raises(EditConflict):
-        services.case_de_escalate(request=as_user(lars), case_id=case.pk, version=stale, reason="x")
+        services.case_de_escalate(actor=as_user(lars), case_id=case.pk, version=stale, reason="x")
 
 
 def test_every_transition_writes_who_when_and_why(alma, lars, handleplan):
     handleplan.ready_levels = {F}
-    case = services.case_open(request=as_user(lars), child=alma, reason="Bekymring for sprog")
+    case = services.case_open(actor=as_user(lars), child=alma, reason="Bekymring for sprog")
     run("escalate", case, lars, reason="Evalueringen viste, at det ikke var nok")
     case.refresh_from_db()
     run("de_escalate", case, lars, reason="Går bedre")
@@ -165,7 +165,7 @@ def test_two_simultaneous_escalations_exactly_one_wins(handleplan):
     institution = factories.institution(factories.district(municipality))
     child = factories.child(institution)
     leader = factories.user("leder", institutions=[institution])
-    case = services.case_open(request=as_user(leader), child=child)
+    case = services.case_open(actor=as_user(leader), child=child)
     handleplan.ready_levels = {F}
     barrier = threading.Barrier(2)
     outcomes = []
@@ -173,7 +173,7 @@ def test_two_simultaneous_escalations_exactly_one_wins(handleplan):
     def escalate():
         try:
             barrier.wait()
-            services.case_escalate(request=as_user(leader), case_id=case.pk, version=case.version, reason="Samtidig")
+            services.case_escalate(actor=as_user(leader), case_id=case.pk, version=case.version, reason="Samtidig")
             outcomes.append("ok")
         except Refused as refusal:
             outcomes.append(refusal.message)

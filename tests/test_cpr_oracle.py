@@ -134,7 +134,7 @@ def test_a_cpr_of_a_child_the_leader_sees_is_named_a_duplicate_and_logged(client
 
 def test_the_administrator_moves_the_child_and_its_case_goes_with_it(client_for, lars, bob, solsikken, viggo,
                                                                      admin_user):
-    case = case_services.case_open(request=as_user(bob), child=viggo, reason="Bekymring")
+    case = case_services.case_open(actor=as_user(bob), child=viggo, reason="Bekymring")
     client_for(lars).post(reverse("cases:child_create"), _form(viggo.cpr, solsikken))
     transfer = ChildTransferRequest.objects.get()
     admin = client_for(admin_user)

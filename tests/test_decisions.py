@@ -40,7 +40,7 @@ def visitation_data(resource, **extra):
 
 @pytest.fixture
 def opened(alma, lars, config, handleplan):  # noqa: F811
-    return case_services.case_open(request=as_user(lars), child=alma)
+    return case_services.case_open(actor=as_user(lars), child=alma)
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def granted(birgitte, on_agenda, config):  # noqa: F811
 
 def chronic(birgitte, alma, config, **extra):
     return services.visitation_record(
-        request=as_user(birgitte), child=alma, basis=Decision.Basis.CHRONIC_ILLNESS,
+        actor=as_user(birgitte), child=alma, basis=Decision.Basis.CHRONIC_ILLNESS,
         data=visitation_data(config["resource"]["Ekstra ressourcer ved kronisk sygdom"], **extra))
 
 
@@ -59,11 +59,11 @@ def revisit(birgitte, decision, config, **extra):
     data = visitation_data(config["resource"]["Praksisvejleder"], amount_dkk=None, hours=30,
                            least_intrusive_offer="Praksisvejleder i stedet for ekstra ressourcer.")
     data.update(extra)
-    return services.revisitation_record(request=as_user(birgitte), decision=decision, data=data)
+    return services.revisitation_record(actor=as_user(birgitte), decision=decision, data=data)
 
 
 def renew(birgitte, decision, **data):
-    return services.decision_reassess(request=as_user(birgitte), decision=decision, outcome=Decision.Outcome.RENEWED,
+    return services.decision_reassess(actor=as_user(birgitte), decision=decision, outcome=Decision.Outcome.RENEWED,
                                       notes="Delvist nået", data={"least_intrusive_discussed": True, **data})
 
 
@@ -95,7 +95,7 @@ def test_visitation_longer_than_the_period_is_refused_and_stores_nothing(birgitt
                                                                           resource):
     # The issue: a visitation accepted three and a half years.
     with pytest.raises(Refused, match=TOO_LONG):
-        services.visitation_record(request=as_user(birgitte), child=alma, basis=basis, data=visitation_data(
+        services.visitation_record(actor=as_user(birgitte), child=alma, basis=basis, data=visitation_data(
             config["resource"][resource], period_end=datetime.date(2030, 6, 1)))
     assert not Decision.objects.exists() and Case.objects.get(child=alma).state == F
 
@@ -125,7 +125,7 @@ def test_profile_seeds_the_bases_each_resource_type_is_granted_under(config):
 ])
 def test_visitation_basis_and_resource_type_must_fit(birgitte, alma, config, opened, basis, resource):
     with pytest.raises(Refused, match="kan ikke tildeles efter grundlaget"):
-        services.visitation_record(request=as_user(birgitte), child=alma, basis=basis,
+        services.visitation_record(actor=as_user(birgitte), child=alma, basis=basis,
                                    data=visitation_data(config["resource"][resource]))
     assert not Decision.objects.exists()
 
@@ -154,7 +154,7 @@ def test_visitation_without_the_least_intrusive_confirmation_is_refused(birgitte
     with pytest.raises(Refused, match="mindst indgribende"):
         chronic(birgitte, alma, config, least_intrusive_discussed=False)
     with pytest.raises(Refused, match="mindst indgribende"):
-        services.visitation_record(request=as_user(birgitte), child=alma, basis=Decision.Basis.VISITATION_32,
+        services.visitation_record(actor=as_user(birgitte), child=alma, basis=Decision.Basis.VISITATION_32,
                                    data=visitation_data(config["resource"]["§ 32-tilbud"], least_intrusive_discussed=False))
     assert not Decision.objects.exists() and Case.objects.get(child=alma).state == F
     assert chronic(birgitte, alma, config).least_intrusive_discussed
@@ -192,7 +192,7 @@ def test_the_visitation_form_asks_for_the_confirmation(client_for, birgitte, alm
 def test_leader_cannot_step_down_from_indgribende_during_a_granted_period(client_for, lars, granted):
     case = Case.objects.get(child=granted.child)
     with pytest.raises(Refused, match="revurdering"):
-        case_services.case_de_escalate(request=as_user(lars), case_id=case.pk, version=case.version, reason="Bedre")
+        case_services.case_de_escalate(actor=as_user(lars), case_id=case.pk, version=case.version, reason="Bedre")
     response = client_for(lars).post(reverse("cases:case_transition", args=[case.child_id, "de_escalate"]),
                                      {"version": case.version, "reason": "Bedre"})
     assert response.status_code == 400
@@ -203,7 +203,7 @@ def test_leader_cannot_step_down_from_indgribende_during_a_granted_period(client
 
 
 def test_stepping_down_goes_through_the_decisions_reassessment(birgitte, lars, granted):
-    services.decision_reassess(request=as_user(birgitte), decision=granted, outcome=Decision.Outcome.STEPPED_DOWN,
+    services.decision_reassess(actor=as_user(birgitte), decision=granted, outcome=Decision.Outcome.STEPPED_DOWN,
                                notes="Målene er nået")
     assert Case.objects.get(child=granted.child).state == G
 
@@ -243,7 +243,7 @@ def test_overdue_reminders_repeat_once_per_interval(lars, birgitte, granted, mun
     assert notice.url == reverse("districtcouncil:decision_detail", args=[granted.pk])
     overdue_mail = [m for m in mail.outbox if "afventer revurdering" in m.subject]
     assert overdue_mail and all("Alma" not in m.subject + m.body for m in overdue_mail)  # … the email never
-    services.decision_reassess(request=as_user(birgitte), decision=granted, outcome=Decision.Outcome.STEPPED_DOWN,
+    services.decision_reassess(actor=as_user(birgitte), decision=granted, outcome=Decision.Outcome.STEPPED_DOWN,
                                notes="Målene er nået")
     assert services.reassessments_remind_overdue(today=END + datetime.timedelta(days=60)) == 0
 
@@ -266,7 +266,7 @@ def test_statistics_count_overdue_reassessments(birgitte, granted, municipality)
         selectors.overdue_reassessments(scope, period, today=END))
     assert ["Forfaldne revurderinger (afventer revurdering)", "< 5", ""] in section["rows"]
     with time_machine.travel(local(2027, 7, 1, 9, 0), tick=False):
-        services.decision_reassess(request=as_user(birgitte), decision=granted, outcome=Decision.Outcome.STEPPED_DOWN,
+        services.decision_reassess(actor=as_user(birgitte), decision=granted, outcome=Decision.Outcome.STEPPED_DOWN,
                                    notes="Målene er nået")
     assert selectors.overdue_reassessments(scope, period, today=datetime.date(2027, 8, 1))["overdue"] == 0
 
@@ -387,7 +387,7 @@ def test_work_lists_awaiting_review_decision_and_reassessment(client_for, birgit
     url = reverse("districtcouncil:submission_list")
     assert "Alma Jensen" in client.get(url, {"liste": "vurdering"}).content.decode()
     assert "Alma Jensen" not in client.get(url, {"liste": "afgoerelse"}).content.decode()
-    services.review_save(request=as_user(birgitte), submission=on_agenda,
+    services.review_save(actor=as_user(birgitte), submission=on_agenda,
                          data={"notes": "Set", "recommendation": "Praksisvejleder", "recommended_resource": None})
     assert "Alma Jensen" not in client.get(url, {"liste": "vurdering"}).content.decode()
     assert "Alma Jensen" in client.get(url, {"liste": "afgoerelse"}).content.decode()

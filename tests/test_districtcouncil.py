@@ -54,11 +54,11 @@ def meeting_at(config, when) -> CouncilMeeting:
 @pytest.fixture
 def case(alma, lars, birgitte, config, guardians, handleplan):
     """Alma's case at foregribende, with a plan and the parents' agreement to a submission."""
-    case = case_services.case_open(request=as_user(lars), child=alma)
-    plan_services.plan_start(request=as_user(lars), case=case)
+    case = case_services.case_open(actor=as_user(lars), child=alma)
+    plan_services.plan_start(actor=as_user(lars), case=case)
     handleplan.ready_levels = {F, G}
-    case = case_services.case_escalate(request=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
-    case_services.meeting_record(request=as_user(lars), case=case, data={
+    case = case_services.case_escalate(actor=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
+    case_services.meeting_record(actor=as_user(lars), case=case, data={
         "type": config["meeting_type"]["Netværksmøde"], "held_on": datetime.date(2026, 11, 2),
         "participants": "Lars\nForældre", "minutes": "", "follow_up_on": None},
         agreements=[{"kind": "indstilling", "text": "Indstilling til distriktsrådet", "with_parents": True}])
@@ -68,13 +68,13 @@ def case(alma, lars, birgitte, config, guardians, handleplan):
 def draft(lars, case, meeting, kind=Submission.Kind.RESSOURCEVURDERING, track=Submission.Track.WITH_CPR,
           signed=True):
     return services.submission_create(
-        request=as_user(lars), institution=case.child.institution, child=case.child,
+        actor=as_user(lars), institution=case.child.institution, child=case.child,
         data={"meeting": meeting, "kind": kind, "track": track, "description": "Barnet har brug for mere støtte."},
         signed_form=SimpleUploadedFile("underskrift.pdf", PDF) if signed else None)
 
 
 def submit(lars, submission, now):
-    return services.submission_submit(request=as_user(lars), submission_id=submission.pk, version=None, now=now)
+    return services.submission_submit(actor=as_user(lars), submission_id=submission.pk, version=None, now=now)
 
 
 # --- deadline ---------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ def test_with_cpr_submission_without_signature_is_refused_until_consent_is_recor
     with pytest.raises(Refused, match="kræver forældrenes underskrift"):
         submit(lars, submission, now=local(2026, 11, 20, 12, 0))
     for guardian in guardians:
-        case_services.consent_record(request=as_user(lars), child=case.child, guardian=guardian,
+        case_services.consent_record(actor=as_user(lars), child=case.child, guardian=guardian,
                                      purpose=config["purpose"]["indstilling_cpr"], given_on=datetime.date(2026, 11, 1))
     assert submit(lars, submission, now=local(2026, 11, 20, 12, 0)).state == SubmissionState.INDSENDT
 
@@ -168,8 +168,8 @@ def test_sparring_does_not_need_evaluated_levels(lars, case, config, handleplan)
 
 
 def test_submission_without_agreement_with_the_parents_is_refused(lars, alma, birgitte, config, handleplan):
-    case = case_services.case_open(request=as_user(lars), child=alma)
-    plan_services.plan_start(request=as_user(lars), case=case)
+    case = case_services.case_open(actor=as_user(lars), child=alma)
+    plan_services.plan_start(actor=as_user(lars), case=case)
     meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
     submission = draft(lars, case, meeting, kind=Submission.Kind.SPARRING)
     with pytest.raises(Refused, match="aftale med forældrene"):
@@ -189,10 +189,10 @@ def test_pedagogue_cannot_prepare_or_send_a_submission(client_for, alice, lars, 
 def test_group_submission_goes_without_cpr(lars, solsikken, config):
     meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
     with pytest.raises(Refused, match="børnegruppe går uden CPR"):
-        services.submission_create(request=as_user(lars), institution=solsikken, child=None, data={
+        services.submission_create(actor=as_user(lars), institution=solsikken, child=None, data={
             "meeting": meeting, "kind": "sparring", "track": "med_cpr", "description": "x",
             "group_description": "Vuggestuegruppen"})
-    submission = services.submission_create(request=as_user(lars), institution=solsikken, child=None, data={
+    submission = services.submission_create(actor=as_user(lars), institution=solsikken, child=None, data={
         "meeting": meeting, "kind": "sparring", "track": "uden_cpr", "description": "x",
         "group_description": "Vuggestuegruppen: mål for læringsmiljøet"})
     assert submit(lars, submission, now=local(2026, 11, 20, 12, 0)).snapshot is None
@@ -233,7 +233,7 @@ def test_consultant_sees_only_the_councils_they_serve(client_for, lars, case, co
     other = factories.user("konsulent", districts=[syd])
     assert client_for(other).get(reverse("districtcouncil:submission_detail", args=[submission.pk])).status_code == 404
     with pytest.raises(Refused, match="Kun distriktets pædagogiske konsulent"):
-        services.review_save(request=as_user(other), submission=submission,
+        services.review_save(actor=as_user(other), submission=submission,
                              data={"notes": "x", "recommendation": "y", "recommended_resource": None})
 
 
@@ -282,7 +282,7 @@ def decide(birgitte, submission, resource, **extra):
             "goals": "Deltager i samling med støtte", "follow_up_on": datetime.date(2027, 3, 1),
             "least_intrusive_discussed": True, "notes": "Praksisvejleder alene er ikke nok."}
     data.update(extra)
-    return services.decision_record(request=as_user(birgitte), submission_id=submission.pk, data=data)
+    return services.decision_record(actor=as_user(birgitte), submission_id=submission.pk, data=data)
 
 
 @pytest.fixture
@@ -332,7 +332,7 @@ def test_the_snapshot_the_council_saw_is_what_was_sent(client_for, lars, birgitt
     snapshot = on_agenda.snapshot
     sent_hash, sent_content = snapshot.content_hash, snapshot.content
     plan = on_agenda.child.case.handleplan
-    plan_services.plan_save(request=as_user(lars), plan=plan, version=plan.version,
+    plan_services.plan_save(actor=as_user(lars), plan=plan, version=plan.version,
                             data={"goals_child": "Nyt mål efter indsendelse", "goals_community": "", "signs": "",
                                   "parents": ""})
     snapshot.refresh_from_db()
@@ -353,14 +353,14 @@ def test_reassessment_task_notifies_leader_and_consultant_once(lars, birgitte, o
 
 def test_reassessment_steps_the_case_down(birgitte, on_agenda, config):
     decision = decide(birgitte, on_agenda, config["resource"]["Praksisvejleder"])
-    services.decision_reassess(request=as_user(birgitte), decision=decision, outcome=Decision.Outcome.STEPPED_DOWN,
+    services.decision_reassess(actor=as_user(birgitte), decision=decision, outcome=Decision.Outcome.STEPPED_DOWN,
                                notes="Målene er nået; barnet deltager i samling.")
     assert Case.objects.get(child=on_agenda.child).state == G
 
 
 def test_reassessment_can_renew_for_a_new_period(birgitte, on_agenda, config):
     decision = decide(birgitte, on_agenda, config["resource"]["Praksisvejleder"])
-    services.decision_reassess(request=as_user(birgitte), decision=decision, outcome=Decision.Outcome.RENEWED,
+    services.decision_reassess(actor=as_user(birgitte), decision=decision, outcome=Decision.Outcome.RENEWED,
                                notes="Delvist nået", data={"least_intrusive_discussed": True})
     renewal = Decision.objects.get(renews=decision)
     assert renewal.period_start == decision.period_end
@@ -368,8 +368,8 @@ def test_reassessment_can_renew_for_a_new_period(birgitte, on_agenda, config):
 
 
 def test_consultant_visitation_for_chronic_illness_skips_the_council(birgitte, alma, lars, config, handleplan):
-    case_services.case_open(request=as_user(lars), child=alma)
-    decision = services.visitation_record(request=as_user(birgitte), child=alma, basis=Decision.Basis.CHRONIC_ILLNESS,
+    case_services.case_open(actor=as_user(lars), child=alma)
+    decision = services.visitation_record(actor=as_user(birgitte), child=alma, basis=Decision.Basis.CHRONIC_ILLNESS,
                                           data={"resource_type": config["resource"]["Ekstra ressourcer ved kronisk sygdom"],
                                                 "amount_dkk": 25000, "hours": None, "mellemform": None,
                                                 "period_start": datetime.date(2026, 12, 1),
@@ -412,10 +412,10 @@ def test_retention_removes_council_and_plan_texts_but_keeps_the_counts(birgitte,
     from handleplan.models import Effort, Evaluation, Handleplan, PlanSnapshot, PlanVersion
 
     plan = Handleplan.objects.get(case__child=on_agenda.child)
-    effort = plan_services.effort_add(request=as_user(birgitte), plan=plan, data={
+    effort = plan_services.effort_add(actor=as_user(birgitte), plan=plan, data={
         "name": "ICDP", "carried_out_by": "Stuens pædagoger", "description": "Alma i lille gruppe",
         "started_on": datetime.date(2026, 10, 1), "evaluation_date": datetime.date(2026, 11, 1)})
-    plan_services.evaluation_add(request=as_user(birgitte), effort=effort, data={
+    plan_services.evaluation_add(actor=as_user(birgitte), effort=effort, data={
         "evaluated_on": datetime.date(2026, 11, 1), "result": Evaluation.Result.PARTLY,
         "seen": "Alma deltager i den lille gruppe.", "next_step": "Fortsæt",
         "next_evaluation_date": datetime.date(2026, 12, 1)})
@@ -485,7 +485,7 @@ def test_a_mellemform_placement_is_for_one_child_with_a_handleplan(birgitte, lar
     from districtcouncil.models import Mellemform
 
     meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
-    group = services.submission_create(request=as_user(lars), institution=solsikken, child=None, data={
+    group = services.submission_create(actor=as_user(lars), institution=solsikken, child=None, data={
         "meeting": meeting, "kind": "ressourcevurdering", "track": "uden_cpr", "description": "x",
         "group_description": "Vuggestuegruppen: mål for læringsmiljøet"})
     submit(lars, group, now=local(2026, 11, 20, 12, 0))

@@ -109,7 +109,7 @@ def test_with_redis_down_pages_work_and_the_sweeps_do_the_work_once_it_is_back(
     days = municipality.submission_deadline_days
     meeting = meeting_at(config, now + datetime.timedelta(days=days, hours=2))  # deadline in two hours
     submission = draft(lars, case, meeting)
-    plan_services.effort_add(request=as_user(lars), plan=Handleplan.objects.get(case=case), data={
+    plan_services.effort_add(actor=as_user(lars), plan=Handleplan.objects.get(case=case), data={
         "name": "ICDP", "carried_out_by": "Stuens pædagoger", "responsible": lars,
         "started_on": now.date() - datetime.timedelta(days=30), "evaluation_date": now.date()})
 

@@ -4,8 +4,6 @@ snapshots, the readiness rule the case ladder asks, and who may read and write."
 from __future__ import annotations
 
 import datetime
-from types import SimpleNamespace
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -22,23 +20,20 @@ from handleplan.models import (
     Effort, EffortCatalogueEntry, Evaluation, Handleplan, PlanSnapshot, PlanVersion,
 )
 from tests import factories
+from tests.case_fixtures import as_user
 
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 
 
-def as_user(user):
-    return SimpleNamespace(user=user, path="/test")
-
-
 @pytest.fixture
 def case(alma, lars):
-    return case_services.case_open(request=as_user(lars), child=alma, reason="Bekymring")
+    return case_services.case_open(actor=as_user(lars), child=alma, reason="Bekymring")
 
 
 @pytest.fixture
 def plan(case, alice):
-    return services.plan_start(request=as_user(alice), case=case)
+    return services.plan_start(actor=as_user(alice), case=case)
 
 
 def texts(**overrides) -> dict:
@@ -51,13 +46,13 @@ def texts(**overrides) -> dict:
 
 def save(plan, user, **overrides) -> PlanVersion:
     plan = Handleplan.objects.get(pk=plan.pk)
-    return services.plan_save(request=as_user(user), plan=plan, data=texts(**overrides), version=plan.version)
+    return services.plan_save(actor=as_user(user), plan=plan, data=texts(**overrides), version=plan.version)
 
 
 def add_effort(plan, user, name="ICDP", **data) -> Effort:
     data.setdefault("started_on", TODAY - 30 * DAY)
     data.setdefault("evaluation_date", TODAY + 10 * DAY)
-    return services.effort_add(request=as_user(user), plan=Handleplan.objects.get(pk=plan.pk),
+    return services.effort_add(actor=as_user(user), plan=Handleplan.objects.get(pk=plan.pk),
                                data={"name": name, "carried_out_by": "Stuens pædagoger",
                                      "description": f"{name} i den lille gruppe", **data})
 
@@ -65,7 +60,7 @@ def add_effort(plan, user, name="ICDP", **data) -> Effort:
 def evaluate(effort, user, **data) -> Evaluation:
     data = {"evaluated_on": TODAY, "result": Evaluation.Result.PARTLY, "seen": "Alma deltager i den lille gruppe.",
             "next_step": "Fortsæt", "next_evaluation_date": TODAY + 30 * DAY, **data}
-    return services.evaluation_add(request=as_user(user), effort=Effort.objects.get(pk=effort.pk), data=data)
+    return services.evaluation_add(actor=as_user(user), effort=Effort.objects.get(pk=effort.pk), data=data)
 
 
 # --- the case ladder asks the plan -------------------------------------------------------------
@@ -76,11 +71,11 @@ def test_escalation_is_refused_while_an_effort_is_not_evaluated_and_allowed_once
     effort = add_effort(plan, alice, "ICDP")
     case = Case.objects.get(pk=plan.case_id)
     with pytest.raises(Refused) as refused:
-        case_services.case_escalate(request=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
+        case_services.case_escalate(actor=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
     assert refused.value.message == "Handleplanen mangler på forebyggende niveau: evaluering af indsatsen «ICDP»."
 
     evaluate(effort, alice, result=Evaluation.Result.NOT_REACHED)
-    case = case_services.case_escalate(request=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
+    case = case_services.case_escalate(actor=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
     assert case.state == CaseState.FOREGRIBENDE
 
 
@@ -94,7 +89,7 @@ def test_escalation_is_refused_while_an_effort_is_not_evaluated_and_allowed_once
 ])
 def test_readiness_names_what_is_missing(case, alice, setup, reason):
     if setup != "nothing":
-        plan = services.plan_start(request=as_user(alice), case=case)
+        plan = services.plan_start(actor=as_user(alice), case=case)
         if setup != "plan":
             save(plan, alice)
         if setup == "two_unevaluated":
@@ -117,7 +112,7 @@ def test_each_effort_keeps_the_level_of_the_case_when_it_was_added(plan, alice, 
     first = add_effort(plan, alice, "ICDP")
     evaluate(first, alice)
     case = Case.objects.get(pk=plan.case_id)
-    case_services.case_escalate(request=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
+    case_services.case_escalate(actor=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
     second = add_effort(plan, alice, "Praksisvejleder-samarbejde")
     assert (Effort.objects.get(pk=first.pk).level, second.level) == (CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE)
 
@@ -180,7 +175,7 @@ def test_a_stale_save_raises_an_edit_conflict(plan, alice, lars):
     opened_at = Handleplan.objects.get(pk=plan.pk).version
     save(plan, lars, goals_child="Lars' mål")
     with pytest.raises(EditConflict):
-        services.plan_save(request=as_user(alice), plan=plan, data=texts(goals_child="Alices mål"), version=opened_at)
+        services.plan_save(actor=as_user(alice), plan=plan, data=texts(goals_child="Alices mål"), version=opened_at)
 
 
 def test_a_stale_save_shows_both_texts_and_keeps_everything_typed(client_for, plan, alice, lars, alma):
@@ -208,7 +203,7 @@ def test_an_evaluation_added_meanwhile_does_not_block_saving_the_texts(plan, ali
     save(plan, alice)
     opened_at = Handleplan.objects.get(pk=plan.pk).version
     evaluate(add_effort(plan, lars), lars)
-    version = services.plan_save(request=as_user(alice), plan=plan, data=texts(parents="Nyt fra forældrene"),
+    version = services.plan_save(actor=as_user(alice), plan=plan, data=texts(parents="Nyt fra forældrene"),
                                  version=opened_at)
     assert version.content["texts"]["parents"] == "Nyt fra forældrene"
     assert version.content["efforts"][0]["evaluations"]  # the colleague's evaluation is kept
@@ -219,7 +214,7 @@ def test_an_evaluation_added_meanwhile_does_not_block_saving_the_texts(plan, ali
 
 def test_a_snapshot_keeps_its_content_and_hash_after_later_edits(plan, alice, lars):
     save(plan, alice, goals_child="Målet da planen blev sendt")
-    snapshot = services.plan_freeze(request=as_user(lars), plan=plan, purpose="Indstilling til distriktsrådet")
+    snapshot = services.plan_freeze(actor=as_user(lars), plan=plan, purpose="Indstilling til distriktsrådet")
     sent_hash, sent_content = snapshot.content_hash, snapshot.content
     save(plan, alice, goals_child="Et nyt mål bagefter")
     evaluate(add_effort(plan, alice), alice)
@@ -231,7 +226,7 @@ def test_a_snapshot_keeps_its_content_and_hash_after_later_edits(plan, alice, la
 
 
 def test_a_snapshot_row_cannot_be_updated(plan, lars):
-    snapshot = services.plan_freeze(request=as_user(lars), plan=plan)
+    snapshot = services.plan_freeze(actor=as_user(lars), plan=plan)
     snapshot.content = {"texts": {"goals_child": ["forfalsket"]}}
     with pytest.raises(PermissionError):
         snapshot.save()
@@ -292,8 +287,8 @@ def test_an_outsider_gets_404_everywhere_and_each_denial_is_logged(request, clie
 
 def test_an_effort_id_of_another_child_is_404_under_this_child(client_for, plan, alice, alma, lars):
     other = factories.child(alma.institution, first_name="Bertram")
-    other_case = case_services.case_open(request=as_user(lars), child=other)
-    other_plan = services.plan_start(request=as_user(alice), case=other_case)
+    other_case = case_services.case_open(actor=as_user(lars), child=other)
+    other_plan = services.plan_start(actor=as_user(alice), case=other_case)
     foreign = add_effort(other_plan, alice)
     url = reverse("handleplan:evaluation_add", args=[alma.pk, foreign.pk])
     assert client_for(alice).get(url).status_code == 404
@@ -319,7 +314,7 @@ def test_the_consultant_of_the_district_may_write(plan, birgitte):
 
 def test_a_closed_case_keeps_its_plan_readable_but_not_writable(plan, alice, lars, client_for, alma):
     case = Case.objects.get(pk=plan.case_id)
-    case_services.case_close(request=as_user(lars), case_id=case.pk, version=case.version,
+    case_services.case_close(actor=as_user(lars), case_id=case.pk, version=case.version,
                              close_reason="tilbage_i_almen")
     with pytest.raises(Refused, match="lukket"):
         save(plan, alice)
@@ -342,7 +337,7 @@ def test_plan_page_query_count_does_not_grow_with_the_plan(client_for, case, ali
     client = client_for(alice)
 
     def build(efforts):
-        plan = Handleplan.objects.filter(case=case).first() or services.plan_start(request=as_user(alice), case=case)
+        plan = Handleplan.objects.filter(case=case).first() or services.plan_start(actor=as_user(alice), case=case)
         save(plan, alice, goals_child=f"Mål {efforts}")
         for n in range(efforts - Effort.objects.filter(plan=plan).count()):
             effort = add_effort(plan, alice if n % 2 else lars, f"Indsats {n}", responsible=alice)

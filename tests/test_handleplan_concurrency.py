@@ -24,8 +24,8 @@ pytestmark = pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswit
 
 @pytest.fixture
 def plan(alma, alice, lars):
-    case = case_services.case_open(request=as_user(lars), child=alma)
-    return services.plan_start(request=as_user(alice), case=case)
+    case = case_services.case_open(actor=as_user(lars), child=alma)
+    return services.plan_start(actor=as_user(alice), case=case)
 
 
 def race(sessions: int, save) -> dict[int, object]:
@@ -59,7 +59,7 @@ def test_of_two_concurrent_saves_from_the_same_version_exactly_one_wins(plan, al
 
     def save(i):
         fresh = Handleplan.objects.get(pk=plan.pk)
-        services.plan_save(request=as_user(users[i]), plan=fresh, data=texts(goals_child=f"{users[i]}s mål"),
+        services.plan_save(actor=as_user(users[i]), plan=fresh, data=texts(goals_child=f"{users[i]}s mål"),
                            version=opened_at)
         return "saved"
 
@@ -80,7 +80,7 @@ def test_of_twenty_concurrent_saves_exactly_one_wins_and_nineteen_get_the_confli
 
     def save(i):
         fresh = Handleplan.objects.get(pk=plan.pk)
-        return services.plan_save(request=as_user(alice), plan=fresh, data=texts(goals_child=f"Mål nr. {i}"),
+        return services.plan_save(actor=as_user(alice), plan=fresh, data=texts(goals_child=f"Mål nr. {i}"),
                                   version=opened_at)
 
     outcomes = race(20, save)
@@ -126,13 +126,13 @@ def test_twenty_concurrent_saves_through_the_page_one_redirect_nineteen_conflict
 def test_two_concurrent_saves_of_different_fields_from_the_same_version_are_both_kept(plan, alice, lars):
     """The merge runs under the plan's row lock: the second save merges against the first, whichever
     it is, and neither person's field is lost."""
-    opened_at = services.plan_save(request=as_user(alice), plan=plan, data=texts(), version=plan.version).number
+    opened_at = services.plan_save(actor=as_user(alice), plan=plan, data=texts(), version=plan.version).number
     users = [alice, lars]
     changes = [{"signs": "Alices tegn"}, {"parents": "Lars' forældretekst"}]
 
     def save(i):
         fresh = Handleplan.objects.get(pk=plan.pk)
-        return services.plan_save(request=as_user(users[i]), plan=fresh, data=texts(**changes[i]), version=opened_at)
+        return services.plan_save(actor=as_user(users[i]), plan=fresh, data=texts(**changes[i]), version=opened_at)
 
     outcomes = race(2, save)
     assert all(isinstance(o, PlanVersion) for o in outcomes.values()), outcomes

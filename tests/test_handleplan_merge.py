@@ -88,7 +88,7 @@ def test_an_unknown_base_makes_every_difference_a_conflict():
 
 
 def save(plan, user, version, **overrides):
-    return services.plan_save(request=as_user(user), plan=Handleplan.objects.get(pk=plan.pk),
+    return services.plan_save(actor=as_user(user), plan=Handleplan.objects.get(pk=plan.pk),
                               data=texts(**overrides), version=version)
 
 
@@ -119,7 +119,7 @@ def test_a_stale_save_that_changed_the_same_field_differently_is_refused_and_sto
 def test_keep_theirs_takes_the_other_text_of_the_chosen_version(plan, alice, lars):
     opened_at = save(plan, alice, plan.version).number
     theirs = save(plan, lars, opened_at, parents="Lars' tekst").number
-    saved = services.plan_save(request=as_user(alice), plan=Handleplan.objects.get(pk=plan.pk),
+    saved = services.plan_save(actor=as_user(alice), plan=Handleplan.objects.get(pk=plan.pk),
                                data=texts(parents="Alices tekst", signs="Alices tegn"), version=theirs,
                                keep_theirs=["parents", "not_a_field"])
     assert saved.content["texts"]["parents"] == "Lars' tekst"

@@ -74,7 +74,7 @@ def test_the_reminder_window_is_the_municipalitys_setting(efforts, municipality)
 def test_no_reminders_for_ended_efforts_or_closed_cases(efforts, alice, lars, plan):
     case = plan.case
     case.refresh_from_db()
-    case_services.case_close(request=as_user(lars), case_id=case.pk, version=case.version, close_reason="tilbage_i_almen")
+    case_services.case_close(actor=as_user(lars), case_id=case.pk, version=case.version, close_reason="tilbage_i_almen")
     assert evaluation_reminders_send(today=TODAY) == 0
     assert not Reminder.objects.exists()
 
@@ -114,10 +114,10 @@ def test_a_user_sees_their_own_reminders_and_marks_them_seen(client_for, efforts
 
 
 def test_a_leader_sees_the_overdue_evaluations_of_their_own_institution_only(client_for, efforts, lars, bob, viggo):
-    foreign_case = case_services.case_open(request=as_user(bob), child=viggo)
+    foreign_case = case_services.case_open(actor=as_user(bob), child=viggo)
     from handleplan import services
 
-    foreign_plan = services.plan_start(request=as_user(bob), case=foreign_case)
+    foreign_plan = services.plan_start(actor=as_user(bob), case=foreign_case)
     add_effort(foreign_plan, bob, "Viggos indsats", evaluation_date=TODAY - 3 * DAY, started_on=TODAY - 30 * DAY)
     html = client_for(lars).get(reverse("handleplan:overdue_list")).content.decode()
     assert "KaMiBe" in html and "Alma" in html

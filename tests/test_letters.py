@@ -32,7 +32,7 @@ def on_agenda_as(lars, config, case, *, track, kind=Submission.Kind.RESSOURCEVUR
     if child:
         submission = draft(lars, case, meeting, kind=kind, track=track, signed=track == Submission.Track.WITH_CPR)
     else:
-        submission = services.submission_create(request=as_user(lars), institution=case.child.institution, child=None,
+        submission = services.submission_create(actor=as_user(lars), institution=case.child.institution, child=None,
                                                  data={"meeting": meeting, "kind": kind, "track": track,
                                                        "description": "Gruppen har svært ved samling.",
                                                        "group_description": "Vuggestuegruppen Myren"})
@@ -166,10 +166,10 @@ def test_the_leader_records_the_letter_as_sent_and_sees_it_on_the_decision_and_c
 
 
 def test_a_letter_is_recorded_as_sent_once(lars, birgitte, letter):
-    services.letter_dispatch(request=as_user(lars), letter_id=letter.pk, method=Letter.Method.MEETING,
+    services.letter_dispatch(actor=as_user(lars), letter_id=letter.pk, method=Letter.Method.MEETING,
                              sent_on=timezone.localdate())
     with pytest.raises(Refused, match="allerede registreret"):
-        services.letter_dispatch(request=as_user(birgitte), letter_id=letter.pk, method=Letter.Method.POST,
+        services.letter_dispatch(actor=as_user(birgitte), letter_id=letter.pk, method=Letter.Method.POST,
                                  sent_on=timezone.localdate())
     letter.refresh_from_db()
     assert letter.dispatch_method == Letter.Method.MEETING and letter.dispatched_by == lars
@@ -213,13 +213,13 @@ def test_the_child_page_query_count_does_not_grow_with_decisions_and_letters(cli
         client.get(url)
     child = letter.decision.child
     for _ in range(3):
-        services.visitation_record(request=as_user(birgitte), child=child, basis=Decision.Basis.CHRONIC_ILLNESS, data={
+        services.visitation_record(actor=as_user(birgitte), child=child, basis=Decision.Basis.CHRONIC_ILLNESS, data={
             "resource_type": config["resource"]["Ekstra ressourcer ved kronisk sygdom"], "amount_dkk": 1000,
             "hours": None, "mellemform": None, "period_start": datetime.date(2026, 12, 1),
             "period_end": datetime.date(2027, 6, 1), "goals": "Mål", "follow_up_on": datetime.date(2027, 3, 1),
             "notes": "Diabetes", "least_intrusive_discussed": True})
     for other in Letter.objects.exclude(pk=letter.pk):
-        services.letter_dispatch(request=as_user(lars), letter_id=other.pk, method=Letter.Method.POST,
+        services.letter_dispatch(actor=as_user(lars), letter_id=other.pk, method=Letter.Method.POST,
                                  sent_on=timezone.localdate())
     with CaptureQueriesContext(connection) as four:
         page = client.get(url).content.decode()

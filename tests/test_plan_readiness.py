@@ -27,7 +27,7 @@ F, G = CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE
 
 def save(plan, user, **texts):
     plan = Handleplan.objects.get(pk=plan.pk)
-    return services.plan_save(request=as_user(user), plan=plan, version=plan.version,
+    return services.plan_save(actor=as_user(user), plan=plan, version=plan.version,
                               data={"goals_child": "Alma beder om hjælp med ord", **texts})
 
 
@@ -36,12 +36,12 @@ FULL_TEXTS = {"signs": "Alma søger selv en voksen", "voice_se_mig": "«Jeg kan 
 
 
 def add_effort(plan, user, name="KaMiBe", **data):
-    return services.effort_add(request=as_user(user), plan=Handleplan.objects.get(pk=plan.pk),
+    return services.effort_add(actor=as_user(user), plan=Handleplan.objects.get(pk=plan.pk),
                                data={"name": name, "started_on": TODAY - 30 * DAY, **data})
 
 
 def evaluate(effort, user, **data):
-    return services.evaluation_add(request=as_user(user), effort=Effort.objects.get(pk=effort.pk), data={
+    return services.evaluation_add(actor=as_user(user), effort=Effort.objects.get(pk=effort.pk), data={
         "evaluated_on": TODAY, "result": Evaluation.Result.NOT_REACHED, "seen": "Ikke nok.",
         "next_step": "Praksisvejleder", "next_evaluation_date": TODAY + 30 * DAY, **data})
 
@@ -74,7 +74,7 @@ def test_one_goal_one_effort_name_and_one_evaluation_no_longer_move_a_case_up(pl
         ("evalueringsdato for indsatsen «KaMiBe»", edit_effort),
     ]
     with pytest.raises(Refused) as refused:
-        case_services.case_escalate(request=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
+        case_services.case_escalate(actor=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
     assert refused.value.message == (
         "Handleplanen mangler på forebyggende niveau: tegn på, at målene nås; barnets stemme; forældrenes "
         "perspektiv; beskrivelse af indsatsen «KaMiBe»; hvem der udfører indsatsen «KaMiBe»; evalueringsdato "
@@ -98,7 +98,7 @@ def test_a_complete_plan_moves_up(plan, alice, lars, case):
     save(plan, alice, **FULL_TEXTS)
     complete_effort(plan, alice)
     assert interfaces.level_readiness(case, F).ready
-    case = case_services.case_escalate(request=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
+    case = case_services.case_escalate(actor=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
     assert case.state == G
 
 
@@ -126,7 +126,7 @@ def test_a_municipality_that_requires_less_lets_the_same_plan_pass(plan, alice, 
         require_effort_description=False, require_effort_carried_out_by=False, require_effort_evaluation_date=False)
     assert interfaces.level_readiness(case, F).ready
     assert not interfaces.level_readiness(case, G).ready  # the rule is per level
-    case = case_services.case_escalate(request=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
+    case = case_services.case_escalate(actor=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
     assert case.state == G
 
 
@@ -188,7 +188,7 @@ def test_the_plan_form_has_the_sections_the_links_point_to(plan, alice, alma, cl
 def test_the_frozen_plan_shows_the_childs_voice_and_the_parents_perspective(plan, alice, lars):
     save(plan, alice, **FULL_TEXTS, voice_blive="«Jeg vil være brandmand.»")
     complete_effort(plan, alice)
-    snapshot = services.plan_freeze(request=as_user(lars), plan=Handleplan.objects.get(pk=plan.pk), purpose="Test")
+    snapshot = services.plan_freeze(actor=as_user(lars), plan=Handleplan.objects.get(pk=plan.pk), purpose="Test")
     save(plan, alice, **{**FULL_TEXTS, "voice_se_mig": "Skrevet efter afsendelsen", "parents": "Også senere"})
     html = render_to_string("districtcouncil/includes/snapshot.html", {"snapshot": snapshot})
     for text in ("Barnets stemme", "Se mig, som den jeg er", "«Jeg kan lide at bygge.»", "Vis mig hvem jeg kan blive",
@@ -215,7 +215,7 @@ def moved_up(plan, alice, lars):
     save(plan, alice, **FULL_TEXTS)
     first = complete_effort(plan, alice, "KaMiBe")
     case = Case.objects.get(pk=plan.case_id)
-    case_services.case_escalate(request=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
+    case_services.case_escalate(actor=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
     second = add_effort(plan, alice, "ICDP", description="Samspil", carried_out_by="Stuen",
                         evaluation_date=TODAY + 3 * DAY)
     return first, second
@@ -245,7 +245,7 @@ def test_a_concluded_levels_effort_is_not_active_on_the_child_page_nor_reminded_
 
 def test_moving_down_opens_the_level_again(moved_up, lars, alma):
     case = Case.objects.get(child=alma)
-    case_services.case_de_escalate(request=as_user(lars), case_id=case.pk, version=case.version, reason="Bedre")
+    case_services.case_de_escalate(actor=as_user(lars), case_id=case.pk, version=case.version, reason="Bedre")
     summary = interfaces.handleplan_summary(Case.objects.get(child=alma))
     assert {e.name for e in summary["efforts"]} == {"KaMiBe", "ICDP"}
 
@@ -308,8 +308,8 @@ def test_the_counsellor_list_does_not_offer_someone_already_attached(case, lars,
                               counsellor_kind=CounsellorKind.PRAKSISVEJLEDER)
     other = factories.user(Role.EKSTERN, municipality_obj=municipality, first_name="Ole",
                            counsellor_kind=CounsellorKind.PRAKSISVEJLEDER)
-    case_services.counsellor_attach(request=as_user(lars), case=case, counsellor=attached)
+    case_services.counsellor_attach(actor=as_user(lars), case=case, counsellor=attached)
     form = client_for(lars).get(reverse("cases:child_detail", args=[alma.pk])).context["counsellor_form"]
     assert list(form.fields["counsellor"].queryset) == [other]
     with pytest.raises(Refused, match="allerede tilknyttet"):  # and the service still refuses a repeat
-        case_services.counsellor_attach(request=as_user(lars), case=case, counsellor=attached)
+        case_services.counsellor_attach(actor=as_user(lars), case=case, counsellor=attached)

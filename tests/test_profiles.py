@@ -62,7 +62,7 @@ def world(municipality: Municipality, tag: str) -> dict:
 def consent(w: dict, code: str) -> None:
     purpose = ConsentPurpose.objects.get(municipality=w["municipality"], code=code)
     for guardian in w["child"].guardians.all():
-        case_services.consent_record(request=as_user(w["leder"]), child=w["child"], guardian=guardian,
+        case_services.consent_record(actor=as_user(w["leder"]), child=w["child"], guardian=guardian,
                                      purpose=purpose, given_on=timezone.localdate())
 
 
@@ -119,7 +119,7 @@ def test_haderslev_stays_the_default(db):
 
 def test_koege_holds_a_ressourceteam_meeting_on_a_case_with_consent(db):
     w = world(load("koege"), "koege")
-    case = case_services.case_open(request=as_user(w["leder"]), child=w["child"], reason="Bekymring")
+    case = case_services.case_open(actor=as_user(w["leder"]), child=w["child"], reason="Bekymring")
     ressourceteam = MeetingType.objects.get(municipality=w["municipality"], name="Ressourceteammøde")
     client = login(w["paedagog"])
     url = reverse("cases:meeting_create", args=[w["child"].pk])
@@ -142,14 +142,14 @@ def test_koege_holds_a_ressourceteam_meeting_on_a_case_with_consent(db):
 
 def test_koege_family_centre_counsellor_is_attached_with_consent_and_then_sees_the_child(db):
     w = world(load("koege"), "koege")
-    case = case_services.case_open(request=as_user(w["leder"]), child=w["child"], reason="Bekymring")
+    case = case_services.case_open(actor=as_user(w["leder"]), child=w["child"], reason="Bekymring")
     fck = factories.user(Role.EKSTERN, municipality_obj=w["municipality"], username="fck",
                          counsellor_kind=CounsellorKind.FAMILIECENTER)
     assert login(fck).get(reverse("cases:child_detail", args=[w["child"].pk])).status_code == 404
     with pytest.raises(Refused):
-        case_services.counsellor_attach(request=as_user(w["leder"]), case=case, counsellor=fck)
+        case_services.counsellor_attach(actor=as_user(w["leder"]), case=case, counsellor=fck)
     consent(w, "familieraadgivning")
-    case_services.counsellor_attach(request=as_user(w["leder"]), case=case, counsellor=fck)
+    case_services.counsellor_attach(actor=as_user(w["leder"]), case=case, counsellor=fck)
     page = login(fck).get(reverse("cases:child_detail", args=[w["child"].pk]))
     assert page.status_code == 200 and "Forebyggende rådgiver (familiecenter)" in page.content.decode()
 
@@ -224,10 +224,10 @@ def test_aabenraa_activities_are_hidden_where_the_municipality_does_not_use_them
 def test_a_booking_for_a_child_of_another_institution_is_refused(db):
     w = world(load("aabenraa"), "aab")
     elsewhere = factories.child(factories.institution(w["district"]), first_name="Fremmed")
-    session = case_services.counselling_session_create(request=as_user(w["leder"]), institution=w["institution"], data={
+    session = case_services.counselling_session_create(actor=as_user(w["leder"]), institution=w["institution"], data={
         "starts_at": timezone.now(), "slots": 2, "slot_minutes": 30, "professionals": "PPR"})
     with pytest.raises(Refused):
-        case_services.counselling_book(request=as_user(w["leder"]), session=session, data={
+        case_services.counselling_book(actor=as_user(w["leder"]), session=session, data={
             "slot": 1, "booker": "medarbejder", "professional": "sundhedspleje", "child": elsewhere, "guardian": None,
             "topic": "Forsøg"})
 
@@ -236,10 +236,10 @@ def test_a_booking_for_a_child_of_another_institution_is_refused(db):
 
 
 def _visitation(w):
-    case_services.case_open(request=as_user(w["leder"]), child=w["child"], reason="Bekymring")
+    case_services.case_open(actor=as_user(w["leder"]), child=w["child"], reason="Bekymring")
     resources = {r.name: r for r in ResourceType.objects.filter(municipality=w["municipality"])}
     start = timezone.localdate()
-    return council_services.visitation_record(request=as_user(w["konsulent"]), child=w["child"],
+    return council_services.visitation_record(actor=as_user(w["konsulent"]), child=w["child"],
                                               basis=Decision.Basis.CHRONIC_ILLNESS, data={
         "resource_type": resources["Ekstra ressourcer ved kronisk sygdom"], "amount_dkk": 20000, "hours": None,
         "mellemform": None, "period_start": start, "period_end": start + datetime.timedelta(days=180),
@@ -333,26 +333,26 @@ def two(db, handleplan):  # noqa: F811
                 pk=w["institution"].pk)
         w["case"] = case_in(CaseState.FOREBYGGENDE, w["child"], w["leder"], w["konsulent"], handleplan)
         parents = MeetingType.objects.filter(municipality=municipality, parents_take_part=True).first()
-        w["meeting"] = case_services.meeting_record(request=as_user(w["leder"]), case=w["case"], data={
+        w["meeting"] = case_services.meeting_record(actor=as_user(w["leder"]), case=w["case"], data={
             "type": parents, "held_on": timezone.localdate(), "participants": "Leder", "minutes": "",
             "follow_up_on": None}, agreements=[])
         note = ObservationType.objects.filter(municipality=municipality, has_topi_position=False).first()
-        observation = case_services.observation_add(request=as_user(w["leder"]), child=w["child"], data={
+        observation = case_services.observation_add(actor=as_user(w["leder"]), child=w["child"], data={
             "type": note, "observed_on": timezone.localdate(), "text": "Iagttagelse", "topi_position": ""},
             files=[SimpleUploadedFile("bilag.png", PNG, content_type="image/png")])
         w["attachment"] = observation.attachments.first()
         w["decision"], _ = _visitation_existing(w)
         w["session"] = case_services.counselling_session_create(
-            request=as_user(w["leder"]), institution=w["institution"],
+            actor=as_user(w["leder"]), institution=w["institution"],
             data={"starts_at": timezone.now(), "slots": 3, "slot_minutes": 30, "professionals": "PPR"})
-        case_services.counselling_book(request=as_user(w["leder"]), session=w["session"], data={
+        case_services.counselling_book(actor=as_user(w["leder"]), session=w["session"], data={
             "slot": 1, "booker": "medarbejder", "professional": "sundhedspleje", "child": w["child"], "guardian": None,
             "topic": "Søvn"})
-        w["group"] = case_services.family_group_create(request=as_user(w["leder"]), institution=w["institution"],
+        w["group"] = case_services.family_group_create(actor=as_user(w["leder"]), institution=w["institution"],
                                                        data={"name": f"Gruppe {slug}", "purpose": "Netværk"})
-        case_services.family_group_participant_add(request=as_user(w["leder"]), group=w["group"], child=w["child"])
+        case_services.family_group_participant_add(actor=as_user(w["leder"]), group=w["group"], child=w["child"])
         w["group_session"] = case_services.family_group_session_add(
-            request=as_user(w["leder"]), group=w["group"], data={"held_on": timezone.localdate(), "theme": "Leg"})
+            actor=as_user(w["leder"]), group=w["group"], data={"held_on": timezone.localdate(), "theme": "Leg"})
         w["report"] = Report.objects.create(scope_kind="kommune", municipality=municipality,
                                             period_start=datetime.date(2026, 1, 1), period_end=datetime.date(2026, 3, 31),
                                             requested_by=w["admin"], status=Report.Status.DONE, pdf=b"%PDF-1.4 x")
@@ -364,7 +364,7 @@ def two(db, handleplan):  # noqa: F811
 def _visitation_existing(w):
     resources = {r.name: r for r in ResourceType.objects.filter(municipality=w["municipality"])}
     start = timezone.localdate()
-    decision = council_services.visitation_record(request=as_user(w["konsulent"]), child=w["child"],
+    decision = council_services.visitation_record(actor=as_user(w["konsulent"]), child=w["child"],
                                                   basis=Decision.Basis.CHRONIC_ILLNESS, data={
         "resource_type": resources["Ekstra ressourcer ved kronisk sygdom"], "amount_dkk": 10000, "hours": None,
         "mellemform": None, "period_start": start, "period_end": start + datetime.timedelta(days=180),

@@ -15,16 +15,16 @@ from tests.test_case_consent import config  # noqa: F401  (fixture)
 
 @pytest.fixture
 def case(alma, lars, config, guardians):  # noqa: F811  (fixtures)
-    case = services.case_open(request=as_user(lars), child=alma)
+    case = services.case_open(actor=as_user(lars), child=alma)
     for code in ("ppv", "viso"):  # consent is there: only the meeting decides
         for guardian in guardians:
-            services.consent_record(request=as_user(lars), child=alma, guardian=guardian,
+            services.consent_record(actor=as_user(lars), child=alma, guardian=guardian,
                                     purpose=config["purpose"][code], given_on=datetime.date(2026, 11, 1))
     return case
 
 
 def agree_at(case, lars, meeting_type, kind="ppv"):
-    return services.meeting_record(request=as_user(lars), case=case, data={
+    return services.meeting_record(actor=as_user(lars), case=case, data={
         "type": meeting_type, "held_on": datetime.date(2026, 11, 2), "participants": "Lars, leder\nMette, mor",
         "minutes": "", "follow_up_on": None}, agreements=[{"kind": kind, "text": "Vi henviser", "with_parents": True}])
 
@@ -41,7 +41,7 @@ def test_the_profile_lets_only_the_netvaerksmoede_allow_ppv_and_viso(config):
 def test_an_agreement_at_a_foraeldresamtale_does_not_allow_a_referral_and_nothing_is_stored(case, lars, config, kind):
     agree_at(case, lars, config["meeting"]["Forældresamtale"], kind)
     with pytest.raises(Refused, match="kræver en aftale med forældrene på et netværksmøde"):
-        services.referral_create(request=as_user(lars), case=case, kind=kind)
+        services.referral_create(actor=as_user(lars), case=case, kind=kind)
     assert not Referral.objects.exists()
     assert not case.events.filter(action=CaseEvent.Action.REFERRAL).exists()
 
@@ -50,7 +50,7 @@ def test_an_agreement_at_a_foraeldresamtale_does_not_allow_a_referral_and_nothin
 def test_an_agreement_at_a_netvaerksmoede_allows_the_referral(case, lars, config, kind):
     agree_at(case, lars, config["meeting"]["Forældresamtale"], kind)
     agree_at(case, lars, config["meeting"]["Netværksmøde"], kind)
-    referral = services.referral_create(request=as_user(lars), case=case, kind=kind)
+    referral = services.referral_create(actor=as_user(lars), case=case, kind=kind)
     assert referral.agreement.meeting.type.name == "Netværksmøde"
 
 
@@ -58,10 +58,10 @@ def test_which_meeting_types_allow_a_referral_is_the_municipalitys_data(case, la
     samtale = config["meeting"]["Forældresamtale"]
     agree_at(case, lars, samtale, "ppv")
     MeetingType.objects.filter(pk=samtale.pk).update(allows_ppv_referral=True)
-    assert services.referral_create(request=as_user(lars), case=case, kind="ppv").agreement.meeting.type == samtale
+    assert services.referral_create(actor=as_user(lars), case=case, kind="ppv").agreement.meeting.type == samtale
     agree_at(case, lars, samtale, "viso")
     with pytest.raises(Refused, match="VISO"):  # the flag is per referral
-        services.referral_create(request=as_user(lars), case=case, kind="viso")
+        services.referral_create(actor=as_user(lars), case=case, kind="viso")
 
 
 def test_the_refusal_page_names_the_meeting_and_stores_nothing(case, lars, config, alma, client_for):

@@ -106,7 +106,7 @@ def test_a_case_escalated_through_the_services_shows_at_once(client_for, chef, c
     assert figures_cache.is_cached(municipality_scope(municipality), default_period())
 
     handleplan.ready_levels.add(CaseState.FOREBYGGENDE)
-    case_services.case_escalate(request=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
+    case_services.case_escalate(actor=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
     after, _ = get(client, url)
     assert ["Op i alt", "< 5"] in rows(after, "bevaegelser")
 
@@ -117,7 +117,7 @@ def test_a_reader_that_cached_before_the_commit_is_replaced_at_the_commit(
     case = case_in(CaseState.FOREBYGGENDE, alma, lars, consultant_nord, handleplan)
     handleplan.ready_levels.add(CaseState.FOREBYGGENDE)
     with django_capture_on_commit_callbacks(execute=True):
-        case_services.case_escalate(request=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
+        case_services.case_escalate(actor=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
         # Another process reading now would compute from the committed state (without the escalation)
         # and store it under the token the change has just set.
         figures_cache.report_figures(scope, period)
@@ -132,7 +132,7 @@ def test_a_child_moved_to_another_institution_changes_both_institutions_figures(
     assert figures_cache.report_figures(regnbuen_q1, Q1)["months"][0]["total"] == 1
     assert figures_cache.report_figures(solsikken_q1, Q1)["months"][0]["total"] == 11
     child = ladder["c0"].child
-    org_services.child_update(request=as_user(leader), child=child, data={"institution": regnbuen},
+    org_services.child_update(actor=as_user(leader), child=child, data={"institution": regnbuen},
                               version=child.version)
     assert not figures_cache.is_cached(solsikken_q1, Q1)
     assert not figures_cache.is_cached(regnbuen_q1, Q1)
@@ -222,7 +222,7 @@ def test_pages_and_changes_work_while_the_cache_is_unreachable(client_for, chef,
                                    "LOCATION": "redis://127.0.0.1:1/0"}}  # nothing listens on port 1
     case = case_in(CaseState.FOREBYGGENDE, alma, lars, consultant_nord, handleplan)
     handleplan.ready_levels.add(CaseState.FOREBYGGENDE)
-    case_services.case_escalate(request=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
+    case_services.case_escalate(actor=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
     response = client_for(chef).get(page("kommune", municipality.pk))
     assert response.status_code == 200
     assert ["Op i alt", "< 5"] in rows(response, "bevaegelser")

@@ -17,11 +17,11 @@ def test_child_is_anonymised_after_the_retention_period_and_statistics_stay(clie
                                                                              municipality):
     seed_case_configuration(municipality)
     Guardian.objects.create(child=alma, name="Mette Jensen", relation="mor")
-    case = case_services.case_open(request=as_user(lars), child=alma, reason="Bekymring om Alma Jensen")
-    case_services.observation_add(request=as_user(alice), child=alma, data={
+    case = case_services.case_open(actor=as_user(lars), child=alma, reason="Bekymring om Alma Jensen")
+    case_services.observation_add(actor=as_user(alice), child=alma, data={
         "type": municipality.observation_types.get(name="TOPI"), "observed_on": datetime.date(2024, 5, 1),
         "topi_position": "gul", "text": "Alma er ked af det"})
-    case_services.case_close(request=as_user(lars), case_id=case.pk, version=case.version, close_reason="ophoert")
+    case_services.case_close(actor=as_user(lars), case_id=case.pk, version=case.version, close_reason="ophoert")
     alma.left_at = datetime.date(2024, 6, 30)
     alma.save()
     municipality.retention_months = 24

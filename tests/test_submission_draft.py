@@ -81,7 +81,7 @@ def test_only_the_leader_edits_only_a_draft(client_for, lars, bob, birgitte, cas
     submission.refresh_from_db()
     assert submission.description != "Bob"
     signed = draft(lars, case, submission.meeting)
-    services.submission_submit(request=as_user(lars), submission_id=signed.pk, version=None,
+    services.submission_submit(actor=as_user(lars), submission_id=signed.pk, version=None,
                                now=local(2026, 11, 20, 12, 0))
     signed.refresh_from_db()
     response = edit(client_for(lars), signed, description="Efter afsendelse")
