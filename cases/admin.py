@@ -100,6 +100,6 @@ class FamilyGroupAdmin(AuditedAdmin):
         """The participant inline names children: opening the group is a logged read of each."""
         group = self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None
         if request.method == "GET" and group is not None:
-            log_children_listed(request, [p.child for p in group.participants.select_related("child")],
+            log_children_listed(request.actor, [p.child for p in group.participants.select_related("child")],
                                 detail=f"Administration: familiegruppe {group.pk}")
         return super().change_view(request, object_id, form_url, extra_context)

@@ -51,10 +51,10 @@ def consults_for(user: User, child: Child) -> bool:
     return user.role == Role.KONSULENT and user.districts.filter(pk=child.institution.district_id).exists()
 
 
-def record_event(case: Case, actor: User | None, action: str, *, from_state: str = "", to_state: str = "",
+def record_event(case: Case, user: User | None, action: str, *, from_state: str = "", to_state: str = "",
                  reason: str = "") -> CaseEvent:
-    """Write one timeline row. Other apps (handleplan, districtcouncil) call this too."""
-    return CaseEvent.objects.create(case=case, actor=actor, action=action, from_state=from_state,
+    """Write one timeline row (`user`: the acting actor's user). Other apps call this too."""
+    return CaseEvent.objects.create(case=case, actor=user, action=action, from_state=from_state,
                                     to_state=to_state, reason=reason)
 
 

@@ -69,7 +69,7 @@ def child_list(request):
         if data["topi"]:
             children = children.filter(latest_topi=data["topi"])
     page = Paginator(children.order_by("first_name", "last_name", "pk"), 25).get_page(request.GET.get("side"))
-    log_children_listed(request, page.object_list, detail="Børneliste")
+    log_children_listed(request.actor, page.object_list, detail="Børneliste")
     query = request.GET.copy()
     query.pop("side", None)
     return render(request, "cases/child_list.html", {
@@ -441,7 +441,7 @@ def counselling_create(request):
 
 def _counselling_page(request, session, form=None, status=200):
     bookings = list(session.bookings.select_related("child", "guardian", "booked_by"))
-    log_children_listed(request, [b.child for b in bookings if b.child_id], detail=f"Åben rådgivning {session.pk}")
+    log_children_listed(request.actor, [b.child for b in bookings if b.child_id], detail=f"Åben rådgivning {session.pk}")
     children = _children_of(request.user, session.institution)
     form = form or CounsellingBookingForm(session=session, children=children)
     return render(request, "cases/counselling_detail.html", {
@@ -499,7 +499,7 @@ def family_group_create(request):
 
 def _family_group_page(request, group, *, participant_form=None, session_form=None, status=200):
     participants = list(group.participants.select_related("child", "guardian"))
-    log_children_listed(request, [p.child for p in participants], detail=f"Familiegruppe {group.pk}")
+    log_children_listed(request.actor, [p.child for p in participants], detail=f"Familiegruppe {group.pk}")
     sessions = group.sessions.annotate(present=Count("attendance")).order_by("-held_on", "-pk")
     page = Paginator(sessions, 20).get_page(request.GET.get("side"))
     return render(request, "cases/family_group_detail.html", {
@@ -551,7 +551,7 @@ def family_group_attendance(request, group_pk, session_pk):
     session = get_in_scope(FamilyGroupSession.objects.filter(group=group), "family_group_session", session_pk)
     present = list(session.attendance.values_list("participant_id", flat=True))
     form = FamilyGroupAttendanceForm(request.POST or None, group=group, initial={"participants": present})
-    log_children_listed(request, [p.child for p in form.fields["participants"].queryset],
+    log_children_listed(request.actor, [p.child for p in form.fields["participants"].queryset],
                         detail=f"Fremmøde familiegruppe {group.pk}")
     if request.method == "POST" and form.is_valid():
         try:

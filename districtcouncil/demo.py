@@ -101,7 +101,7 @@ def build(context: dict) -> None:
                                                                        "forebyggende og foregribende indsatser."})
             services.submission_submit(actor=Actor.staff(leader), submission_id=submission.pk, version=None,
                                        now=meeting.deadline - datetime.timedelta(days=2))
-            services.agenda_close(meeting.pk, now=meeting.deadline)
+            services.agenda_close(meeting.pk, actor=Actor.job("agenda_close"), now=meeting.deadline)
             name, amounts = grants[index]
             start = timezone.localtime(meeting.starts_at).date()
             decided.append(services.decision_record(actor=Actor.staff(konsulent), submission_id=submission.pk, data={

@@ -120,7 +120,7 @@ def submission_create(*, actor: Actor, institution: Institution, child: Child | 
         raise Refused(refusal)
     with transaction.atomic():
         submission = Submission(institution=institution, child=child, created_by=actor.user, **data)
-        _attach(actor, submission, signed_form, documents)
+        _attach(actor=actor, submission=submission, signed_form=signed_form, documents=documents)
         log_access(actor, LogAction.CREATE, submission, child_id=submission.child_id, detail="Indstilling (kladde)")
     return submission
 
@@ -140,7 +140,7 @@ def _draft_refusal(user: User, institution: Institution, child: Child | None, da
     return None
 
 
-def _attach(actor, submission: Submission, signed_form, documents) -> None:
+def _attach(*, actor: Actor, submission: Submission, signed_form, documents) -> None:
     """Save the submission with the signed declaration (replacing an earlier one) and documents;
     the files have passed haandguide.lib.files.validate_upload in the form."""
     if signed_form:
@@ -170,7 +170,7 @@ def submission_update(*, actor: Actor, submission_id: int, version: int | None, 
         for field, value in data.items():
             setattr(submission, field, value)
         submission.version += 1
-        _attach(actor, submission, signed_form, documents)
+        _attach(actor=actor, submission=submission, signed_form=signed_form, documents=documents)
         detail = "Indstilling (kladde) rettet" + ("; underskrevet erklæring vedlagt" if signed_form else "")
         log_access(actor, LogAction.UPDATE, submission, child_id=submission.child_id, detail=detail)
     return submission
@@ -665,7 +665,7 @@ def draft_reminders_send(now: datetime.datetime | None = None, remind_days: int 
     return sent
 
 
-def agendas_close_due(now: datetime.datetime | None = None) -> int:
+def agendas_close_due(*, actor: Actor, now: datetime.datetime | None = None) -> int:
     """At the deadline the agenda closes and the council's members are told it is ready.
     Idempotent: a closed agenda is skipped, and notices are keyed per meeting."""
     now = now or timezone.now()
@@ -674,13 +674,14 @@ def agendas_close_due(now: datetime.datetime | None = None) -> int:
     for meeting in candidates.select_related("council__district__municipality"):
         if now < meeting.deadline:
             continue
-        meeting_id = agenda_close(meeting.pk, now)
+        meeting_id = agenda_close(meeting.pk, actor=actor, now=now)
         if meeting_id:
             closed += 1
     return closed
 
 
-def agenda_close(meeting_id: int, now: datetime.datetime | None = None) -> int | None:
+def agenda_close(meeting_id: int, *, actor: Actor, now: datetime.datetime | None = None) -> int | None:
+    """Close one meeting's agenda once its deadline has passed (the job, or a test)."""
     now = now or timezone.now()
     with transaction.atomic():
         meeting = CouncilMeeting.objects.select_for_update(of=("self",)).select_related("council__district").get(pk=meeting_id)
@@ -689,6 +690,8 @@ def agenda_close(meeting_id: int, now: datetime.datetime | None = None) -> int |
         meeting.agenda_closed_at = now
         meeting.save(update_fields=["agenda_closed_at"])
         count = meeting.submissions.filter(state=SubmissionState.INDSENDT).count()
+        log_access(actor, LogAction.UPDATE, meeting, municipality_id=meeting.council.district.municipality_id,
+                   detail=f"Dagsorden lukket ({count} {ngettext('indstilling', 'indstillinger', count)})")
         members = list(council_members(meeting.council))
         transaction.on_commit(lambda: notify(
             members, key=f"dagsorden-klar-{meeting.pk}", subject=f"Dagsordenen til {meeting} er klar "

@@ -4,18 +4,19 @@ from celery import shared_task
 from django.db import OperationalError
 
 from districtcouncil import services
+from haandguide.actors import Actor
 
 RETRY = {"autoretry_for": (OperationalError, ConnectionError), "retry_backoff": True, "max_retries": 5}
 
 
 @shared_task(**RETRY)
 def close_due_agendas() -> int:
-    return services.agendas_close_due()
+    return services.agendas_close_due(actor=Actor.job("agendas_close_due"))
 
 
 @shared_task(**RETRY)
 def close_agenda(meeting_id: int) -> int | None:
-    return services.agenda_close(meeting_id)
+    return services.agenda_close(meeting_id, actor=Actor.job("agenda_close"))
 
 
 @shared_task(**RETRY)

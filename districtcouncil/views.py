@@ -41,7 +41,7 @@ def get_submission_for_user(request, pk) -> Submission:
                                   "snapshot", "rolled_over_from", "created_by").first())
     if submission is None:
         raise OutOfScope("submission", pk)
-    log_access(request, Action.VIEW, submission, child_id=submission.child_id)
+    log_access(request.actor, Action.VIEW, submission, child_id=submission.child_id)
     return submission
 
 
@@ -54,7 +54,7 @@ def get_decision_for_user(request, pk) -> Decision:
         or (decision.child_id and Child.objects.visible_to(request.user).filter(pk=decision.child_id).exists()))
     if not allowed:
         raise OutOfScope("decision", pk)
-    log_access(request, Action.VIEW, decision, child_id=decision.child_id)
+    log_access(request.actor, Action.VIEW, decision, child_id=decision.child_id)
     return decision
 
 
@@ -159,7 +159,7 @@ def agenda_pdf(request, pk):
     submissions = list(meeting.submissions.filter(state__in=[SubmissionState.INDSENDT, SubmissionState.AFGJORT])
                        .select_related("child", "institution").prefetch_related(_latest_reviews()))
     for submission in submissions:
-        log_access(request, Action.EXPORT, submission, child_id=submission.child_id, detail="Dagsorden som PDF")
+        log_access(request.actor, Action.EXPORT, submission, child_id=submission.child_id, detail="Dagsorden som PDF")
     response = HttpResponse(services.render_agenda_pdf(meeting, submissions), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="dagsorden-{meeting.pk}.pdf"'
     return response
@@ -312,7 +312,7 @@ def decision_create(request, pk):
         raise PermissionDenied("Kun distriktets pædagogiske konsulent registrerer afgørelsen.")
     refusal = services.decision_refusal(request.user, submission)
     if refusal:
-        log_access(request, Action.REFUSED, submission, child_id=submission.child_id, detail=refusal[:200])
+        log_access(request.actor, Action.REFUSED, submission, child_id=submission.child_id, detail=refusal[:200])
         messages.error(request, refusal)
         return redirect("districtcouncil:submission_detail", pk=submission.pk)
     municipality = council.district.municipality
@@ -448,7 +448,7 @@ def decision_reassess(request, pk):
                                        notes=form.cleaned_data["notes"], data=form.renewal_data())
         except Refused as refusal:
             form.add_error(None, refusal.message)
-            log_access(request, Action.REFUSED, decision, child_id=decision.child_id,
+            log_access(request.actor, Action.REFUSED, decision, child_id=decision.child_id,
                        detail=f"Revurdering afvist: {refusal.message}"[:200])
         else:
             if outcome == Decision.Outcome.RENEWED:
@@ -465,7 +465,7 @@ def decision_reassess(request, pk):
 def letter_pdf(request, pk, letter_pk):
     decision = get_decision_for_user(request, pk)
     letter = get_in_scope(Letter.objects.filter(decision=decision), "letter", letter_pk, child_id=decision.child_id)
-    log_access(request, Action.EXPORT, letter, child_id=decision.child_id, detail=letter.get_kind_display())
+    log_access(request.actor, Action.EXPORT, letter, child_id=decision.child_id, detail=letter.get_kind_display())
     response = HttpResponse(bytes(letter.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="brev-{letter.pk}.pdf"'
     return response
@@ -475,7 +475,7 @@ def document_download(request, pk, document_pk):
     submission = get_submission_for_user(request, pk)
     document = get_in_scope(SubmissionDocument.objects.filter(submission=submission), "submissiondocument",
                             document_pk, child_id=submission.child_id)
-    log_access(request, Action.EXPORT, document, child_id=submission.child_id, detail="Dokument hentet")
+    log_access(request.actor, Action.EXPORT, document, child_id=submission.child_id, detail="Dokument hentet")
     return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
                         content_type=document.content_type)
 
@@ -516,7 +516,7 @@ def meeting_series(request):
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
-            log_access(request, Action.CREATE, object_type="councilmeeting", detail=f"{len(meetings)} {ngettext('møde', 'møder', len(meetings))} oprettet")
+            log_access(request.actor, Action.CREATE, object_type="councilmeeting", detail=f"{len(meetings)} {ngettext('møde', 'møder', len(meetings))} oprettet")
             messages.success(request, f"{len(meetings)} {ngettext('møde', 'møder', len(meetings))} er oprettet i kalenderen.")
             return redirect("districtcouncil:meeting_series")
     meetings = CouncilMeeting.objects.filter(council__district__municipality=request.user.municipality,

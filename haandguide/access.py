@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.db import models
 from django.http import Http404
 
+from haandguide.actors import Actor
 from haandguide.models import AccessLog, Child
 
 Action = AccessLog.Action
@@ -65,9 +66,9 @@ def log_access(
     )
 
 
-def log_children_listed(request, children: Iterable[Child], detail: str = "") -> None:
+def log_children_listed(actor: Actor, children: Iterable[Child], detail: str = "") -> None:
     """One row per child whose name was shown in a list, written with a single query."""
-    user = request.user
+    user = actor.user
     rows = [
         AccessLog(
             user=user,
@@ -79,7 +80,7 @@ def log_children_listed(request, children: Iterable[Child], detail: str = "") ->
             child_id=child.pk,
             municipality_id=user.municipality_id,
             detail=detail[:255],
-            path=request.path[:255],
+            path=actor.path[:255],
         )
         for child in children
     ]
@@ -119,5 +120,5 @@ def get_child_for_user(request, pk, *, action: str = Action.VIEW, detail: str = 
         )
     if child is None:
         raise OutOfScope("child", pk, child_id=child_pk)
-    log_access(request, action, child, detail=detail)
+    log_access(request.actor, action, child, detail=detail)
     return child

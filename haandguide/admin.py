@@ -216,16 +216,16 @@ class AuditedAdmin(MunicipalityScopeMixin, admin.ModelAdmin):
         return self.has_module_permission(request)
 
     def log_addition(self, request, obj, message):
-        log_access(request, Action.CREATE, obj, detail="Administration: oprettet")
+        log_access(request.actor, Action.CREATE, obj, detail="Administration: oprettet")
         return super().log_addition(request, obj, message)
 
     def log_change(self, request, obj, message):
-        log_access(request, Action.UPDATE, obj, detail="Administration: ændret")
+        log_access(request.actor, Action.UPDATE, obj, detail="Administration: ændret")
         return super().log_change(request, obj, message)
 
     def log_deletions(self, request, queryset):
         for obj in queryset:
-            log_access(request, Action.DELETE, obj, detail="Administration: slettet")
+            log_access(request.actor, Action.DELETE, obj, detail="Administration: slettet")
         return super().log_deletions(request, queryset)
 
 
@@ -337,7 +337,7 @@ class ChildAdmin(AuditedAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET" and self.get_queryset(request).filter(pk=object_id).exists():
-            log_access(request, Action.VIEW, object_type="child", object_id=object_id,
+            log_access(request.actor, Action.VIEW, object_type="child", object_id=object_id,
                        child_id=int(object_id) if str(object_id).isdigit() else None,
                        detail="Administration: åbnet")
         return super().change_view(request, object_id, form_url, extra_context)
@@ -396,7 +396,7 @@ class ChildTransferRequestAdmin(AuditedAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         transfer = self.get_object(request, object_id)
         if request.method == "GET":
-            log_access(request, Action.VIEW, transfer, detail="Administration: anmodning om flytning åbnet")
+            log_access(request.actor, Action.VIEW, transfer, detail="Administration: anmodning om flytning åbnet")
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _act(self, request, queryset, service, done: str):

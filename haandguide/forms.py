@@ -3,6 +3,7 @@ from crispy_forms.layout import HTML, Column, Layout, Row, Submit
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from haandguide.actors import ActorKind
 from haandguide.lib import cpr as cprlib
 from haandguide.models import AccessLog
 
@@ -18,6 +19,7 @@ class AccessLogSearchForm(forms.Form):
     action = forms.ChoiceField(
         label="Handling", required=False, choices=[("", "Alle")] + list(AccessLog.Action.choices)
     )
+    actor_kind = forms.ChoiceField(label="Via", required=False, choices=[("", "Alle")] + list(ActorKind.choices))
     date_from = forms.DateField(label="Fra dato", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="Til dato", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -27,7 +29,7 @@ class AccessLogSearchForm(forms.Form):
         self.helper.form_method = "post"
         self.helper.layout = Layout(
             Row(Column("child", css_class="col-md-4"), Column("username", css_class="col-md-3"),
-                Column("action", css_class="col-md-2")),
+                Column("action", css_class="col-md-2"), Column("actor_kind", css_class="col-md-3")),
             Row(Column("date_from", css_class="col-md-3"), Column("date_to", css_class="col-md-3")),
             Submit("search", "Søg"),
             HTML('<button class="btn btn-outline-secondary ms-2" type="submit" name="export" value="1">'

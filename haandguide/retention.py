@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from haandguide.access import log_access
+from haandguide.actors import Actor
 from haandguide.models import AccessLog, Child, Municipality
 
 _anonymisers: list[Callable[[Child], None]] = []
@@ -33,7 +35,7 @@ def candidates(municipality: Municipality, today: datetime.date | None = None) -
                                 left_at__isnull=False, left_at__lte=cutoff).select_related("institution")
 
 
-def anonymise(child: Child) -> None:
+def anonymise(child: Child, *, actor: Actor) -> None:
     with transaction.atomic():
         child = Child.objects.select_for_update().get(pk=child.pk)
         if child.anonymised_at:
@@ -46,17 +48,16 @@ def anonymise(child: Child) -> None:
         child.first_name, child.last_name, child.cpr = "Anonymiseret", f"barn {child.pk}", None
         child.anonymised_at = timezone.now()
         child.save()
-        AccessLog.objects.create(username="(system)", action=AccessLog.Action.DELETE, object_type="child",
-                                 object_id=str(child.pk), child_id=child.pk,
-                                 municipality_id=child.institution.district.municipality_id,
-                                 detail="Personoplysninger anonymiseret efter opbevaringsperioden")
+        log_access(actor, AccessLog.Action.DELETE, child,
+                   municipality_id=child.institution.district.municipality_id,
+                   detail="Personoplysninger anonymiseret efter opbevaringsperioden")
 
 
-def run(today: datetime.date | None = None) -> int:
+def run(*, actor: Actor, today: datetime.date | None = None) -> int:
     """The periodic job: anonymise every due child in every municipality. Idempotent."""
     done = 0
     for municipality in Municipality.objects.all():
         for child in candidates(municipality, today):
-            anonymise(child)
+            anonymise(child, actor=actor)
             done += 1
     return done

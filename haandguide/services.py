@@ -42,7 +42,7 @@ TRANSFER_REQUESTED = (
 )
 
 
-def _refuse_cpr_collision(actor, *, cpr: str, institution: Institution, editing: Child | None = None) -> None:
+def _refuse_cpr_collision(*, actor: Actor, cpr: str, institution: Institution, editing: Child | None = None) -> None:
     """A CPR number is unique within the municipality only, and only the municipality is asked:
     another municipality's children are never looked at, so its numbers cannot be probed from here
     (the child is registered as with any free number). Inside the municipality: a child the user
@@ -75,14 +75,14 @@ def child_create(*, actor: Actor, data: dict) -> Child:
     the municipality holds becomes a request to the administrator (TransferRequested)."""
     if not can_edit_child_records(actor.user, data["institution"]):
         raise Refused("Kun institutionens leder kan oprette børn i institutionen.")
-    _refuse_cpr_collision(actor, cpr=data["cpr"], institution=data["institution"])
+    _refuse_cpr_collision(actor=actor, cpr=data["cpr"], institution=data["institution"])
     try:
         with transaction.atomic():
             child = Child(**{f: data.get(f) for f in CHILD_FIELDS if f in data})
             child.save()
             log_access(actor, Action.CREATE, child, detail="Barn oprettet")
     except IntegrityError:  # registered in parallel: answer as if it had been there first
-        _refuse_cpr_collision(actor, cpr=data["cpr"], institution=data["institution"])
+        _refuse_cpr_collision(actor=actor, cpr=data["cpr"], institution=data["institution"])
         raise
     return child
 
@@ -94,7 +94,7 @@ def child_update(*, actor: Actor, child: Child, data: dict, version: int) -> Chi
     if not can_edit_child_records(actor.user, data.get("institution", child.institution)):
         raise Refused("Barnet kan kun flyttes til en institution, du er leder af.")
     if "cpr" in data:
-        _refuse_cpr_collision(actor, cpr=data["cpr"], institution=data.get("institution", child.institution),
+        _refuse_cpr_collision(actor=actor, cpr=data["cpr"], institution=data.get("institution", child.institution),
                               editing=child)
     with transaction.atomic():
         changed = Child.objects.filter(pk=child.pk, version=version).update(version=F("version") + 1)
@@ -162,13 +162,14 @@ def guardian_add(*, actor: Actor, child: Child, data: dict) -> Guardian:
     return guardian
 
 
-def accesslog_purge(now=None) -> int:
-    """Delete access-log rows older than ACCESS_LOG_RETENTION_DAYS; the purge itself is logged."""
+def accesslog_purge(*, actor: Actor, now=None) -> int:
+    """Delete access-log rows older than ACCESS_LOG_RETENTION_DAYS; the purge itself is logged
+    (as the nightly job, `Actor.job("purge_access_log")`)."""
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS)
     with transaction.atomic():
         count = AccessLog.objects.purge_older_than(cutoff)
         if count:
-            AccessLog.objects.create(username="(system)", action=AccessLog.Action.DELETE, object_type="accesslog",
-                                     detail=f"{count} {ngettext('række', 'rækker', count)} ældre end {date_da(cutoff)} slettet (opbevaringsperiode)")
+            log_access(actor, Action.DELETE, object_type="accesslog", municipality_id=None,
+                       detail=f"{count} {ngettext('række', 'rækker', count)} ældre end {date_da(cutoff)} slettet (opbevaringsperiode)")
     return count

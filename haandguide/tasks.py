@@ -2,15 +2,16 @@ from celery import shared_task
 from django.db import OperationalError
 
 from haandguide import services
+from haandguide.actors import Actor
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def purge_access_log() -> int:
-    return services.accesslog_purge()
+    return services.accesslog_purge(actor=Actor.job("accesslog_purge"))
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def anonymise_due_children() -> int:
     from haandguide import retention
 
-    return retention.run()
+    return retention.run(actor=Actor.job("retention_run"))

@@ -21,15 +21,15 @@ from haandguide.notify import notices_mark_seen
 
 def _access_request_csv(request, child_id: int, entries) -> HttpResponse:
     """Indsigt: every logged look at and change of one child's data, for a citizen's request."""
-    log_access(request, Action.EXPORT, object_type="accesslog", child_id=child_id, detail="Indsigtsudskrift")
+    log_access(request.actor, Action.EXPORT, object_type="accesslog", child_id=child_id, detail="Indsigtsudskrift")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="indsigt-adgangslog-{child_id}.csv"'
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=";")
-    writer.writerow(["Tidspunkt", "Bruger", "Rolle", "Handling", "Objekt", "Detaljer"])
+    writer.writerow(["Tidspunkt", "Bruger", "Rolle", "Via", "Handling", "Objekt", "Detaljer"])
     for entry in entries.order_by("at", "pk").iterator():
         writer.writerow([timezone.localtime(entry.at).strftime("%d.%m.%Y %H:%M:%S"), entry.username, entry.role,
-                         entry.get_action_display(), f"{entry.object_type} {entry.object_id}", entry.detail])
+                         entry.via, entry.get_action_display(), f"{entry.object_type} {entry.object_id}", entry.detail])
     return response
 
 
@@ -91,6 +91,8 @@ def accesslog(request):
             entries = entries.filter(username__icontains=data["username"])
         if data["action"]:
             entries = entries.filter(action=data["action"])
+        if data["actor_kind"]:
+            entries = entries.filter(actor_kind=data["actor_kind"])
         if data["date_from"]:
             entries = entries.filter(at__date__gte=data["date_from"])
         if data["date_to"]:
@@ -99,7 +101,7 @@ def accesslog(request):
             if child_ids is not None and len(child_ids) == 1:
                 return _access_request_csv(request, child_ids[0], entries)
             form.add_error("child", "Vælg præcis ét barn (fx med CPR-nummer) for at lave en indsigtsudskrift.")
-        log_access(request, Action.SEARCH, object_type="accesslog",
+        log_access(request.actor, Action.SEARCH, object_type="accesslog",
                    detail=f"Søgning: {kind} {'angivet' if value else 'tom'}")
     page = Paginator(entries, 50).get_page(request.POST.get("side") or request.GET.get("side"))
     ids = {e.child_id for e in page.object_list if e.child_id}
@@ -119,11 +121,11 @@ def retention_preview(request):
     if request.method == "POST":
         count = 0
         for child in due:
-            retention.anonymise(child)
+            retention.anonymise(child, actor=request.actor)
             count += 1
-        log_access(request, Action.DELETE, object_type="retention", detail=f"{count} {ngettext('barn', 'børn', count)} anonymiseret")
+        log_access(request.actor, Action.DELETE, object_type="retention", detail=f"{count} {ngettext('barn', 'børn', count)} anonymiseret")
         messages.success(request, f"{count} {ngettext('barns', 'børns', count)} oplysninger er anonymiseret.")
         return redirect("retention")
     page = Paginator(due.order_by("left_at", "pk"), 50).get_page(request.GET.get("side"))
-    log_access(request, Action.VIEW, object_type="retention", detail="Forhåndsvisning af anonymisering")
+    log_access(request.actor, Action.VIEW, object_type="retention", detail="Forhåndsvisning af anonymisering")
     return render(request, "haandguide/retention.html", {"page": page, "municipality": municipality, "query": ""})

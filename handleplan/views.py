@@ -230,7 +230,7 @@ def plan_pdf(request, child_pk):
     child = get_child_for_user(request, child_pk, detail="Handleplan som PDF")
     plan = _plan_for_child(child)
     pdf = services.render_handleplan_pdf(plan)
-    log_access(request, LogAction.EXPORT, plan, child_id=child.pk, detail=f"Handleplan PDF, version {plan.version}")
+    log_access(request.actor, LogAction.EXPORT, plan, child_id=child.pk, detail=f"Handleplan PDF, version {plan.version}")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="handleplan-{child.pk}-v{plan.version}.pdf"'
     response["Cache-Control"] = "no-store"
@@ -246,7 +246,7 @@ def reminder_list(request):
                                          effort__plan__case__child__in=Child.objects.visible_to(request.user))
                  .select_related("effort__plan__case__child").order_by("seen_at", "-created_at", "-pk"))
     page = Paginator(reminders, 25).get_page(request.GET.get("side"))
-    log_children_listed(request, [r.effort.plan.case.child for r in page.object_list], detail="Påmindelser")
+    log_children_listed(request.actor, [r.effort.plan.case.child for r in page.object_list], detail="Påmindelser")
     return render(request, "handleplan/reminder_list.html", {"page": page})
 
 
@@ -266,5 +266,5 @@ def overdue_list(request):
     efforts = (services.overdue_efforts(request.user.institutions.values("pk"), today)
                .select_related("responsible", "plan__case__child__institution").order_by("evaluation_date", "pk"))
     page = Paginator(efforts, 25).get_page(request.GET.get("side"))
-    log_children_listed(request, [e.plan.case.child for e in page.object_list], detail="Forfaldne evalueringer")
+    log_children_listed(request.actor, [e.plan.case.child for e in page.object_list], detail="Forfaldne evalueringer")
     return render(request, "handleplan/overdue_list.html", {"page": page, "today": today})

@@ -91,7 +91,7 @@ def report_download(request, pk):
     report = get_report_for_user(request, pk)
     if report.status != Report.Status.DONE:
         raise Http404("Rapporten er ikke færdig.")
-    log_access(request, Action.EXPORT, report, detail=f"Statistikrapport {date_da(report.period_start)}–"
+    log_access(request.actor, Action.EXPORT, report, detail=f"Statistikrapport {date_da(report.period_start)}–"
                                                       f"{date_da(report.period_end)}")
     response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{report.filename}"'
@@ -125,7 +125,7 @@ def csv_export(request, kind, pk):
         writer.writerow(section["headers"])
         for row in section["rows"]:
             writer.writerow([_csv_cell(cell) for cell in row])
-    log_access(request, Action.EXPORT, object_type="statistik", object_id=scope.key,
+    log_access(request.actor, Action.EXPORT, object_type="statistik", object_id=scope.key,
                detail=f"Statistik som CSV {period.label}")
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (f'attachment; filename="statistik-{scope.kind}-{scope.pk}-'

@@ -68,6 +68,7 @@ from districtcouncil.defaults import seed_council_configuration
 from districtcouncil.models import (
     Council, CouncilMeeting, CouncilMeetingType, LetterWording, Mellemform, ResourceType, Submission,
 )
+from haandguide.actors import Actor
 from haandguide.models import (
     AccessLog, Child, ChildTransferRequest, CounsellorAssignment, District, Guardian, Institution, Municipality,
     Notice, Role, User,
@@ -305,7 +306,7 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
     place.document = place.submission.documents.get()
     council_services.review_save(actor=as_user(place.consultant), submission=place.submission, data={
         "notes": "Set", "recommendation": "Praksisvejleder", "recommended_resource": place.resource_type})
-    council_services.agenda_close(place.council_meeting.pk, now=place.council_meeting.deadline)
+    council_services.agenda_close(place.council_meeting.pk, actor=Actor.job("agenda_close"), now=place.council_meeting.deadline)
     place.decision = council_services.decision_record(actor=as_user(place.consultant), submission_id=draft.pk, data={
         "resource_type": place.resource_type, "amount_dkk": None, "hours": 40, "mellemform": None,
         "period_start": starts.date(), "period_end": starts.date() + datetime.timedelta(days=180),

@@ -15,6 +15,7 @@ from cases import services as case_services
 from cases.models import Case, CaseEvent, CaseState
 from districtcouncil import services
 from districtcouncil.models import Decision, Review, ResourceType, Submission
+from haandguide.actors import Actor
 from haandguide.exceptions import Refused
 from haandguide.models import AccessLog, Notice
 from reports import presentation, selectors
@@ -376,7 +377,7 @@ def test_decision_button_shows_the_reason_before_the_agenda_closes(client_for, l
         assert "Dagsordenen lukker" in form.content.decode() and 'name="resource_type"' not in form.content.decode()
     assert AccessLog.objects.filter(action=AccessLog.Action.REFUSED, object_type="submission",
                                     object_id=str(submission.pk), detail__startswith="Dagsordenen lukker").exists()
-    services.agenda_close(meeting.pk, now=local(2026, 11, 30, 13, 0))
+    services.agenda_close(meeting.pk, actor=Actor.job("agenda_close"), now=local(2026, 11, 30, 13, 0))
     client = client_for(birgitte)  # a fresh session: the travelled one has idled out
     page = client.get(reverse("districtcouncil:submission_detail", args=[submission.pk])).content.decode()
     assert reverse("districtcouncil:decision_create", args=[submission.pk]) in page

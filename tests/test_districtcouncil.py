@@ -18,6 +18,7 @@ from districtcouncil.defaults import seed_council_configuration
 from districtcouncil.models import (
     Council, CouncilMeeting, CouncilMeetingType, Decision, Letter, ResourceType, Submission, SubmissionState,
 )
+from haandguide.actors import Actor
 from haandguide.exceptions import Refused
 from haandguide.models import AccessLog, Notice
 from handleplan import services as plan_services
@@ -243,11 +244,11 @@ def test_consultant_sees_only_the_councils_they_serve(client_for, lars, case, co
 def test_deadline_job_run_twice_closes_once_and_notifies_once(lars, birgitte, case, config):
     meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
     submit(lars, draft(lars, case, meeting), now=local(2026, 11, 20, 12, 0))
-    assert services.agendas_close_due(now=local(2026, 11, 30, 12, 59)) == 0
+    assert services.agendas_close_due(actor=Actor.job("agendas_close_due"), now=local(2026, 11, 30, 12, 59)) == 0
     with django_capture_on_commit():
-        assert services.agendas_close_due(now=local(2026, 11, 30, 13, 0)) == 1
+        assert services.agendas_close_due(actor=Actor.job("agendas_close_due"), now=local(2026, 11, 30, 13, 0)) == 1
     with django_capture_on_commit():
-        assert services.agendas_close_due(now=local(2026, 11, 30, 14, 0)) == 0
+        assert services.agendas_close_due(actor=Actor.job("agendas_close_due"), now=local(2026, 11, 30, 14, 0)) == 0
     meeting.refresh_from_db()
     assert meeting.agenda_closed_at == local(2026, 11, 30, 13, 0)
     members = {lars.pk, birgitte.pk}
@@ -289,7 +290,7 @@ def decide(birgitte, submission, resource, **extra):
 def on_agenda(lars, case, config):
     meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
     submission = submit(lars, draft(lars, case, meeting), now=local(2026, 11, 20, 12, 0))
-    services.agenda_close(meeting.pk, now=local(2026, 11, 30, 13, 0))
+    services.agenda_close(meeting.pk, actor=Actor.job("agenda_close"), now=local(2026, 11, 30, 13, 0))
     return submission
 
 
@@ -426,7 +427,7 @@ def test_retention_removes_council_and_plan_texts_but_keeps_the_counts(birgitte,
     child.save()
     with time_machine.travel(datetime.date(2027, 1, 31) + datetime.timedelta(days=31 * municipality.retention_months),
                              tick=False):
-        assert retention.run() == 1
+        assert retention.run(actor=Actor.job("retention_run")) == 1
 
     submission = Submission.objects.get(pk=on_agenda.pk)
     assert submission.description == "" and submission.snapshot_id is None and not submission.signed_form
@@ -489,7 +490,7 @@ def test_a_mellemform_placement_is_for_one_child_with_a_handleplan(birgitte, lar
         "meeting": meeting, "kind": "ressourcevurdering", "track": "uden_cpr", "description": "x",
         "group_description": "Vuggestuegruppen: mål for læringsmiljøet"})
     submit(lars, group, now=local(2026, 11, 20, 12, 0))
-    services.agenda_close(meeting.pk, now=local(2026, 11, 30, 13, 0))
+    services.agenda_close(meeting.pk, actor=Actor.job("agenda_close"), now=local(2026, 11, 30, 13, 0))
     with pytest.raises(Refused, match="ét barn med en individuel handleplan"):
         decide(birgitte, group, config["resource"]["Mellemform"], mellemform=Mellemform.objects.filter(
             district=nord).first(), hours=None, amount_dkk=None)

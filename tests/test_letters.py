@@ -15,6 +15,7 @@ from cases.models import Case, CaseEvent, CaseState
 from districtcouncil import services
 from districtcouncil.defaults import LETTER_TEXTS
 from districtcouncil.models import Decision, Letter, LetterWording, Submission
+from haandguide.actors import Actor
 from haandguide.exceptions import Refused
 from haandguide.lib.formats import date_da
 from haandguide.models import AccessLog
@@ -37,7 +38,7 @@ def on_agenda_as(lars, config, case, *, track, kind=Submission.Kind.RESSOURCEVUR
                                                        "description": "Gruppen har svært ved samling.",
                                                        "group_description": "Vuggestuegruppen Myren"})
     submit(lars, submission, now=local(2026, 11, 20, 12, 0))
-    services.agenda_close(meeting.pk, now=local(2026, 11, 30, 13, 0))
+    services.agenda_close(meeting.pk, actor=Actor.job("agenda_close"), now=local(2026, 11, 30, 13, 0))
     return submission
 
 
@@ -266,6 +267,6 @@ def test_counts_agree_with_their_noun(client_for, lars, birgitte, case, config, 
     meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
     submit(lars, draft(lars, case, meeting), now=local(2026, 11, 20, 12, 0))
     with django_capture_on_commit_callbacks(execute=True):
-        services.agenda_close(meeting.pk, now=local(2026, 11, 30, 13, 0))
+        services.agenda_close(meeting.pk, actor=Actor.job("agenda_close"), now=local(2026, 11, 30, 13, 0))
     assert Notice.objects.filter(user=birgitte, subject__endswith="(1 indstilling)").exists()
     assert "1 indstilling<" in client_for(lars).get(reverse("districtcouncil:submission_list")).content.decode()

@@ -8,6 +8,7 @@ from django.urls import reverse
 from cases import services as case_services
 from cases.defaults import seed_case_configuration
 from cases.models import CaseEvent, CloseReason, Observation
+from haandguide.actors import Actor
 from haandguide import retention
 from haandguide.models import AccessLog, Child, Guardian
 from tests.case_fixtures import as_user
@@ -30,12 +31,12 @@ def test_child_is_anonymised_after_the_retention_period_and_statistics_stay(clie
 
     with time_machine.travel(datetime.date(2026, 6, 29), tick=False):
         assert not retention.candidates(municipality).exists()
-        assert retention.run() == 0
+        assert retention.run(actor=Actor.job("retention_run")) == 0
     with time_machine.travel(datetime.date(2026, 6, 30), tick=False):
         preview = client_for(admin_user).get(reverse("retention")).content.decode()
         assert "Alma Jensen" in preview
-        assert retention.run() == 1
-        assert retention.run() == 0
+        assert retention.run(actor=Actor.job("retention_run")) == 1
+        assert retention.run(actor=Actor.job("retention_run")) == 0
 
     alma.refresh_from_db()
     assert alma.cpr is None and alma.first_name == "Anonymiseret" and alma.anonymised_at
@@ -51,7 +52,7 @@ def test_child_is_anonymised_after_the_retention_period_and_statistics_stay(clie
 
 def test_children_still_in_daycare_are_never_anonymised(alma, municipality):
     with time_machine.travel(datetime.date(2040, 1, 1), tick=False):
-        assert retention.run() == 0
+        assert retention.run(actor=Actor.job("retention_run")) == 0
     alma.refresh_from_db()
     assert alma.anonymised_at is None
 
