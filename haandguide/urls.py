@@ -3,11 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from haandguide import views
-from haandguide.forms import LoginForm
+from haandguide.forms import AdminLoginForm, LoginForm
 
 admin.site.site_header = "Haandguide – administration"
 admin.site.site_title = "Haandguide"
 admin.site.index_title = "Organisation, brugere og opsætning"
+admin.site.login_form = AdminLoginForm  # a refused login of a non-administrator is logged
 
 urlpatterns = [
     path("", views.home, name="home"),
