@@ -12,7 +12,7 @@ import json
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
@@ -56,6 +56,12 @@ class Municipality(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:  # the head of its access-log chain, so no request pays for creating it
+            AccessLogChain.objects.get_or_create(municipality_id=self.pk)
 
 
 class District(models.Model):
@@ -324,30 +330,41 @@ class AccessLogChain(models.Model):
         return f"Kæde {self.municipality_id}: {self.seq}"
 
 
+def _chain_advance(key: int, count: int) -> tuple[int, str] | None:
+    """Reserve `count` numbers at the end of chain `key`: one UPDATE … RETURNING (PostgreSQL, and
+    SQLite ≥ 3.35), which also takes the head row's lock until the transaction ends. Returns the
+    new last number and the hash the reserved rows follow, or None if the chain has no head yet."""
+    table = connection.ops.quote_name(AccessLogChain._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET seq = seq + %s WHERE municipality_id = %s RETURNING seq, head",
+                       [count, key])
+        return cursor.fetchone()
+
+
 def _chain_link(rows: list) -> None:
     """Number and hash `rows` onto the end of their municipalities' chains (in the caller's
-    transaction; the chain heads stay locked until it ends)."""
+    transaction; the chain heads stay locked until it ends). Two queries per chain written to."""
     chains: dict[int, list] = {}
     for row in rows:
         row.normalise()
         chains.setdefault(row.municipality_id or 0, []).append(row)
     for key in sorted(chains):  # one order for every writer: no deadlock between two chains
         batch = chains[key]
-        heads = AccessLogChain.objects.filter(municipality_id=key)
-        if not heads.update(seq=F("seq") + len(batch)):
+        reserved = _chain_advance(key, len(batch))
+        if reserved is None:
             try:
                 with transaction.atomic():
                     AccessLogChain.objects.create(municipality_id=key)
             except IntegrityError:  # a concurrent writer created it first
                 pass
-            heads.update(seq=F("seq") + len(batch))
-        seq, prev = heads.values_list("seq", "head").get()
+            reserved = _chain_advance(key, len(batch))
+        seq, prev = reserved
         seq -= len(batch)
         for row in batch:
             seq += 1
             row.seq, row.prev_hash = seq, prev
             row.hash = prev = chain_digest(prev, row)
-        heads.update(head=prev)
+        AccessLogChain.objects.filter(municipality_id=key).update(head=prev)
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -360,7 +377,7 @@ class AppendOnlyQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         """Many rows (a list page: one per child shown) in one insert, each chained."""
         objs = list(objs)
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             _chain_link(objs)
             return super().bulk_create(objs, *args, **kwargs)
 
@@ -445,7 +462,7 @@ class AccessLog(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
             raise PermissionError("Adgangsloggen kan ikke ændres.")
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             _chain_link([self])
             super().save(*args, **kwargs)
 

@@ -20,6 +20,10 @@ def chain_existing_rows(apps, schema_editor):
             row.hash = prev = chain_digest(prev, row)
             AccessLog.objects.filter(pk=row.pk).update(seq=row.seq, prev_hash=row.prev_hash, hash=row.hash)
         AccessLogChain.objects.create(municipality_id=key or 0, seq=seq, head=prev)
+    Municipality = apps.get_model("haandguide", "Municipality")
+    for pk in Municipality.objects.exclude(pk__in=AccessLogChain.objects.values("municipality_id")).values_list(
+            "pk", flat=True):
+        AccessLogChain.objects.create(municipality_id=pk)
 
 
 class Migration(migrations.Migration):
