@@ -74,7 +74,7 @@ def council_home(request):
         own = (Submission.objects.filter(institution__in=user.institutions.all())
                .select_related("meeting__council__district__municipality", "child", "institution")
                .order_by("-created_at")[:20])
-        log_children_listed(request, [s.child for s in own if s.child_id], detail="Institutionens indstillinger")
+        log_children_listed(request.actor, [s.child for s in own if s.child_id], detail="Institutionens indstillinger")
     return render(request, "districtcouncil/home.html", {
         "upcoming": upcoming, "past": past, "own": own, "is_leader": user.role == Role.LEDER,
         "is_consultant": user.role == Role.KONSULENT,
@@ -120,7 +120,7 @@ def submission_list(request):
         decisions = (services.decisions_in_scope(request.user).awaiting_reassessment()
                      .select_related("child", "institution", "resource_type").order_by("period_end", "pk"))
         page = Paginator(decisions, 25).get_page(request.GET.get("side"))
-        log_children_listed(request, [d.child for d in page.object_list], detail="Afventer revurdering")
+        log_children_listed(request.actor, [d.child for d in page.object_list], detail="Afventer revurdering")
         return render(request, "districtcouncil/submission_list.html", {
             **context, "page": page, "decisions": page.object_list, "query": "liste=revurdering"})
     submissions = services.submissions_visible_to(request.user)
@@ -132,7 +132,7 @@ def submission_list(request):
         submissions = submissions.filter(state=state)
     submissions = submissions.select_related("meeting__council", "child", "institution").order_by("-created_at", "-pk")
     page = Paginator(submissions, 25).get_page(request.GET.get("side"))
-    log_children_listed(request, [s.child for s in page.object_list if s.child_id], detail="Indstillinger")
+    log_children_listed(request.actor, [s.child for s in page.object_list if s.child_id], detail="Indstillinger")
     query = f"liste={work_list}" if work_list else (f"status={state}" if state in SubmissionState.values else "")
     return render(request, "districtcouncil/submission_list.html", {**context, "page": page, "query": query})
 
@@ -142,7 +142,7 @@ def meeting_detail(request, pk):
     submissions = list(meeting.submissions.filter(state__in=[SubmissionState.INDSENDT, SubmissionState.AFGJORT])
                        .select_related("child", "institution", "decision__resource_type")
                        .prefetch_related(_latest_reviews()))
-    log_children_listed(request, [s.child for s in submissions if s.child_id], detail=f"Dagsorden {meeting}")
+    log_children_listed(request.actor, [s.child for s in submissions if s.child_id], detail=f"Dagsorden {meeting}")
     return render(request, "districtcouncil/meeting_detail.html", {
         "meeting": meeting, "submissions": submissions,
         "is_consultant": services.serves(request.user, meeting.council),

@@ -190,7 +190,7 @@ class AuditedAdmin(MunicipalityScopeMixin, admin.ModelAdmin):
                 for part in self.listed_child_id.split("."):
                     value = getattr(value, part)
                 children.append(Child(pk=value))
-            log_children_listed(request, children, detail=f"Administration: {self.model._meta.verbose_name_plural}")
+            log_children_listed(request.actor, children, detail=f"Administration: {self.model._meta.verbose_name_plural}")
         return changelist
 
     def get_object(self, request, object_id, from_field=None):
