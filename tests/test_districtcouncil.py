@@ -18,7 +18,7 @@ from districtcouncil.defaults import seed_council_configuration
 from districtcouncil.models import (
     Council, CouncilMeeting, CouncilMeetingType, Decision, Letter, ResourceType, Submission, SubmissionState,
 )
-from haandguide.actors import Actor
+from haandguide.actors import Actor, ActorKind
 from haandguide.exceptions import Refused
 from haandguide.models import AccessLog, Notice
 from handleplan import services as plan_services
@@ -256,6 +256,10 @@ def test_deadline_job_run_twice_closes_once_and_notifies_once(lars, birgitte, ca
     assert set(notices.values_list("user_id", flat=True)) == members
     assert len([m for m in mail.outbox if "dagsordenen" in m.subject]) == len(members)
     assert "Alma" not in mail.outbox[0].body  # no child's name travels by email
+    # The close is a change, logged once as the job (no user), under the meeting's municipality.
+    closed = AccessLog.objects.get(object_type="councilmeeting", action=AccessLog.Action.UPDATE)
+    assert (closed.user, closed.actor_kind, closed.actor_label, closed.municipality_id) == (
+        None, ActorKind.JOB, "agendas_close_due", meeting.council.district.municipality_id)
 
 
 def django_capture_on_commit():
