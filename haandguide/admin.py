@@ -423,7 +423,7 @@ class AccessLogAdmin(ReadOnlyAdmin):
 
     municipality_path = "municipality_id"
 
-    list_display = ["at", "username", "role", "action", "object_type", "object_id", "child_id"]
-    list_filter = ["action", "role"]
+    list_display = ["at", "username", "role", "actor_kind", "action", "object_type", "object_id", "child_id"]
+    list_filter = ["action", "role", "actor_kind"]
     search_fields = ["username"]
     show_full_result_count = False

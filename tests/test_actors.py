@@ -175,3 +175,6 @@ def test_the_access_log_search_shows_and_filters_by_actor_kind(client_for, lars,
     assert staff_cell in everything and job_cell in everything
     jobs_only = admin.post(reverse("accesslog"), {"child": "", "actor_kind": ActorKind.JOB}).content.decode()
     assert job_cell in jobs_only and staff_cell not in jobs_only
+    # Django's admin lists and filters the same column.
+    listing = admin.get(reverse("admin:haandguide_accesslog_changelist"), {"actor_kind": ActorKind.JOB})
+    assert listing.status_code == 200 and listing.context["cl"].result_count == 1
