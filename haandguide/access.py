@@ -115,7 +115,7 @@ def log_denial(request, denial: Denial) -> AccessLog:
     administrators find it in their search and in the child's access export."""
     actor = getattr(request, "actor", None) or Actor.from_request(request)
     if denial.user is not None:  # a refused admin login: the person who tried, not the anonymous request
-        actor = Actor(kind=actor.kind, user=denial.user, path=actor.path, label=actor.label, party=actor.party)
+        actor = actor.as_user(denial.user)
     municipality_id, child_id = denial_target(denial)
     row = log_access(actor, Action.DENIED, object_type=denial.object_type, object_id=denial.object_id,
                      child_id=child_id if child_id is not None else denial.child_id, detail=denial.detail,

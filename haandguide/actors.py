@@ -14,11 +14,14 @@ A parent or an integration client need not be a staff `User`: `party` holds what
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.functional import SimpleLazyObject
+
+if TYPE_CHECKING:
+    from haandguide.models import User
 
 
 class ActorKind(models.TextChoices):
@@ -30,16 +33,12 @@ class ActorKind(models.TextChoices):
     CLIENT = "integration", "Integration"
 
 
-ACTOR_KIND_MAX_LENGTH = 12
-LABEL_MAX_LENGTH = 100
-
-
 @dataclass(frozen=True)
 class Actor:
     """Who acts (`user`, or `party` for someone who is not staff) and through what (`kind`, `path`)."""
 
     kind: str
-    user: Any = None  # a haandguide User; None for a job, a parent or an integration client
+    user: User | None = None  # None for a job, a parent or an integration client (see `party`)
     path: str = ""  # the address the action came through (empty for a job)
     label: str = ""  # the job's name, the client's name, the parent's name
     party: Any = None  # what a non-staff actor is: a Guardian for a parent, an API client
@@ -67,6 +66,10 @@ class Actor:
     def job(cls, name: str) -> Actor:
         """A scheduled job, named as in the beat schedule (`agendas_close_due`)."""
         return cls(kind=ActorKind.JOB, label=name)
+
+    def as_user(self, user) -> Actor:
+        """The same door, another person: a refused admin login is logged as who tried."""
+        return replace(self, user=user)
 
     # -- what the log and the services read ----------------------------------------------------
     @property
