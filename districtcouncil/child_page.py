@@ -4,7 +4,7 @@ letters to the parents, with how and when each letter was sent. Three queries, w
 from django.db.models import Prefetch
 
 from districtcouncil.models import Decision, Letter
-from districtcouncil.services import submissions_visible_to
+from districtcouncil.scope import submissions_visible_to
 
 
 def council_section(request, child) -> dict | None:

@@ -14,10 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from haandguide import roles
 from haandguide.access import Action, log_access
 from haandguide.exceptions import EditConflict, Refused
 from haandguide.models import (
-    AccessLog, Child, ChildTransferRequest, Guardian, Institution, Role, User, municipality_id_of,
+    AccessLog, Child, ChildTransferRequest, Guardian, Institution, User, municipality_id_of,
 )
 from haandguide.notify import notify
 from haandguide.lib.formats import date_da
@@ -26,7 +27,7 @@ CHILD_FIELDS = ("institution", "first_name", "last_name", "cpr", "started_at", "
 
 
 def can_edit_child_records(user: User, institution) -> bool:
-    return user.role == Role.LEDER and user.institutions.filter(pk=institution.pk).exists()
+    return roles.leads(user, institution)
 
 
 class TransferRequested(Refused):
@@ -62,7 +63,7 @@ def _refuse_cpr_collision(request, *, cpr: str, institution: Institution, editin
     log_access(request, Action.CREATE, transfer, child_id=existing.pk,
                detail=f"Anmodning om flytning til institution {institution.pk} sendt til administrator")
     if created:
-        administrators = User.objects.filter(municipality_id=existing.municipality_id, role=Role.ADMINISTRATOR)
+        administrators = roles.administrators_of(existing.municipality_id)
         notify(administrators, key=f"child-transfer-{transfer.pk}", subject="Anmodning om at flytte et barn",
                body=f"{request.user} beder om at få et barn flyttet til {institution}.",
                url=reverse("admin:haandguide_childtransferrequest_change", args=[transfer.pk]))

@@ -17,12 +17,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from haandguide.access import OutOfScope
-from haandguide.models import District, Institution, Municipality, Role, User
+from haandguide import roles
+from haandguide.models import District, Institution, Municipality, User
 from reports.models import ScopeKind
 from haandguide.lib.formats import date_da
-
-STATISTICS_ROLES = (Role.ADMINISTRATOR, Role.CHEF, Role.KONSULENT, Role.LEDER)
-
 
 @dataclass(frozen=True)
 class Scope:
@@ -70,12 +68,11 @@ class Period:
 
 
 def may_see_statistics(user: User) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active
-                and (user.is_superuser or user.role in STATISTICS_ROLES))
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and roles.sees_statistics(user))
 
 
 def _municipalities(user: User) -> QuerySet[Municipality]:
-    if user.role in (Role.ADMINISTRATOR, Role.CHEF) or user.is_superuser:
+    if roles.sees_municipality(user):
         if user.municipality_id:
             return Municipality.objects.filter(pk=user.municipality_id)
         return Municipality.objects.all() if user.is_superuser else Municipality.objects.none()
@@ -83,15 +80,15 @@ def _municipalities(user: User) -> QuerySet[Municipality]:
 
 
 def _districts(user: User) -> QuerySet[District]:
-    if user.role in (Role.ADMINISTRATOR, Role.CHEF) or user.is_superuser:
+    if roles.sees_municipality(user):
         return District.objects.filter(municipality__in=_municipalities(user))
-    if user.role == Role.KONSULENT:
+    if roles.is_consultant(user):
         return District.objects.filter(pk__in=user.districts.values("pk"))
     return District.objects.none()
 
 
 def _institutions(user: User) -> QuerySet[Institution]:
-    if user.role == Role.LEDER:
+    if roles.is_leader(user):
         return Institution.objects.filter(pk__in=user.institutions.values("pk"))
     return Institution.objects.filter(district__in=_districts(user))
 
