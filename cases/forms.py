@@ -297,8 +297,6 @@ class CounsellingBookingForm(forms.Form):
         guardian, child = data.get("guardian"), data.get("child")
         if guardian and child and guardian.child_id != child.pk:
             self.add_error("guardian", "Forælderen hører ikke til barnet.")
-        if guardian and not child:
-            data["child"] = guardian.child
         return data
 
 

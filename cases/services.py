@@ -265,6 +265,13 @@ def available_actions(user: User, child: Child, case: Case | None) -> list[dict]
 # --- consent ----------------------------------------------------------------------------------
 
 
+def meetings_needing_consent(municipality_id: int) -> list[MeetingType]:
+    """The municipality's meeting types that need the parents' consent (Haderslev: arbejdsmøde;
+    Køge also the ressourceteam): data, so the child page names them rather than assuming."""
+    return list(MeetingType.objects.filter(municipality_id=municipality_id, active=True,
+                                           requires_consent__isnull=False).order_by("order", "name"))
+
+
 def consent_refusal(child: Child, purpose_code: str | None = None, purpose: ConsentPurpose | None = None) -> str | None:
     """None if every guardian with custody has an active consent to the purpose, else why not."""
     if purpose is None:
@@ -273,7 +280,7 @@ def consent_refusal(child: Child, purpose_code: str | None = None, purpose: Cons
         ).first()
         if purpose is None:
             return f"Kommunen har ikke oprettet samtykkeformålet «{purpose_code}»."
-    custodians = list(child.guardians.filter(has_custody=True))
+    custodians = list(roles.custodians_of(child))
     if not custodians:
         return "Der er ikke registreret forældre med forældremyndighed, så samtykke kan ikke foreligge."
     consenting = set(
@@ -519,6 +526,9 @@ def counselling_book(*, request, session: CounsellingSession, data: dict) -> Cou
     if not scope.serves_institution(user, institution):
         raise Refused("Kun institutionens personale og konsulenten kan booke tid.")
     child, guardian = data.get("child"), data.get("guardian")
+    if child is None and guardian is not None:  # parents who book are booking about their own child
+        child = guardian.child
+        data = {**data, "child": child}
     _child_in(user, child, institution)
     _guardian_of(child, guardian)
     if data["booker"] == CounsellingBooking.Booker.PARENTS and guardian is None:

@@ -79,6 +79,7 @@ def _child_page(request, child, *, status=200, forms=None, error=None):
         "is_consultant": roles.consults_for(user, child.institution.district_id),
         "observations": list(child.observations.select_related("type", "author").prefetch_related("attachments")[:10]),
         "consents": list(child.consents.select_related("guardian", "purpose").order_by("withdrawn_at", "-recorded_at")[:20]),
+        "meetings_needing_consent": services.meetings_needing_consent(_municipality_id(child)),
         "counsellors": list(child.counsellor_assignments.active().select_related("counsellor")),
         "actions": services.available_actions(user, child, case),
         "transition_form": forms.get("transition") or CaseTransitionForm(initial={"version": case.version if case else None}),

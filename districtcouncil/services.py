@@ -69,6 +69,17 @@ def open_meetings(council_ids, now: datetime.datetime | None = None) -> list[Cou
 # --- submissions ------------------------------------------------------------------------------
 
 
+def submission_start_refusal(user: User, child: Child) -> str | None:
+    """Why this user cannot prepare a submission about the child now, or None: the institution's
+    leader, for a child with an open case, at any level (a resource may be re-assessed at indgribende)."""
+    if not roles.leads(user, child.institution_id):
+        return "Kun en leder af institutionen kan udarbejde en indstilling."
+    case = Case.objects.filter(child=child).first()
+    if case is None or not case.is_open:
+        return "Barnet har ingen åben sag."
+    return None
+
+
 def submission_institution(user: User, child: Child | None, meeting: CouncilMeeting | None) -> Institution | None:
     """Whose submission it is: the child's institution; for a children's group, the institution the
     leader leads in the district of the chosen meeting's council."""

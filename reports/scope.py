@@ -19,7 +19,7 @@ from django.db.models import Q, QuerySet
 from haandguide.access import OutOfScope
 from haandguide import roles
 from haandguide.models import District, Institution, Municipality, User
-from reports.models import ScopeKind
+from reports.models import Report, ScopeKind
 from haandguide.lib.formats import date_da
 
 @dataclass(frozen=True)
@@ -143,3 +143,11 @@ def get_scope_for_user(request, kind: str, pk) -> Scope:
     if scope is None:
         raise OutOfScope(f"statistik:{kind}"[:50], pk)
     return scope
+
+
+def get_report_for_user(request, pk) -> Report:
+    """The report if its scope is within the user's; otherwise a logged 404."""
+    report = Report.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+    if report is None or allowed(request.user, report.scope_kind, report.scope_pk) is None:
+        raise OutOfScope("report", pk)
+    return report
