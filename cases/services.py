@@ -395,6 +395,22 @@ def meeting_record(*, request, case: Case, data: dict, agreements: list[dict]) -
 REFERRAL_MEETING_FLAG = {AgreementKind.PPV: "allows_ppv_referral", AgreementKind.VISO: "allows_viso_referral"}
 
 
+def referral_meetings(municipality_id: int, kind: str) -> str:
+    """Where the parents' agreement to a referral may be made, in words ("et netværksmøde")."""
+    allowed = [t.name.lower() for t in MeetingType.objects.filter(
+        municipality_id=municipality_id, active=True, parents_take_part=True, **{REFERRAL_MEETING_FLAG[kind]: True})]
+    return " eller ".join(f"et {name}" for name in allowed) or "en mødetype, kommunen har godkendt til det"
+
+
+def referral_hint(municipality_id: int) -> str:
+    """The child page's note beside "Henvis": the same rule `referral_refusal` applies, from the data."""
+    ppv = referral_meetings(municipality_id, AgreementKind.PPV)
+    viso = referral_meetings(municipality_id, AgreementKind.VISO)
+    if ppv == viso:
+        return f"PPV og VISO kræver en aftale med forældrene på {ppv} og deres samtykke."
+    return f"PPV kræver en aftale med forældrene på {ppv}, VISO på {viso}; begge kræver forældrenes samtykke."
+
+
 def referral_refusal(case: Case, kind: str) -> tuple[str | None, Agreement | None]:
     """PPV and VISO: only after agreement with the parents at a meeting of a type that allows the
     referral (Haderslev: a netværksmøde, not a forældresamtale), and with their consent."""
@@ -404,10 +420,7 @@ def referral_refusal(case: Case, kind: str) -> tuple[str | None, Agreement | Non
         .order_by("-meeting__held_on", "-meeting__pk").first()
     )
     if agreement is None:
-        allowed = [t.name.lower() for t in MeetingType.objects.filter(
-            municipality_id=case.child.institution.district.municipality_id, active=True,
-            parents_take_part=True, **{REFERRAL_MEETING_FLAG[kind]: True})]
-        where = " eller ".join(f"et {name}" for name in allowed) or "en mødetype, kommunen har godkendt til det"
+        where = referral_meetings(case.child.institution.district.municipality_id, kind)
         return (f"{AgreementKind(kind).label} kræver en aftale med forældrene på {where}.", None)
     refusal = consent_refusal(case.child, purpose_code=kind)
     return refusal, agreement

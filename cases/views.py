@@ -69,17 +69,20 @@ def _child_page(request, child, *, status=200, forms=None, error=None):
     user = request.user
     case = scope.case_of(child)
     forms = forms or {}
+    is_leader = roles.leads(user, child.institution_id)
     context = {
         "child": child,
         "case": case,
         "guardians": list(child.guardians.all()),
         "can_edit": org_services.can_edit_child_records(user, child.institution),
         "can_log": roles.works_at(user, child.institution_id) or roles.consults_for(user, child.institution.district_id),
-        "is_leader": roles.leads(user, child.institution_id),
+        "is_leader": is_leader,
         "is_consultant": roles.consults_for(user, child.institution.district_id),
         "observations": list(child.observations.select_related("type", "author").prefetch_related("attachments")[:10]),
         "consents": list(child.consents.select_related("guardian", "purpose").order_by("withdrawn_at", "-recorded_at")[:20]),
         "meetings_needing_consent": services.meetings_needing_consent(_municipality_id(child)),
+        "referral_hint": (services.referral_hint(_municipality_id(child))
+                          if case and case.is_open and is_leader else ""),
         "counsellors": list(child.counsellor_assignments.active().select_related("counsellor")),
         "actions": services.available_actions(user, child, case),
         "transition_form": forms.get("transition") or CaseTransitionForm(initial={"version": case.version if case else None}),

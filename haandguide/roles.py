@@ -69,6 +69,11 @@ def is_administrator(user) -> bool:
     return bool(getattr(user, "is_superuser", False)) or _role(user) == Role.ADMINISTRATOR
 
 
+def is_operator(user) -> bool:
+    """The installation's operator: a superuser who belongs to no municipality (sees every one)."""
+    return bool(getattr(user, "is_superuser", False)) and getattr(user, "municipality_id", None) is None
+
+
 def has_administrator_role(role: str) -> bool:
     """For `User.save`: the role (not a separate flag) decides who reaches Django's admin."""
     return role == Role.ADMINISTRATOR
@@ -161,7 +166,7 @@ def heads_daycare(user, municipality) -> bool:
 
 def administers(user, municipality) -> bool:
     """Administrator of this municipality; the superuser without a municipality administers all."""
-    if getattr(user, "is_superuser", False) and user.municipality_id is None:
+    if is_operator(user):
         return True
     return is_administrator(user) and user.municipality_id == _pk(municipality)
 

@@ -75,7 +75,7 @@ def _municipalities(user: User) -> QuerySet[Municipality]:
     if roles.sees_municipality(user):
         if user.municipality_id:
             return Municipality.objects.filter(pk=user.municipality_id)
-        return Municipality.objects.all() if user.is_superuser else Municipality.objects.none()
+        return Municipality.objects.all() if roles.is_operator(user) else Municipality.objects.none()
     return Municipality.objects.none()
 
 

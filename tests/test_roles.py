@@ -227,3 +227,13 @@ def test_a_group_submission_belongs_to_the_leaders_institution_in_the_meetings_d
     with pytest.raises(Refused, match="ingen institution i mødets distrikt"):
         services.submission_create(request=as_user(lars), child=None, data=data)
     assert not Submission.objects.exists()
+
+
+def test_the_referral_note_on_the_child_page_follows_the_meeting_types(client_for, opened, alma, lars, municipality):
+    from cases.models import MeetingType
+    url = reverse("cases:child_detail", args=[alma.pk])
+    page = client_for(lars).get(url).content.decode()
+    assert "PPV og VISO kræver en aftale med forældrene på et netværksmøde og deres samtykke." in page
+    MeetingType.objects.filter(municipality=municipality).update(allows_viso_referral=False)
+    page = client_for(lars).get(url).content.decode()
+    assert "PPV kræver en aftale med forældrene på et netværksmøde, VISO på en mødetype, kommunen har godkendt" in page
