@@ -18,6 +18,7 @@ from cases.models import (
     Case, CaseEvent, ConsentPurpose, CounsellingBooking, CounsellingProfessional, CounsellingSession, FamilyGroup,
     InterventionBasis, MeetingType, ObservationType, TopiPosition,
 )
+from haandguide import roles
 from haandguide.actors import Actor
 from haandguide.demo import DEMO_PASSWORD
 from haandguide.models import Child, CounsellorKind, Role, User
@@ -34,7 +35,7 @@ TOPI_WEIGHTS = [(TopiPosition.GREEN, 5), (TopiPosition.YELLOW, 3), (TopiPosition
 
 
 def _leader_for(institution, users: dict) -> User:
-    leader = User.objects.filter(role=Role.LEDER, institutions=institution).first()
+    leader = roles.leaders_of(institution).first()
     if leader:
         return leader
     leader, created = User.objects.get_or_create(
