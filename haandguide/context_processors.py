@@ -12,8 +12,6 @@ def navigation(request):
     if user.role in (Role.PAEDAGOG, Role.LEDER, Role.KONSULENT, Role.EKSTERN):
         items.append(("Børn", reverse("cases:child_list")))
     if user.role in (Role.PAEDAGOG, Role.LEDER, Role.KONSULENT):
-        items.append(("Påmindelser", reverse("handleplan:reminder_list")))
-    if user.role in (Role.PAEDAGOG, Role.LEDER, Role.KONSULENT):
         # Aabenraa's activities, where the municipality uses them (profile flags).
         municipality = user.municipality
         if municipality and municipality.open_counselling_enabled:

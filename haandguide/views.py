@@ -39,14 +39,15 @@ def home(request):
     institutions = user.institutions.select_related("district") if user.role in (Role.PAEDAGOG, Role.LEDER) else []
     return render(request, "haandguide/home.html", {
         "institutions": institutions, "panels": dashboard.panels_for(request),
-        "notices": list(Notice.objects.filter(user=user, seen_at__isnull=True)[:5]),
+        "notices": list(Notice.objects.for_user(user).filter(seen_at__isnull=True)[:5]),
     })
 
 
 def notice_list(request):
-    """The user's own messages (agenda ready, deadline near, re-assessment due), newest first."""
-    page = Paginator(Notice.objects.filter(user=request.user), 25).get_page(request.GET.get("side"))
-    unseen = Notice.objects.filter(user=request.user, seen_at__isnull=True).count()
+    """The user's own messages (agenda ready, deadline near, re-assessment due, evaluation due),
+    newest first."""
+    page = Paginator(Notice.objects.for_user(request.user), 25).get_page(request.GET.get("side"))
+    unseen = Notice.objects.for_user(request.user).filter(seen_at__isnull=True).count()
     return render(request, "haandguide/notice_list.html", {"page": page, "unseen": unseen})
 
 
@@ -56,7 +57,7 @@ def notice_seen(request, pk):
     if pk == "alle":
         notices_mark_seen(request.user)
         return redirect("notice_list")
-    notice = get_in_scope(Notice.objects.filter(user=request.user), "notice", pk)
+    notice = get_in_scope(Notice.objects.for_user(request.user), "notice", pk)
     notices_mark_seen(request.user, notice)
     internal = url_has_allowed_host_and_scheme(notice.url, allowed_hosts={request.get_host()})
     return redirect(notice.url if notice.url and internal else "notice_list")

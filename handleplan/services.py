@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field as dataclass_field
 
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -26,13 +27,13 @@ from haandguide import profiles
 from haandguide.access import log_access
 from haandguide.lib.formats import date_da
 from haandguide.exceptions import EditConflict, Refused
-from haandguide.lib.mail import absolute_url, send_templated
 from haandguide.lib.pdf import render_pdf
 from haandguide.models import Child, Municipality, Role, User
+from haandguide.notify import notify
 
 from handleplan.models import (
     EMPTY_TEXTS, VOICE_STATEMENTS, Effort, EffortCatalogueEntry, Evaluation, Handleplan, PlanSnapshot,
-    PlanVersion, ReadinessRule, Reminder,
+    PlanVersion, ReadinessRule,
 )
 
 Event = CaseEvent.Action
@@ -659,18 +660,6 @@ def _recipients(effort: Effort) -> list[User]:
     return list(User.objects.filter(role=Role.LEDER, is_active=True, institutions=institution_id))
 
 
-def reminder_email_send(reminder: Reminder) -> None:
-    """Build and send the email for one reminder. It names the effort and the institution and
-    links to the plan, but not the child: children's data does not travel by email."""
-    effort = reminder.effort
-    child = effort.plan.case.child
-    send_templated("handleplan/email/evaluation_reminder", {
-        "reminder": reminder, "effort": effort, "institution": child.institution,
-        "recipient": reminder.recipient, "overdue": reminder.kind == Reminder.Kind.OVERDUE,
-        "url": absolute_url(reverse("handleplan:plan_detail", args=[child.pk])),
-    }, to=[reminder.recipient.email])
-
-
 def overdue_efforts(institutions, today: datetime.date | None = None):
     """Efforts of children still in daycare, in open cases of these institutions, whose evaluation
     date has passed: the leader's overdue list and the home page's count."""
@@ -683,48 +672,42 @@ def overdue_efforts(institutions, today: datetime.date | None = None):
 
 def evaluation_reminders_send(today: datetime.date | None = None) -> int:
     """Find the efforts whose evaluation is due within the municipality's reminder days or is
-    overdue, write one in-app reminder per responsible member of staff, and email the reminders
-    not yet emailed. Idempotent: running it twice sends nothing twice. Returns emails sent."""
+    overdue, and notify each responsible member of staff (else the institution's leaders) through
+    the one notify path: a message in Beskeder and an email, once per effort, due date, kind and
+    recipient (the key), so running it twice sends nothing twice and a failed email goes out on
+    the next run. The email names the effort and institution, never the child. Returns the number
+    of people notified now."""
     today = today or timezone.localdate()
     due = Q(evaluation_date__isnull=False, ended_on__isnull=True, plan__case__child__left_at__isnull=True) & ~Q(
         plan__case__state=CaseState.LUKKET) & ~concluded_level_q()
+    notified = 0
     for municipality in Municipality.objects.all():
         horizon = today + datetime.timedelta(days=municipality.evaluation_reminder_days)
         efforts = (
             Effort.objects.filter(due, evaluation_date__lte=horizon,
                                   plan__case__child__institution__district__municipality=municipality)
-            .select_related("responsible", "plan__case__child")
+            .select_related("responsible", "plan__case__child__institution").order_by("pk")
         )
-        rows = []
         for effort in efforts:
-            kind = Reminder.Kind.OVERDUE if effort.evaluation_date < today else Reminder.Kind.DUE
-            rows += [Reminder(recipient=user, effort=effort, kind=kind, evaluation_date=effort.evaluation_date)
-                     for user in _recipients(effort)]
-        Reminder.objects.bulk_create(rows, ignore_conflicts=True)
-
-    sent = 0
-    pending = Reminder.objects.filter(emailed_at__isnull=True, recipient__email__gt="").values_list("pk", flat=True)
-    for pk in list(pending):
-        with transaction.atomic():
-            # skip_locked: a second worker running at the same moment passes over this row.
-            reminder = (
-                Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("recipient", "effort__plan__case__child__institution")
-                .filter(pk=pk, emailed_at__isnull=True).first()
-            )
-            if reminder is None:
-                continue
-            reminder_email_send(reminder)
-            reminder.emailed_at = timezone.now()
-            reminder.save(update_fields=["emailed_at"])
-            sent += 1
-    return sent
+            overdue = effort.evaluation_date < today
+            child = effort.plan.case.child
+            context = {"effort": effort, "institution": child.institution, "overdue": overdue,
+                       "evaluation_date": effort.evaluation_date}
+            notified += notify(
+                _recipients(effort), key=evaluation_notice_key(effort, overdue=overdue),
+                subject=render_to_string(f"{EVALUATION_EMAIL}_subject.txt", context).strip(),
+                body=f"Evalueres senest {date_da(effort.evaluation_date)}.",
+                url=reverse("handleplan:plan_detail", args=[child.pk]), child=child,
+                email_template=EVALUATION_EMAIL, context=context)
+    return notified
 
 
-def reminder_mark_seen(*, request, reminder: Reminder) -> Reminder:
-    if reminder.recipient_id != request.user.pk:
-        raise Refused("Påmindelsen er ikke din.")
-    if reminder.seen_at is None:
-        reminder.seen_at = timezone.now()
-        reminder.save(update_fields=["seen_at"])
-    return reminder
+EVALUATION_EMAIL = "handleplan/email/evaluation_reminder"
+EVALUATION_KEY_PREFIX = "evaluering:"
+
+
+def evaluation_notice_key(effort: Effort, *, overdue: bool) -> str:
+    """One message per effort, due date and kind ("snart" before the date, "forfalden" after) and
+    recipient (the Notice's user): a new evaluation date makes a new message."""
+    kind = "forfalden" if overdue else "snart"
+    return f"{EVALUATION_KEY_PREFIX}{effort.pk}:{effort.evaluation_date.isoformat()}:{kind}"

@@ -12,14 +12,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.models import Case, Level
-from haandguide.access import OutOfScope, get_child_for_user, get_in_scope, log_access, log_children_listed
+from haandguide.access import OutOfScope, get_child_for_user, log_access, log_children_listed
 from haandguide.access import Action as LogAction
 from haandguide.exceptions import Refused
 from haandguide.keep_typed import keeps_typed
 from haandguide.models import Child, Role
 from handleplan import services
 from handleplan.forms import EffortForm, EffortUpdateForm, EvaluationForm, PlanForm
-from handleplan.models import VOICE_STATEMENTS, Effort, EffortCatalogueEntry, Handleplan, PlanVersion, Reminder
+from handleplan.models import VOICE_STATEMENTS, Effort, EffortCatalogueEntry, Handleplan, PlanVersion
 
 
 def _case(child: Child) -> Case | None:
@@ -242,19 +242,8 @@ def plan_pdf(request, child_pk):
 
 @require_GET
 def reminder_list(request):
-    reminders = (Reminder.objects.filter(recipient=request.user,
-                                         effort__plan__case__child__in=Child.objects.visible_to(request.user))
-                 .select_related("effort__plan__case__child").order_by("seen_at", "-created_at", "-pk"))
-    page = Paginator(reminders, 25).get_page(request.GET.get("side"))
-    log_children_listed(request, [r.effort.plan.case.child for r in page.object_list], detail="Påmindelser")
-    return render(request, "handleplan/reminder_list.html", {"page": page})
-
-
-@require_POST
-def reminder_seen(request, pk):
-    reminder = get_in_scope(Reminder.objects.filter(recipient=request.user), "reminder", pk)
-    services.reminder_mark_seen(request=request, reminder=reminder)
-    return redirect("handleplan:reminder_list")
+    """The old "Påmindelser" page: evaluation reminders are messages in Beskeder now."""
+    return redirect("notice_list", permanent=True)
 
 
 @require_GET

@@ -73,7 +73,7 @@ from haandguide.models import (
     Notice, Role, User,
 )
 from handleplan import services as plan_services
-from handleplan.models import EffortCatalogueEntry, Evaluation, ReadinessRule, Reminder
+from handleplan.models import EffortCatalogueEntry, Evaluation, ReadinessRule
 from reports.models import Measure, Report
 from tests import factories
 from tests.case_fixtures import FakeHandleplan, as_user
@@ -146,7 +146,6 @@ REGISTRY: dict[str, list[Ids]] = {
     # a and b are version numbers inside the plan of the child named by child_pk
     "handleplan:version_diff": [ids(K, child_pk="child", a=Fixed(1), b=Fixed(2))],
     "handleplan:plan_pdf": [ids(L, child_pk="child")],
-    "handleplan:reminder_seen": [ids(P, pk="reminder")],
     # districtcouncil
     "districtcouncil:meeting_detail": [ids(C, pk="council_meeting")],
     "districtcouncil:agenda_pdf": [ids(K, pk="council_meeting")],
@@ -218,7 +217,6 @@ class Place:
     assignment: Any = None
     plan: Any = None
     effort: Any = None
-    reminder: Any = None
     council: Any = None
     council_meeting: Any = None
     submission: Any = None
@@ -405,8 +403,6 @@ def world(django_db_setup, django_db_blocker):
                 "m2": _build_place(m2, x, c, staff(c, x, m2, "m2"), "Malte", "Andenkommune"),
             }
             plan_services.evaluation_reminders_send()
-            for place in places.values():
-                place.reminder = Reminder.objects.get(effort=place.effort, recipient=place.pedagogue)
             clients = {}
             for role, user in users.items():  # logged in once: the session rows live as long as the world
                 clients[role] = Client()

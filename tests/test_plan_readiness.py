@@ -15,8 +15,9 @@ from cases import interfaces
 from cases import services as case_services
 from cases.models import Case, CaseEvent, CaseState
 from haandguide.exceptions import Refused
+from haandguide.models import Notice
 from handleplan import services
-from handleplan.models import Effort, Evaluation, Handleplan, ReadinessRule, Reminder
+from handleplan.models import Effort, Evaluation, Handleplan, ReadinessRule
 from tests.case_fixtures import as_user
 from tests.test_handleplan import case, plan  # noqa: F401  (fixtures)
 
@@ -240,7 +241,9 @@ def test_a_concluded_levels_effort_is_not_active_on_the_child_page_nor_reminded_
     assert [e.name for e in summary["efforts"]] == ["ICDP"]
     assert list(services.overdue_efforts([solsikken.pk], TODAY)) == []
     services.evaluation_reminders_send(TODAY)
-    assert set(Reminder.objects.values_list("effort_id", flat=True)) == {second.pk}
+    reminded = {key.split(":")[1] for key in Notice.objects.filter(key__startswith=services.EVALUATION_KEY_PREFIX)
+                .values_list("key", flat=True)}
+    assert reminded == {str(second.pk)}
 
 
 def test_moving_down_opens_the_level_again(moved_up, lars, alma):
