@@ -7,7 +7,6 @@ user typed is rendered back.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -27,6 +26,7 @@ from haandguide import services as org_services
 from haandguide.access import Action, get_child_for_user, get_in_scope, log_children_listed
 from haandguide.exceptions import Refused
 from haandguide.keep_typed import keeps_typed
+from haandguide.lib.pages import page_of
 from haandguide.models import Child, CounsellorAssignment, Institution, Role
 
 
@@ -41,10 +41,6 @@ def _led_institutions(user):
 
 def _municipality_id(child):
     return child.institution.district.municipality_id
-
-
-def _case_of(child) -> Case | None:
-    return Case.objects.filter(child=child).first()
 
 
 def child_list(request):
@@ -68,7 +64,7 @@ def child_list(request):
             children = children.filter(case__state=data["level"])
         if data["topi"]:
             children = children.filter(latest_topi=data["topi"])
-    page = Paginator(children.order_by("first_name", "last_name", "pk"), 25).get_page(request.GET.get("side"))
+    page = page_of(children.order_by("first_name", "last_name", "pk"), request.GET.get("side"))
     log_children_listed(request, page.object_list, detail="Børneliste")
     query = request.GET.copy()
     query.pop("side", None)
@@ -81,7 +77,7 @@ def child_list(request):
 def _child_page(request, child, *, status=200, forms=None, error=None):
     """The child page. `forms` carries bound forms back after a refusal so nothing typed is lost."""
     user = request.user
-    case = _case_of(child)
+    case = Case.objects.of_child(child)
     forms = forms or {}
     context = {
         "child": child,
@@ -138,7 +134,7 @@ def case_transition(request, pk, action):
     if action not in TRANSITIONS:
         raise Http404
     form = CaseTransitionForm(request.POST)
-    case = _case_of(child)
+    case = Case.objects.of_child(child)
     if form.is_valid() and (case or action == "open"):
         try:
             TRANSITIONS[action](request, case, child, form.cleaned_data)
@@ -175,7 +171,7 @@ def observation_create(request, pk):
 def observation_list(request, pk):
     child = get_child_for_user(request, pk)
     observations = child.observations.select_related("type", "author").prefetch_related("attachments")
-    page = Paginator(observations, 20).get_page(request.GET.get("side"))
+    page = page_of(observations, request.GET.get("side"))
     return render(request, "cases/observation_list.html", {"child": child, "page": page, "query": ""})
 
 
@@ -222,7 +218,7 @@ def consent_withdraw(request, pk, consent_pk):
 
 
 def _open_case_or_404(child) -> Case:
-    case = _case_of(child)
+    case = Case.objects.of_child(child)
     if case is None:
         raise Http404("Barnet har ingen sag.")
     return case
@@ -415,7 +411,7 @@ def counselling_list(request):
     institutions = _require_feature(request.user, "open_counselling_enabled")
     sessions = (CounsellingSession.objects.filter(institution__in=institutions).select_related("institution")
                 .annotate(booked=Count("bookings")).order_by("-starts_at", "-pk"))
-    page = Paginator(sessions, 20).get_page(request.GET.get("side"))
+    page = page_of(sessions, request.GET.get("side"))
     return render(request, "cases/counselling_list.html", {
         "page": page, "query": "",
         "can_create": request.user.role in (Role.LEDER, Role.KONSULENT),
@@ -475,7 +471,7 @@ def family_group_list(request):
     groups = (FamilyGroup.objects.filter(institution__in=institutions).select_related("institution")
               .annotate(families=Count("participants", distinct=True), held=Count("sessions", distinct=True))
               .order_by("-active", "name", "pk"))
-    page = Paginator(groups, 20).get_page(request.GET.get("side"))
+    page = page_of(groups, request.GET.get("side"))
     return render(request, "cases/family_group_list.html", {
         "page": page, "query": "", "can_create": request.user.role in (Role.LEDER, Role.KONSULENT),
     })
@@ -501,7 +497,7 @@ def _family_group_page(request, group, *, participant_form=None, session_form=No
     participants = list(group.participants.select_related("child", "guardian"))
     log_children_listed(request, [p.child for p in participants], detail=f"Familiegruppe {group.pk}")
     sessions = group.sessions.annotate(present=Count("attendance")).order_by("-held_on", "-pk")
-    page = Paginator(sessions, 20).get_page(request.GET.get("side"))
+    page = page_of(sessions, request.GET.get("side"))
     return render(request, "cases/family_group_detail.html", {
         "group": group, "participants": participants, "page": page, "query": "",
         "participant_form": participant_form or FamilyGroupParticipantForm(

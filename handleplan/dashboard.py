@@ -2,7 +2,7 @@
 
 from haandguide.dashboard import Panel
 from haandguide.models import Notice, Role
-from handleplan.services import EVALUATION_KEY_PREFIX, overdue_efforts
+from handleplan.reminders import EVALUATION_KEY_PREFIX, overdue_efforts
 
 
 def evaluations_panel(request) -> Panel | None:

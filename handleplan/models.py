@@ -215,13 +215,13 @@ class PlanSnapshot(ImmutableModel):
 
     @property
     def effort_groups(self) -> list[dict]:
-        from handleplan.services import effort_groups  # the services import these models
+        from handleplan.levels import effort_groups
 
         return effort_groups(self.efforts_for_display, self.content.get("case_level", ""))
 
     @property
     def period_for_display(self) -> dict:
-        from handleplan.services import period
+        from handleplan.formdata import period  # it imports these models
 
         return period(self.content.get("texts", {}))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,14 +15,12 @@ from haandguide.access import OutOfScope, get_child_for_user, log_access, log_ch
 from haandguide.access import Action as LogAction
 from haandguide.exceptions import Refused
 from haandguide.keep_typed import keeps_typed
+from haandguide.lib.pages import page_of
 from haandguide.models import Child, Role
-from handleplan import services
+from handleplan import diff, formdata, levels, pdf, reminders, services
 from handleplan.forms import EffortForm, EffortUpdateForm, EvaluationForm, PlanForm
 from handleplan.models import VOICE_STATEMENTS, Effort, EffortCatalogueEntry, Handleplan, PlanVersion
-
-
-def _case(child: Child) -> Case | None:
-    return Case.objects.filter(child=child).first()
+from handleplan.permissions import may_write
 
 
 def _plan_for_child(child: Child) -> Handleplan:
@@ -41,15 +38,15 @@ def _effort_for_child(child: Child, effort_pk: int) -> Effort:
 
 
 def _require_writer(request, child: Child) -> None:
-    if not services.may_write(request.user, child):
+    if not may_write(request.user, child):
         raise PermissionDenied("Du kan læse handleplanen, men ikke skrive i den.")
 
 
 def plan_detail(request, child_pk):
     child = get_child_for_user(request, child_pk, detail="Handleplan")
-    case = _case(child)
+    case = Case.objects.of_child(child)
     plan = Handleplan.objects.select_related("current__author").filter(case=case).first() if case else None
-    context = {"child": child, "case": case, "plan": plan, "can_write": services.may_write(request.user, child)}
+    context = {"child": child, "case": case, "plan": plan, "can_write": may_write(request.user, child)}
     if plan:
         efforts = list(
             Effort.objects.filter(plan=plan).select_related("responsible")
@@ -57,10 +54,10 @@ def plan_detail(request, child_pk):
         )
         texts = plan.texts
         context.update({
-            "texts": texts, **services.period(texts),
+            "texts": texts, **formdata.period(texts),
             "voice": [(label, texts["voice"].get(key, "")) for key, label in VOICE_STATEMENTS],
             "efforts": efforts,
-            "effort_groups": services.effort_groups(efforts, case.state),
+            "effort_groups": levels.effort_groups(efforts, case.state),
             "editable": context["can_write"] and case.is_open,
             "today": timezone.localdate(),
             "snapshots": list(plan.snapshots.select_related("created_by").order_by("-created_at")[:5]),
@@ -71,7 +68,7 @@ def plan_detail(request, child_pk):
 @require_POST
 def plan_start(request, child_pk):
     child = get_child_for_user(request, child_pk, detail="Start handleplan")
-    case = _case(child)
+    case = Case.objects.of_child(child)
     if case is None:
         messages.error(request, "Barnet har ingen sag endnu. Opret sagen på barnets side først.")
         return redirect("cases:child_detail", pk=child.pk)
@@ -91,7 +88,7 @@ def plan_edit(request, child_pk):
     plan = _plan_for_child(child)
     _require_writer(request, child)
     if request.method == "GET":
-        form = PlanForm(initial={"version": plan.version, **services.texts_as_form_initial(plan.texts)})
+        form = PlanForm(initial={"version": plan.version, **formdata.texts_as_form_initial(plan.texts)})
         return render(request, "handleplan/plan_form.html", {"child": child, "plan": plan, "form": form})
     form = PlanForm(request.POST, other=_author(plan.current))
     if form.is_valid():
@@ -122,8 +119,8 @@ def _conflict(request, child: Child, conflict: services.PlanConflict) -> HttpRes
     latest version, so saving it is a merge against that version."""
     latest = conflict.latest
     other = _author(latest)
-    merged = services.texts_as_form_initial(conflict.merge.texts)
-    theirs = services.texts_as_form_initial(latest.content.get("texts", {}))
+    merged = formdata.texts_as_form_initial(conflict.merge.texts)
+    theirs = formdata.texts_as_form_initial(latest.content.get("texts", {}))
     data = dict(merged)
     data.update({"version": str(latest.number), "conflicts": ",".join(conflict.merge.conflicts)})
     # Unbound: the choices are asked, not shown as errors before the person has made them.
@@ -208,7 +205,7 @@ def version_list(request, child_pk):
     versions = (PlanVersion.objects.filter(plan=plan).select_related("author")
                 .only("number", "created_at", "summary", "author__first_name", "author__last_name",
                       "author__username", "plan_id").order_by("-number"))
-    page = Paginator(versions, 25).get_page(request.GET.get("side"))
+    page = page_of(versions, request.GET.get("side"))
     return render(request, "handleplan/version_list.html", {"child": child, "plan": plan, "page": page})
 
 
@@ -218,7 +215,7 @@ def version_diff(request, child_pk, a, b):
     plan = _plan_for_child(child)
     old = get_object_or_404(PlanVersion.objects.select_related("author"), plan=plan, number=min(a, b))
     new = get_object_or_404(PlanVersion.objects.select_related("author"), plan=plan, number=max(a, b))
-    rows = services.version_diff(old, new)
+    rows = diff.version_diff(old, new)
     return render(request, "handleplan/version_diff.html", {
         "child": child, "plan": plan, "old": old, "new": new, "rows": rows,
         "changed": any(row["kind"] != "equal" for row in rows),
@@ -229,9 +226,9 @@ def version_diff(request, child_pk, a, b):
 def plan_pdf(request, child_pk):
     child = get_child_for_user(request, child_pk, detail="Handleplan som PDF")
     plan = _plan_for_child(child)
-    pdf = services.render_handleplan_pdf(plan)
+    document = pdf.render_handleplan_pdf(plan)
     log_access(request, LogAction.EXPORT, plan, child_id=child.pk, detail=f"Handleplan PDF, version {plan.version}")
-    response = HttpResponse(pdf, content_type="application/pdf")
+    response = HttpResponse(document, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="handleplan-{child.pk}-v{plan.version}.pdf"'
     response["Cache-Control"] = "no-store"
     return response
@@ -252,8 +249,8 @@ def overdue_list(request):
     if request.user.role != Role.LEDER:
         raise PermissionDenied("Listen over forfaldne evalueringer er for institutionsledere.")
     today = timezone.localdate()
-    efforts = (services.overdue_efforts(request.user.institutions.values("pk"), today)
+    efforts = (reminders.overdue_efforts(request.user.institutions.values("pk"), today)
                .select_related("responsible", "plan__case__child__institution").order_by("evaluation_date", "pk"))
-    page = Paginator(efforts, 25).get_page(request.GET.get("side"))
+    page = page_of(efforts, request.GET.get("side"))
     log_children_listed(request, [e.plan.case.child for e in page.object_list], detail="Forfaldne evalueringer")
     return render(request, "handleplan/overdue_list.html", {"page": page, "today": today})

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from haandguide.access import OutOfScope
+from haandguide.lib.ids import parse_id
 from haandguide.models import District, Institution, Municipality, Role, User
 from reports.models import ScopeKind
 from haandguide.lib.formats import date_da
@@ -121,9 +122,8 @@ def scopes_for(user: User) -> list[Scope]:
 
 def allowed(user: User, kind: str, pk) -> Scope | None:
     """The scope if this user may see it, else None."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
+    pk = parse_id(pk)
+    if pk is None:
         return None
     if not may_see_statistics(user):
         return None

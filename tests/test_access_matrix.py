@@ -72,7 +72,10 @@ from haandguide.models import (
     AccessLog, Child, ChildTransferRequest, CounsellorAssignment, District, Guardian, Institution, Municipality,
     Notice, Role, User,
 )
+from handleplan import catalogue as plan_catalogue
+from handleplan import pdf as plan_pdf
 from handleplan import services as plan_services
+from handleplan.reminders import evaluation_reminders_send
 from handleplan.models import EffortCatalogueEntry, Evaluation, ReadinessRule
 from reports.models import Measure, Report
 from tests import factories
@@ -347,8 +350,8 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
 def _seed(municipality):
     seed_case_configuration(municipality)
     seed_council_configuration(municipality)
-    plan_services.effort_catalogue_seed(municipality)
-    plan_services.readiness_rules_seed(municipality)
+    plan_catalogue.effort_catalogue_seed(municipality)
+    plan_catalogue.readiness_rules_seed(municipality)
 
 
 @pytest.fixture(scope="module")
@@ -402,7 +405,7 @@ def world(django_db_setup, django_db_blocker):
                 "b": _build_place(m1, south, b, staff(b, south, m1, "b"), "Bodil", "Sydfremmed"),
                 "m2": _build_place(m2, x, c, staff(c, x, m2, "m2"), "Malte", "Andenkommune"),
             }
-            plan_services.evaluation_reminders_send()
+            evaluation_reminders_send()
             clients = {}
             for role, user in users.items():  # logged in once: the session rows live as long as the world
                 clients[role] = Client()
@@ -564,7 +567,7 @@ def test_the_owner_is_not_refused(matrix, name, variant, monkeypatch):
     404s above come from scope and not from a broken URL or a missing object."""
     # PDFs have their own tests; WeasyPrint would double this module's run time.
     monkeypatch.setattr(council_services, "render_agenda_pdf", lambda *args, **kwargs: PDF)
-    monkeypatch.setattr(plan_services, "render_handleplan_pdf", lambda *args, **kwargs: PDF)
+    monkeypatch.setattr(plan_pdf, "render_handleplan_pdf", lambda *args, **kwargs: PDF)
     user, client = matrix["users"][variant.owner], matrix["clients"][variant.owner]
     kwargs = _kwargs(variant, matrix["places"]["own"], {})
     status, body, logged, url = _ask(client, user, "GET", name, kwargs)

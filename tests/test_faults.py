@@ -28,7 +28,7 @@ from django.utils import timezone
 from haandguide.models import Notice
 from handleplan import services as plan_services
 from handleplan.models import Handleplan
-from handleplan.services import EVALUATION_KEY_PREFIX
+from handleplan.reminders import EVALUATION_KEY_PREFIX
 from reports.models import Report
 from tests.case_fixtures import as_user, guardians, handleplan  # noqa: F401
 from tests.test_districtcouncil import case, config, draft, meeting_at  # noqa: F401

@@ -15,7 +15,7 @@ from haandguide import notify as notify_module
 from haandguide.models import Notice, Role
 from handleplan import tasks
 from handleplan.models import Effort
-from handleplan.services import EVALUATION_KEY_PREFIX, evaluation_reminders_send
+from handleplan.reminders import EVALUATION_KEY_PREFIX, evaluation_reminders_send
 from tests import factories
 from tests.test_handleplan import DAY, TODAY, add_effort, as_user, case, evaluate, plan, save  # noqa: F401
 
