@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cases.models import Level
+from cases.models import Case, Level
 from haandguide import profiles
 from haandguide.models import Municipality
 from handleplan.models import EffortCatalogueEntry, ReadinessRule
@@ -38,3 +38,13 @@ def readiness_rules_seed(municipality: Municipality, profile: dict | None = None
         _, created = ReadinessRule.objects.get_or_create(municipality=municipality, level=level, defaults=flags)
         created_count += created
     return created_count
+
+
+def catalogue_for(case: Case):
+    """The municipality's active catalogue entries an effort may be chosen from: those of the case's
+    level while it is forebyggende or foregribende; every level's once it is above (indgribende)."""
+    entries = EffortCatalogueEntry.objects.filter(
+        municipality_id=case.child.institution.district.municipality_id, active=True)
+    if case.state in (Level.FOREBYGGENDE, Level.FOREGRIBENDE):
+        entries = entries.filter(level=case.state)
+    return entries.order_by("level", "order", "name")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cases.models import Case
-from cases.services import consults_for, works_at
+from haandguide import roles
 from haandguide.exceptions import Refused
 from haandguide.models import Child, User
 
@@ -13,7 +13,7 @@ CLOSED_MESSAGE = "Sagen er lukket, så handleplanen kan ikke ændres."
 def may_write(user: User, child: Child) -> bool:
     """The institution's pædagoger and leder and the district's consultant write the plan;
     external counsellors attached to the case may read it (their scope) but not write."""
-    return works_at(user, child) or consults_for(user, child)
+    return roles.works_at(user, child.institution_id) or roles.consults_for(user, child.institution.district_id)
 
 
 def write_refusal(user: User, case: Case) -> str | None:

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from cases.models import CaseState
 from haandguide.lib.formats import date_da
-from haandguide.models import Municipality, Role, User
+from haandguide import roles
+from haandguide.models import Municipality, User
 from haandguide.notify import notify
 from handleplan.levels import concluded_level_q
 from handleplan.models import Effort
@@ -22,7 +23,7 @@ def _recipients(effort: Effort) -> list[User]:
     if effort.responsible_id and effort.responsible.is_active:
         return [effort.responsible]
     institution_id = effort.plan.case.child.institution_id
-    return list(User.objects.filter(role=Role.LEDER, is_active=True, institutions=institution_id))
+    return list(roles.leaders_of(institution_id))
 
 
 def overdue_efforts(institutions, today: datetime.date | None = None):

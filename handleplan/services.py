@@ -20,6 +20,7 @@ from cases.services import record_event
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
 from haandguide.exceptions import EditConflict, Refused
+from handleplan.catalogue import catalogue_for
 from handleplan.content import new_version
 from handleplan.diff import TextsMerge, merge_texts
 from handleplan.formdata import TEXT_FIELDS, texts_by_field, texts_from_fields, texts_from_form
@@ -145,6 +146,9 @@ def effort_add(*, request, plan: Handleplan, data: dict, level: str | None = Non
     (the demo); the form never sends it."""
     guard(request.user, plan.case)
     _check_effort_data(data)
+    entry = data.get("catalogue")
+    if level is None and entry is not None and not catalogue_for(plan.case).filter(pk=entry.pk).exists():
+        raise Refused("Indsatsen fra kataloget passer ikke til sagens niveau. Vælg en af niveauets indsatser.")
     with transaction.atomic():
         plan = _locked_plan(plan.pk)
         case = plan.case

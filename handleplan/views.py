@@ -6,35 +6,22 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases.models import Case, Level
-from haandguide.access import OutOfScope, get_child_for_user, log_access, log_children_listed
+from haandguide import roles
+from haandguide.access import log_access, log_children_listed
 from haandguide.access import Action as LogAction
 from haandguide.exceptions import Refused
 from haandguide.keep_typed import keeps_typed
 from haandguide.lib.pages import page_of
-from haandguide.models import Child, Role
-from handleplan import diff, formdata, levels, pdf, reminders, services
+from haandguide.models import Child
+from handleplan import diff, formdata, levels, pdf, reminders, scope, services
+from handleplan.catalogue import catalogue_for
 from handleplan.forms import EffortForm, EffortUpdateForm, EvaluationForm, PlanForm
-from handleplan.models import VOICE_STATEMENTS, Effort, EffortCatalogueEntry, Handleplan, PlanVersion
+from handleplan.models import VOICE_STATEMENTS, Effort, PlanVersion
 from handleplan.permissions import may_write
-
-
-def _plan_for_child(child: Child) -> Handleplan:
-    """The child's plan, or a 404 (the child is in scope, so a missing plan is no secret)."""
-    return get_object_or_404(Handleplan.objects.select_related("current", "case__child__institution__district"),
-                             case__child=child)
-
-
-def _effort_for_child(child: Child, effort_pk: int) -> Effort:
-    effort = (Effort.objects.select_related("plan__case__child__institution", "plan__current")
-              .filter(pk=effort_pk, plan__case__child=child).first())
-    if effort is None:  # someone else's effort id under this child's url: logged like any denial
-        raise OutOfScope("effort", effort_pk, child_id=child.pk)
-    return effort
 
 
 def _require_writer(request, child: Child) -> None:
@@ -43,9 +30,9 @@ def _require_writer(request, child: Child) -> None:
 
 
 def plan_detail(request, child_pk):
-    child = get_child_for_user(request, child_pk, detail="Handleplan")
-    case = Case.objects.of_child(child)
-    plan = Handleplan.objects.select_related("current__author").filter(case=case).first() if case else None
+    child = scope.get_child_for_user(request, child_pk, detail="Handleplan")
+    case = scope.case_of(child)
+    plan = scope.plan_of_case(case)
     context = {"child": child, "case": case, "plan": plan, "can_write": may_write(request.user, child)}
     if plan:
         efforts = list(
@@ -67,8 +54,8 @@ def plan_detail(request, child_pk):
 
 @require_POST
 def plan_start(request, child_pk):
-    child = get_child_for_user(request, child_pk, detail="Start handleplan")
-    case = Case.objects.of_child(child)
+    child = scope.get_child_for_user(request, child_pk, detail="Start handleplan")
+    case = scope.case_of(child)
     if case is None:
         messages.error(request, "Barnet har ingen sag endnu. Opret sagen på barnets side først.")
         return redirect("cases:child_detail", pk=child.pk)
@@ -84,8 +71,8 @@ def plan_start(request, child_pk):
 @keeps_typed
 @require_http_methods(["GET", "POST"])
 def plan_edit(request, child_pk):
-    child = get_child_for_user(request, child_pk, detail="Ret handleplan")
-    plan = _plan_for_child(child)
+    child = scope.get_child_for_user(request, child_pk, detail="Ret handleplan")
+    plan = scope.plan_for_child(child)
     _require_writer(request, child)
     if request.method == "GET":
         form = PlanForm(initial={"version": plan.version, **formdata.texts_as_form_initial(plan.texts)})
@@ -133,21 +120,13 @@ def _conflict(request, child: Child, conflict: services.PlanConflict) -> HttpRes
     }, status=409)
 
 
-def _catalogue(child: Child, case: Case):
-    entries = EffortCatalogueEntry.objects.filter(municipality_id=child.institution.district.municipality_id,
-                                                  active=True)
-    if case.state in (Level.FOREBYGGENDE, Level.FOREGRIBENDE):
-        entries = entries.filter(level=case.state)
-    return entries.order_by("level", "order", "name")
-
-
 @keeps_typed
 @require_http_methods(["GET", "POST"])
 def effort_add(request, child_pk):
-    child = get_child_for_user(request, child_pk, detail="Ny indsats")
-    plan = _plan_for_child(child)
+    child = scope.get_child_for_user(request, child_pk, detail="Ny indsats")
+    plan = scope.plan_for_child(child)
     _require_writer(request, child)
-    form = EffortForm(request.POST or None, child=child, catalogue=_catalogue(child, plan.case))
+    form = EffortForm(request.POST or None, child=child, catalogue=catalogue_for(plan.case))
     if request.method == "POST" and form.is_valid():
         try:
             services.effort_add(request=request, plan=plan, data=form.cleaned_data)
@@ -163,8 +142,8 @@ def effort_add(request, child_pk):
 @keeps_typed
 @require_http_methods(["GET", "POST"])
 def effort_edit(request, child_pk, effort_pk):
-    child = get_child_for_user(request, child_pk, detail="Ret indsats")
-    effort = _effort_for_child(child, effort_pk)
+    child = scope.get_child_for_user(request, child_pk, detail="Ret indsats")
+    effort = scope.effort_for_child(child, effort_pk)
     _require_writer(request, child)
     form = EffortUpdateForm(request.POST or None, effort=effort)
     if request.method == "POST" and form.is_valid():
@@ -183,8 +162,8 @@ def effort_edit(request, child_pk, effort_pk):
 @keeps_typed
 @require_http_methods(["GET", "POST"])
 def evaluation_add(request, child_pk, effort_pk):
-    child = get_child_for_user(request, child_pk, detail="Ny evaluering")
-    effort = _effort_for_child(child, effort_pk)
+    child = scope.get_child_for_user(request, child_pk, detail="Ny evaluering")
+    effort = scope.effort_for_child(child, effort_pk)
     _require_writer(request, child)
     form = EvaluationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -200,8 +179,8 @@ def evaluation_add(request, child_pk, effort_pk):
 
 @require_GET
 def version_list(request, child_pk):
-    child = get_child_for_user(request, child_pk, detail="Handleplanens versioner")
-    plan = _plan_for_child(child)
+    child = scope.get_child_for_user(request, child_pk, detail="Handleplanens versioner")
+    plan = scope.plan_for_child(child)
     versions = (PlanVersion.objects.filter(plan=plan).select_related("author")
                 .only("number", "created_at", "summary", "author__first_name", "author__last_name",
                       "author__username", "plan_id").order_by("-number"))
@@ -211,10 +190,10 @@ def version_list(request, child_pk):
 
 @require_GET
 def version_diff(request, child_pk, a, b):
-    child = get_child_for_user(request, child_pk, detail=f"Handleplan: forskel mellem version {a} og {b}")
-    plan = _plan_for_child(child)
-    old = get_object_or_404(PlanVersion.objects.select_related("author"), plan=plan, number=min(a, b))
-    new = get_object_or_404(PlanVersion.objects.select_related("author"), plan=plan, number=max(a, b))
+    child = scope.get_child_for_user(request, child_pk, detail=f"Handleplan: forskel mellem version {a} og {b}")
+    plan = scope.plan_for_child(child)
+    old = scope.version_of(plan, min(a, b))
+    new = scope.version_of(plan, max(a, b))
     rows = diff.version_diff(old, new)
     return render(request, "handleplan/version_diff.html", {
         "child": child, "plan": plan, "old": old, "new": new, "rows": rows,
@@ -224,8 +203,8 @@ def version_diff(request, child_pk, a, b):
 
 @require_GET
 def plan_pdf(request, child_pk):
-    child = get_child_for_user(request, child_pk, detail="Handleplan som PDF")
-    plan = _plan_for_child(child)
+    child = scope.get_child_for_user(request, child_pk, detail="Handleplan som PDF")
+    plan = scope.plan_for_child(child)
     document = pdf.render_handleplan_pdf(plan)
     log_access(request, LogAction.EXPORT, plan, child_id=child.pk, detail=f"Handleplan PDF, version {plan.version}")
     response = HttpResponse(document, content_type="application/pdf")
@@ -246,10 +225,10 @@ def reminder_list(request):
 @require_GET
 def overdue_list(request):
     """A leader's overdue evaluations, for the institution(s) they lead only."""
-    if request.user.role != Role.LEDER:
+    if not roles.is_leader(request.user):
         raise PermissionDenied("Listen over forfaldne evalueringer er for institutionsledere.")
     today = timezone.localdate()
-    efforts = (reminders.overdue_efforts(request.user.institutions.values("pk"), today)
+    efforts = (reminders.overdue_efforts(scope.led_institution_ids(request.user), today)
                .select_related("responsible", "plan__case__child__institution").order_by("evaluation_date", "pk"))
     page = page_of(efforts, request.GET.get("side"))
     log_children_listed(request, [e.plan.case.child for e in page.object_list], detail="Forfaldne evalueringer")

@@ -218,7 +218,7 @@ def test_the_migration_moves_existing_reminders_into_the_message_store():
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    before = [("handleplan", "0002_planrules_readiness"), ("haandguide", "0007_inbox_notice_child")]
+    before = [("handleplan", "0002_planrules_readiness"), ("haandguide", "0008_inbox_notice_child")]
     after = [("handleplan", "0003_inbox_reminders_to_notices")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)

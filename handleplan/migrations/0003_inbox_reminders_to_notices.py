@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("handleplan", "0002_planrules_readiness"),
-        ("haandguide", "0007_inbox_notice_child"),
+        ("haandguide", "0008_inbox_notice_child"),
     ]
 
     operations = [

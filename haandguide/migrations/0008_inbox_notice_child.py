@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('haandguide', '0006_decisions_reassessment_followup_settings'),
+        ('haandguide', '0007_accesslog_chain'),
     ]
 
     operations = [
