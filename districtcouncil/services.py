@@ -75,7 +75,7 @@ def submission_start_refusal(user: User, child: Child) -> str | None:
     leader, for a child with an open case, at any level (a resource may be re-assessed at indgribende)."""
     if not roles.leads(user, child.institution_id):
         return "Kun en leder af institutionen kan udarbejde en indstilling."
-    case = Case.objects.filter(child=child).first()
+    case = Case.objects.of_child(child)
     if case is None or not case.is_open:
         return "Barnet har ingen åben sag."
     return None
@@ -168,7 +168,7 @@ def submission_refusal(user: User, submission: Submission) -> str | None:
     child = submission.child
     if child is None:
         return None
-    case = Case.objects.filter(child=child).first()
+    case = Case.objects.of_child(child)
     if case is None or not case.is_open:
         return "Barnet har ingen åben sag."
     # Guide: the submission is made after agreement with the parents at a forældresamtale or
@@ -218,7 +218,7 @@ def submission_submit(*, actor: Actor, submission_id: int, version: int | None, 
             snapshot = plan_freeze(actor=actor, plan=plan, purpose=f"Indstilling til {meeting}")
         submission.submit(meeting, chosen if meeting.pk != chosen.pk else None, snapshot)
         submission.save()
-        case = Case.objects.filter(child_id=submission.child_id).first() if submission.child_id else None
+        case = Case.objects.of_child(submission.child_id)
         if case:
             text = f"Indstilling ({submission.get_kind_display().lower()}) sendt til {meeting}"
             if submission.rolled_over_from_id:
@@ -446,7 +446,7 @@ def decision_record(*, actor: Actor, submission_id: int, data: dict) -> Decision
             child=submission.child, decided_by=actor.user, **data)
         submission.decide()
         submission.save()
-        case = Case.objects.filter(child_id=submission.child_id).first() if submission.child_id else None
+        case = Case.objects.of_child(submission.child_id)
         if case and resource.grants_resource and case.state != CaseState.INDGRIBENDE:
             case_services.case_grant_intervention(
                 actor=actor, case_id=case.pk, basis=InterventionBasis.COUNCIL_DECISION,
@@ -479,7 +479,7 @@ def visitation_record(*, actor: Actor, child: Child, basis: str, data: dict) -> 
         raise Refused("Ukendt grundlag.")
     if not roles.consults_for(actor.user, child.institution.district_id):
         raise Refused("Kun distriktets pædagogiske konsulent kan visitere.")
-    case = Case.objects.filter(child=child).first()
+    case = Case.objects.of_child(child)
     if case is None or not case.is_open:
         raise Refused("Barnet har ingen åben sag. Institutionen opretter sagen.")
     resource: ResourceType = data["resource_type"]
@@ -507,7 +507,7 @@ def revisitation_refusal(user: User, decision: Decision) -> str | None:
         return "Kun distriktets pædagogiske konsulent kan revisitere."
     if decision.reassessed_at:
         return "Afgørelsen er allerede revurderet eller revisiteret."
-    case = Case.objects.filter(child_id=decision.child_id).first()
+    case = Case.objects.of_child(decision.child_id)
     if case is None or not case.is_open:
         return "Barnet har ingen åben sag."
     return None
@@ -611,7 +611,7 @@ def letter_dispatch(*, actor: Actor, letter_id: int, method: str, sent_on: datet
         letter.dispatched_by, letter.dispatch_recorded_at = actor.user, timezone.now()
         letter.save(update_fields=["dispatch_method", "dispatched_on", "dispatched_by", "dispatch_recorded_at"])
         text = f"{letter.get_kind_display()}: {_lower_first(letter.get_dispatch_method_display())} {date_da(sent_on)}"
-        case = Case.objects.filter(child_id=letter.decision.child_id).first() if letter.decision.child_id else None
+        case = Case.objects.of_child(letter.decision.child_id)
         if case:
             case_services.record_event(case, actor.user, Event.SUBMISSION, reason=f"Brev til forældrene. {text}")
         log_access(actor, LogAction.UPDATE, letter, child_id=letter.decision.child_id, detail=f"Brev sendt: {text}")

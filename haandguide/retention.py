@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from haandguide.access import log_access
 from haandguide.actors import Actor
-from haandguide.models import AccessLog, Child, Municipality
+from haandguide.models import AccessLog, Child, Municipality, Notice
 
 _anonymisers: list[Callable[[Child], None]] = []
 
@@ -45,6 +45,7 @@ def anonymise(child: Child, *, actor: Actor) -> None:
         for anonymiser in reversed(_anonymisers):
             anonymiser(child)
         child.guardians.all().delete()
+        Notice.objects.filter(child=child).delete()  # e.g. evaluation reminders naming an effort
         child.first_name, child.last_name, child.cpr = "Anonymiseret", f"barn {child.pk}", None
         child.anonymised_at = timezone.now()
         child.save()

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('haandguide', '0007_accesslog_chain'),
+        ('haandguide', '0008_inbox_notice_child'),
     ]
 
     operations = [
