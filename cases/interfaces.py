@@ -67,6 +67,36 @@ def handleplan_summary(case) -> dict | None:
     return None if _port is None or case is None else _port.summary(case)
 
 
+# --- what `cases` asks of the district council app ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class GrantStatus:
+    """A resource granted to the child (council decision, § 32 visitation, chronic illness) that has
+    not been re-assessed yet: its period, and whether the period has ended (afventer revurdering)."""
+
+    label: str  # Danish, e.g. "Praksisvejleder 10.12.2026–10.06.2027"
+    period_end: object  # datetime.date
+    awaiting_reassessment: bool
+    url: str  # the decision's page, where the re-assessment is recorded
+
+
+class CouncilPort(Protocol):
+    def grant_status(self, case) -> GrantStatus | None:
+        """The child's granted resource that is not re-assessed yet, or None."""
+
+
+_council_port: CouncilPort | None = None
+
+
+def register_council(port: CouncilPort) -> None:
+    global _council_port
+    _council_port = port
+
+
+def grant_status(case) -> GrantStatus | None:
+    """No registered answer means no grant is known: nothing is held back."""
+    return None if _council_port is None or case is None else _council_port.grant_status(case)
 # Sections that later apps add to the child page (the district council: the child's submissions,
 # decisions and letters). Each is a function (request, child) -> dict with a "template" to include,
 # or None; registered in the app's AppConfig.ready(), asked in app order, a fixed few queries each.

@@ -116,11 +116,20 @@ def refusal_grant_intervention(user: User, case: Case, basis: str) -> str | None
     return None
 
 
-def refusal_de_escalate(user: User, case: Case) -> str | None:
+def refusal_de_escalate(user: User, case: Case, *, through_reassessment: bool = False) -> str | None:
     if not (leads(user, case.child) or consults_for(user, case.child)):
         return "Kun institutionens leder eller konsulenten kan flytte sagen et niveau ned."
     if case.state not in (CaseState.FOREGRIBENDE, CaseState.INDGRIBENDE):
         return "Sagen er allerede på det mindst indgribende niveau."
+    if case.state == CaseState.INDGRIBENDE and not through_reassessment:
+        # The resource was granted for a period by the council (or the consultant's visitation);
+        # stepping down from it is the decision's re-assessment, not a button on the case.
+        grant = interfaces.grant_status(case)
+        if grant is not None:
+            when = ("Perioden er slut, og afgørelsen afventer revurdering" if grant.awaiting_reassessment
+                    else f"Ressourcen er bevilget til {date_da(grant.period_end)}")
+            return (f"{when} ({grant.label}). Et niveau ned fra indgribende sker ved afgørelsens revurdering "
+                    "hos konsulenten/distriktsrådet.")
     return None
 
 
@@ -199,12 +208,15 @@ def case_grant_intervention(*, request, case_id: int, basis: str, reason: str, v
     return case
 
 
-def case_de_escalate(*, request, case_id: int, version: int | None, reason: str) -> Case:
-    """One level down: always allowed to the leader (mindst indgribende indsats)."""
+def case_de_escalate(*, request, case_id: int, version: int | None, reason: str,
+                     through_reassessment: bool = False) -> Case:
+    """One level down (mindst indgribende indsats). From indgribende during a granted resource only
+    through the decision's re-assessment or re-visitation (`through_reassessment`, the district
+    council app's services)."""
     reason = _require_reason(reason, "Skriv hvorfor sagen skal et niveau ned.")
     with transaction.atomic():
         case = _locked_case(case_id, version)
-        refusal = refusal_de_escalate(request.user, case)
+        refusal = refusal_de_escalate(request.user, case, through_reassessment=through_reassessment)
         if refusal:
             raise Refused(refusal)
         before = case.state

@@ -101,6 +101,7 @@ def _child_page(request, child, *, status=200, forms=None, error=None):
         "counsellor_form": forms.get("counsellor") or CounsellorForm(municipality=_municipality_id(child), child=child),
         "error": error,
         "handleplan_summary": interfaces.handleplan_summary(case),
+        "grant": interfaces.grant_status(case) if case and case.is_open else None,
         "sections": interfaces.child_sections(request, child),
         "events": [],
         "meetings": [],

@@ -1,6 +1,9 @@
+from django import forms
 from django.contrib import admin
 
-from districtcouncil.models import Council, CouncilMeeting, CouncilMeetingType, LetterWording, Mellemform, ResourceType
+from districtcouncil.models import (
+    GRANT_BASES, Council, CouncilMeeting, CouncilMeetingType, DecisionBasis, LetterWording, Mellemform, ResourceType,
+)
 from haandguide.admin import AuditedAdmin
 
 
@@ -24,8 +27,20 @@ class CouncilMeetingAdmin(AuditedAdmin):
     date_hierarchy = "starts_at"
 
 
+class ResourceTypeForm(forms.ModelForm):
+    bases = forms.MultipleChoiceField(
+        label="Kan tildeles efter", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(b.value, DecisionBasis(b).label) for b in GRANT_BASES],
+        help_text="Grundlag og ressourcetype skal passe sammen: § 32 → et § 32-tilbud, kronisk sygdom → ekstra ressourcer.")
+
+    class Meta:
+        model = ResourceType
+        fields = "__all__"
+
+
 @admin.register(ResourceType)
 class ResourceTypeAdmin(AuditedAdmin):
+    form = ResourceTypeForm
     municipality_path = "municipality"
     list_display = ["name", "municipality", "grants_resource", "has_amount", "has_hours", "needs_mellemform",
                     "consultant_only", "order", "active"]

@@ -16,6 +16,11 @@ class DistrictcouncilConfig(AppConfig):
 
         dashboard.register(council_panel)
 
+        from cases import interfaces
+        from districtcouncil.services import CouncilPort
+
+        interfaces.register_council(CouncilPort())
+
         from cases.interfaces import register_child_section
         from districtcouncil.child_page import council_section
 

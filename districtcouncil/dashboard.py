@@ -1,9 +1,10 @@
-"""The district council's panel on the home page: the next deadline and the institution's drafts."""
+"""The district council's panel on the home page: the next deadline, the institution's drafts and the
+decisions awaiting re-assessment (a period ended without one)."""
 
 from django.utils import timezone
 
 from districtcouncil.models import CouncilMeeting, Submission, SubmissionState
-from districtcouncil.services import councils_for
+from districtcouncil.services import councils_for, decisions_in_scope
 from haandguide.dashboard import Panel
 from haandguide.models import Role
 
@@ -18,5 +19,8 @@ def council_panel(request) -> Panel | None:
     if user.role == Role.LEDER:
         drafts = Submission.objects.filter(institution__in=user.institutions.all(),
                                            state=SubmissionState.KLADDE).count()
-    return Panel("districtcouncil/includes/council_panel.html", {"upcoming": upcoming, "drafts": drafts},
-                 order=30)
+    awaiting = None
+    if user.role in (Role.LEDER, Role.KONSULENT):
+        awaiting = decisions_in_scope(user).awaiting_reassessment().count()
+    return Panel("districtcouncil/includes/council_panel.html",
+                 {"upcoming": upcoming, "drafts": drafts, "awaiting_reassessment": awaiting}, order=30)

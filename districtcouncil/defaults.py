@@ -2,7 +2,9 @@
 resource types from the staircase (least intrusive first), council meeting types, one council and
 one mellemform per district. Seeded, then edited as data; Haderslev's profile is the default."""
 
-from districtcouncil.models import Council, CouncilMeetingType, LetterWording, Mellemform, ResourceType
+from districtcouncil.models import (
+    Council, CouncilMeetingType, DecisionBasis, LetterWording, Mellemform, ResourceType,
+)
 from haandguide import profiles
 from haandguide.models import Municipality
 
@@ -23,10 +25,12 @@ def seed_council_configuration(municipality: Municipality, profile: dict | None 
     profile = profile or profiles.for_municipality(municipality)
     for name in profile["council_meeting_types"]:
         CouncilMeetingType.objects.get_or_create(municipality=municipality, name=name)
-    for order, (name, description, grants, amount, hours, mellemform, consultant) in enumerate(profile["resource_types"]):
+    for order, entry in enumerate(profile["resource_types"]):
+        name, description, grants, amount, hours, mellemform, consultant = entry[:7]
         ResourceType.objects.get_or_create(municipality=municipality, name=name, defaults={
             "description": description, "grants_resource": grants, "has_amount": amount, "has_hours": hours,
-            "needs_mellemform": mellemform, "consultant_only": consultant, "order": order})
+            "needs_mellemform": mellemform, "consultant_only": consultant, "order": order,
+            "bases": list(entry[7]) if len(entry) > 7 else bases_for(name, consultant)})
     LetterWording.objects.get_or_create(municipality=municipality,
                                         defaults=profile.get("letter_texts", LETTER_TEXTS))
     mellemform = dict(profile["mellemform"])
@@ -36,6 +40,17 @@ def seed_council_configuration(municipality: Municipality, profile: dict | None 
                                       defaults={"name": profile["council_name"].format(district=district.name)})
         Mellemform.objects.get_or_create(district=district, name=mellemform_name.format(district=district.name),
                                          defaults=mellemform)
+
+
+def bases_for(name: str, consultant_only: bool) -> list[str]:
+    """The bases a profile's resource type is granted under, unless the profile names them (an 8th
+    element): the council's resources by the council; of the consultant's, the § 32 offer under
+    § 32 and the rest (extra resources for chronic illness) under their own basis."""
+    if not consultant_only:
+        return [DecisionBasis.COUNCIL.value]
+    if "32" in name:
+        return [DecisionBasis.VISITATION_32.value]
+    return [DecisionBasis.CHRONIC_ILLNESS.value]
 
 
 apply_profile = seed_council_configuration

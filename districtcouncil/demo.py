@@ -148,5 +148,6 @@ def _revisit(decisions, konsulent, resources, municipality, today):
                 "resource_type": resources["Praksisvejleder"], "amount_dkk": None, "hours": 30, "mellemform": None,
                 "period_start": start, "period_end": end, "goals": "Barnet deltager i samling i den store gruppe.",
                 "follow_up_on": start + datetime.timedelta(days=90), "notes": "Revisitation efter tre måneder.",
+                "least_intrusive_discussed": True,
                 "least_intrusive_offer": "Praksisvejleder i stedet for frie midler: barnet klarer sig nu i den store "
                                          "gruppe med vejledning af personalet."})

@@ -3,6 +3,7 @@ import datetime
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 
 from districtcouncil.models import (
@@ -116,17 +117,18 @@ class DecisionForm(forms.ModelForm):
                                           "når der tildeles eller gives afslag på en ressource.")
         self.fields["amount_dkk"].min_value = 0
         self.fields["hours"].min_value = 0
-        if consultant_only or revisitation:
-            del self.fields["least_intrusive_discussed"]
-        else:
+        # Every path that grants (council, § 32, chronic illness, re-visitation) asks for the
+        # confirmation that the least intrusive option was discussed; the service refuses without it.
+        if not (consultant_only or revisitation):
             del self.fields["least_intrusive_offer"]
         if revisitation:
             self.fields["least_intrusive_offer"].required = True
+        self.fields["follow_up_on"].help_text = "Inden for perioden; konsulenten får en påmindelse på dagen."
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Row(Column("resource_type"), Column("amount_dkk"), Column("hours")), "mellemform",
             Row(Column("period_start"), Column("period_end"), Column("follow_up_on")), "goals", "notes",
-            *(["least_intrusive_discussed"] if not (consultant_only or revisitation) else ["least_intrusive_offer"]),
+            *(["least_intrusive_offer"] if (consultant_only or revisitation) else []), "least_intrusive_discussed",
             Submit("save", "Registrér afgørelse"),
         )
 
@@ -135,6 +137,9 @@ class DecisionForm(forms.ModelForm):
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end <= start:
             self.add_error("period_end", "Perioden skal slutte efter den starter.")
+        follow_up = data.get("follow_up_on")
+        if start and end and follow_up and not (start <= follow_up <= end):
+            self.add_error("follow_up_on", "Opfølgningen skal ligge inden for perioden.")
         for field in ("amount_dkk", "hours"):
             value = data.get(field)
             if value is not None and value < 0:
@@ -152,15 +157,31 @@ class LetterDispatchForm(forms.Form):
 
 
 class ReassessForm(forms.Form):
-    outcome = forms.ChoiceField(label="Udfald", choices=Decision.Outcome.choices)
+    # No default: the outcome is chosen, never preset to the riskier "forlænget".
+    outcome = forms.ChoiceField(label="Udfald", choices=[("", "Vælg udfald …"), *Decision.Outcome.choices])
     notes = forms.CharField(label="Evaluering af målene", max_length=20000, widget=forms.Textarea(attrs={"rows": 5}))
     goals = forms.CharField(label="Nye mål (ved forlængelse)", required=False, max_length=20000,
                             widget=forms.Textarea(attrs={"rows": 3}))
+    period_end = forms.DateField(label="Ny periode til (ved forlængelse)", required=False,
+                                 widget=forms.DateInput(DATE, format="%Y-%m-%d"),
+                                 help_text="Tom: kommunens ressourceperiode fra den gamle periodes slutning.")
+    follow_up_on = forms.DateField(label="Opfølgning (ved forlængelse)", required=False,
+                                   widget=forms.DateInput(DATE, format="%Y-%m-%d"),
+                                   help_text="Tom: kommunens standard, inden for den nye periode.")
+    least_intrusive_discussed = forms.BooleanField(
+        label="Den mindst indgribende indsats er drøftet (ved forlængelse)", required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, decision=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
-        self.helper.layout = Layout("outcome", "notes", "goals", Submit("save", "Registrér revurdering"))
+        if decision is not None:  # the form posts to its handler, not to the decision page
+            self.helper.form_action = reverse("districtcouncil:decision_reassess", args=[decision.pk])
+        self.helper.layout = Layout("outcome", "notes", "goals", Row(Column("period_end"), Column("follow_up_on")),
+                                    "least_intrusive_discussed", Submit("save", "Registrér revurdering"))
+
+    def renewal_data(self) -> dict:
+        data = self.cleaned_data
+        return {key: data.get(key) for key in ("goals", "period_end", "follow_up_on", "least_intrusive_discussed")}
 
 
 class MeetingSeriesForm(forms.Form):

@@ -81,6 +81,18 @@ class CouncilMeeting(models.Model):
         return timezone.make_aware(local.replace(tzinfo=None) - datetime.timedelta(days=days))
 
 
+class DecisionBasis(models.TextChoices):
+    COUNCIL = "distriktsraad", "Distriktsrådets afgørelse"
+    VISITATION_32 = "visitation_32", "Visitation efter Serviceloven § 32"
+    CHRONIC_ILLNESS = "kronisk_sygdom", "Ekstra ressourcer ved kronisk sygdom"
+    REVISITATION = "revisitation", "Revisitation"
+
+
+# The bases a resource type can be granted under (a re-visitation or a renewal re-grants an offer
+# that was granted under one of these).
+GRANT_BASES = [DecisionBasis.COUNCIL, DecisionBasis.VISITATION_32, DecisionBasis.CHRONIC_ILLNESS]
+
+
 class ResourceType(models.Model):
     """What the council (or the consultant) can point to, least intrusive first. Data per municipality."""
 
@@ -97,6 +109,11 @@ class ResourceType(models.Model):
         "kun konsulenten", default=False, help_text="§32-visitation og kronisk sygdom: uden om distriktsrådet.")
     order = models.PositiveSmallIntegerField("rækkefølge (mindst indgribende først)", default=0)
     active = models.BooleanField("aktiv", default=True)
+    # 001: a § 32 offer is visited under Serviceloven § 32, extra resources for chronic illness under
+    # their own basis, and the council's resources by the council; a basis and an offer must fit.
+    bases = models.JSONField(
+        "kan tildeles efter", default=list, blank=True,
+        help_text="Grundlag, ressourcetypen kan tildeles efter (distriktsrådet, § 32-visitation, kronisk sygdom).")
 
     class Meta:
         verbose_name = "ressourcetype"
@@ -219,29 +236,49 @@ class SubmissionDocument(models.Model):
 
 
 class Review(models.Model):
-    """The consultant's notes and recommendation before the meeting."""
+    """The consultant's notes and recommendation before the meeting. Every save is a new row: the
+    history of reviews is kept (who, when, what); the newest is the current one."""
 
-    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="review")
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="reviews")
     consultant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     notes = models.TextField("noter")
     recommended_resource = models.ForeignKey(ResourceType, on_delete=models.PROTECT, null=True, blank=True,
                                              verbose_name="anbefalet ressource")
     recommendation = models.TextField("anbefaling")
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "vurdering"
+        verbose_name_plural = "vurderinger"
+        ordering = ["-updated_at", "-pk"]
+        indexes = [models.Index(fields=["submission", "-updated_at"], name="review_submission_time")]
 
     @property
     def child_id(self):
         return self.submission.child_id
 
 
+class DecisionQuerySet(models.QuerySet):
+    def granted(self):
+        """Decisions for one child that grant a resource and are not re-assessed yet."""
+        return self.filter(child__isnull=False, resource_type__grants_resource=True, reassessed_at__isnull=True)
+
+    def awaiting_reassessment(self, today: datetime.date | None = None):
+        """The period has ended (by date, or flagged by the job) and nobody has re-assessed it."""
+        today = today or timezone.localdate()
+        return self.granted().filter(models.Q(period_end__lte=today) | models.Q(awaiting_reassessment_since__isnull=False))
+
+    def running(self, today: datetime.date | None = None):
+        """A granted period that is running today."""
+        today = today or timezone.localdate()
+        return self.granted().filter(period_start__lte=today, period_end__gt=today,
+                                     awaiting_reassessment_since__isnull=True)
+
+
 class Decision(models.Model):
     """The council's decision on a submission, or the consultant's §32 / chronic-illness grant."""
 
-    class Basis(models.TextChoices):
-        COUNCIL = "distriktsraad", "Distriktsrådets afgørelse"
-        VISITATION_32 = "visitation_32", "Visitation efter Serviceloven § 32"
-        CHRONIC_ILLNESS = "kronisk_sygdom", "Ekstra ressourcer ved kronisk sygdom"
-        REVISITATION = "revisitation", "Revisitation"
+    Basis = DecisionBasis
 
     class Outcome(models.TextChoices):
         RENEWED = "forlaenget", "Forlænget"
@@ -273,9 +310,16 @@ class Decision(models.Model):
         "mindst indgribende tilbud overvejet", blank=True,
         help_text="Hvilket mindre indgribende tilbud er overvejet, og hvorfor dækker det (ikke) behovet?")
     reassessment_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set by the daily job when the period has ended without a re-assessment; `awaiting_reassessment`
+    # is also true by date, so a job that did not run hides nothing.
+    awaiting_reassessment_since = models.DateField("afventer revurdering siden", null=True, blank=True,
+                                                   editable=False)
+    follow_up_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     reassessed_at = models.DateTimeField(null=True, blank=True, editable=False)
     reassessment_outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, editable=False)
     reassessment_notes = models.TextField(blank=True, editable=False)
+
+    objects = DecisionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "afgørelse"
@@ -288,6 +332,12 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_type} {date_da(self.period_start)}–{date_da(self.period_end)}"
+
+    def is_awaiting_reassessment(self, today: datetime.date | None = None) -> bool:
+        """The period of a granted resource has ended and nobody has re-assessed it."""
+        today = today or timezone.localdate()
+        return (self.child_id is not None and self.reassessed_at is None and self.resource_type.grants_resource
+                and (self.awaiting_reassessment_since is not None or self.period_end <= today))
 
     @property
     def case(self) -> Case | None:

@@ -18,7 +18,8 @@ from cases import services as case_services
 from cases.models import Agreement, AgreementKind, Case, CaseEvent, CaseState, InterventionBasis
 from districtcouncil.defaults import letter_wording
 from districtcouncil.models import (
-    Council, CouncilMeeting, Decision, Letter, Review, ResourceType, Submission, SubmissionDocument, SubmissionState,
+    GRANT_BASES, Council, CouncilMeeting, Decision, Letter, Review, ResourceType, Submission, SubmissionDocument,
+    SubmissionState,
 )
 from handleplan.models import Handleplan
 from handleplan.services import plan_freeze
@@ -68,6 +69,15 @@ def submissions_visible_to(user: User) -> QuerySet[Submission]:
     if user.role in (Role.KONSULENT, Role.CHEF):
         return Submission.objects.filter(on_agenda)
     return Submission.objects.none()
+
+
+def decisions_in_scope(user: User) -> QuerySet[Decision]:
+    """Decisions a leader (the own institutions') or a consultant (the own districts') works on."""
+    if user.role == Role.LEDER:
+        return Decision.objects.filter(institution__in=user.institutions.all())
+    if user.role == Role.KONSULENT:
+        return Decision.objects.filter(institution__district__in=user.districts.all())
+    return Decision.objects.none()
 
 
 def serves(user: User, council: Council) -> bool:
@@ -254,8 +264,8 @@ def review_save(*, request, submission: Submission, data: dict) -> Review:
     if submission.state != SubmissionState.INDSENDT:
         raise Refused("Kun indsendte, uafgjorte indstillinger kan vurderes.")
     with transaction.atomic():
-        review, _ = Review.objects.update_or_create(submission=submission,
-                                                    defaults={"consultant": request.user, **data})
+        # A new row each time: an earlier review is history the council may need (who said what, when).
+        review = Review.objects.create(submission=submission, consultant=request.user, **data)
         log_access(request, LogAction.UPDATE, review, child_id=submission.child_id, detail="Konsulentens vurdering")
     return review
 
@@ -267,22 +277,88 @@ def default_period(municipality: Municipality, start: datetime.date) -> tuple[da
     return start, start + relativedelta(months=municipality.resource_period_months)
 
 
-def _check_decision_data(data: dict, resource: ResourceType) -> None:
+def default_follow_up(municipality: Municipality, start: datetime.date, end: datetime.date,
+                      decided_on: datetime.date | None = None) -> datetime.date:
+    """The municipality's `follow_up_weeks` after the period starts, never before the decision is
+    made and never after the period ends."""
+    decided_on = decided_on or timezone.localdate()
+    follow_up = max(start, decided_on) + datetime.timedelta(weeks=municipality.follow_up_weeks)
+    return min(follow_up, end)
+
+
+def period_refusal(municipality: Municipality, start: datetime.date, end: datetime.date) -> str | None:
+    """The one check of the resource period, on every path that grants or renews (council decision,
+    renewal, § 32 visitation, chronic illness, re-visitation)."""
+    if end <= start:
+        return "Perioden skal slutte efter den starter."
+    longest = start + relativedelta(months=municipality.resource_period_months)
+    if end > longest:
+        # The council grants for a limited period (Haderslev: half a year), then re-assesses.
+        return (f"Perioden må højst vare {municipality.resource_period_months} måneder (til {date_da(longest)}); "
+                "en forlængelse besluttes ved revurderingen.")
+    return None
+
+
+def basis_refusal(basis: str, resource: ResourceType) -> str | None:
+    """The legal basis and the resource type must fit (§ 32 → a § 32 offer; chronic illness → extra
+    resources; the council → the council's resources). A re-visitation re-grants an offer that can be
+    granted under some basis."""
+    bases = set(resource.bases or [])
+    if basis == Decision.Basis.REVISITATION:
+        fits = bool(bases & set(GRANT_BASES))
+    else:
+        fits = basis in bases
+    if not fits:
+        return f"{resource} kan ikke tildeles efter grundlaget \"{Decision.Basis(basis).label}\"."
+    return None
+
+
+def decision_data_refusal(data: dict, resource: ResourceType, *, basis: str, municipality: Municipality) -> str | None:
+    """Every rule on a decision's content, for every path that grants or renews: the least intrusive
+    option confirmed, basis and resource type fit, the period limit, follow-up within the period,
+    goals, amount/hours and mellemform."""
     if not data.get("least_intrusive_discussed"):
-        raise Refused("Distriktsrådet skal altid drøfte den mindst indgribende indsats. Bekræft at det er sket.")
-    if data["period_end"] <= data["period_start"]:
-        raise Refused("Perioden skal slutte efter den starter.")
+        return "Den mindst indgribende indsats skal altid være drøftet. Bekræft at det er sket."
+    if resource.municipality_id != municipality.pk:
+        return "Ressourcetypen hører til en anden kommune."
+    refusal = basis_refusal(basis, resource) or period_refusal(municipality, data["period_start"], data["period_end"])
+    if refusal:
+        return refusal
+    follow_up = data.get("follow_up_on")
+    if follow_up is None or not (data["period_start"] <= follow_up <= data["period_end"]):
+        return (f"Opfølgningen skal ligge inden for perioden ({date_da(data['period_start'])}–"
+                f"{date_da(data['period_end'])}).")
     if resource.grants_resource and not (data.get("goals") or "").strip():
-        raise Refused("En tildelt ressource skal have lærings- og udviklingsmål for perioden.")
+        return "En tildelt ressource skal have lærings- og udviklingsmål for perioden."
     if resource.has_amount and resource.has_hours:
         if not (data.get("amount_dkk") or data.get("hours")):
-            raise Refused(f"{resource} kræver et beløb eller et antal timer.")
+            return f"{resource} kræver et beløb eller et antal timer."
     elif resource.has_amount and not data.get("amount_dkk"):
-        raise Refused(f"{resource} kræver et beløb i kr.")
+        return f"{resource} kræver et beløb i kr."
     elif resource.has_hours and not data.get("hours"):
-        raise Refused(f"{resource} kræver et antal timer.")
+        return f"{resource} kræver et antal timer."
     if resource.needs_mellemform and not data.get("mellemform"):
-        raise Refused("Vælg mellemformen, barnet placeres i.")
+        return "Vælg mellemformen, barnet placeres i."
+    return None
+
+
+def _check_decision_data(data: dict, resource: ResourceType, *, basis: str, municipality: Municipality) -> None:
+    refusal = decision_data_refusal(data, resource, basis=basis, municipality=municipality)
+    if refusal:
+        raise Refused(refusal)
+
+
+def decision_refusal(user: User, submission: Submission, now: datetime.datetime | None = None) -> str | None:
+    """Why the council's decision on this submission cannot be recorded now, or None. The
+    submission page shows the same reason on a disabled button."""
+    if not serves(user, submission.meeting.council):
+        return "Kun distriktets pædagogiske konsulent registrerer distriktsrådets afgørelse."
+    if submission.state != SubmissionState.INDSENDT:
+        return "Indstillingen er ikke på dagsordenen (den er afgjort, trukket eller ikke sendt)."
+    if submission.meeting.agenda_closed_at is None and (now or timezone.now()) < submission.meeting.deadline:
+        return (f"Dagsordenen lukker {datetime_da(submission.meeting.deadline)}; "
+                "afgørelsen træffes på mødet.")
+    return None
 
 
 def reasoning_refusal(data: dict) -> str | None:
@@ -301,12 +377,9 @@ def decision_record(*, request, submission_id: int, data: dict) -> Decision:
         submission = Submission.objects.select_for_update(of=("self",)).select_related(
             "meeting__council__district__municipality", "child", "institution").get(pk=submission_id)
         council = submission.meeting.council
-        if not serves(request.user, council):
-            raise Refused("Kun distriktets pædagogiske konsulent registrerer distriktsrådets afgørelse.")
-        if submission.state != SubmissionState.INDSENDT:
-            raise Refused("Indstillingen er ikke på dagsordenen (den er afgjort, trukket eller ikke sendt).")
-        if submission.meeting.agenda_closed_at is None and timezone.now() < submission.meeting.deadline:
-            raise Refused("Dagsordenen er ikke lukket endnu; afgørelsen træffes på mødet.")
+        refusal = decision_refusal(request.user, submission)
+        if refusal:
+            raise Refused(refusal)
         resource: ResourceType = data["resource_type"]
         if resource.municipality_id != council.district.municipality_id or resource.consultant_only:
             raise Refused("Ressourcetypen kan ikke tildeles af distriktsrådet.")
@@ -318,12 +391,7 @@ def decision_record(*, request, submission_id: int, data: dict) -> Decision:
         if mellemform and (submission.child_id is None or submission.snapshot_id is None):
             # 001: a placement in a mellemform is for one child, with an individual handleplan.
             raise Refused("En placering i en mellemform gælder ét barn med en individuel handleplan.")
-        longest = data["period_start"] + relativedelta(months=council.district.municipality.resource_period_months)
-        if data["period_end"] > longest:
-            # The council grants for a limited period (Haderslev: half a year), then re-assesses.
-            raise Refused(f"Perioden må højst vare {council.district.municipality.resource_period_months} måneder "
-                          f"(til {date_da(longest)}); en forlængelse besluttes ved revurderingen.")
-        _check_decision_data(data, resource)
+        _check_decision_data(data, resource, basis=Decision.Basis.COUNCIL, municipality=council.district.municipality)
         # A resource assessment answered with "no resource" is a refusal, and needs its reasons too;
         # a sparring answer is advice, not a decision on a resource.
         if resource.grants_resource or submission.kind == Submission.Kind.RESSOURCEVURDERING:
@@ -344,7 +412,20 @@ def decision_record(*, request, submission_id: int, data: dict) -> Decision:
                                        reason=f"Distriktsrådets afgørelse: {resource}")
         _store_letter(decision, submission.track)
         log_access(request, LogAction.CREATE, decision, child_id=decision.child_id, detail=f"Afgørelse: {resource}")
+        transaction.on_commit(lambda: _tell_leaders_decided(decision, submission))
     return decision
+
+
+def _tell_leaders_decided(decision: Decision, submission: Submission) -> int:
+    """The institution's leaders learn that the council has decided: in the app with the child's
+    name and a link; the email names no child."""
+    leaders = User.objects.filter(role=Role.LEDER, institutions=decision.institution)
+    subject = str(decision.child) if decision.child_id else "børnegruppen"
+    return notify(leaders, key=f"afgoerelse-{decision.pk}",
+                  subject=f"Distriktsrådet har truffet afgørelse om {subject}: {decision.resource_type}",
+                  body=f"{submission.meeting}: {decision}",
+                  url=reverse("districtcouncil:decision_detail", args=[decision.pk]),
+                  email_template="districtcouncil/email/decision_made", context={"decision": decision})
 
 
 def visitation_record(*, request, child: Child, basis: str, data: dict) -> Decision:
@@ -358,13 +439,15 @@ def visitation_record(*, request, child: Child, basis: str, data: dict) -> Decis
     if case is None or not case.is_open:
         raise Refused("Barnet har ingen åben sag. Institutionen opretter sagen.")
     resource: ResourceType = data["resource_type"]
-    _check_decision_data({**data, "least_intrusive_discussed": True}, resource)
+    _check_decision_data(data, resource, basis=basis, municipality=child.institution.district.municipality)
     if refusal := reasoning_refusal(data):
         raise Refused(refusal)
+    mellemform = data.get("mellemform")
+    if mellemform and mellemform.district_id != child.institution.district_id:
+        raise Refused("Mellemformen hører ikke til distriktet.")
     with transaction.atomic():
         decision = Decision.objects.create(basis=basis, institution=child.institution, child=child,
-                                           decided_by=request.user, least_intrusive_discussed=True,
-                                           **{k: v for k, v in data.items() if k != "least_intrusive_discussed"})
+                                           decided_by=request.user, **data)
         if case.state != CaseState.INDGRIBENDE:
             case_services.case_grant_intervention(request=request, case_id=case.pk, basis=basis,
                                                   reason=f"{resource}: {data.get('notes') or ''}".strip(": "))
@@ -399,12 +482,11 @@ def revisitation_record(*, request, decision: Decision, data: dict) -> Decision:
         raise Refused("Beskriv det mindst indgribende tilbud, der er overvejet, og hvorfor det (ikke) dækker behovet.")
     resource: ResourceType = data["resource_type"]
     child = decision.child
-    if resource.municipality_id != child.institution.district.municipality_id:
-        raise Refused("Ressourcetypen hører til en anden kommune.")
     mellemform = data.get("mellemform")
     if mellemform and mellemform.district_id != child.institution.district_id:
         raise Refused("Mellemformen hører ikke til distriktet.")
-    _check_decision_data({**data, "least_intrusive_discussed": True}, resource)
+    _check_decision_data(data, resource, basis=Decision.Basis.REVISITATION,
+                         municipality=child.institution.district.municipality)
     if refusal := reasoning_refusal(data):
         raise Refused(refusal)
     with transaction.atomic():
@@ -414,17 +496,17 @@ def revisitation_record(*, request, decision: Decision, data: dict) -> Decision:
         case = Case.objects.get(child_id=child.pk)
         if resource.grants_resource and case.state != CaseState.INDGRIBENDE:
             raise Refused("Sagen er ikke på indgribende niveau; brug visitation eller distriktsrådet.")
-        fields = {k: v for k, v in data.items() if k not in ("least_intrusive_discussed", "least_intrusive_offer")}
+        fields = {k: v for k, v in data.items() if k != "least_intrusive_offer"}
         new = Decision.objects.create(
             basis=Decision.Basis.REVISITATION, institution=child.institution, child=child, revisits=earlier,
-            decided_by=request.user, least_intrusive_discussed=True, least_intrusive_offer=considered, **fields)
+            decided_by=request.user, least_intrusive_offer=considered, **fields)
         earlier.reassessed_at = timezone.now()
         earlier.reassessment_outcome = (Decision.Outcome.RENEWED if resource.grants_resource
                                         else Decision.Outcome.STEPPED_DOWN)
         earlier.reassessment_notes = f"Revisiteret: {resource}. Overvejet: {considered}"[:2000]
         earlier.save(update_fields=["reassessed_at", "reassessment_outcome", "reassessment_notes"])
         if not resource.grants_resource and case.state == CaseState.INDGRIBENDE:
-            case_services.case_de_escalate(request=request, case_id=case.pk, version=None,
+            case_services.case_de_escalate(request=request, case_id=case.pk, version=None, through_reassessment=True,
                                            reason=f"Revisitation: {resource}. Mindst indgribende: {considered}")
         else:
             case_services.record_event(case, request.user, Event.SUBMISSION, reason=f"Revisitation: {new}")
@@ -498,38 +580,64 @@ def render_agenda_pdf(meeting: CouncilMeeting, submissions) -> bytes:
 
 def decision_reassess(*, request, decision: Decision, outcome: str, notes: str, data: dict | None = None) -> Decision:
     """At the period's end the goals are evaluated and the case re-assessed: renewed for a new
-    period, or moved down towards the general area (mindst indgribende indsats)."""
+    period (the same checks as a grant: least intrusive option confirmed, period limit, follow-up
+    within the period), or moved down towards the general area (mindst indgribende indsats)."""
+    data = data or {}
     if decision.child_id is None or not case_services.consults_for(request.user, decision.child):
         raise Refused("Kun distriktets pædagogiske konsulent kan revurdere.")
     if decision.reassessed_at:
         raise Refused("Afgørelsen er allerede revurderet.")
+    if outcome not in Decision.Outcome.values:
+        raise Refused("Vælg forlængelse eller niveau ned.")
     if not (notes or "").strip():
         raise Refused("Skriv evalueringen af målene for perioden.")
+    municipality = decision.institution.district.municipality
+    renewal = None
+    if outcome == Decision.Outcome.RENEWED:
+        start = decision.period_end
+        end = data.get("period_end") or default_period(municipality, start)[1]
+        renewal = {
+            "resource_type": decision.resource_type, "amount_dkk": decision.amount_dkk, "hours": decision.hours,
+            "mellemform": decision.mellemform, "period_start": start, "period_end": end,
+            "goals": data.get("goals") or decision.goals,
+            "follow_up_on": data.get("follow_up_on") or default_follow_up(municipality, start, end),
+            "least_intrusive_discussed": bool(data.get("least_intrusive_discussed")), "notes": notes,
+        }
+        _check_decision_data(renewal, decision.resource_type, basis=decision.basis, municipality=municipality)
     with transaction.atomic():
         decision = Decision.objects.select_for_update().get(pk=decision.pk)
+        if decision.reassessed_at:
+            raise Refused("Afgørelsen er allerede revurderet.")
         decision.reassessed_at = timezone.now()
         decision.reassessment_outcome = outcome
         decision.reassessment_notes = notes
         decision.save(update_fields=["reassessed_at", "reassessment_outcome", "reassessment_notes"])
         case = Case.objects.get(child_id=decision.child_id)
-        if outcome == Decision.Outcome.RENEWED:
-            start = decision.period_end
-            new = Decision.objects.create(
-                basis=decision.basis, institution=decision.institution, child=decision.child,
-                resource_type=decision.resource_type, amount_dkk=decision.amount_dkk, hours=decision.hours,
-                mellemform=decision.mellemform, period_start=start,
-                period_end=default_period(decision.institution.district.municipality, start)[1],
-                goals=(data or {}).get("goals") or decision.goals, follow_up_on=start + relativedelta(months=3),
-                least_intrusive_discussed=True, notes=notes, decided_by=request.user, renews=decision)
+        if renewal is not None:
+            new = Decision.objects.create(basis=decision.basis, institution=decision.institution, child=decision.child,
+                                          decided_by=request.user, renews=decision, **renewal)
             case_services.record_event(case, request.user, Event.SUBMISSION, reason=f"Ressource forlænget: {new}")
-        elif outcome == Decision.Outcome.STEPPED_DOWN:
-            if case.state == CaseState.INDGRIBENDE:
-                case_services.case_de_escalate(request=request, case_id=case.pk, version=None,
-                                               reason=f"Revurdering: {notes}")
-        else:
-            raise Refused("Vælg forlængelse eller niveau ned.")
+        elif case.state == CaseState.INDGRIBENDE:
+            case_services.case_de_escalate(request=request, case_id=case.pk, version=None, through_reassessment=True,
+                                           reason=f"Revurdering: {notes}")
         log_access(request, LogAction.UPDATE, decision, child_id=decision.child_id, detail="Revurdering")
     return decision
+
+
+class CouncilPort:
+    """The answer to the cases app's question "is a granted resource running for this child?"
+    (cases.interfaces.CouncilPort; registered in DistrictcouncilConfig.ready)."""
+
+    def grant_status(self, case) -> interfaces.GrantStatus | None:
+        today = timezone.localdate()
+        decision = (Decision.objects.granted().filter(child_id=case.child_id)
+                    .select_related("resource_type").order_by("-period_end", "-pk").first())
+        if decision is None:
+            return None
+        return interfaces.GrantStatus(
+            label=str(decision), period_end=decision.period_end,
+            awaiting_reassessment=decision.is_awaiting_reassessment(today),
+            url=reverse("districtcouncil:decision_detail", args=[decision.pk]))
 
 
 # --- periodic jobs (called by Celery tasks and directly by tests) ------------------------------
@@ -606,14 +714,66 @@ def reassessments_notify_due(today: datetime.date | None = None) -> int:
                 continue
             locked.reassessment_notified_at = timezone.now()
             locked.save(update_fields=["reassessment_notified_at"])
-        people = User.objects.filter(
-            Q(role=Role.LEDER, institutions=decision.institution)
-            | Q(role=Role.KONSULENT, districts=decision.institution.district)).distinct()
-        sent += notify(people, key=f"revurdering-{decision.pk}",
-                       subject=f"Revurdering: ressourceperioden slutter {date_da(decision.period_end)}",
+        sent += notify(_leader_and_consultants(decision), key=f"revurdering-{decision.pk}",
+                       subject=f"Revurdering af {decision.child}: ressourceperioden slutter {date_da(decision.period_end)}",
                        body="Målene for perioden evalueres, og sagen revurderes med tilbagevenden til det almene som mål.",
                        url=reverse("districtcouncil:decision_detail", args=[decision.pk]),
                        email_template="districtcouncil/email/reassessment_due", context={"decision": decision})
+    return sent
+
+
+def _leader_and_consultants(decision: Decision) -> QuerySet[User]:
+    return User.objects.filter(
+        Q(role=Role.LEDER, institutions=decision.institution)
+        | Q(role=Role.KONSULENT, districts=decision.institution.district)).distinct()
+
+
+def reassessments_remind_overdue(today: datetime.date | None = None) -> int:
+    """When a granted period has ended without a re-assessment, the decision becomes "afventer
+    revurdering" (flagged here; also true by date) and the leader and consultant are reminded once
+    per the municipality's `reassessment_reminder_days`: the notice key carries the interval's
+    number, so a job that runs twice in an interval reminds once."""
+    today = today or timezone.localdate()
+    sent = 0
+    overdue = (Decision.objects.awaiting_reassessment(today)
+               .select_related("institution__district__municipality", "child", "resource_type"))
+    for decision in overdue:
+        if decision.awaiting_reassessment_since is None:
+            Decision.objects.filter(pk=decision.pk, awaiting_reassessment_since__isnull=True).update(
+                awaiting_reassessment_since=decision.period_end)
+        interval = max(decision.institution.district.municipality.reassessment_reminder_days, 1)
+        number = max((today - decision.period_end).days, 0) // interval
+        sent += notify(_leader_and_consultants(decision), key=f"revurdering-afventer-{decision.pk}-{number}",
+                       subject=f"Afventer revurdering: {decision.child} – ressourceperioden sluttede "
+                               f"{date_da(decision.period_end)}",
+                       body="Ressourceperioden er slut. Konsulenten revurderer afgørelsen: forlængelse eller et "
+                            "niveau ned mod det almene.",
+                       url=reverse("districtcouncil:decision_detail", args=[decision.pk]),
+                       email_template="districtcouncil/email/reassessment_overdue", context={"decision": decision})
+    return sent
+
+
+def follow_ups_remind_due(today: datetime.date | None = None) -> int:
+    """On a decision's follow-up date the district's consultant is reminded, once (notice key and
+    `follow_up_reminded_at`). Follow-ups of periods that have ended are left to the re-assessment."""
+    today = today or timezone.localdate()
+    sent = 0
+    due = (Decision.objects.filter(follow_up_on__lte=today, period_end__gte=today, follow_up_reminded_at__isnull=True,
+                                   reassessed_at__isnull=True)
+           .select_related("institution__district", "child", "resource_type"))
+    for decision in due:
+        with transaction.atomic():
+            claimed = Decision.objects.filter(pk=decision.pk, follow_up_reminded_at__isnull=True).update(
+                follow_up_reminded_at=timezone.now())
+        if not claimed:
+            continue
+        consultants = User.objects.filter(role=Role.KONSULENT, districts=decision.institution.district)
+        subject = decision.child if decision.child_id else "børnegruppen i " + str(decision.institution)
+        sent += notify(consultants, key=f"opfoelgning-{decision.pk}",
+                       subject=f"Opfølgning på afgørelsen om {subject} ({date_da(decision.follow_up_on)})",
+                       body=f"{decision}: følg op på målene for perioden.",
+                       url=reverse("districtcouncil:decision_detail", args=[decision.pk]),
+                       email_template="districtcouncil/email/follow_up_due", context={"decision": decision})
     return sent
 
 

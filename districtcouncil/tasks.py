@@ -25,4 +25,9 @@ def send_draft_reminders() -> int:
 
 @shared_task(**RETRY)
 def notify_due_reassessments() -> int:
-    return services.reassessments_notify_due()
+    return services.reassessments_notify_due() + services.reassessments_remind_overdue()
+
+
+@shared_task(**RETRY)
+def send_follow_up_reminders() -> int:
+    return services.follow_ups_remind_due()

@@ -5,7 +5,7 @@ import copy
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,9 +18,12 @@ from districtcouncil.forms import (
     DecisionForm, LetterDispatchForm, MeetingSeriesForm, OverviewForm, ReassessForm, ReviewForm, SubmissionDraftForm,
     SubmissionForm,
 )
-from districtcouncil.models import CouncilMeeting, Decision, Letter, Submission, SubmissionDocument, SubmissionState
+from districtcouncil.models import (
+    CouncilMeeting, Decision, Letter, Review, Submission, SubmissionDocument, SubmissionState,
+)
 from haandguide.access import Action, OutOfScope, get_child_for_user, get_in_scope, log_access, log_children_listed
 from haandguide.exceptions import Refused
+from haandguide.lib.formats import date_da
 from haandguide.models import Child, Role
 
 
@@ -94,27 +97,51 @@ def meeting_archive(request):
     return render(request, "districtcouncil/meeting_archive.html", {"page": page})
 
 
+# The consultant's work lists: submissions waiting for a review or for the council's decision, and
+# decisions whose period has ended without a re-assessment.
+WORK_LISTS = {
+    "vurdering": "Afventer vurdering",
+    "afgoerelse": "Afventer afgørelse",
+    "revurdering": "Afventer revurdering",
+}
+
+
 def submission_list(request):
-    """The submissions the user may see (a leader: the institution's, drafts included), by state."""
+    """The submissions the user may see (a leader: the institution's, drafts included), by state,
+    or one of the work lists (`liste`)."""
     _council_member(request.user)
     state = request.GET.get("status", "")
+    work_list = request.GET.get("liste", "")
+    if work_list not in WORK_LISTS:
+        work_list = ""
+    context = {"state": state, "states": SubmissionState.choices, "work_lists": WORK_LISTS, "work_list": work_list,
+               "decisions": None}
+    if work_list == "revurdering":
+        decisions = (services.decisions_in_scope(request.user).awaiting_reassessment()
+                     .select_related("child", "institution", "resource_type").order_by("period_end", "pk"))
+        page = Paginator(decisions, 25).get_page(request.GET.get("side"))
+        log_children_listed(request, [d.child for d in page.object_list], detail="Afventer revurdering")
+        return render(request, "districtcouncil/submission_list.html", {
+            **context, "page": page, "decisions": page.object_list, "query": "liste=revurdering"})
     submissions = services.submissions_visible_to(request.user)
-    if state in SubmissionState.values:
+    if work_list:
+        reviewed = Exists(Review.objects.filter(submission=OuterRef("pk")))
+        submissions = submissions.filter(state=SubmissionState.INDSENDT).annotate(reviewed=reviewed).filter(
+            reviewed=(work_list == "afgoerelse"))
+    elif state in SubmissionState.values:
         submissions = submissions.filter(state=state)
     submissions = submissions.select_related("meeting__council", "child", "institution").order_by("-created_at", "-pk")
     page = Paginator(submissions, 25).get_page(request.GET.get("side"))
     log_children_listed(request, [s.child for s in page.object_list if s.child_id], detail="Indstillinger")
-    return render(request, "districtcouncil/submission_list.html", {
-        "page": page, "state": state, "states": SubmissionState.choices,
-        "query": f"status={state}" if state in SubmissionState.values else "",
-    })
+    query = f"liste={work_list}" if work_list else (f"status={state}" if state in SubmissionState.values else "")
+    return render(request, "districtcouncil/submission_list.html", {**context, "page": page, "query": query})
 
 
 def meeting_detail(request, pk):
     meeting = get_meeting_for_user(request, pk)
     submissions = list(meeting.submissions.filter(state__in=[SubmissionState.INDSENDT, SubmissionState.AFGJORT])
-                       .select_related("child", "institution", "review__recommended_resource",
-                                       "decision__resource_type"))
+                       .select_related("child", "institution", "decision__resource_type")
+                       .prefetch_related(_latest_reviews()))
     log_children_listed(request, [s.child for s in submissions if s.child_id], detail=f"Dagsorden {meeting}")
     return render(request, "districtcouncil/meeting_detail.html", {
         "meeting": meeting, "submissions": submissions,
@@ -122,10 +149,15 @@ def meeting_detail(request, pk):
     })
 
 
+def _latest_reviews() -> Prefetch:
+    """Each submission's reviews, newest first (`s.reviews.all.0` is the current one)."""
+    return Prefetch("reviews", queryset=Review.objects.select_related("recommended_resource", "consultant"))
+
+
 def agenda_pdf(request, pk):
     meeting = get_meeting_for_user(request, pk)
     submissions = list(meeting.submissions.filter(state__in=[SubmissionState.INDSENDT, SubmissionState.AFGJORT])
-                       .select_related("child", "institution", "review__recommended_resource"))
+                       .select_related("child", "institution").prefetch_related(_latest_reviews()))
     for submission in submissions:
         log_access(request, Action.EXPORT, submission, child_id=submission.child_id, detail="Dagsorden som PDF")
     response = HttpResponse(services.render_agenda_pdf(meeting, submissions), content_type="application/pdf")
@@ -182,10 +214,13 @@ def _submission_page(request, submission, *, status=200, forms=None, error=None)
     may_edit = (submission.state == SubmissionState.KLADDE and user.role == Role.LEDER
                 and user.institutions.filter(pk=submission.institution_id).exists())
     decision = getattr(submission, "decision", None) if submission.state == SubmissionState.AFGJORT else None
-    review = getattr(submission, "review", None)
+    reviews = list(submission.reviews.select_related("recommended_resource", "consultant"))
+    review = reviews[0] if reviews else None
     context = {
         "submission": submission, "snapshot": submission.snapshot, "documents": list(submission.documents.all()),
-        "review": review, "decision": decision, "error": error,
+        "review": review, "reviews": reviews, "decision": decision, "error": error,
+        "decision_refusal": (services.decision_refusal(user, submission)
+                             if is_consultant and submission.state == SubmissionState.INDSENDT else None),
         "submit_refusal": services.submission_refusal(user, submission) if submission.state == SubmissionState.KLADDE else None,
         "can_withdraw": user.role == Role.LEDER and user.institutions.filter(pk=submission.institution_id).exists()
         and submission.state in (SubmissionState.KLADDE, SubmissionState.INDSENDT),
@@ -275,10 +310,16 @@ def decision_create(request, pk):
     council = submission.meeting.council
     if not services.serves(request.user, council):
         raise PermissionDenied("Kun distriktets pædagogiske konsulent registrerer afgørelsen.")
+    refusal = services.decision_refusal(request.user, submission)
+    if refusal:
+        log_access(request, Action.REFUSED, submission, child_id=submission.child_id, detail=refusal[:200])
+        messages.error(request, refusal)
+        return redirect("districtcouncil:submission_detail", pk=submission.pk)
     municipality = council.district.municipality
     start, end = services.default_period(municipality, timezone.localtime(submission.meeting.starts_at).date())
     form = DecisionForm(request.POST or None, municipality=municipality, district=council.district,
-                        initial={"period_start": start, "period_end": end, "follow_up_on": start.replace(day=1)})
+                        initial={"period_start": start, "period_end": end,
+                                 "follow_up_on": services.default_follow_up(municipality, start, end)})
     if request.method == "POST" and form.is_valid():
         try:
             decision = services.decision_record(request=request, submission_id=submission.pk, data=form.cleaned_data)
@@ -298,7 +339,8 @@ def visitation_create(request, child_pk):
     municipality = child.institution.district.municipality
     start, end = services.default_period(municipality, timezone.localdate())
     form = DecisionForm(request.POST or None, municipality=municipality, district=child.institution.district,
-                        consultant_only=True, initial={"period_start": start, "period_end": end, "follow_up_on": start})
+                        consultant_only=True, initial={"period_start": start, "period_end": end,
+                                                       "follow_up_on": services.default_follow_up(municipality, start, end)})
     basis = request.POST.get("basis") or request.GET.get("grundlag") or Decision.Basis.CHRONIC_ILLNESS
     if request.method == "POST" and form.is_valid():
         try:
@@ -330,12 +372,14 @@ def _letters(request, decision, *, dispatch_form=None, dispatch_letter_pk=None):
 def _decision_page(request, decision, *, status=200, reassess_form=None, dispatch_form=None, dispatch_letter_pk=None,
                    error=None):
     may_reassess = decision.child_id and case_services.consults_for(request.user, decision.child)
+    if reassess_form is None and may_reassess and not decision.reassessed_at:
+        reassess_form = ReassessForm(decision=decision)
     return render(request, "districtcouncil/decision_detail.html", {
-        "decision": decision, "error": error,
+        "decision": decision, "error": error, "awaiting_reassessment": decision.is_awaiting_reassessment(),
         "submission_visible": bool(decision.submission_id) and services.submissions_visible_to(request.user).filter(
             pk=decision.submission_id).exists(),
         "letters": _letters(request, decision, dispatch_form=dispatch_form, dispatch_letter_pk=dispatch_letter_pk),
-        "reassess_form": reassess_form or (ReassessForm() if may_reassess and not decision.reassessed_at else None),
+        "reassess_form": reassess_form,
         "may_revisit": services.revisitation_refusal(request.user, decision) is None,
         "revisitations": decision.revisitations.select_related("resource_type"),
     }, status=status)
@@ -379,7 +423,8 @@ def revisitation_create(request, pk):
                         revisitation=True, initial={
                             "resource_type": decision.resource_type, "amount_dkk": decision.amount_dkk,
                             "hours": decision.hours, "mellemform": decision.mellemform, "goals": decision.goals,
-                            "period_start": start, "period_end": end, "follow_up_on": start})
+                            "period_start": start, "period_end": end,
+                            "follow_up_on": services.default_follow_up(municipality, start, end)})
     if request.method == "POST" and form.is_valid():
         try:
             new = services.revisitation_record(request=request, decision=decision, data=form.cleaned_data)
@@ -395,17 +440,26 @@ def revisitation_create(request, pk):
 @require_POST
 def decision_reassess(request, pk):
     decision = get_decision_for_user(request, pk)
-    form = ReassessForm(request.POST)
+    form = ReassessForm(request.POST, decision=decision)
     if form.is_valid():
+        outcome = form.cleaned_data["outcome"]
         try:
-            services.decision_reassess(request=request, decision=decision, outcome=form.cleaned_data["outcome"],
-                                       notes=form.cleaned_data["notes"], data={"goals": form.cleaned_data["goals"]})
+            services.decision_reassess(request=request, decision=decision, outcome=outcome,
+                                       notes=form.cleaned_data["notes"], data=form.renewal_data())
         except Refused as refusal:
             form.add_error(None, refusal.message)
+            log_access(request, Action.REFUSED, decision, child_id=decision.child_id,
+                       detail=f"Revurdering afvist: {refusal.message}"[:200])
         else:
-            messages.success(request, "Revurderingen er registreret.")
+            if outcome == Decision.Outcome.RENEWED:
+                renewal = decision.renewals.order_by("-pk").first()
+                messages.success(request, f"Revurderingen er registreret: ressourcen er forlænget til "
+                                          f"{date_da(renewal.period_end)}.")
+                return redirect("districtcouncil:decision_detail", pk=renewal.pk)
+            messages.success(request, "Revurderingen er registreret: niveau ned mod det almene.")
             return redirect("districtcouncil:decision_detail", pk=decision.pk)
-    return _decision_page(request, decision, status=400, reassess_form=form)
+    messages.error(request, "Revurderingen er ikke registreret. Ret fejlene nedenfor.")
+    return _decision_page(request, decision, reassess_form=form, status=400)
 
 
 def letter_pdf(request, pk, letter_pk):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -31,6 +32,14 @@ class Municipality(models.Model):
     reassessment_notice_days = models.PositiveSmallIntegerField(
         "varsel før ressourceperiodens udløb (dage)", default=30
     )
+    reassessment_reminder_days = models.PositiveSmallIntegerField(
+        "påmindelse om manglende revurdering (hver n'te dag)", default=14,
+        validators=[MinValueValidator(1)],
+        help_text="Når en ressourceperiode er slut uden revurdering, mindes leder og konsulent én gang pr. interval.")
+    follow_up_weeks = models.PositiveSmallIntegerField(
+        "opfølgning (uger efter periodens start)", default=12, validators=[MinValueValidator(1)],
+        help_text="Forslag til opfølgningsdato på en afgørelse: så mange uger efter periodens start "
+                  "(aldrig før afgørelsen og aldrig efter periodens slutning).")
     retention_months = models.PositiveSmallIntegerField(
         "opbevaring efter ophør (måneder)", default=24,
         help_text="Så længe efter barnet er stoppet i dagtilbud, gemmes sagens personoplysninger; "
@@ -370,6 +379,7 @@ class AccessLog(models.Model):
         UPDATE = "ret", "Ændring"
         DELETE = "slet", "Sletning"
         DENIED = "afvist", "Afvist adgang"
+        REFUSED = "naegtet", "Handling nægtet"  # a workflow rule refused the action (with its reason)
         SEARCH = "soeg", "Søgning"
         EXPORT = "eksport", "Udskrift/eksport"
 

@@ -301,6 +301,8 @@ CELERY_BEAT_SCHEDULE = {
     "send-draft-reminders": {"task": "districtcouncil.tasks.send_draft_reminders", "schedule": 60 * 60},
     "notify-due-reassessments": {"task": "districtcouncil.tasks.notify_due_reassessments",
                                  "schedule": crontab(hour=6, minute=30)},
+    "send-follow-up-reminders": {"task": "districtcouncil.tasks.send_follow_up_reminders",
+                                 "schedule": crontab(hour=6, minute=40)},
     # Handleplan: evaluations due soon or overdue, once a day (CELERY_TIMEZONE is Europe/Copenhagen).
     "handleplan-evaluation-reminders": {"task": "handleplan.tasks.send_evaluation_reminders",
                                         "schedule": crontab(hour=6, minute=30)},

@@ -218,9 +218,10 @@ def quarters_section(resources: dict) -> dict:
     }
 
 
-def deadlines_section(deadlines: dict, evaluations: dict) -> dict:
+def deadlines_section(deadlines: dict, evaluations: dict, reassessments: dict | None = None) -> dict:
     on_time, late = deadlines["on_time"], deadlines["rolled_over"]
     e = evaluations
+    overdue_reassessments = (reassessments or {}).get("overdue", 0)
     # The districts add up to the totals below them.
     counts = {"on_time": on_time, "rolled_over": late}
     counts.update({(column, i): r[column] for i, r in enumerate(deadlines["rows"]) for column in counts})
@@ -235,12 +236,14 @@ def deadlines_section(deadlines: dict, evaluations: dict) -> dict:
         "key": "frister", "title": title,
         "intro": f"Indstillinger, der nåede det valgte distriktsrådsmøde, mod dem der blev rullet til næste møde; "
                  f"evalueringer senest på den planlagte dato mod senere. Forfaldne evalueringer pr. "
-                 f"{date_da(e['as_of'])}: indsatser, hvis evalueringsdato er passeret uden evaluering siden.",
+                 f"{date_da(e['as_of'])}: indsatser, hvis evalueringsdato er passeret uden evaluering siden. "
+                 f"Forfaldne revurderinger: tildelte ressourcer, hvis periode er slut uden revurdering.",
         "chart": charts.bar_chart(title, [
             _bar("Indstilling til tiden", on_time, shown["on_time"]),
             _bar("Indstilling rullet videre", late, shown["rolled_over"]),
             _bar("Evaluering til tiden", e["on_time"]), _bar("Evaluering for sent", e["late"]),
             _bar("Evaluering forfalden", e["overdue"]),
+            _bar("Revurdering forfalden", overdue_reassessments),
         ]),
         "headers": ["", "Til tiden", "For sent / rullet videre"],
         "rows": rows + [
@@ -249,6 +252,7 @@ def deadlines_section(deadlines: dict, evaluations: dict) -> dict:
             ["Andel evalueringer til tiden %", _share(e["on_time"], e["on_time"] + e["late"]), ""],
             ["Evalueringer uden planlagt dato", suppress(e["unplanned"]), ""],
             ["Forfaldne evalueringer", suppress(e["overdue"]), ""],
+            ["Forfaldne revurderinger (afventer revurdering)", suppress(overdue_reassessments), ""],
         ],
     }
 
@@ -386,7 +390,7 @@ def build(scope: Scope, period: Period) -> dict:
             durations_section(figures["durations"], figures["yellow"]),
             resources_section(figures["resources"]),
             quarters_section(figures["resources"]),
-            deadlines_section(figures["deadlines"], figures["evaluations"]),
+            deadlines_section(figures["deadlines"], figures["evaluations"], figures.get("reassessments")),
             *measure_sections(figures["measures"]),
         ],
     }

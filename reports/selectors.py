@@ -338,6 +338,17 @@ def evaluations(scope: Scope, period: Period, today: datetime.date | None = None
             "on_time_share": 100 * done["on_time"] / planned if planned else None}
 
 
+def overdue_reassessments(scope: Scope, period: Period, today: datetime.date | None = None) -> dict:
+    """Granted resources whose period had ended, without a re-assessment, at the period's end (or
+    today): the decisions that "afventer revurdering". One count query."""
+    as_of = min(period.end, today or timezone.localdate())
+    count = (Decision.objects.filter(scope.q("institution"), child__isnull=False, resource_type__grants_resource=True,
+                                     period_end__lte=as_of)
+             .filter(Q(reassessed_at__isnull=True) | Q(reassessed_at__gte=_after(as_of)))
+             .order_by().count())
+    return {"overdue": count, "as_of": as_of}
+
+
 def report_figures(scope: Scope, period: Period) -> dict:
     """Everything the page, the PDF and the CSV show."""
     months = level_months(scope, period)
@@ -350,6 +361,7 @@ def report_figures(scope: Scope, period: Period) -> dict:
         "resources": resources(scope, period),
         "deadlines": deadlines(scope, period),
         "evaluations": evaluations(scope, period),
+        "reassessments": overdue_reassessments(scope, period),
     }
 
 

@@ -12,9 +12,12 @@ def test_administrator_changes_deadline_days_and_it_is_logged(client_for, admin_
     response = client.post(url, {
         "name": municipality.name, "submission_deadline_days": 14, "resource_period_months": 6,
         "evaluation_reminder_days": 7, "reassessment_notice_days": 30, "retention_months": 24,
+        "reassessment_reminder_days": 7, "follow_up_weeks": 8,
     })
     assert response.status_code == 302
-    assert Municipality.objects.get(pk=municipality.pk).submission_deadline_days == 14
+    changed = Municipality.objects.get(pk=municipality.pk)
+    assert changed.submission_deadline_days == 14
+    assert (changed.reassessment_reminder_days, changed.follow_up_weeks) == (7, 8)
     row = AccessLog.objects.get(action=AccessLog.Action.UPDATE, object_type="municipality")
     assert row.user == admin_user
 

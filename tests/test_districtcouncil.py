@@ -361,7 +361,7 @@ def test_reassessment_steps_the_case_down(birgitte, on_agenda, config):
 def test_reassessment_can_renew_for_a_new_period(birgitte, on_agenda, config):
     decision = decide(birgitte, on_agenda, config["resource"]["Praksisvejleder"])
     services.decision_reassess(request=as_user(birgitte), decision=decision, outcome=Decision.Outcome.RENEWED,
-                               notes="Delvist nået")
+                               notes="Delvist nået", data={"least_intrusive_discussed": True})
     renewal = Decision.objects.get(renews=decision)
     assert renewal.period_start == decision.period_end
     assert renewal.period_end == datetime.date(2027, 12, 10)
@@ -374,7 +374,8 @@ def test_consultant_visitation_for_chronic_illness_skips_the_council(birgitte, a
                                                 "amount_dkk": 25000, "hours": None, "mellemform": None,
                                                 "period_start": datetime.date(2026, 12, 1),
                                                 "period_end": datetime.date(2027, 6, 1), "goals": "Deltager i ture",
-                                                "follow_up_on": datetime.date(2027, 3, 1), "notes": "Diabetes"})
+                                                "follow_up_on": datetime.date(2027, 3, 1), "notes": "Diabetes",
+                                                "least_intrusive_discussed": True})
     assert Case.objects.get(child=alma).state == I
     assert decision.letters.count() == 1
 

@@ -217,7 +217,7 @@ def test_the_child_page_query_count_does_not_grow_with_decisions_and_letters(cli
             "resource_type": config["resource"]["Ekstra ressourcer ved kronisk sygdom"], "amount_dkk": 1000,
             "hours": None, "mellemform": None, "period_start": datetime.date(2026, 12, 1),
             "period_end": datetime.date(2027, 6, 1), "goals": "Mål", "follow_up_on": datetime.date(2027, 3, 1),
-            "notes": "Diabetes"})
+            "notes": "Diabetes", "least_intrusive_discussed": True})
     for other in Letter.objects.exclude(pk=letter.pk):
         services.letter_dispatch(request=as_user(lars), letter_id=other.pk, method=Letter.Method.POST,
                                  sent_on=timezone.localdate())

@@ -244,7 +244,8 @@ def _visitation(w):
         "resource_type": resources["Ekstra ressourcer ved kronisk sygdom"], "amount_dkk": 20000, "hours": None,
         "mellemform": None, "period_start": start, "period_end": start + datetime.timedelta(days=180),
         "goals": "Deltager i ture", "follow_up_on": start + datetime.timedelta(days=90), "notes": "Diabetes",
-        "least_intrusive_offer": "Almindelig støtte fra personalet rækker ikke."}), resources
+        "least_intrusive_offer": "Almindelig støtte fra personalet rækker ikke.",
+        "least_intrusive_discussed": True}), resources
 
 
 def test_ishoej_revisitation_records_the_least_intrusive_offer_and_steps_down(db):
@@ -257,7 +258,8 @@ def test_ishoej_revisitation_records_the_least_intrusive_offer_and_steps_down(db
     start = timezone.localdate()
     data = {"resource_type": resources["Kun sparring/vejledning"].pk, "period_start": start.isoformat(),
             "period_end": (start + datetime.timedelta(days=180)).isoformat(),
-            "follow_up_on": (start + datetime.timedelta(days=60)).isoformat(), "notes": "Revisitation"}
+            "follow_up_on": (start + datetime.timedelta(days=60)).isoformat(), "notes": "Revisitation",
+            "least_intrusive_discussed": "on"}
     missing = client.post(url, data)
     assert missing.status_code == 400
     response = client.post(url, {**data, "least_intrusive_offer": "Sparring til personalet dækker behovet nu."})
@@ -366,7 +368,8 @@ def _visitation_existing(w):
                                                   basis=Decision.Basis.CHRONIC_ILLNESS, data={
         "resource_type": resources["Ekstra ressourcer ved kronisk sygdom"], "amount_dkk": 10000, "hours": None,
         "mellemform": None, "period_start": start, "period_end": start + datetime.timedelta(days=180),
-        "goals": "Mål", "follow_up_on": start + datetime.timedelta(days=60), "notes": "Kronisk sygdom"})
+        "goals": "Mål", "follow_up_on": start + datetime.timedelta(days=60), "notes": "Kronisk sygdom",
+        "least_intrusive_discussed": True})
     return decision, resources
 
 

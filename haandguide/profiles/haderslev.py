@@ -13,6 +13,8 @@ PROFILE = {
         "resource_period_months": 6,  # "et halvt år"
         "evaluation_reminder_days": 7,
         "reassessment_notice_days": 30,
+        "reassessment_reminder_days": 14,  # our starting value: a fortnight between reminders
+        "follow_up_weeks": 12,  # follow-up halfway through the half-year period
         "retention_months": 24,
     },
     "features": {"open_counselling_enabled": False, "family_groups_enabled": False},
