@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 
 from cases.models import Case, CaseState
 from haandguide.demo import DEMO_PASSWORD
+from haandguide.lib.formats import datetime_da
 from haandguide.lib.scheduler import Scheduler
 from haandguide.models import Child, User
 from tests import factories
@@ -117,6 +118,7 @@ def test_one_child_walked_from_concern_to_return(walk_page, demo, clock):
     child = (Child.objects.filter(institution=institution, case__isnull=True, guardians__has_custody=True)
              .distinct().order_by("pk").first())
     assert child is not None
+    walk_started = timezone.localdate()
 
     # --- 1. The pedagogue: a yellow TOPI position, the plan, an effort and its evaluation --------
     login(page, "paedagog")
@@ -275,7 +277,7 @@ def test_one_child_walked_from_concern_to_return(walk_page, demo, clock):
     login(page, "konsulent")
     page.get_by_role("link", name="Distriktsråd", exact=True).click()
     open_meeting(page, meeting)
-    expect(page.get_by_text("dagsordenen lukket")).to_be_visible()
+    expect(page.get_by_text(f"dagsordenen lukket {datetime_da(meeting.agenda_closed_at)}")).to_be_visible()
     page.get_by_role("link", name=submission.subject_label).click()
     page.get_by_role("link", name="Registrér distriktsrådets afgørelse").click()
     page.get_by_label("Ressource").select_option(label="Frie midler")
@@ -292,8 +294,9 @@ def test_one_child_walked_from_concern_to_return(walk_page, demo, clock):
     expect(page.get_by_role("heading", name="Distriktsrådets afgørelse: Frie midler")).to_be_visible()
     letter_link = page.locator("#breve + ul a").first
     text = pdf_text(page, letter_link.get_attribute("href"))
-    assert "Rådet drøftede praksisvejleder alene" in text
-    assert "Klagevejledning" in text or "klage" in text.lower()
+    assert re.search(r"\bBegrundelse\s+Rådet drøftede praksisvejleder alene", text)
+    assert re.search(r"\bKlagevejledning\s+Er I uenige i afgørelsen, kan I klage", text)
+    assert "25.000 kr." in text and "Frie midler" in text
     page.get_by_label("Hvordan").select_option(label="Sendt med Digital Post")
     page.get_by_role("button", name="Registrér som sendt").click()
     success(page, "sendt")
@@ -301,3 +304,62 @@ def test_one_child_walked_from_concern_to_return(walk_page, demo, clock):
     page.get_by_role("link", name=str(child)).first.click()
     expect(page.get_by_text("Niveau: Indgribende")).to_be_visible()
     logout(page)
+
+    # --- 8. The period ends: the scheduled job marks the decision "afventer revurdering" --------
+    decision = submission.decision
+    period_end = decision.period_end
+    clock(timezone.make_aware(datetime.datetime.combine(period_end + datetime.timedelta(days=1),
+                                                        datetime.time(7, 0))))
+    assert "notify-due-reassessments" in demo.tick()[0]
+    for username in ("leder", "konsulent"):
+        login(page, username)
+        panel = page.locator("section[aria-labelledby='panel-distriktsraad']")
+        expect(panel).to_contain_text("Afventer revurdering")
+        panel.get_by_role("link", name="Afventer revurdering").click()
+        expect(page.get_by_role("link", name=re.compile(re.escape(str(child))))).to_be_visible()
+        screenshot_and_axe(page, f"walk-12-{username}-afventer-revurdering")
+        open_child(page, child)
+        expect(page.get_by_role("status").filter(has_text="Afventer revurdering")).to_be_visible()
+        if username == "leder":
+            logout(page)
+
+    # --- 9. The consultant re-assesses through the decision page: a level down ------------------
+    page.get_by_role("link", name="Åbn afgørelsen").click()
+    page.get_by_label("Udfald").select_option(label="Niveau ned mod det almene")
+    page.get_by_label("Evaluering af målene").fill("Barnet deltager i leg i små grupper og siger selv til; "
+                                                  "målene er nået.")
+    screenshot_and_axe(page, "walk-13-konsulent-revurdering")
+    page.get_by_role("button", name="Registrér revurdering").click()
+    success(page, "Revurderingen er registreret: niveau ned mod det almene.")
+    page.get_by_role("link", name=str(child)).first.click()
+    expect(page.get_by_text("Niveau: Foregribende")).to_be_visible()
+    logout(page)
+
+    # --- 10. The leader: down again, then the case closed as returned to the general area -------
+    login(page, "leder")
+    open_child(page, child)
+    case_action(page, "Et niveau ned", "Praksisvejlederens sparring er ikke længere nødvendig.")
+    success(page, "Sagen er flyttet et niveau ned.")
+    expect(page.get_by_text("Niveau: Forebyggende")).to_be_visible()
+    case_action(page, "Luk sagen", "Barnet trives i det almene læringsmiljø.",
+                close_reason="Tilbage i det almene læringsmiljø")
+    success(page, "Sagen er lukket.")
+    expect(page.get_by_text("Niveau: Lukket")).to_contain_text("Tilbage i det almene læringsmiljø")
+    screenshot_and_axe(page, "walk-14-leder-sag-lukket")
+    logout(page)
+    case = Case.objects.get(child=child)
+    assert case.state == CaseState.LUKKET and case.close_reason == "tilbage_i_almen"
+
+    # --- 11. The head of daycare: the statistics show the flow ----------------------------------
+    login(page, "chef")
+    page.get_by_role("link", name="Statistik", exact=True).click()
+    page.get_by_role("textbox", name="Fra").fill(walk_started.isoformat())
+    page.get_by_role("textbox", name="Til").fill(timezone.localdate().isoformat())
+    page.get_by_role("button", name="Vis").click()
+    flows = page.locator("section[aria-labelledby='afsnit-bevaegelser']")
+    for move in ("Ny sag på forebyggende", "Op fra forebyggende til foregribende",
+                 "Op fra foregribende til indgribende", "Ned fra indgribende til foregribende",
+                 "Ned fra foregribende til forebyggende", "Lukket fra forebyggende"):
+        expect(flows.get_by_role("row", name=re.compile(move))).to_be_visible()
+    expect(flows.get_by_role("row", name=re.compile("heraf tilbage i det almene læringsmiljø"))).to_be_visible()
+    screenshot_and_axe(page, "walk-15-chef-statistik")
