@@ -318,6 +318,18 @@ def test_each_review_is_kept_and_shown_as_history(client_for, birgitte, on_agend
     assert "Tidligere vurderinger (1)" in page and "Birgitte" in page
 
 
+def test_the_recommended_resource_and_the_recommendation_read_apart(client_for, birgitte, on_agenda, config):
+    """The walk's review read "Anbefaling: Frie midler Frie midler i et halvt år …" (run together)."""
+    client = client_for(birgitte)
+    frie_midler = config["resource"]["Frie midler"]
+    url = reverse("districtcouncil:review_save", args=[on_agenda.pk])
+    client.post(url, {"notes": "Første", "recommended_resource": frie_midler.pk, "recommendation": "Et halvt år."})
+    client.post(url, {"notes": "Anden", "recommended_resource": "", "recommendation": "Kun sparring."})
+    page = client.get(reverse("districtcouncil:submission_detail", args=[on_agenda.pk])).content.decode()
+    assert "<strong>Anbefaling:</strong> Kun sparring.</p>" in page
+    assert "<strong>Anbefaling:</strong> Frie midler – Et halvt år.</div>" in page
+
+
 # --- 9. follow-up within the period, a sensible default and its reminder --------------------------
 
 
