@@ -90,6 +90,16 @@ def open_meeting(page, meeting) -> None:
     expect(page.get_by_role("heading", name=re.compile(meeting.council.name))).to_be_visible()
 
 
+def topi_observation(page, position: str, text: str) -> None:
+    """From the child page: a TOPI rating with its position."""
+    page.get_by_role("link", name="Ny observation").click()
+    page.get_by_label("Type").select_option(label="TOPI")
+    page.get_by_label("TOPI-position").select_option(label=position)
+    page.get_by_label("Iagttagelse").fill(text)
+    page.get_by_role("button", name="Gem observation").click()
+    success(page, "Observationen er gemt.")
+
+
 def effort_added_and_evaluated(page, catalogue: str, description: str, carried_out_by: str, seen: str) -> None:
     """From the plan page: a new effort from the catalogue, evaluated today as not reached."""
     page.get_by_role("link", name="Ny indsats").first.click()
@@ -123,12 +133,7 @@ def test_one_child_walked_from_concern_to_return(walk_page, demo, clock):
     # --- 1. The pedagogue: a yellow TOPI position, the plan, an effort and its evaluation --------
     login(page, "paedagog")
     open_child(page, child)
-    page.get_by_role("link", name="Ny observation").click()
-    page.get_by_label("Type").select_option(label="TOPI")
-    page.get_by_label("TOPI-position").select_option(label="Gul")
-    page.get_by_label("Iagttagelse").fill("TOPI: trækker sig fra legen og søger en voksen ved skift.")
-    page.get_by_role("button", name="Gem observation").click()
-    success(page, "Observationen er gemt.")
+    topi_observation(page, "Gul", "TOPI: trækker sig fra legen og søger en voksen ved skift.")
     expect(page.locator("section[aria-labelledby='observationer']")).to_contain_text("TOPI gul")
 
     case_action(page, "Opret sag (forebyggende)", "Gul TOPI-position: barnet trækker sig fra fællesskabet.")
@@ -343,12 +348,7 @@ def test_one_child_walked_from_concern_to_return(walk_page, demo, clock):
     case_action(page, "Et niveau ned", "Praksisvejlederens sparring er ikke længere nødvendig.")
     success(page, "Sagen er flyttet et niveau ned.")
     expect(page.get_by_text("Niveau: Forebyggende")).to_be_visible()
-    page.get_by_role("link", name="Ny observation").click()
-    page.get_by_label("Type").select_option(label="TOPI")
-    page.get_by_label("TOPI-position").select_option(label="Grøn")
-    page.get_by_label("Iagttagelse").fill("TOPI: leger med to faste venner og siger selv til.")
-    page.get_by_role("button", name="Gem observation").click()
-    success(page, "Observationen er gemt.")
+    topi_observation(page, "Grøn", "TOPI: leger med to faste venner og siger selv til.")
     case_action(page, "Luk sagen", "Barnet trives i det almene læringsmiljø.",
                 close_reason="Tilbage i det almene læringsmiljø")
     success(page, "Sagen er lukket.")
