@@ -295,6 +295,7 @@ if PRODUCTION and TEST_REPORT_BUILD_PAUSE_SECONDS:
     raise ImproperlyConfigured("TEST_REPORT_BUILD_PAUSE_SECONDS is a test hook; leave it unset in production.")
 CELERY_BEAT_SCHEDULE = {
     "purge-access-log": {"task": "haandguide.tasks.purge_access_log", "schedule": crontab(hour=2, minute=15)},
+    "verify-access-log": {"task": "haandguide.tasks.verify_access_log", "schedule": crontab(hour=2, minute=30)},
     "anonymise-due-children": {"task": "haandguide.tasks.anonymise_due_children", "schedule": crontab(hour=2, minute=45)},
     # District council: every 15 minutes, so an agenda closes soon after its deadline passes.
     "close-due-agendas": {"task": "districtcouncil.tasks.close_due_agendas", "schedule": 15 * 60},
