@@ -364,6 +364,8 @@ def test_one_child_walked_from_concern_to_return(walk_page, demo, clock):
     plan_summary = page.locator("section[aria-labelledby='handleplan-resume']")
     expect(plan_summary).to_contain_text("Ingen aktive indsatser: sagen er lukket.")
     expect(plan_summary).not_to_contain_text("forfald")
+    expect(page.locator("section[aria-labelledby='raadgivere']")).to_contain_text(
+        "Ingen eksterne rådgivere er tilknyttet.")
     screenshot_and_axe(page, "walk-14-leder-sag-lukket")
     logout(page)
     case = Case.objects.get(child=child)
