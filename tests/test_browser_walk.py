@@ -198,7 +198,9 @@ def test_one_child_walked_from_concern_to_return(walk_page, demo, clock):
     page.get_by_label("Ekstern rådgiver").select_option(label=f"{counsellor} ({counsellor.role_label})")
     page.get_by_role("button", name="Tilknyt").click()
     success(page, "tilknyttet")
-    expect(page.locator("section[aria-labelledby='raadgivere']")).to_contain_text(str(counsellor))
+    counsellors = page.locator("section[aria-labelledby='raadgivere']")
+    expect(counsellors).to_contain_text(str(counsellor))
+    expect(counsellors).to_contain_text("Alle kommunens eksterne rådgivere er tilknyttet.")
 
     page.get_by_role("link", name="Nyt møde").click()
     page.get_by_label("Mødetype").select_option(label="Netværksmøde")
