@@ -47,6 +47,7 @@ class Denial:
     model: type | None = None
     detail: str = ""
     user: object = None  # who tried, if not the request's user (a refused admin login)
+    action: str = Action.DENIED  # or Action.REFUSED: in scope, but a workflow rule said no
 
 
 # The request being answered, so that a form field deep in a view can note a tampered id.
@@ -116,10 +117,18 @@ def log_denial(request, denial: Denial) -> AccessLog:
     municipality_id, child_id = denial_target(denial)
     if municipality_id is None:
         municipality_id = getattr(user, "municipality_id", None) if getattr(user, "is_authenticated", False) else None
-    row = log_access(user, Action.DENIED, object_type=denial.object_type, object_id=denial.object_id,
+    row = log_access(user, denial.action, object_type=denial.object_type, object_id=denial.object_id,
                      child_id=child_id if child_id is not None else denial.child_id, detail=denial.detail,
                      municipality_id=municipality_id, path=request.path)
     return row
+
+
+def note_refused(reason: str) -> None:
+    """A workflow rule refused an action (`exceptions.Refused` calls this): the middleware logs it
+    with the URL's target once the request is over, so the trace survives the rollback."""
+    request = _current_request.get()
+    if request is not None and hasattr(request, "access_denials"):
+        request.access_denials.append(Denial("", action=Action.REFUSED, detail=f"Nægtet: {reason}"[:200]))
 
 
 def _note_foreign_choices(field, values) -> None:
@@ -193,6 +202,10 @@ def log_access(
         object_id = obj.pk if object_id is None else object_id
         if child_id is None:
             child_id = obj.pk if isinstance(obj, Child) else getattr(obj, "child_id", None)
+        request = _current_request.get()
+        if request is not None and action == Action.VIEW and getattr(request, "access_target", None) is None:
+            # What this request is about: a refusal later in it is logged against this object.
+            request.access_target = Denial(object_type, object_id, child_id, model=type(obj))
     authenticated = getattr(user, "is_authenticated", False)
     return AccessLog.objects.create(
         user=user if authenticated else None,

@@ -4,6 +4,10 @@ class Refused(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+        # Every refusal leaves a trace: noted on the request being answered, logged after it.
+        from haandguide.access import note_refused
+
+        note_refused(message)
 
 
 class EditConflict(Refused):

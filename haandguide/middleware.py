@@ -29,7 +29,8 @@ class AccessDeniedLogMiddleware:
     - an anonymous request for a URL with ids, before the login redirect;
     - a user who is not an administrator at Django's admin (sent to its login, or refused there);
     - a form whose chosen or hidden id exists but lies outside the user's scope
-      (`access.watch_model_choices` notes it while the form is cleaned).
+      (`access.watch_model_choices` notes it while the form is cleaned);
+    - an action a workflow rule refused (`exceptions.Refused`, action "nægtet", with its reason).
 
     The view's transaction (ATOMIC_REQUESTS) has rolled back by the time these rows are written,
     so a denial is never lost with the rest of the request. A denial aimed at another
@@ -53,6 +54,13 @@ class AccessDeniedLogMiddleware:
         elif (denial := self._refusal(request, response)) is not None:
             denials.insert(0, denial)
         for denial in denials:
+            if not denial.object_type:  # a refused action: aimed at what the request looked up
+                target = getattr(request, "access_target", None) or (
+                    _url_target(request.resolver_match) if request.resolver_match and request.resolver_match.kwargs
+                    else Denial(getattr(request.resolver_match, "url_name", "") or "side"))
+                denial.object_type, denial.object_id, denial.child_id = \
+                    target.object_type, target.object_id, target.child_id or denial.child_id
+                denial.model = target.model
             log_denial(request, denial)
         return response
 
