@@ -22,7 +22,7 @@ from cases.models import (
 )
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
-from haandguide.exceptions import EditConflict, Refused
+from haandguide.exceptions import EditConflict, Refusal, Refused
 from haandguide.lib.files import original_name, sha256_of
 from haandguide.models import Child, CounsellorAssignment, CounsellorKind, Guardian, Institution, Role, User
 from haandguide.lib.formats import date_da, datetime_da
@@ -77,20 +77,20 @@ def _save_transition(case: Case) -> None:
 
 def refusal_open(user: User, child: Child) -> str | None:
     if not works_at(user, child):
-        return "Kun institutionens pædagoger og leder kan oprette en sag."
+        return Refusal("not_staff", "Kun institutionens pædagoger og leder kan oprette en sag.")
     if Case.objects.filter(child=child).exists():
-        return "Barnet har allerede en sag."
+        return Refusal("case_exists", "Barnet har allerede en sag.")
     return None
 
 
 def refusal_escalate(user: User, case: Case) -> str | None:
     if not leads(user, case.child):
-        return "Kun institutionens leder kan flytte sagen et niveau op."
+        return Refusal("not_leader", "Kun institutionens leder kan flytte sagen et niveau op.")
     if case.state == CaseState.FOREGRIBENDE:
         # Haderslev's guide: indgribende indsatser tildeles af distriktsrådet (eller konsulenten).
-        return "Indgribende niveau tildeles kun af distriktsrådet eller den pædagogiske konsulent."
+        return Refusal("council_grants_intervening", "Indgribende niveau tildeles kun af distriktsrådet eller den pædagogiske konsulent.")
     if case.state != CaseState.FOREBYGGENDE:
-        return f"En sag på niveau {case.get_state_display().lower()} kan ikke flyttes op."
+        return Refusal("level_not_escalatable", f"En sag på niveau {case.get_state_display().lower()} kan ikke flyttes op.")
     # Guide: "Evalueringen kan vise, at de forebyggende indsatser ikke er tilstrækkelige" — the
     # current level's efforts must be described and evaluated in the handleplan first.
     # What the plan must hold is the municipality's data; the reason lists each missing item.
@@ -99,28 +99,28 @@ def refusal_escalate(user: User, case: Case) -> str | None:
 
 def refusal_grant_intervention(user: User, case: Case, basis: str) -> str | None:
     if basis not in InterventionBasis.values:
-        return "Ukendt grundlag for indgribende indsats."
+        return Refusal("unknown_basis", "Ukendt grundlag for indgribende indsats.")
     if not consults_for(user, case.child):
-        return "Kun den pædagogiske konsulent for distriktet kan registrere en indgribende indsats."
+        return Refusal("not_consultant", "Kun den pædagogiske konsulent for distriktet kan registrere en indgribende indsats.")
     if basis == InterventionBasis.COUNCIL_DECISION:
         if case.state != CaseState.FOREGRIBENDE:
-            return "Distriktsrådet kan kun tildele indgribende indsatser til en sag på foregribende niveau."
+            return Refusal("council_needs_foregribende", "Distriktsrådet kan kun tildele indgribende indsatser til en sag på foregribende niveau.")
         # Guide: before any intervening effort, the preventive and anticipatory efforts must have
         # been carried out, clearly described and evaluated in the handleplan.
         for level in (CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE):
             readiness = interfaces.level_readiness(case, level)
             if not readiness.ready:
-                return readiness.reason
+                return readiness.refusal()
     elif case.state not in (CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE):
-        return "Sagen skal være åben og under indgribende niveau."
+        return Refusal("case_not_open_below_intervening", "Sagen skal være åben og under indgribende niveau.")
     return None
 
 
 def refusal_de_escalate(user: User, case: Case, *, through_reassessment: bool = False) -> str | None:
     if not (leads(user, case.child) or consults_for(user, case.child)):
-        return "Kun institutionens leder eller konsulenten kan flytte sagen et niveau ned."
+        return Refusal("not_leader_or_consultant", "Kun institutionens leder eller konsulenten kan flytte sagen et niveau ned.")
     if case.state not in (CaseState.FOREGRIBENDE, CaseState.INDGRIBENDE):
-        return "Sagen er allerede på det mindst indgribende niveau."
+        return Refusal("lowest_level", "Sagen er allerede på det mindst indgribende niveau.")
     if case.state == CaseState.INDGRIBENDE and not through_reassessment:
         # The resource was granted for a period by the council (or the consultant's visitation);
         # stepping down from it is the decision's re-assessment, not a button on the case.
@@ -128,24 +128,24 @@ def refusal_de_escalate(user: User, case: Case, *, through_reassessment: bool = 
         if grant is not None:
             when = ("Perioden er slut, og afgørelsen afventer revurdering" if grant.awaiting_reassessment
                     else f"Ressourcen er bevilget til {date_da(grant.period_end)}")
-            return (f"{when} ({grant.label}). Et niveau ned fra indgribende sker ved afgørelsens revurdering "
+            return Refusal("grant_running", f"{when} ({grant.label}). Et niveau ned fra indgribende sker ved afgørelsens revurdering "
                     "hos konsulenten/distriktsrådet.")
     return None
 
 
 def refusal_close(user: User, case: Case) -> str | None:
     if not (leads(user, case.child) or consults_for(user, case.child)):
-        return "Kun institutionens leder eller konsulenten kan lukke sagen."
+        return Refusal("not_leader_or_consultant", "Kun institutionens leder eller konsulenten kan lukke sagen.")
     if not case.is_open:
-        return "Sagen er allerede lukket."
+        return Refusal("case_closed", "Sagen er allerede lukket.")
     return None
 
 
 def refusal_reopen(user: User, case: Case) -> str | None:
     if not leads(user, case.child):
-        return "Kun institutionens leder kan genåbne sagen."
+        return Refusal("not_leader", "Kun institutionens leder kan genåbne sagen.")
     if case.is_open:
-        return "Sagen er åben."
+        return Refusal("case_open", "Sagen er åben.")
     return None
 
 
@@ -164,10 +164,10 @@ def case_open(*, request, child: Child, reason: str = "") -> Case:
     return case
 
 
-def _require_reason(reason: str, message: str) -> str:
+def _require_reason(reason: str, message: str, code: str = "reason_missing") -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise Refused(message)
+        raise Refused(code, message)
     return reason
 
 
@@ -232,7 +232,7 @@ def case_de_escalate(*, request, case_id: int, version: int | None, reason: str,
 
 def case_close(*, request, case_id: int, version: int | None, close_reason: str, reason: str = "") -> Case:
     if close_reason not in CloseReason.values:
-        raise Refused("Vælg hvorfor sagen lukkes.")
+        raise Refused("close_reason_missing", "Vælg hvorfor sagen lukkes.")
     with transaction.atomic():
         case = _locked_case(case_id, version)
         refusal = refusal_close(request.user, case)
@@ -287,30 +287,30 @@ def consent_refusal(child: Child, purpose_code: str | None = None, purpose: Cons
             municipality_id=child.institution.district.municipality_id, code=purpose_code, active=True
         ).first()
         if purpose is None:
-            return f"Kommunen har ikke oprettet samtykkeformålet «{purpose_code}»."
+            return Refusal("consent_purpose_unknown", f"Kommunen har ikke oprettet samtykkeformålet «{purpose_code}».")
     custodians = list(child.guardians.filter(has_custody=True))
     if not custodians:
-        return "Der er ikke registreret forældre med forældremyndighed, så samtykke kan ikke foreligge."
+        return Refusal("no_custodians", "Der er ikke registreret forældre med forældremyndighed, så samtykke kan ikke foreligge.")
     consenting = set(
         Consent.objects.active().filter(child=child, purpose=purpose).values_list("guardian_id", flat=True)
     )
     missing = [g.name for g in custodians if g.pk not in consenting]
     if missing:
-        return f"Der mangler samtykke til «{purpose.name}» fra {', '.join(missing)}."
+        return Refusal("consent_missing", f"Der mangler samtykke til «{purpose.name}» fra {', '.join(missing)}.")
     return None
 
 
 def consent_record(*, request, child: Child, guardian: Guardian, purpose: ConsentPurpose, given_on,
                    form: str = "skriftligt") -> Consent:
     if not leads(request.user, child):
-        raise Refused("Kun institutionens leder kan registrere samtykke.")
+        raise Refused("not_leader", "Kun institutionens leder kan registrere samtykke.")
     if guardian.child_id != child.pk:
-        raise Refused("Forælderen hører ikke til barnet.")
+        raise Refused("guardian_not_of_child", "Forælderen hører ikke til barnet.")
     if given_on and given_on > timezone.localdate():
-        raise Refused("Et samtykke kan ikke være givet i fremtiden.")
+        raise Refused("date_in_future", "Et samtykke kan ikke være givet i fremtiden.")
     with transaction.atomic():
         if Consent.objects.active().filter(guardian=guardian, purpose=purpose).exists():
-            raise Refused(f"{guardian.name} har allerede givet samtykke til «{purpose.name}».")
+            raise Refused("consent_exists", f"{guardian.name} har allerede givet samtykke til «{purpose.name}».")
         consent = Consent.objects.create(child=child, guardian=guardian, purpose=purpose, given_on=given_on,
                                          form=form, recorded_by=request.user)
         case = Case.objects.filter(child=child).first()
@@ -322,11 +322,11 @@ def consent_record(*, request, child: Child, guardian: Guardian, purpose: Consen
 
 def consent_withdraw(*, request, consent: Consent) -> Consent:
     if not leads(request.user, consent.child):
-        raise Refused("Kun institutionens leder kan registrere, at et samtykke trækkes tilbage.")
+        raise Refused("not_leader", "Kun institutionens leder kan registrere, at et samtykke trækkes tilbage.")
     with transaction.atomic():
         consent = Consent.objects.select_for_update().get(pk=consent.pk)
         if consent.withdrawn_at:
-            raise Refused("Samtykket er allerede trukket tilbage.")
+            raise Refused("consent_withdrawn", "Samtykket er allerede trukket tilbage.")
         consent.withdrawn_at = timezone.now()
         consent.withdrawn_by = request.user
         consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
@@ -344,14 +344,14 @@ def consent_withdraw(*, request, consent: Consent) -> Consent:
 def observation_add(*, request, child: Child, data: dict, files=()) -> Observation:
     user = request.user
     if not (works_at(user, child) or consults_for(user, child)):
-        raise Refused("Kun institutionens personale og konsulenten kan registrere observationer.")
+        raise Refused("not_staff", "Kun institutionens personale og konsulenten kan registrere observationer.")
     obs_type = data["type"]
     if obs_type.municipality_id != child.institution.district.municipality_id or not obs_type.active:
-        raise Refused("Observationstypen findes ikke i kommunen.")
+        raise Refused("observation_type_unknown", "Observationstypen findes ikke i kommunen.")
     if data.get("topi_position") and not obs_type.has_topi_position:
-        raise Refused(f"{obs_type} har ingen TOPI-position.")
+        raise Refused("topi_not_allowed", f"{obs_type} har ingen TOPI-position.")
     if obs_type.has_topi_position and not data.get("topi_position"):
-        raise Refused("Angiv barnets TOPI-position (grøn, gul eller rød).")
+        raise Refused("topi_missing", "Angiv barnets TOPI-position (grøn, gul eller rød).")
     with transaction.atomic():
         observation = Observation.objects.create(
             child=child, type=obs_type, observed_on=data["observed_on"], text=data["text"],
@@ -375,9 +375,9 @@ def observation_add(*, request, child: Child, data: dict, files=()) -> Observati
 
 def meeting_refusal(user: User, case: Case, meeting_type) -> str | None:
     if not (works_at(user, case.child) or consults_for(user, case.child)):
-        return "Kun institutionens personale og konsulenten kan registrere møder."
+        return Refusal("not_staff", "Kun institutionens personale og konsulenten kan registrere møder.")
     if not case.is_open:
-        return "Sagen er lukket."
+        return Refusal("case_closed", "Sagen er lukket.")
     if meeting_type.requires_consent_id:
         # Haderslev: arbejdsmøde only with the parents' consent.
         return consent_refusal(case.child, purpose=meeting_type.requires_consent)
@@ -389,7 +389,7 @@ def meeting_record(*, request, case: Case, data: dict, agreements: list[dict]) -
     if refusal:
         raise Refused(refusal)
     if any(a.get("with_parents") for a in agreements) and not data["type"].parents_take_part:
-        raise Refused(f"Forældrene deltager ikke i et {data['type'].name.lower()}, så der kan ikke indgås aftaler med dem.")
+        raise Refused("parents_absent", f"Forældrene deltager ikke i et {data['type'].name.lower()}, så der kan ikke indgås aftaler med dem.")
     with transaction.atomic():
         meeting = Meeting.objects.create(case=case, created_by=request.user, **data)
         for agreement in agreements:
@@ -416,16 +416,16 @@ def referral_refusal(case: Case, kind: str) -> tuple[str | None, Agreement | Non
             municipality_id=case.child.institution.district.municipality_id, active=True,
             parents_take_part=True, **{REFERRAL_MEETING_FLAG[kind]: True})]
         where = " eller ".join(f"et {name}" for name in allowed) or "en mødetype, kommunen har godkendt til det"
-        return (f"{AgreementKind(kind).label} kræver en aftale med forældrene på {where}.", None)
+        return (Refusal("agreement_missing", f"{AgreementKind(kind).label} kræver en aftale med forældrene på {where}."), None)
     refusal = consent_refusal(case.child, purpose_code=kind)
     return refusal, agreement
 
 
 def referral_create(*, request, case: Case, kind: str, note: str = "") -> Referral:
     if not leads(request.user, case.child):
-        raise Refused("Kun institutionens leder kan henvise.")
+        raise Refused("not_leader", "Kun institutionens leder kan henvise.")
     if kind not in REFERRAL_MEETING_FLAG:
-        raise Refused("Vælg PPV eller VISO.")
+        raise Refused("referral_kind_unknown", "Vælg PPV eller VISO.")
     refusal, agreement = referral_refusal(case, kind)
     if refusal:
         raise Refused(refusal)
@@ -439,7 +439,7 @@ def referral_create(*, request, case: Case, kind: str, note: str = "") -> Referr
 def notification_record(*, request, case: Case, text: str) -> Notification:
     """Underretning: a legal duty for public employees; it needs no consent."""
     if not (works_at(request.user, case.child) or consults_for(request.user, case.child)):
-        raise Refused("Kun institutionens personale og konsulenten kan registrere en underretning her.")
+        raise Refused("not_staff", "Kun institutionens personale og konsulenten kan registrere en underretning her.")
     text = _require_reason(text, "Beskriv underretningen.")
     with transaction.atomic():
         notification = Notification.objects.create(case=case, text=text, created_by=request.user)
@@ -451,11 +451,11 @@ def notification_record(*, request, case: Case, text: str) -> Notification:
 def counsellor_attach(*, request, case: Case, counsellor: User) -> CounsellorAssignment:
     child = case.child
     if not leads(request.user, child):
-        raise Refused("Kun institutionens leder kan tilknytte en ekstern rådgiver.")
+        raise Refused("not_leader", "Kun institutionens leder kan tilknytte en ekstern rådgiver.")
     if counsellor.role != Role.EKSTERN or counsellor.municipality_id != child.institution.district.municipality_id:
-        raise Refused("Vælg en ekstern rådgiver fra kommunen.")
+        raise Refused("counsellor_unknown", "Vælg en ekstern rådgiver fra kommunen.")
     if not case.is_open:
-        raise Refused("Sagen er lukket.")
+        raise Refused("case_closed", "Sagen er lukket.")
     # Sharing with social services' family counselling (Køge: the family centre) needs consent.
     if counsellor.counsellor_kind in (CounsellorKind.FAMILIERAADGIVER, CounsellorKind.FAMILIECENTER):
         refusal = consent_refusal(child, purpose_code=PURPOSE_FAMILY_COUNSELLING)
@@ -463,7 +463,7 @@ def counsellor_attach(*, request, case: Case, counsellor: User) -> CounsellorAss
             raise Refused(refusal)
     with transaction.atomic():
         if CounsellorAssignment.objects.active().filter(child=child, counsellor=counsellor).exists():
-            raise Refused(f"{counsellor} er allerede tilknyttet.")
+            raise Refused("counsellor_assigned", f"{counsellor} er allerede tilknyttet.")
         assignment = CounsellorAssignment.objects.create(child=child, counsellor=counsellor, assigned_by=request.user)
         record_event(case, request.user, Event.COUNSELLOR_ATTACHED, reason=f"{counsellor} ({counsellor.role_label})")
         log_access(request, LogAction.CREATE, assignment, detail="Rådgiver tilknyttet")
@@ -472,11 +472,11 @@ def counsellor_attach(*, request, case: Case, counsellor: User) -> CounsellorAss
 
 def counsellor_detach(*, request, assignment: CounsellorAssignment) -> CounsellorAssignment:
     if not leads(request.user, assignment.child):
-        raise Refused("Kun institutionens leder kan afslutte en rådgivers tilknytning.")
+        raise Refused("not_leader", "Kun institutionens leder kan afslutte en rådgivers tilknytning.")
     with transaction.atomic():
         assignment = CounsellorAssignment.objects.select_for_update().get(pk=assignment.pk)
         if assignment.ended_at:
-            raise Refused("Tilknytningen er allerede afsluttet.")
+            raise Refused("assignment_ended", "Tilknytningen er allerede afsluttet.")
         assignment.ended_at = timezone.now()
         assignment.save(update_fields=["ended_at"])
         case = Case.objects.filter(child_id=assignment.child_id).first()
@@ -506,7 +506,7 @@ def _serves_institution(user: User, institution: Institution) -> bool:
 
 def _feature_refusal(institution: Institution, flag: str, label: str) -> str | None:
     if not getattr(institution.district.municipality, flag):
-        return f"Kommunen bruger ikke {label}."
+        return Refusal("feature_disabled", f"Kommunen bruger ikke {label}.")
     return None
 
 
@@ -516,12 +516,12 @@ def _child_in(user: User, child: Child | None, institution: Institution) -> None
     if child is None:
         return
     if child.institution_id != institution.pk or not Child.objects.visible_to(user).filter(pk=child.pk).exists():
-        raise Refused("Barnet går ikke i institutionen.")
+        raise Refused("child_not_in_institution", "Barnet går ikke i institutionen.")
 
 
 def _guardian_of(child: Child | None, guardian: Guardian | None) -> None:
     if guardian is not None and (child is None or guardian.child_id != child.pk):
-        raise Refused("Forælderen hører ikke til barnet.")
+        raise Refused("guardian_not_of_child", "Forælderen hører ikke til barnet.")
 
 
 def counselling_session_create(*, request, institution: Institution, data: dict) -> CounsellingSession:
@@ -531,7 +531,7 @@ def counselling_session_create(*, request, institution: Institution, data: dict)
         raise Refused(refusal)
     user = request.user
     if not (user.role in (Role.LEDER, Role.KONSULENT) and _serves_institution(user, institution)):
-        raise Refused("Kun institutionens leder eller distriktets konsulent kan oprette åben rådgivning.")
+        raise Refused("not_leader_or_consultant", "Kun institutionens leder eller distriktets konsulent kan oprette åben rådgivning.")
     with transaction.atomic():
         session = CounsellingSession.objects.create(institution=institution, created_by=user, **data)
         log_access(request, LogAction.CREATE, session, detail="Åben rådgivning oprettet")
@@ -546,20 +546,20 @@ def counselling_book(*, request, session: CounsellingSession, data: dict) -> Cou
         raise Refused(refusal)
     user = request.user
     if not _serves_institution(user, institution):
-        raise Refused("Kun institutionens personale og konsulenten kan booke tid.")
+        raise Refused("not_staff", "Kun institutionens personale og konsulenten kan booke tid.")
     child, guardian = data.get("child"), data.get("guardian")
     _child_in(user, child, institution)
     _guardian_of(child, guardian)
     if data["booker"] == CounsellingBooking.Booker.PARENTS and guardian is None:
-        raise Refused("Vælg den forælder, der har booket tiden.")
+        raise Refused("guardian_missing", "Vælg den forælder, der har booket tiden.")
     if not 1 <= data["slot"] <= session.slots:
-        raise Refused("Vælg en af rådgivningens samtaletider.")
+        raise Refused("slot_unknown", "Vælg en af rådgivningens samtaletider.")
     if not (data.get("topic") or "").strip():
-        raise Refused("Skriv kort, hvad samtalen handler om.")
+        raise Refused("topic_missing", "Skriv kort, hvad samtalen handler om.")
     with transaction.atomic():
         CounsellingSession.objects.select_for_update().filter(pk=session.pk).first()
         if session.bookings.filter(slot=data["slot"]).exists():
-            raise Refused("Tiden er allerede booket. Vælg en anden.")
+            raise Refused("slot_taken", "Tiden er allerede booket. Vælg en anden.")
         booking = CounsellingBooking.objects.create(session=session, booked_by=user, **data)
         if child is not None:
             case = Case.objects.filter(child=child).first()
@@ -578,9 +578,9 @@ def family_group_create(*, request, institution: Institution, data: dict) -> Fam
         raise Refused(refusal)
     user = request.user
     if not (user.role in (Role.LEDER, Role.KONSULENT) and _serves_institution(user, institution)):
-        raise Refused("Kun institutionens leder eller distriktets konsulent kan oprette en familiegruppe.")
+        raise Refused("not_leader_or_consultant", "Kun institutionens leder eller distriktets konsulent kan oprette en familiegruppe.")
     if FamilyGroup.objects.filter(institution=institution, name=data["name"]).exists():
-        raise Refused("Institutionen har allerede en familiegruppe med det navn.")
+        raise Refused("group_name_taken", "Institutionen har allerede en familiegruppe med det navn.")
     with transaction.atomic():
         group = FamilyGroup.objects.create(institution=institution, created_by=user, **data)
         log_access(request, LogAction.CREATE, group, detail="Familiegruppe oprettet")
@@ -592,7 +592,7 @@ def _may_run_group(user: User, group: FamilyGroup) -> None:
     if refusal:
         raise Refused(refusal)
     if not _serves_institution(user, group.institution):
-        raise Refused("Kun institutionens personale og konsulenten arbejder med familiegruppen.")
+        raise Refused("not_staff", "Kun institutionens personale og konsulenten arbejder med familiegruppen.")
 
 
 def family_group_participant_add(*, request, group: FamilyGroup, child: Child,
@@ -601,10 +601,10 @@ def family_group_participant_add(*, request, group: FamilyGroup, child: Child,
     _child_in(request.user, child, group.institution)
     _guardian_of(child, guardian)
     if not group.active:
-        raise Refused("Familiegruppen er afsluttet.")
+        raise Refused("group_ended", "Familiegruppen er afsluttet.")
     with transaction.atomic():
         if group.participants.filter(child=child).exists():
-            raise Refused(f"{child}s familie deltager allerede.")
+            raise Refused("participant_exists", f"{child}s familie deltager allerede.")
         participant = FamilyGroupParticipant.objects.create(group=group, child=child, guardian=guardian,
                                                             added_by=request.user)
         log_access(request, LogAction.CREATE, participant, child_id=child.pk, detail=f"Deltager i familiegruppe: {group}")
@@ -614,7 +614,7 @@ def family_group_participant_add(*, request, group: FamilyGroup, child: Child,
 def family_group_session_add(*, request, group: FamilyGroup, data: dict) -> FamilyGroupSession:
     _may_run_group(request.user, group)
     if not (data.get("theme") or "").strip():
-        raise Refused("Angiv gangens tema.")
+        raise Refused("theme_missing", "Angiv gangens tema.")
     with transaction.atomic():
         session = FamilyGroupSession.objects.create(group=group, created_by=request.user, **data)
         log_access(request, LogAction.CREATE, session, detail=f"Familiegruppe {group}: {session}")
@@ -628,9 +628,9 @@ def family_group_attendance_record(*, request, session: FamilyGroupSession,
     _may_run_group(request.user, group)
     chosen = {p.pk: p for p in participants}
     if group.participants.filter(pk__in=chosen).count() != len(chosen):
-        raise Refused("En af deltagerne hører ikke til familiegruppen.")
+        raise Refused("participant_unknown", "En af deltagerne hører ikke til familiegruppen.")
     if session.held_on > timezone.localdate():
-        raise Refused("Fremmøde registreres, når gangen har været holdt.")
+        raise Refused("session_not_held", "Fremmøde registreres, når gangen har været holdt.")
     with transaction.atomic():
         session = FamilyGroupSession.objects.select_for_update().get(pk=session.pk)
         before = set(session.attendance.values_list("participant_id", flat=True))

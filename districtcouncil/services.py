@@ -25,7 +25,7 @@ from handleplan.models import Handleplan
 from handleplan.services import plan_freeze
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
-from haandguide.exceptions import EditConflict, Refused
+from haandguide.exceptions import EditConflict, Refusal, Refused
 from haandguide.lib.files import original_name, sha256_of
 from haandguide.lib.pdf import render_pdf
 from haandguide.models import Child, Institution, Municipality, Role, User
@@ -127,15 +127,15 @@ def submission_create(*, request, institution: Institution, child: Child | None,
 def _draft_refusal(user: User, institution: Institution, child: Child | None, data: dict) -> str | None:
     """The rules a draft's fields keep, when it is created and whenever it is edited."""
     if not _leads_institution(user, institution):
-        return "Kun en leder af institutionen kan udarbejde en indstilling."
+        return Refusal("not_leader", "Kun en leder af institutionen kan udarbejde en indstilling.")
     if child is not None and child.institution_id != institution.pk:
-        return "Barnet går ikke i institutionen."
+        return Refusal("child_not_in_institution", "Barnet går ikke i institutionen.")
     if child is None and data["track"] == Submission.Track.WITH_CPR:
-        return "En indstilling om en børnegruppe går uden CPR."
+        return Refusal("group_without_cpr", "En indstilling om en børnegruppe går uden CPR.")
     if child is None and not (data.get("group_description") or "").strip():
-        return "Beskriv børnegruppen og målene for læringsmiljøet."
+        return Refusal("group_description_missing", "Beskriv børnegruppen og målene for læringsmiljøet.")
     if data["meeting"].council.district_id != institution.district_id:
-        return "Mødet hører ikke til institutionens distriktsråd."
+        return Refusal("meeting_other_district", "Mødet hører ikke til institutionens distriktsråd.")
     return None
 
 
@@ -163,7 +163,7 @@ def submission_update(*, request, submission_id: int, version: int | None, data:
         if version is not None and submission.version != version:
             raise EditConflict("Indstillingen er ændret af en anden. Se den nye udgave og prøv igen.")
         if submission.state != SubmissionState.KLADDE:
-            raise Refused("Kun en kladde kan rettes; indstillingen er sendt.")
+            raise Refused("submission_not_draft", "Kun en kladde kan rettes; indstillingen er sendt.")
         if refusal := _draft_refusal(request.user, submission.institution, submission.child, data):
             raise Refused(refusal)
         for field, value in data.items():
@@ -178,32 +178,32 @@ def submission_update(*, request, submission_id: int, version: int | None, data:
 def submission_refusal(user: User, submission: Submission) -> str | None:
     """Why this submission cannot be sent now, or None. The same reasons show on its page."""
     if not _leads_institution(user, submission.institution):
-        return "Kun en leder af institutionen kan sende indstillingen."
+        return Refusal("not_leader", "Kun en leder af institutionen kan sende indstillingen.")
     if submission.state != SubmissionState.KLADDE:
-        return "Indstillingen er allerede sendt."
+        return Refusal("submission_sent", "Indstillingen er allerede sendt.")
     child = submission.child
     if child is None:
         return None
     case = Case.objects.filter(child=child).first()
     if case is None or not case.is_open:
-        return "Barnet har ingen åben sag."
+        return Refusal("case_not_open", "Barnet har ingen åben sag.")
     # Guide: the submission is made after agreement with the parents at a forældresamtale or
     # netværksmøde.
     agreed = Agreement.objects.filter(meeting__case=case, kind=AgreementKind.SUBMISSION, with_parents=True,
                                       meeting__type__parents_take_part=True).exists()
     if not agreed:
-        return "Der er ikke registreret en aftale med forældrene (forældresamtale eller netværksmøde) om indstillingen."
+        return Refusal("agreement_missing", "Der er ikke registreret en aftale med forældrene (forældresamtale eller netværksmøde) om indstillingen.")
     if submission.kind == Submission.Kind.RESSOURCEVURDERING:
         # Guide: before any intervening effort, the preventive and anticipatory efforts must have
         # been carried out, clearly described and evaluated in the handleplan.
         for level in (CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE):
             readiness = interfaces.level_readiness(case, level)
             if not readiness.ready:
-                return f"En ressourcevurdering kræver, at både forebyggende og foregribende indsatser er beskrevet og evalueret. {readiness.reason}"
+                return Refusal("plan_not_ready", f"En ressourcevurdering kræver, at både forebyggende og foregribende indsatser er beskrevet og evalueret. {readiness.reason}")
     if submission.track == Submission.Track.WITH_CPR and not submission.signed_form:
         refusal = case_services.consent_refusal(child, purpose_code=case_services.PURPOSE_SUBMISSION_WITH_CPR)
         if refusal:
-            return ("Sporet med CPR kræver forældrenes underskrift: upload den underskrevne erklæring under "
+            return Refusal("signature_missing", "Sporet med CPR kræver forældrenes underskrift: upload den underskrevne erklæring under "
                     f"'Ret kladden', eller registrér samtykket på barnets samtykkeside. {refusal}")
     return None
 
@@ -224,13 +224,13 @@ def submission_submit(*, request, submission_id: int, version: int | None, now: 
         chosen = submission.meeting
         meeting = meeting_for_submission(chosen, now)
         if meeting is None:
-            raise Refused(f"Fristen for mødet {chosen} er overskredet, og der er ikke planlagt et senere møde. "
+            raise Refused("deadline_passed", f"Fristen for mødet {chosen} er overskredet, og der er ikke planlagt et senere møde. "
                           "Indstillingen er gemt som kladde; kontakt administrationen om en mødedato.")
         snapshot = None
         if submission.child_id:
             plan = Handleplan.objects.filter(case__child=submission.child).first()
             if plan is None:
-                raise Refused("Barnet har ingen handleplan. Indstillingen skal bygge på handleplanen.")
+                raise Refused("plan_missing", "Barnet har ingen handleplan. Indstillingen skal bygge på handleplanen.")
             snapshot = plan_freeze(request=request, plan=plan, purpose=f"Indstilling til {meeting}")
         submission.submit(meeting, chosen if meeting.pk != chosen.pk else None, snapshot)
         submission.save()
@@ -246,11 +246,11 @@ def submission_submit(*, request, submission_id: int, version: int | None, now: 
 
 def submission_withdraw(*, request, submission: Submission) -> Submission:
     if not _leads_institution(request.user, submission.institution):
-        raise Refused("Kun en leder af institutionen kan trække indstillingen tilbage.")
+        raise Refused("not_leader", "Kun en leder af institutionen kan trække indstillingen tilbage.")
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
         if submission.state not in (SubmissionState.KLADDE, SubmissionState.INDSENDT):
-            raise Refused("En afgjort indstilling kan ikke trækkes tilbage.")
+            raise Refused("submission_decided", "En afgjort indstilling kan ikke trækkes tilbage.")
         submission.withdraw()
         submission.save()
         log_access(request, LogAction.UPDATE, submission, child_id=submission.child_id, detail="Indstilling trukket")
@@ -260,9 +260,9 @@ def submission_withdraw(*, request, submission: Submission) -> Submission:
 def review_save(*, request, submission: Submission, data: dict) -> Review:
     """The consultant's notes and recommendation, before the meeting."""
     if not serves(request.user, submission.meeting.council):
-        raise Refused("Kun distriktets pædagogiske konsulent kan skrive en vurdering.")
+        raise Refused("not_consultant", "Kun distriktets pædagogiske konsulent kan skrive en vurdering.")
     if submission.state != SubmissionState.INDSENDT:
-        raise Refused("Kun indsendte, uafgjorte indstillinger kan vurderes.")
+        raise Refused("submission_not_pending", "Kun indsendte, uafgjorte indstillinger kan vurderes.")
     with transaction.atomic():
         # A new row each time: an earlier review is history the council may need (who said what, when).
         review = Review.objects.create(submission=submission, consultant=request.user, **data)
@@ -290,11 +290,11 @@ def period_refusal(municipality: Municipality, start: datetime.date, end: dateti
     """The one check of the resource period, on every path that grants or renews (council decision,
     renewal, § 32 visitation, chronic illness, re-visitation)."""
     if end <= start:
-        return "Perioden skal slutte efter den starter."
+        return Refusal("period_backwards", "Perioden skal slutte efter den starter.")
     longest = start + relativedelta(months=municipality.resource_period_months)
     if end > longest:
         # The council grants for a limited period (Haderslev: half a year), then re-assesses.
-        return (f"Perioden må højst vare {municipality.resource_period_months} måneder (til {date_da(longest)}); "
+        return Refusal("period_too_long", f"Perioden må højst vare {municipality.resource_period_months} måneder (til {date_da(longest)}); "
                 "en forlængelse besluttes ved revurderingen.")
     return None
 
@@ -309,7 +309,7 @@ def basis_refusal(basis: str, resource: ResourceType) -> str | None:
     else:
         fits = basis in bases
     if not fits:
-        return f"{resource} kan ikke tildeles efter grundlaget \"{Decision.Basis(basis).label}\"."
+        return Refusal("basis_not_allowed", f"{resource} kan ikke tildeles efter grundlaget \"{Decision.Basis(basis).label}\".")
     return None
 
 
@@ -318,27 +318,27 @@ def decision_data_refusal(data: dict, resource: ResourceType, *, basis: str, mun
     option confirmed, basis and resource type fit, the period limit, follow-up within the period,
     goals, amount/hours and mellemform."""
     if not data.get("least_intrusive_discussed"):
-        return "Den mindst indgribende indsats skal altid være drøftet. Bekræft at det er sket."
+        return Refusal("least_intrusive_unconfirmed", "Den mindst indgribende indsats skal altid være drøftet. Bekræft at det er sket.")
     if resource.municipality_id != municipality.pk:
-        return "Ressourcetypen hører til en anden kommune."
+        return Refusal("resource_other_municipality", "Ressourcetypen hører til en anden kommune.")
     refusal = basis_refusal(basis, resource) or period_refusal(municipality, data["period_start"], data["period_end"])
     if refusal:
         return refusal
     follow_up = data.get("follow_up_on")
     if follow_up is None or not (data["period_start"] <= follow_up <= data["period_end"]):
-        return (f"Opfølgningen skal ligge inden for perioden ({date_da(data['period_start'])}–"
+        return Refusal("follow_up_outside_period", f"Opfølgningen skal ligge inden for perioden ({date_da(data['period_start'])}–"
                 f"{date_da(data['period_end'])}).")
     if resource.grants_resource and not (data.get("goals") or "").strip():
-        return "En tildelt ressource skal have lærings- og udviklingsmål for perioden."
+        return Refusal("goals_missing", "En tildelt ressource skal have lærings- og udviklingsmål for perioden.")
     if resource.has_amount and resource.has_hours:
         if not (data.get("amount_dkk") or data.get("hours")):
-            return f"{resource} kræver et beløb eller et antal timer."
+            return Refusal("amount_or_hours_missing", f"{resource} kræver et beløb eller et antal timer.")
     elif resource.has_amount and not data.get("amount_dkk"):
-        return f"{resource} kræver et beløb i kr."
+        return Refusal("amount_missing", f"{resource} kræver et beløb i kr.")
     elif resource.has_hours and not data.get("hours"):
-        return f"{resource} kræver et antal timer."
+        return Refusal("hours_missing", f"{resource} kræver et antal timer.")
     if resource.needs_mellemform and not data.get("mellemform"):
-        return "Vælg mellemformen, barnet placeres i."
+        return Refusal("mellemform_missing", "Vælg mellemformen, barnet placeres i.")
     return None
 
 
@@ -352,11 +352,11 @@ def decision_refusal(user: User, submission: Submission, now: datetime.datetime 
     """Why the council's decision on this submission cannot be recorded now, or None. The
     submission page shows the same reason on a disabled button."""
     if not serves(user, submission.meeting.council):
-        return "Kun distriktets pædagogiske konsulent registrerer distriktsrådets afgørelse."
+        return Refusal("not_consultant", "Kun distriktets pædagogiske konsulent registrerer distriktsrådets afgørelse.")
     if submission.state != SubmissionState.INDSENDT:
-        return "Indstillingen er ikke på dagsordenen (den er afgjort, trukket eller ikke sendt)."
+        return Refusal("submission_not_on_agenda", "Indstillingen er ikke på dagsordenen (den er afgjort, trukket eller ikke sendt).")
     if submission.meeting.agenda_closed_at is None and (now or timezone.now()) < submission.meeting.deadline:
-        return (f"Dagsordenen lukker {datetime_da(submission.meeting.deadline)}; "
+        return Refusal("agenda_open", f"Dagsordenen lukker {datetime_da(submission.meeting.deadline)}; "
                 "afgørelsen træffes på mødet.")
     return None
 
@@ -365,7 +365,7 @@ def reasoning_refusal(data: dict) -> str | None:
     """Forvaltningsloven §§ 22–24: a decision that grants or refuses a resource is given in writing
     with its reasons; the council writes them, and they go into the letter to the parents."""
     if not (data.get("notes") or "").strip():
-        return ("Skriv begrundelsen for afgørelsen: den står i brevet til forældrene "
+        return Refusal("reasoning_missing", "Skriv begrundelsen for afgørelsen: den står i brevet til forældrene "
                 "(forvaltningsloven §§ 22–24).")
     return None
 
@@ -382,15 +382,15 @@ def decision_record(*, request, submission_id: int, data: dict) -> Decision:
             raise Refused(refusal)
         resource: ResourceType = data["resource_type"]
         if resource.municipality_id != council.district.municipality_id or resource.consultant_only:
-            raise Refused("Ressourcetypen kan ikke tildeles af distriktsrådet.")
+            raise Refused("resource_not_grantable", "Ressourcetypen kan ikke tildeles af distriktsrådet.")
         if submission.kind == Submission.Kind.SPARRING and resource.grants_resource:
-            raise Refused("En indstilling om sparring/vejledning kan ikke give en ressource; den kræver en ressourcevurdering.")
+            raise Refused("sparring_grants_nothing", "En indstilling om sparring/vejledning kan ikke give en ressource; den kræver en ressourcevurdering.")
         mellemform = data.get("mellemform")
         if mellemform and mellemform.district_id != council.district_id:
-            raise Refused("Mellemformen hører ikke til distriktet.")
+            raise Refused("mellemform_other_district", "Mellemformen hører ikke til distriktet.")
         if mellemform and (submission.child_id is None or submission.snapshot_id is None):
             # 001: a placement in a mellemform is for one child, with an individual handleplan.
-            raise Refused("En placering i en mellemform gælder ét barn med en individuel handleplan.")
+            raise Refused("mellemform_needs_child_plan", "En placering i en mellemform gælder ét barn med en individuel handleplan.")
         _check_decision_data(data, resource, basis=Decision.Basis.COUNCIL, municipality=council.district.municipality)
         # A resource assessment answered with "no resource" is a refusal, and needs its reasons too;
         # a sparring answer is advice, not a decision on a resource.
@@ -432,19 +432,19 @@ def visitation_record(*, request, child: Child, basis: str, data: dict) -> Decis
     """The consultant's paths outside the council: §32 visitation and extra resources for chronic
     illness (e.g. diabetes, sight, Calvé-Perthes), with the same decision fields."""
     if basis not in (Decision.Basis.VISITATION_32, Decision.Basis.CHRONIC_ILLNESS):
-        raise Refused("Ukendt grundlag.")
+        raise Refused("unknown_basis", "Ukendt grundlag.")
     if not case_services.consults_for(request.user, child):
-        raise Refused("Kun distriktets pædagogiske konsulent kan visitere.")
+        raise Refused("not_consultant", "Kun distriktets pædagogiske konsulent kan visitere.")
     case = Case.objects.filter(child=child).first()
     if case is None or not case.is_open:
-        raise Refused("Barnet har ingen åben sag. Institutionen opretter sagen.")
+        raise Refused("case_not_open", "Barnet har ingen åben sag. Institutionen opretter sagen.")
     resource: ResourceType = data["resource_type"]
     _check_decision_data(data, resource, basis=basis, municipality=child.institution.district.municipality)
     if refusal := reasoning_refusal(data):
         raise Refused(refusal)
     mellemform = data.get("mellemform")
     if mellemform and mellemform.district_id != child.institution.district_id:
-        raise Refused("Mellemformen hører ikke til distriktet.")
+        raise Refused("mellemform_other_district", "Mellemformen hører ikke til distriktet.")
     with transaction.atomic():
         decision = Decision.objects.create(basis=basis, institution=child.institution, child=child,
                                            decided_by=request.user, **data)
@@ -458,14 +458,14 @@ def visitation_record(*, request, child: Child, basis: str, data: dict) -> Decis
 
 def revisitation_refusal(user: User, decision: Decision) -> str | None:
     if decision.child_id is None:
-        return "Kun en afgørelse for et enkelt barn kan revisiteres."
+        return Refusal("revisitation_needs_child", "Kun en afgørelse for et enkelt barn kan revisiteres.")
     if not case_services.consults_for(user, decision.child):
-        return "Kun distriktets pædagogiske konsulent kan revisitere."
+        return Refusal("not_consultant", "Kun distriktets pædagogiske konsulent kan revisitere.")
     if decision.reassessed_at:
-        return "Afgørelsen er allerede revurderet eller revisiteret."
+        return Refusal("decision_reassessed", "Afgørelsen er allerede revurderet eller revisiteret.")
     case = Case.objects.filter(child_id=decision.child_id).first()
     if case is None or not case.is_open:
-        return "Barnet har ingen åben sag."
+        return Refusal("case_not_open", "Barnet har ingen åben sag.")
     return None
 
 
@@ -479,12 +479,12 @@ def revisitation_record(*, request, decision: Decision, data: dict) -> Decision:
         raise Refused(refusal)
     considered = (data.get("least_intrusive_offer") or "").strip()
     if not considered:
-        raise Refused("Beskriv det mindst indgribende tilbud, der er overvejet, og hvorfor det (ikke) dækker behovet.")
+        raise Refused("least_intrusive_missing", "Beskriv det mindst indgribende tilbud, der er overvejet, og hvorfor det (ikke) dækker behovet.")
     resource: ResourceType = data["resource_type"]
     child = decision.child
     mellemform = data.get("mellemform")
     if mellemform and mellemform.district_id != child.institution.district_id:
-        raise Refused("Mellemformen hører ikke til distriktet.")
+        raise Refused("mellemform_other_district", "Mellemformen hører ikke til distriktet.")
     _check_decision_data(data, resource, basis=Decision.Basis.REVISITATION,
                          municipality=child.institution.district.municipality)
     if refusal := reasoning_refusal(data):
@@ -492,10 +492,10 @@ def revisitation_record(*, request, decision: Decision, data: dict) -> Decision:
     with transaction.atomic():
         earlier = Decision.objects.select_for_update().get(pk=decision.pk)
         if earlier.reassessed_at:
-            raise Refused("Afgørelsen er allerede revurderet eller revisiteret.")
+            raise Refused("decision_reassessed", "Afgørelsen er allerede revurderet eller revisiteret.")
         case = Case.objects.get(child_id=child.pk)
         if resource.grants_resource and case.state != CaseState.INDGRIBENDE:
-            raise Refused("Sagen er ikke på indgribende niveau; brug visitation eller distriktsrådet.")
+            raise Refused("case_not_intervening", "Sagen er ikke på indgribende niveau; brug visitation eller distriktsrådet.")
         fields = {k: v for k, v in data.items() if k != "least_intrusive_offer"}
         new = Decision.objects.create(
             basis=Decision.Basis.REVISITATION, institution=child.institution, child=child, revisits=earlier,
@@ -542,9 +542,9 @@ def letter_dispatch_refusal(user: User, letter: Letter) -> str | None:
     institution = decision.institution
     if not (_leads_institution(user, institution)
             or (user.role == Role.KONSULENT and user.districts.filter(pk=institution.district_id).exists())):
-        return "Kun institutionens leder eller distriktets pædagogiske konsulent registrerer, at brevet er sendt."
+        return Refusal("not_leader_or_consultant", "Kun institutionens leder eller distriktets pædagogiske konsulent registrerer, at brevet er sendt.")
     if letter.dispatched_on:
-        return (f"Brevet er allerede registreret: {_lower_first(letter.get_dispatch_method_display())} "
+        return Refusal("letter_dispatched", f"Brevet er allerede registreret: {_lower_first(letter.get_dispatch_method_display())} "
                 f"{date_da(letter.dispatched_on)} af {letter.dispatched_by}.")
     return None
 
@@ -553,16 +553,16 @@ def letter_dispatch(*, request, letter_id: int, method: str, sent_on: datetime.d
     """Record how, when and by whom the letter was sent or handed over to the parents (forvaltnings-
     loven: a decision takes effect when it reaches them). Logged, and on the child's timeline."""
     if method not in Letter.Method.values:
-        raise Refused("Vælg, hvordan brevet er sendt eller udleveret.")
+        raise Refused("dispatch_method_missing", "Vælg, hvordan brevet er sendt eller udleveret.")
     with transaction.atomic():
         letter = Letter.objects.select_for_update(of=("self",)).select_related(
             "decision__institution__district", "dispatched_by").defer("pdf").get(pk=letter_id)
         if refusal := letter_dispatch_refusal(request.user, letter):
             raise Refused(refusal)
         if sent_on > timezone.localdate():
-            raise Refused("Datoen ligger i fremtiden. Registrér afsendelsen, når brevet er sendt eller udleveret.")
+            raise Refused("date_in_future", "Datoen ligger i fremtiden. Registrér afsendelsen, når brevet er sendt eller udleveret.")
         if sent_on < timezone.localtime(letter.created_at).date():
-            raise Refused(f"Brevet blev dannet {date_da(letter.created_at)}; det kan ikke være sendt før.")
+            raise Refused("date_before_letter", f"Brevet blev dannet {date_da(letter.created_at)}; det kan ikke være sendt før.")
         letter.dispatch_method, letter.dispatched_on = method, sent_on
         letter.dispatched_by, letter.dispatch_recorded_at = request.user, timezone.now()
         letter.save(update_fields=["dispatch_method", "dispatched_on", "dispatched_by", "dispatch_recorded_at"])
@@ -584,13 +584,13 @@ def decision_reassess(*, request, decision: Decision, outcome: str, notes: str, 
     within the period), or moved down towards the general area (mindst indgribende indsats)."""
     data = data or {}
     if decision.child_id is None or not case_services.consults_for(request.user, decision.child):
-        raise Refused("Kun distriktets pædagogiske konsulent kan revurdere.")
+        raise Refused("not_consultant", "Kun distriktets pædagogiske konsulent kan revurdere.")
     if decision.reassessed_at:
-        raise Refused("Afgørelsen er allerede revurderet.")
+        raise Refused("decision_reassessed", "Afgørelsen er allerede revurderet.")
     if outcome not in Decision.Outcome.values:
-        raise Refused("Vælg forlængelse eller niveau ned.")
+        raise Refused("outcome_unknown", "Vælg forlængelse eller niveau ned.")
     if not (notes or "").strip():
-        raise Refused("Skriv evalueringen af målene for perioden.")
+        raise Refused("evaluation_missing", "Skriv evalueringen af målene for perioden.")
     municipality = decision.institution.district.municipality
     renewal = None
     if outcome == Decision.Outcome.RENEWED:
@@ -607,7 +607,7 @@ def decision_reassess(*, request, decision: Decision, outcome: str, notes: str, 
     with transaction.atomic():
         decision = Decision.objects.select_for_update().get(pk=decision.pk)
         if decision.reassessed_at:
-            raise Refused("Afgørelsen er allerede revurderet.")
+            raise Refused("decision_reassessed", "Afgørelsen er allerede revurderet.")
         decision.reassessed_at = timezone.now()
         decision.reassessment_outcome = outcome
         decision.reassessment_notes = notes
@@ -781,7 +781,7 @@ def meeting_series_create(*, council: Council, meeting_type, first: datetime.dat
                           location: str = "") -> list[CouncilMeeting]:
     """A recurring series of council meetings (the administrator's calendar)."""
     if count < 1 or count > 52 or every_weeks < 1:
-        raise Refused("Vælg mellem 1 og 52 møder med mindst en uges mellemrum.")
+        raise Refused("meeting_count_invalid", "Vælg mellem 1 og 52 møder med mindst en uges mellemrum.")
     local = timezone.localtime(first).replace(tzinfo=None)
     meetings = []
     with transaction.atomic():

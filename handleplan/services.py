@@ -25,7 +25,7 @@ from haandguide.access import Action as LogAction
 from haandguide import profiles
 from haandguide.access import log_access
 from haandguide.lib.formats import date_da
-from haandguide.exceptions import EditConflict, Refused
+from haandguide.exceptions import EditConflict, Refusal, Refused
 from haandguide.lib.mail import absolute_url, send_templated
 from haandguide.lib.pdf import render_pdf
 from haandguide.models import Child, Municipality, Role, User
@@ -52,9 +52,9 @@ def may_write(user: User, child: Child) -> bool:
 
 def _write_refusal(user: User, case: Case) -> str | None:
     if not may_write(user, case.child):
-        return "Kun institutionens pædagoger og leder og den pædagogiske konsulent kan skrive i handleplanen."
+        return Refusal("not_staff", "Kun institutionens pædagoger og leder og den pædagogiske konsulent kan skrive i handleplanen.")
     if not case.is_open:
-        return CLOSED_MESSAGE
+        return Refusal("case_closed", CLOSED_MESSAGE)
     return None
 
 
@@ -80,7 +80,7 @@ def _locked_plan(plan_id: int, *, must_be_open: bool = True) -> Handleplan:
     plan.current = PlanVersion.objects.get(pk=plan.current_id) if plan.current_id else None
     plan.case = Case.objects.select_related("child__institution__district").get(pk=plan.case_id)
     if must_be_open and not plan.case.is_open:
-        raise Refused(CLOSED_MESSAGE)
+        raise Refused("case_closed", CLOSED_MESSAGE)
     return plan
 
 
@@ -188,9 +188,9 @@ def plan_start(*, request, case: Case) -> Handleplan:
         # Lock the case so two clicks on "Start handleplan" make one plan.
         case = Case.objects.select_for_update(of=("self",)).select_related("child").get(pk=case.pk)
         if not case.is_open:
-            raise Refused(CLOSED_MESSAGE)
+            raise Refused("case_closed", CLOSED_MESSAGE)
         if Handleplan.objects.filter(case=case).exists():
-            raise Refused("Barnet har allerede en handleplan.")
+            raise Refused("plan_exists", "Barnet har allerede en handleplan.")
         plan = Handleplan.objects.create(case=case, created_by=request.user)
         _new_version(plan, request.user, "Handleplan oprettet", texts=dict(EMPTY_TEXTS))
         record_event(case, request.user, Event.HANDLEPLAN, reason="Handleplan oprettet")
@@ -273,7 +273,7 @@ def plan_save(*, request, plan: Handleplan, data: dict, version: int,
     _guard(request.user, plan.case)
     texts = texts_from_form(data)
     if not (texts["goals_community"] or texts["goals_child"]):
-        raise Refused("Handleplanen skal have mindst ét mål – for læringsfællesskabet eller for barnet.")
+        raise Refused("goals_missing", "Handleplanen skal have mindst ét mål – for læringsfællesskabet eller for barnet.")
     with transaction.atomic():
         plan = _locked_plan(plan.pk)
         base = plan.current if version == plan.version else (
@@ -306,11 +306,11 @@ def plan_save(*, request, plan: Handleplan, data: dict, version: int,
 def _check_effort_data(data: dict) -> None:
     started, evaluation, ended = data.get("started_on"), data.get("evaluation_date"), data.get("ended_on")
     if not (data.get("name") or "").strip():
-        raise Refused("Vælg en indsats fra kataloget, eller skriv en anden indsats.")
+        raise Refused("effort_missing", "Vælg en indsats fra kataloget, eller skriv en anden indsats.")
     if started and evaluation and evaluation < started:
-        raise Refused("Evalueringsdatoen skal ligge efter indsatsens start.")
+        raise Refused("evaluation_before_start", "Evalueringsdatoen skal ligge efter indsatsens start.")
     if started and ended and ended < started:
-        raise Refused("En indsats kan ikke slutte, før den er startet.")
+        raise Refused("end_before_start", "En indsats kan ikke slutte, før den er startet.")
 
 
 EFFORT_FIELDS = ["catalogue", "name", "description", "carried_out_by", "responsible", "started_on",
@@ -364,10 +364,10 @@ def evaluation_add(*, request, effort: Effort, data: dict) -> Evaluation:
     _guard(request.user, effort.plan.case)
     evaluated_on = data["evaluated_on"]
     if evaluated_on > timezone.localdate():
-        raise Refused("En evaluering kan ikke ligge i fremtiden.")
+        raise Refused("date_in_future", "En evaluering kan ikke ligge i fremtiden.")
     next_date = data.get("next_evaluation_date")
     if next_date and next_date <= evaluated_on:
-        raise Refused("Næste evaluering skal ligge efter denne.")
+        raise Refused("next_evaluation_not_after", "Næste evaluering skal ligge efter denne.")
     with transaction.atomic():
         plan = _locked_plan(effort.plan_id)
         effort = Effort.objects.get(pk=effort.pk)
@@ -376,7 +376,7 @@ def evaluation_add(*, request, effort: Effort, data: dict) -> Evaluation:
         # the case has left plans no more evaluations.
         if (next_date is None and not data.get("end_effort") and effort.is_active
                 and not level_concluded(effort.level, plan.case.state)):
-            raise Refused("Sæt en dato for næste evaluering, eller afslut indsatsen med denne evaluering.")
+            raise Refused("next_evaluation_missing", "Sæt en dato for næste evaluering, eller afslut indsatsen med denne evaluering.")
         evaluation = Evaluation.objects.create(
             effort=effort, evaluated_on=evaluated_on, planned_for=effort.evaluation_date,
             result=data["result"], seen=data["seen"], next_step=data.get("next_step") or "", author=request.user,
@@ -397,12 +397,12 @@ def plan_freeze(*, request, plan: Handleplan, purpose: str = "") -> PlanSnapshot
     """Freeze the plan as it is now (the district council calls this when a submission is sent).
     Later edits make new versions; the snapshot never changes."""
     if not may_write(request.user, plan.case.child):
-        raise Refused("Kun institutionens personale og den pædagogiske konsulent kan sende handleplanen videre.")
+        raise Refused("not_staff", "Kun institutionens personale og den pædagogiske konsulent kan sende handleplanen videre.")
     with transaction.atomic():
         plan = _locked_plan(plan.pk, must_be_open=False)
         child = plan.case.child
         if plan.current is None:
-            raise Refused("Handleplanen har intet indhold endnu.")
+            raise Refused("plan_empty", "Handleplanen har intet indhold endnu.")
         content = {
             **plan.current.content,
             "version": plan.current.number,
@@ -723,7 +723,7 @@ def evaluation_reminders_send(today: datetime.date | None = None) -> int:
 
 def reminder_mark_seen(*, request, reminder: Reminder) -> Reminder:
     if reminder.recipient_id != request.user.pk:
-        raise Refused("Påmindelsen er ikke din.")
+        raise Refused("not_yours", "Påmindelsen er ikke din.")
     if reminder.seen_at is None:
         reminder.seen_at = timezone.now()
         reminder.save(update_fields=["seen_at"])
