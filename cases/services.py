@@ -280,7 +280,7 @@ def available_actions(user: User, child: Child, case: Case | None) -> list[dict]
 # --- consent ----------------------------------------------------------------------------------
 
 
-def consent_refusal(child: Child, purpose_code: str | None = None, purpose: ConsentPurpose | None = None) -> str | None:
+def refusal_consent(child: Child, purpose_code: str | None = None, purpose: ConsentPurpose | None = None) -> str | None:
     """None if every guardian with custody has an active consent to the purpose, else why not."""
     if purpose is None:
         purpose = ConsentPurpose.objects.filter(
@@ -373,19 +373,19 @@ def observation_add(*, request, child: Child, data: dict, files=()) -> Observati
 # --- meetings, referrals, notifications, counsellors -------------------------------------------
 
 
-def meeting_refusal(user: User, case: Case, meeting_type) -> str | None:
+def refusal_meeting(user: User, case: Case, meeting_type) -> str | None:
     if not (works_at(user, case.child) or consults_for(user, case.child)):
         return Refusal("not_staff", "Kun institutionens personale og konsulenten kan registrere møder.")
     if not case.is_open:
         return Refusal("case_closed", "Sagen er lukket.")
     if meeting_type.requires_consent_id:
         # Haderslev: arbejdsmøde only with the parents' consent.
-        return consent_refusal(case.child, purpose=meeting_type.requires_consent)
+        return refusal_consent(case.child, purpose=meeting_type.requires_consent)
     return None
 
 
 def meeting_record(*, request, case: Case, data: dict, agreements: list[dict]) -> Meeting:
-    refusal = meeting_refusal(request.user, case, data["type"])
+    refusal = refusal_meeting(request.user, case, data["type"])
     if refusal:
         raise Refused(refusal)
     if any(a.get("with_parents") for a in agreements) and not data["type"].parents_take_part:
@@ -403,7 +403,7 @@ def meeting_record(*, request, case: Case, data: dict, agreements: list[dict]) -
 REFERRAL_MEETING_FLAG = {AgreementKind.PPV: "allows_ppv_referral", AgreementKind.VISO: "allows_viso_referral"}
 
 
-def referral_refusal(case: Case, kind: str) -> tuple[str | None, Agreement | None]:
+def refusal_referral(case: Case, kind: str) -> tuple[str | None, Agreement | None]:
     """PPV and VISO: only after agreement with the parents at a meeting of a type that allows the
     referral (Haderslev: a netværksmøde, not a forældresamtale), and with their consent."""
     agreement = (
@@ -417,7 +417,7 @@ def referral_refusal(case: Case, kind: str) -> tuple[str | None, Agreement | Non
             parents_take_part=True, **{REFERRAL_MEETING_FLAG[kind]: True})]
         where = " eller ".join(f"et {name}" for name in allowed) or "en mødetype, kommunen har godkendt til det"
         return (Refusal("agreement_missing", f"{AgreementKind(kind).label} kræver en aftale med forældrene på {where}."), None)
-    refusal = consent_refusal(case.child, purpose_code=kind)
+    refusal = refusal_consent(case.child, purpose_code=kind)
     return refusal, agreement
 
 
@@ -426,7 +426,7 @@ def referral_create(*, request, case: Case, kind: str, note: str = "") -> Referr
         raise Refused("not_leader", "Kun institutionens leder kan henvise.")
     if kind not in REFERRAL_MEETING_FLAG:
         raise Refused("referral_kind_unknown", "Vælg PPV eller VISO.")
-    refusal, agreement = referral_refusal(case, kind)
+    refusal, agreement = refusal_referral(case, kind)
     if refusal:
         raise Refused(refusal)
     with transaction.atomic():
@@ -458,7 +458,7 @@ def counsellor_attach(*, request, case: Case, counsellor: User) -> CounsellorAss
         raise Refused("case_closed", "Sagen er lukket.")
     # Sharing with social services' family counselling (Køge: the family centre) needs consent.
     if counsellor.counsellor_kind in (CounsellorKind.FAMILIERAADGIVER, CounsellorKind.FAMILIECENTER):
-        refusal = consent_refusal(child, purpose_code=PURPOSE_FAMILY_COUNSELLING)
+        refusal = refusal_consent(child, purpose_code=PURPOSE_FAMILY_COUNSELLING)
         if refusal:
             raise Refused(refusal)
     with transaction.atomic():
@@ -504,7 +504,7 @@ def _serves_institution(user: User, institution: Institution) -> bool:
     return institutions_served(user).filter(pk=institution.pk).exists()
 
 
-def _feature_refusal(institution: Institution, flag: str, label: str) -> str | None:
+def _refusal_feature(institution: Institution, flag: str, label: str) -> str | None:
     if not getattr(institution.district.municipality, flag):
         return Refusal("feature_disabled", f"Kommunen bruger ikke {label}.")
     return None
@@ -526,7 +526,7 @@ def _guardian_of(child: Child | None, guardian: Guardian | None) -> None:
 
 def counselling_session_create(*, request, institution: Institution, data: dict) -> CounsellingSession:
     """Put an open-counselling session in the daycare's calendar (leader or consultant)."""
-    refusal = _feature_refusal(institution, "open_counselling_enabled", "åben rådgivning")
+    refusal = _refusal_feature(institution, "open_counselling_enabled", "åben rådgivning")
     if refusal:
         raise Refused(refusal)
     user = request.user
@@ -541,7 +541,7 @@ def counselling_session_create(*, request, institution: Institution, data: dict)
 def counselling_book(*, request, session: CounsellingSession, data: dict) -> CounsellingBooking:
     """Book a slot: staff about the group or a child, or parents (registered by staff) about their child."""
     institution = session.institution
-    refusal = _feature_refusal(institution, "open_counselling_enabled", "åben rådgivning")
+    refusal = _refusal_feature(institution, "open_counselling_enabled", "åben rådgivning")
     if refusal:
         raise Refused(refusal)
     user = request.user
@@ -573,7 +573,7 @@ def counselling_book(*, request, session: CounsellingSession, data: dict) -> Cou
 
 
 def family_group_create(*, request, institution: Institution, data: dict) -> FamilyGroup:
-    refusal = _feature_refusal(institution, "family_groups_enabled", "familiegrupper")
+    refusal = _refusal_feature(institution, "family_groups_enabled", "familiegrupper")
     if refusal:
         raise Refused(refusal)
     user = request.user
@@ -588,7 +588,7 @@ def family_group_create(*, request, institution: Institution, data: dict) -> Fam
 
 
 def _may_run_group(user: User, group: FamilyGroup) -> None:
-    refusal = _feature_refusal(group.institution, "family_groups_enabled", "familiegrupper")
+    refusal = _refusal_feature(group.institution, "family_groups_enabled", "familiegrupper")
     if refusal:
         raise Refused(refusal)
     if not _serves_institution(user, group.institution):

@@ -115,7 +115,7 @@ def _leads_institution(user: User, institution: Institution) -> bool:
 def submission_create(*, request, institution: Institution, child: Child | None, data: dict,
                       signed_form=None, documents=()) -> Submission:
     """A draft submission by the institution's leader."""
-    if refusal := _draft_refusal(request.user, institution, child, data):
+    if refusal := _refusal_draft(request.user, institution, child, data):
         raise Refused(refusal)
     with transaction.atomic():
         submission = Submission(institution=institution, child=child, created_by=request.user, **data)
@@ -124,7 +124,7 @@ def submission_create(*, request, institution: Institution, child: Child | None,
     return submission
 
 
-def _draft_refusal(user: User, institution: Institution, child: Child | None, data: dict) -> str | None:
+def _refusal_draft(user: User, institution: Institution, child: Child | None, data: dict) -> str | None:
     """The rules a draft's fields keep, when it is created and whenever it is edited."""
     if not _leads_institution(user, institution):
         return Refusal("not_leader", "Kun en leder af institutionen kan udarbejde en indstilling.")
@@ -164,7 +164,7 @@ def submission_update(*, request, submission_id: int, version: int | None, data:
             raise EditConflict("Indstillingen er ændret af en anden. Se den nye udgave og prøv igen.")
         if submission.state != SubmissionState.KLADDE:
             raise Refused("submission_not_draft", "Kun en kladde kan rettes; indstillingen er sendt.")
-        if refusal := _draft_refusal(request.user, submission.institution, submission.child, data):
+        if refusal := _refusal_draft(request.user, submission.institution, submission.child, data):
             raise Refused(refusal)
         for field, value in data.items():
             setattr(submission, field, value)
@@ -175,7 +175,7 @@ def submission_update(*, request, submission_id: int, version: int | None, data:
     return submission
 
 
-def submission_refusal(user: User, submission: Submission) -> str | None:
+def refusal_submission(user: User, submission: Submission) -> str | None:
     """Why this submission cannot be sent now, or None. The same reasons show on its page."""
     if not _leads_institution(user, submission.institution):
         return Refusal("not_leader", "Kun en leder af institutionen kan sende indstillingen.")
@@ -201,7 +201,7 @@ def submission_refusal(user: User, submission: Submission) -> str | None:
             if not readiness.ready:
                 return Refusal("plan_not_ready", f"En ressourcevurdering kræver, at både forebyggende og foregribende indsatser er beskrevet og evalueret. {readiness.reason}")
     if submission.track == Submission.Track.WITH_CPR and not submission.signed_form:
-        refusal = case_services.consent_refusal(child, purpose_code=case_services.PURPOSE_SUBMISSION_WITH_CPR)
+        refusal = case_services.refusal_consent(child, purpose_code=case_services.PURPOSE_SUBMISSION_WITH_CPR)
         if refusal:
             return Refusal("signature_missing", "Sporet med CPR kræver forældrenes underskrift: upload den underskrevne erklæring under "
                     f"'Ret kladden', eller registrér samtykket på barnets samtykkeside. {refusal}")
@@ -218,7 +218,7 @@ def submission_submit(*, request, submission_id: int, version: int | None, now: 
             "meeting__council__district__municipality", "child", "institution").get(pk=submission_id)
         if version is not None and submission.version != version:
             raise EditConflict("Indstillingen er ændret af en anden. Se den nye udgave og prøv igen.")
-        refusal = submission_refusal(request.user, submission)
+        refusal = refusal_submission(request.user, submission)
         if refusal:
             raise Refused(refusal)
         chosen = submission.meeting
@@ -286,7 +286,7 @@ def default_follow_up(municipality: Municipality, start: datetime.date, end: dat
     return min(follow_up, end)
 
 
-def period_refusal(municipality: Municipality, start: datetime.date, end: datetime.date) -> str | None:
+def refusal_period(municipality: Municipality, start: datetime.date, end: datetime.date) -> str | None:
     """The one check of the resource period, on every path that grants or renews (council decision,
     renewal, § 32 visitation, chronic illness, re-visitation)."""
     if end <= start:
@@ -299,7 +299,7 @@ def period_refusal(municipality: Municipality, start: datetime.date, end: dateti
     return None
 
 
-def basis_refusal(basis: str, resource: ResourceType) -> str | None:
+def refusal_basis(basis: str, resource: ResourceType) -> str | None:
     """The legal basis and the resource type must fit (§ 32 → a § 32 offer; chronic illness → extra
     resources; the council → the council's resources). A re-visitation re-grants an offer that can be
     granted under some basis."""
@@ -313,7 +313,7 @@ def basis_refusal(basis: str, resource: ResourceType) -> str | None:
     return None
 
 
-def decision_data_refusal(data: dict, resource: ResourceType, *, basis: str, municipality: Municipality) -> str | None:
+def refusal_decision_data(data: dict, resource: ResourceType, *, basis: str, municipality: Municipality) -> str | None:
     """Every rule on a decision's content, for every path that grants or renews: the least intrusive
     option confirmed, basis and resource type fit, the period limit, follow-up within the period,
     goals, amount/hours and mellemform."""
@@ -321,7 +321,7 @@ def decision_data_refusal(data: dict, resource: ResourceType, *, basis: str, mun
         return Refusal("least_intrusive_unconfirmed", "Den mindst indgribende indsats skal altid være drøftet. Bekræft at det er sket.")
     if resource.municipality_id != municipality.pk:
         return Refusal("resource_other_municipality", "Ressourcetypen hører til en anden kommune.")
-    refusal = basis_refusal(basis, resource) or period_refusal(municipality, data["period_start"], data["period_end"])
+    refusal = refusal_basis(basis, resource) or refusal_period(municipality, data["period_start"], data["period_end"])
     if refusal:
         return refusal
     follow_up = data.get("follow_up_on")
@@ -343,12 +343,12 @@ def decision_data_refusal(data: dict, resource: ResourceType, *, basis: str, mun
 
 
 def _check_decision_data(data: dict, resource: ResourceType, *, basis: str, municipality: Municipality) -> None:
-    refusal = decision_data_refusal(data, resource, basis=basis, municipality=municipality)
+    refusal = refusal_decision_data(data, resource, basis=basis, municipality=municipality)
     if refusal:
         raise Refused(refusal)
 
 
-def decision_refusal(user: User, submission: Submission, now: datetime.datetime | None = None) -> str | None:
+def refusal_decision(user: User, submission: Submission, now: datetime.datetime | None = None) -> str | None:
     """Why the council's decision on this submission cannot be recorded now, or None. The
     submission page shows the same reason on a disabled button."""
     if not serves(user, submission.meeting.council):
@@ -361,7 +361,7 @@ def decision_refusal(user: User, submission: Submission, now: datetime.datetime 
     return None
 
 
-def reasoning_refusal(data: dict) -> str | None:
+def refusal_reasoning(data: dict) -> str | None:
     """Forvaltningsloven §§ 22–24: a decision that grants or refuses a resource is given in writing
     with its reasons; the council writes them, and they go into the letter to the parents."""
     if not (data.get("notes") or "").strip():
@@ -377,7 +377,7 @@ def decision_record(*, request, submission_id: int, data: dict) -> Decision:
         submission = Submission.objects.select_for_update(of=("self",)).select_related(
             "meeting__council__district__municipality", "child", "institution").get(pk=submission_id)
         council = submission.meeting.council
-        refusal = decision_refusal(request.user, submission)
+        refusal = refusal_decision(request.user, submission)
         if refusal:
             raise Refused(refusal)
         resource: ResourceType = data["resource_type"]
@@ -395,7 +395,7 @@ def decision_record(*, request, submission_id: int, data: dict) -> Decision:
         # A resource assessment answered with "no resource" is a refusal, and needs its reasons too;
         # a sparring answer is advice, not a decision on a resource.
         if resource.grants_resource or submission.kind == Submission.Kind.RESSOURCEVURDERING:
-            if refusal := reasoning_refusal(data):
+            if refusal := refusal_reasoning(data):
                 raise Refused(refusal)
         decision = Decision.objects.create(
             basis=Decision.Basis.COUNCIL, submission=submission, institution=submission.institution,
@@ -440,7 +440,7 @@ def visitation_record(*, request, child: Child, basis: str, data: dict) -> Decis
         raise Refused("case_not_open", "Barnet har ingen åben sag. Institutionen opretter sagen.")
     resource: ResourceType = data["resource_type"]
     _check_decision_data(data, resource, basis=basis, municipality=child.institution.district.municipality)
-    if refusal := reasoning_refusal(data):
+    if refusal := refusal_reasoning(data):
         raise Refused(refusal)
     mellemform = data.get("mellemform")
     if mellemform and mellemform.district_id != child.institution.district_id:
@@ -456,7 +456,7 @@ def visitation_record(*, request, child: Child, basis: str, data: dict) -> Decis
     return decision
 
 
-def revisitation_refusal(user: User, decision: Decision) -> str | None:
+def refusal_revisitation(user: User, decision: Decision) -> str | None:
     if decision.child_id is None:
         return Refusal("revisitation_needs_child", "Kun en afgørelse for et enkelt barn kan revisiteres.")
     if not case_services.consults_for(user, decision.child):
@@ -474,7 +474,7 @@ def revisitation_record(*, request, decision: Decision, data: dict) -> Decision:
     og revisitationsprocesser ... altid at iværksætte mindst indgribende tilbud"). Records the new
     offer and the less intrusive offer considered; the earlier decision is closed as re-assessed.
     An offer without a resource steps an intervening case down towards the general area."""
-    refusal = revisitation_refusal(request.user, decision)
+    refusal = refusal_revisitation(request.user, decision)
     if refusal:
         raise Refused(refusal)
     considered = (data.get("least_intrusive_offer") or "").strip()
@@ -487,7 +487,7 @@ def revisitation_record(*, request, decision: Decision, data: dict) -> Decision:
         raise Refused("mellemform_other_district", "Mellemformen hører ikke til distriktet.")
     _check_decision_data(data, resource, basis=Decision.Basis.REVISITATION,
                          municipality=child.institution.district.municipality)
-    if refusal := reasoning_refusal(data):
+    if refusal := refusal_reasoning(data):
         raise Refused(refusal)
     with transaction.atomic():
         earlier = Decision.objects.select_for_update().get(pk=decision.pk)
@@ -535,7 +535,7 @@ def _lower_first(label: str) -> str:
     return label[:1].lower() + label[1:]  # "sendt med Digital Post": the name keeps its capitals
 
 
-def letter_dispatch_refusal(user: User, letter: Letter) -> str | None:
+def refusal_letter_dispatch(user: User, letter: Letter) -> str | None:
     """Why this user cannot record the letter as sent or handed over, or None. The institution's
     leader or the district's consultant sends the letter; it is recorded once."""
     decision = letter.decision
@@ -557,7 +557,7 @@ def letter_dispatch(*, request, letter_id: int, method: str, sent_on: datetime.d
     with transaction.atomic():
         letter = Letter.objects.select_for_update(of=("self",)).select_related(
             "decision__institution__district", "dispatched_by").defer("pdf").get(pk=letter_id)
-        if refusal := letter_dispatch_refusal(request.user, letter):
+        if refusal := refusal_letter_dispatch(request.user, letter):
             raise Refused(refusal)
         if sent_on > timezone.localdate():
             raise Refused("date_in_future", "Datoen ligger i fremtiden. Registrér afsendelsen, når brevet er sendt eller udleveret.")

@@ -50,7 +50,7 @@ def may_write(user: User, child: Child) -> bool:
     return works_at(user, child) or consults_for(user, child)
 
 
-def _write_refusal(user: User, case: Case) -> str | None:
+def _refusal_write(user: User, case: Case) -> str | None:
     if not may_write(user, case.child):
         return Refusal("not_staff", "Kun institutionens pædagoger og leder og den pædagogiske konsulent kan skrive i handleplanen.")
     if not case.is_open:
@@ -59,7 +59,7 @@ def _write_refusal(user: User, case: Case) -> str | None:
 
 
 def _guard(user: User, case: Case) -> None:
-    refusal = _write_refusal(user, case)
+    refusal = _refusal_write(user, case)
     if refusal:
         raise Refused(refusal)
 
