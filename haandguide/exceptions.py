@@ -23,12 +23,14 @@ class Refused(Exception):
         if reason is None:
             if not isinstance(code, Refusal):
                 raise TypeError("Refused needs a code and a reason: Refused(code, reason) or Refused(refusal)")
-            code, reason = code.code, code.reason
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
-        self.message = reason  # the views show `.message`
-        self.refusal = Refusal(code, reason)
+            refusal = code  # kept whole: a subclass may carry more (what is missing, with links)
+        else:
+            refusal = Refusal(code, reason)
+        super().__init__(refusal.reason)
+        self.refusal = refusal
+        self.code = refusal.code
+        self.reason = refusal.reason
+        self.message = refusal.reason  # the views show `.message`
 
 
 class EditConflict(Refused):
