@@ -17,8 +17,8 @@ from cases import interfaces
 from cases.models import (
     Agreement, AgreementKind, Attachment, Case, CaseEvent, CaseState, CloseReason, Consent,
     ConsentPurpose, CounsellingBooking, CounsellingSession, FamilyGroup, FamilyGroupAttendance,
-    FamilyGroupParticipant, FamilyGroupSession, InterventionBasis, Meeting, MeetingType, Notification, Observation,
-    Referral,
+    FamilyGroupParticipant, FamilyGroupSession, Basis, Meeting, MeetingType, Observation,
+    Referral, Underretning,
 )
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
@@ -98,11 +98,11 @@ def refusal_escalate(user: User, case: Case) -> str | None:
 
 
 def refusal_grant_intervention(user: User, case: Case, basis: str) -> str | None:
-    if basis not in InterventionBasis.values:
+    if basis not in Basis.grants():
         return Refusal("unknown_basis", "Ukendt grundlag for indgribende indsats.")
     if not consults_for(user, case.child):
         return Refusal("not_consultant", "Kun den pædagogiske konsulent for distriktet kan registrere en indgribende indsats.")
-    if basis == InterventionBasis.COUNCIL_DECISION:
+    if basis == Basis.COUNCIL:
         if case.state != CaseState.FOREGRIBENDE:
             return Refusal("council_needs_foregribende", "Distriktsrådet kan kun tildele indgribende indsatser til en sag på foregribende niveau.")
         # Guide: before any intervening effort, the preventive and anticipatory efforts must have
@@ -201,7 +201,7 @@ def case_grant_intervention(*, request, case_id: int, basis: str, reason: str, v
             case.escalate()  # §32 / chronic illness: the consultant's visitation skips the council
         case.grant_intervention()
         _save_transition(case)
-        label = InterventionBasis(basis).label
+        label = Basis(basis).label
         record_event(case, request.user, Event.INTERVENTION, from_state=before, to_state=case.state,
                      reason=f"{label}: {reason}")
         log_access(request, LogAction.UPDATE, case, child_id=case.child_id, detail=f"Indgribende: {label}")
@@ -370,7 +370,7 @@ def observation_add(*, request, child: Child, data: dict, files=()) -> Observati
     return observation
 
 
-# --- meetings, referrals, notifications, counsellors -------------------------------------------
+# --- meetings, referrals, underretninger, counsellors ---------------------------------------
 
 
 def refusal_meeting(user: User, case: Case, meeting_type) -> str | None:
@@ -436,16 +436,16 @@ def referral_create(*, request, case: Case, kind: str, note: str = "") -> Referr
     return referral
 
 
-def notification_record(*, request, case: Case, text: str) -> Notification:
+def underretning_record(*, request, case: Case, text: str) -> Underretning:
     """Underretning: a legal duty for public employees; it needs no consent."""
     if not (works_at(request.user, case.child) or consults_for(request.user, case.child)):
         raise Refused("not_staff", "Kun institutionens personale og konsulenten kan registrere en underretning her.")
     text = _require_reason(text, "Beskriv underretningen.")
     with transaction.atomic():
-        notification = Notification.objects.create(case=case, text=text, created_by=request.user)
-        record_event(case, request.user, Event.NOTIFICATION, reason=notification.legal_basis)
-        log_access(request, LogAction.CREATE, notification, child_id=case.child_id, detail="Underretning")
-    return notification
+        underretning = Underretning.objects.create(case=case, text=text, created_by=request.user)
+        record_event(case, request.user, Event.UNDERRETNING, reason=underretning.legal_basis)
+        log_access(request, LogAction.CREATE, underretning, child_id=case.child_id, detail="Underretning")
+    return underretning
 
 
 def counsellor_attach(*, request, case: Case, counsellor: User) -> CounsellorAssignment:

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from cases import interfaces
 from cases import services as case_services
-from cases.models import Agreement, AgreementKind, Case, CaseEvent, CaseState, InterventionBasis
+from cases.models import Agreement, AgreementKind, Case, CaseEvent, CaseState, Basis
 from districtcouncil.defaults import letter_wording
 from districtcouncil.models import (
     GRANT_BASES, Council, CouncilMeeting, Decision, Letter, Review, ResourceType, Submission, SubmissionDocument,
@@ -405,10 +405,10 @@ def decision_record(*, request, submission_id: int, data: dict) -> Decision:
         case = Case.objects.filter(child_id=submission.child_id).first() if submission.child_id else None
         if case and resource.grants_resource and case.state != CaseState.INDGRIBENDE:
             case_services.case_grant_intervention(
-                request=request, case_id=case.pk, basis=InterventionBasis.COUNCIL_DECISION,
+                request=request, case_id=case.pk, basis=Basis.COUNCIL,
                 reason=f"{resource}, {date_da(data['period_start'])}–{date_da(data['period_end'])}")
         elif case:
-            case_services.record_event(case, request.user, Event.SUBMISSION,
+            case_services.record_event(case, request.user, Event.DECISION,
                                        reason=f"Distriktsrådets afgørelse: {resource}")
         _store_letter(decision, submission.track)
         log_access(request, LogAction.CREATE, decision, child_id=decision.child_id, detail=f"Afgørelse: {resource}")
@@ -509,7 +509,7 @@ def revisitation_record(*, request, decision: Decision, data: dict) -> Decision:
             case_services.case_de_escalate(request=request, case_id=case.pk, version=None, through_reassessment=True,
                                            reason=f"Revisitation: {resource}. Mindst indgribende: {considered}")
         else:
-            case_services.record_event(case, request.user, Event.SUBMISSION, reason=f"Revisitation: {new}")
+            case_services.record_event(case, request.user, Event.REVISITATION, reason=f"Revisitation: {new}")
         _store_letter(new, Submission.Track.WITH_CPR)
         log_access(request, LogAction.CREATE, new, child_id=child.pk, detail="Revisitation")
     return new
@@ -569,7 +569,7 @@ def letter_dispatch(*, request, letter_id: int, method: str, sent_on: datetime.d
         text = f"{letter.get_kind_display()}: {_lower_first(letter.get_dispatch_method_display())} {date_da(sent_on)}"
         case = Case.objects.filter(child_id=letter.decision.child_id).first() if letter.decision.child_id else None
         if case:
-            case_services.record_event(case, request.user, Event.SUBMISSION, reason=f"Brev til forældrene. {text}")
+            case_services.record_event(case, request.user, Event.LETTER, reason=f"Brev til forældrene. {text}")
         log_access(request, LogAction.UPDATE, letter, child_id=letter.decision.child_id, detail=f"Brev sendt: {text}")
     return letter
 
@@ -616,7 +616,7 @@ def decision_reassess(*, request, decision: Decision, outcome: str, notes: str, 
         if renewal is not None:
             new = Decision.objects.create(basis=decision.basis, institution=decision.institution, child=decision.child,
                                           decided_by=request.user, renews=decision, **renewal)
-            case_services.record_event(case, request.user, Event.SUBMISSION, reason=f"Ressource forlænget: {new}")
+            case_services.record_event(case, request.user, Event.RENEWAL, reason=f"Ressource forlænget: {new}")
         elif case.state == CaseState.INDGRIBENDE:
             case_services.case_de_escalate(request=request, case_id=case.pk, version=None, through_reassessment=True,
                                            reason=f"Revurdering: {notes}")

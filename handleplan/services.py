@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.interfaces import LevelReadiness, Missing
-from cases.models import Case, CaseEvent, CaseState, Level
+from cases.models import Case, CaseEvent, CaseState
 from cases.services import consults_for, record_event, works_at
 from haandguide.access import Action as LogAction
 from haandguide import profiles
@@ -326,7 +326,7 @@ def effort_add(*, request, plan: Handleplan, data: dict, level: str | None = Non
         plan = _locked_plan(plan.pk)
         case = plan.case
         effort = Effort.objects.create(
-            plan=plan, level=level or (case.state if case.state in Level.values else Level.FOREBYGGENDE),
+            plan=plan, level=level or (case.state if case.state in CaseState.ladder() else CaseState.FOREBYGGENDE),
             created_by=request.user, **{f: data.get(f) for f in EFFORT_FIELDS if f in data},
         )
         summary = f"Indsats tilføjet: {effort.name} ({effort.get_level_display().lower()})"
@@ -421,7 +421,7 @@ def plan_freeze(*, request, plan: Handleplan, purpose: str = "") -> PlanSnapshot
 
 # --- levels the case has left ------------------------------------------------------------------
 
-LEVEL_RANK = {Level.FOREBYGGENDE: 0, Level.FOREGRIBENDE: 1, Level.INDGRIBENDE: 2}
+LEVEL_RANK = {CaseState.FOREBYGGENDE: 0, CaseState.FOREGRIBENDE: 1, CaseState.INDGRIBENDE: 2}
 
 
 def level_concluded(level: str, case_state: str) -> bool:
@@ -432,8 +432,8 @@ def level_concluded(level: str, case_state: str) -> bool:
 
 def concluded_level_q(state_path: str = "plan__case__state") -> Q:
     """Efforts of a level their case has moved above, as a filter (reminders, overdue lists)."""
-    return (Q(level=Level.FOREBYGGENDE, **{f"{state_path}__in": [CaseState.FOREGRIBENDE, CaseState.INDGRIBENDE]})
-            | Q(level=Level.FOREGRIBENDE, **{state_path: CaseState.INDGRIBENDE}))
+    return (Q(level=CaseState.FOREBYGGENDE, **{f"{state_path}__in": [CaseState.FOREGRIBENDE, CaseState.INDGRIBENDE]})
+            | Q(level=CaseState.FOREGRIBENDE, **{state_path: CaseState.INDGRIBENDE}))
 
 
 def effort_groups(efforts, case_state: str) -> list[dict]:
@@ -442,7 +442,7 @@ def effort_groups(efforts, case_state: str) -> list[dict]:
     level_of = lambda effort: effort["level"] if isinstance(effort, dict) else effort.level  # noqa: E731
     return [
         {"level": level, "label": label, "concluded": level_concluded(level, case_state), "efforts": members}
-        for level, label in Level.choices
+        for level, label in CaseState.level_choices()
         if (members := [effort for effort in efforts if level_of(effort) == level])
     ]
 
@@ -464,7 +464,7 @@ def missing_for_level(plan: Handleplan, level: str, rule: ReadinessRule) -> list
     page where it is filled in: the plan form's section, the effort's edit page, the evaluation
     form. Two queries."""
     child_id = plan.case.child_id
-    level_label = Level(level).label.lower() if level in Level.values else level
+    level_label = CaseState(level).label.lower() if level in CaseState.ladder() else level
     plan_edit = reverse("handleplan:plan_edit", args=[child_id])
     texts = plan.texts
     missing = []
@@ -498,7 +498,7 @@ class HandleplanPort:
     """Registered in HandleplanConfig.ready(); cases asks through cases.interfaces."""
 
     def level_readiness(self, case: Case, level: str) -> LevelReadiness:
-        level_label = Level(level).label.lower() if level in Level.values else level
+        level_label = CaseState(level).label.lower() if level in CaseState.ladder() else level
         plan = Handleplan.objects.select_related("current").filter(case=case).first()
         if plan is None:
             return LevelReadiness(
@@ -542,7 +542,7 @@ class HandleplanPort:
 
 # Haderslev's tables (seeds/001: "Pædagogiske indsatser" and "Foregribende indsatser").
 def _catalogue(profile: dict) -> dict:
-    return {Level(level): rows for level, rows in profile["effort_catalogue"].items()}
+    return {CaseState(level): rows for level, rows in profile["effort_catalogue"].items()}
 
 
 HADERSLEV_CATALOGUE = _catalogue(profiles.get(profiles.DEFAULT))
@@ -582,7 +582,7 @@ def _date(value: str | None) -> str:
 
 
 RESULT_LABELS = dict(Evaluation.Result.choices)
-LEVEL_LABELS = dict(Level.choices)
+LEVEL_LABELS = dict(CaseState.level_choices())
 
 
 def content_as_lines(content: dict) -> list[str]:

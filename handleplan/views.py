@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases.models import Case, Level
+from cases.models import Case, CaseState
 from haandguide.access import OutOfScope, get_child_for_user, get_in_scope, log_access, log_children_listed
 from haandguide.access import Action as LogAction
 from haandguide.exceptions import Refused
@@ -139,7 +139,7 @@ def _conflict(request, child: Child, conflict: services.PlanConflict) -> HttpRes
 def _catalogue(child: Child, case: Case):
     entries = EffortCatalogueEntry.objects.filter(municipality_id=child.institution.district.municipality_id,
                                                   active=True)
-    if case.state in (Level.FOREBYGGENDE, Level.FOREGRIBENDE):
+    if case.state in (CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE):
         entries = entries.filter(level=case.state)
     return entries.order_by("level", "order", "name")
 

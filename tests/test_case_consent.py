@@ -6,7 +6,7 @@ import pytest
 
 from cases import services
 from cases.defaults import seed_case_configuration
-from cases.models import CaseEvent, ConsentPurpose, Meeting, MeetingType, Notification, Referral
+from cases.models import CaseEvent, ConsentPurpose, Meeting, MeetingType, Underretning, Referral
 from tests.refusals import refused
 from haandguide.exceptions import Refused
 from haandguide.models import CounsellorKind
@@ -85,9 +85,9 @@ def test_consent_cannot_be_dated_in_the_future(case, lars, config, guardians):
 
 
 def test_underretning_needs_no_consent_and_records_its_legal_basis(case, alice):
-    notification = services.notification_record(request=as_user(alice), case=case, text="Barnet fortæller om slag.")
-    assert Notification.objects.get(pk=notification.pk).legal_basis.startswith("Barnets lov § 133")
-    event = case.events.get(action=CaseEvent.Action.NOTIFICATION)
+    underretning = services.underretning_record(request=as_user(alice), case=case, text="Barnet fortæller om slag.")
+    assert Underretning.objects.get(pk=underretning.pk).legal_basis.startswith("Barnets lov § 133")
+    event = case.events.get(action=CaseEvent.Action.UNDERRETNING)
     assert "§ 133" in event.reason
 
 

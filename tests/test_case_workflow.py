@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from cases import services
-from cases.models import Case, CaseEvent, CaseState, InterventionBasis
+from cases.models import Case, CaseEvent, CaseState, Basis
 from tests.refusals import refused
 from haandguide.exceptions import EditConflict, Refused
 from tests import factories
@@ -28,10 +28,10 @@ def run(action, case, user, reason="Begrundelse"):
         return services.case_reopen(request=request, case_id=case.pk, version=case.version, reason=reason)
     if action == "council_decision":
         return services.case_grant_intervention(request=request, case_id=case.pk,
-                                                basis=InterventionBasis.COUNCIL_DECISION, reason=reason)
+                                                basis=Basis.COUNCIL, reason=reason)
     if action == "visitation_32":
         return services.case_grant_intervention(request=request, case_id=case.pk,
-                                                basis=InterventionBasis.VISITATION_32, reason=reason)
+                                                basis=Basis.VISITATION_32, reason=reason)
     raise AssertionError(action)
 
 
