@@ -448,8 +448,6 @@ def decision_reassess(request, pk):
                                        notes=form.cleaned_data["notes"], data=form.renewal_data())
         except Refused as refusal:
             form.add_error(None, refusal.message)
-            log_access(request, Action.REFUSED, decision, child_id=decision.child_id,
-                       detail=f"Revurdering afvist: {refusal.message}"[:200])
         else:
             if outcome == Decision.Outcome.RENEWED:
                 renewal = decision.renewals.order_by("-pk").first()

@@ -7,24 +7,173 @@ Views never filter children themselves: they call `get_child_for_user` (one chil
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass
 
+from django import forms
+from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 
-from haandguide.models import AccessLog, Child
+from haandguide.models import AccessLog, Child, Municipality
 
 Action = AccessLog.Action
 
 
 class OutOfScope(Http404):
     """A 404 for an object outside the user's scope. The denial is logged by
-    `AccessDeniedLogMiddleware` after the request's transaction has rolled back, so it survives."""
+    `AccessDeniedLogMiddleware` after the request's transaction has rolled back, so it survives.
+    `model` (when known) lets the log find whose object it was and file the denial there."""
 
-    def __init__(self, object_type: str, object_id, child_id: int | None = None):
+    def __init__(self, object_type: str, object_id, child_id: int | None = None, *, model=None):
         super().__init__("Siden findes ikke.")
         self.object_type = object_type
         self.object_id = object_id
         self.child_id = child_id
+        self.model = model
+
+
+# --- denials --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Denial:
+    """One refused attempt, written by `AccessDeniedLogMiddleware` once the request is over."""
+
+    object_type: str
+    object_id: object = None
+    child_id: int | None = None
+    model: type | None = None
+    detail: str = ""
+    user: object = None  # who tried, if not the request's user (a refused admin login)
+    action: str = Action.DENIED  # or Action.REFUSED: in scope, but a workflow rule said no
+
+
+# The request being answered, so that a form field deep in a view can note a tampered id.
+_current_request: ContextVar = ContextVar("haandguide_current_request", default=None)
+
+
+def note_denial(request, denial: Denial) -> None:
+    """Remember a refusal that did not raise (a tampered form field, a refused admin login); the
+    middleware logs it after the view's transaction is over, so it survives a rollback."""
+    request = request or _current_request.get()
+    if request is not None and hasattr(request, "access_denials"):
+        request.access_denials.append(denial)
+
+
+_MUNICIPALITY_WAY = ("municipality", "district", "institution", "child", "council", "case", "plan", "submission",
+                     "decision", "meeting", "effort", "group", "session", "observation", "user", "counsellor")
+
+
+def owner_of(obj, depth: int = 0) -> tuple[int | None, int | None]:
+    """(municipality id, child id) of any object: follows its foreign keys towards the municipality
+    (a consent → its child → institution → district → municipality). Used only for denials."""
+    if obj is None or depth > 8:
+        return None, None
+    if isinstance(obj, Municipality):
+        return obj.pk, None
+    if isinstance(obj, Child):
+        return obj.institution.district.municipality_id, obj.pk
+    if getattr(obj, "municipality_id", None) is not None:
+        return obj.municipality_id, getattr(obj, "child_id", None)
+    for name in _MUNICIPALITY_WAY:
+        try:
+            field = obj._meta.get_field(name)
+        except Exception:  # noqa: BLE001 - the model has no such field
+            continue
+        if field.concrete and (field.many_to_one or field.one_to_one):
+            municipality_id, child_id = owner_of(getattr(obj, name, None), depth + 1)
+            if municipality_id is not None:
+                return municipality_id, child_id
+    return None, None
+
+
+def _model_named(object_type: str):
+    matches = [m for m in apps.get_models() if m._meta.model_name == object_type]
+    return matches[0] if len(matches) == 1 else None
+
+
+def denial_target(denial: Denial) -> tuple[int | None, int | None]:
+    """Whose object the denial was aimed at: (municipality id, child id), or (None, None) when the
+    id names nothing that exists (the denial then stays with the user's own municipality)."""
+    model = denial.model or _model_named(denial.object_type)
+    pk = _as_pk(denial.object_id)
+    if model is not None and pk is not None:
+        obj = model._base_manager.filter(pk=pk).first()
+        if obj is not None:
+            return owner_of(obj)
+    if denial.child_id is not None:
+        child = Child.objects.filter(pk=denial.child_id).select_related("institution__district").first()
+        if child is not None:
+            return child.institution.district.municipality_id, child.pk
+    return None, None
+
+
+def log_denial(request, denial: Denial) -> AccessLog:
+    """Write one "afvist" row, filed under the municipality whose object was aimed at, so that its
+    administrators find it in their search and in the child's access export."""
+    user = denial.user or request.user
+    municipality_id, child_id = denial_target(denial)
+    if municipality_id is None:
+        municipality_id = getattr(user, "municipality_id", None) if getattr(user, "is_authenticated", False) else None
+    row = log_access(user, denial.action, object_type=denial.object_type, object_id=denial.object_id,
+                     child_id=child_id if child_id is not None else denial.child_id, detail=denial.detail,
+                     municipality_id=municipality_id, path=request.path)
+    return row
+
+
+def note_refused(reason: str, *, code: str = "") -> None:
+    """A workflow rule refused an action (`exceptions.Refused` calls this): the middleware logs it
+    with the URL's target once the request is over, so the trace survives the rollback. The row
+    carries the refusal's code, so the log can be searched without the Danish wording."""
+    request = _current_request.get()
+    if request is not None and hasattr(request, "access_denials"):
+        request.access_denials.append(Denial("", action=Action.REFUSED, detail=f"Nægtet [{code}]: {reason}"[:200]))
+
+
+def _note_foreign_choices(field, values) -> None:
+    """A posted id that the field's (scoped) queryset does not offer but that exists: tampering."""
+    request = _current_request.get()
+    if request is None or field.queryset is None:
+        return
+    key = field.to_field_name or "pk"
+    values = [v for v in values if v not in field.empty_values]
+    try:
+        existing = set(field.queryset.model._base_manager.filter(**{f"{key}__in": values}).values_list(key, flat=True))
+        offered = set(field.queryset.filter(**{f"{key}__in": values}).values_list(key, flat=True))
+    except (ValueError, TypeError, ValidationError):
+        return
+    model = field.queryset.model
+    for value in sorted(existing - offered, key=str):
+        note_denial(request, Denial(model._meta.model_name, value, model=model,
+                                    detail="Formularfelt med id uden for brugerens adgang"))
+
+
+def _watch(field_class, as_list) -> None:
+    original = field_class.clean
+
+    def clean(self, value):
+        try:
+            return original(self, value)
+        except ValidationError as error:
+            if any(getattr(e, "code", None) in ("invalid_choice", "invalid_pk_value") for e in error.error_list):
+                _note_foreign_choices(self, as_list(value))
+            raise
+
+    clean.__wrapped__ = original
+    field_class.clean = clean
+
+
+def watch_model_choices() -> None:
+    """The one helper every form uses: a choice field whose queryset is scoped answers "invalid
+    choice" for another institution's or municipality's id, and this notes that id as a denial.
+    Installed once on Django's ModelChoiceField, so every form (ModelForms and the admin's included)
+    is covered without each form remembering it. Called from HaandguideConfig.ready()."""
+    if hasattr(forms.ModelChoiceField.clean, "__wrapped__"):
+        return
+    _watch(forms.ModelMultipleChoiceField, lambda value: list(value) if isinstance(value, (list, tuple)) else [value])
+    _watch(forms.ModelChoiceField, lambda value: [value])
 
 
 def _actor(request_or_user):
@@ -42,14 +191,22 @@ def log_access(
     object_id=None,
     child_id: int | None = None,
     detail: str = "",
+    municipality_id: int | None = None,
+    path: str | None = None,
 ) -> AccessLog:
-    """Write one access-log row. `obj` may be a child or anything that has a `child_id`."""
-    user, path = _actor(request_or_user)
+    """Write one access-log row. `obj` may be a child or anything that has a `child_id`.
+    `municipality_id` defaults to the user's (a denial is filed under the target's instead)."""
+    user, request_path = _actor(request_or_user)
+    path = request_path if path is None else path
     if obj is not None:
         object_type = object_type or obj._meta.model_name
         object_id = obj.pk if object_id is None else object_id
         if child_id is None:
             child_id = obj.pk if isinstance(obj, Child) else getattr(obj, "child_id", None)
+        request = _current_request.get()
+        if request is not None and action == Action.VIEW and getattr(request, "access_target", None) is None:
+            # What this request is about: a refusal later in it is logged against this object.
+            request.access_target = Denial(object_type, object_id, child_id, model=type(obj))
     authenticated = getattr(user, "is_authenticated", False)
     return AccessLog.objects.create(
         user=user if authenticated else None,
@@ -59,7 +216,8 @@ def log_access(
         object_type=object_type or "",
         object_id="" if object_id is None else str(object_id)[:50],
         child_id=child_id,
-        municipality_id=getattr(user, "municipality_id", None) if authenticated else None,
+        municipality_id=municipality_id if municipality_id is not None
+        else getattr(user, "municipality_id", None) if authenticated else None,
         detail=detail,
         path=path,
     )
@@ -99,7 +257,7 @@ def get_in_scope(queryset: models.QuerySet, object_type: str, pk, *, child_id: i
     attachments of a child the user may see), otherwise a logged 404 like any other denial."""
     obj = queryset.filter(pk=pk).first() if _as_pk(pk) is not None else None
     if obj is None:
-        raise OutOfScope(object_type, pk, child_id=child_id)
+        raise OutOfScope(object_type, pk, child_id=child_id, model=queryset.model)
     return obj
 
 
@@ -118,6 +276,6 @@ def get_child_for_user(request, pk, *, action: str = Action.VIEW, detail: str = 
             .first()
         )
     if child is None:
-        raise OutOfScope("child", pk, child_id=child_pk)
+        raise OutOfScope("child", pk, child_id=child_pk, model=Child)
     log_access(request, action, child, detail=detail)
     return child

@@ -31,6 +31,10 @@ class Refused(Exception):
         self.code = refusal.code
         self.reason = refusal.reason
         self.message = refusal.reason  # the views show `.message`
+        # Every refusal leaves a trace: noted on the request being answered, logged after it.
+        from haandguide.access import note_refused
+
+        note_refused(refusal.reason, code=refusal.code)
 
 
 class EditConflict(Refused):

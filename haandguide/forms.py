@@ -1,8 +1,10 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Layout, Row, Submit
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
+from haandguide.access import Denial, note_denial
 from haandguide.lib import cpr as cprlib
 from haandguide.models import AccessLog
 
@@ -56,3 +58,16 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Brugernavn"
         self.fields["password"].label = "Adgangskode"
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """Django's admin login; a correct password of someone who is not an administrator is a
+    refusal, and it lands in the access log like every other."""
+
+    def confirm_login_allowed(self, user):
+        try:
+            super().confirm_login_allowed(user)
+        except forms.ValidationError:
+            note_denial(self.request, Denial("admin", detail="Login i administrationen afvist: ikke administrator",
+                                             user=user))
+            raise

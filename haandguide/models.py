@@ -6,14 +6,20 @@ Haderslev's value as the default, edited by an administrator; nothing of it is a
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import json
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from haandguide.lib import cpr as cprlib
+from haandguide.lib.formats import date_da
 
 
 class Municipality(models.Model):
@@ -61,6 +67,12 @@ class Municipality(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:  # the head of its access-log chain, so no request pays for creating it
+            AccessLogChain.objects.get_or_create(municipality_id=self.pk)
 
 
 class District(models.Model):
@@ -352,6 +364,74 @@ class ChildTransferRequest(models.Model):
         return f"Flytning af {self.child} til {self.to_institution}"
 
 
+def chain_digest(prev_hash: str, row) -> str:
+    """sha256 over the previous row's hash and this row's canonical content.
+
+    `user_id` is left out on purpose: deleting a user sets it to NULL (the username stays in the
+    row and is hashed), and that must not look like tampering."""
+    at = row.at.astimezone(datetime.UTC).isoformat(timespec="microseconds")
+    content = [row.seq, at, row.username, row.role, row.action, row.object_type, row.object_id, row.child_id,
+               row.municipality_id, row.detail, row.path, row.anchor]
+    payload = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{prev_hash}|{payload}".encode()).hexdigest()
+
+
+class AccessLogChain(models.Model):
+    """The head of one municipality's hash chain (municipality 0: rows of no municipality).
+
+    Every writer takes this row's lock (by updating it first) before it numbers and hashes its
+    rows, so concurrent writers of a municipality queue up and never fork the chain; on SQLite the
+    update takes the database's write lock, to the same effect."""
+
+    municipality_id = models.BigIntegerField(unique=True)
+    seq = models.BigIntegerField(default=0)
+    head = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "adgangslogkæde"
+        verbose_name_plural = "adgangslogkæder"
+
+    def __str__(self) -> str:
+        return f"Kæde {self.municipality_id}: {self.seq}"
+
+
+def _chain_advance(key: int, count: int) -> tuple[int, str] | None:
+    """Reserve `count` numbers at the end of chain `key`: one UPDATE … RETURNING (PostgreSQL, and
+    SQLite ≥ 3.35), which also takes the head row's lock until the transaction ends. Returns the
+    new last number and the hash the reserved rows follow, or None if the chain has no head yet."""
+    table = connection.ops.quote_name(AccessLogChain._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET seq = seq + %s WHERE municipality_id = %s RETURNING seq, head",
+                       [count, key])
+        return cursor.fetchone()
+
+
+def _chain_link(rows: list) -> None:
+    """Number and hash `rows` onto the end of their municipalities' chains (in the caller's
+    transaction; the chain heads stay locked until it ends). Two queries per chain written to."""
+    chains: dict[int, list] = {}
+    for row in rows:
+        row.normalise()
+        chains.setdefault(row.municipality_id or 0, []).append(row)
+    for key in sorted(chains):  # one order for every writer: no deadlock between two chains
+        batch = chains[key]
+        reserved = _chain_advance(key, len(batch))
+        if reserved is None:
+            try:
+                with transaction.atomic():
+                    AccessLogChain.objects.create(municipality_id=key)
+            except IntegrityError:  # a concurrent writer created it first
+                pass
+            reserved = _chain_advance(key, len(batch))
+        seq, prev = reserved
+        seq -= len(batch)
+        for row in batch:
+            seq += 1
+            row.seq, row.prev_hash = seq, prev
+            row.hash = prev = chain_digest(prev, row)
+        AccessLogChain.objects.filter(municipality_id=key).update(head=prev)
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("Adgangsloggen kan ikke ændres.")
@@ -359,9 +439,32 @@ class AppendOnlyQuerySet(models.QuerySet):
     def delete(self):
         raise PermissionError("Adgangsloggen kan ikke slettes fra appen.")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        """Many rows (a list page: one per child shown) in one insert, each chained."""
+        objs = list(objs)
+        with transaction.atomic(savepoint=False):
+            _chain_link(objs)
+            return super().bulk_create(objs, *args, **kwargs)
+
     def purge_older_than(self, cutoff) -> int:
-        """The one way rows leave the log: the retention job, for rows older than the period."""
-        count, _ = models.QuerySet.delete(self.filter(at__lt=cutoff))
+        """The one way rows leave the log: the retention job, for rows older than the period.
+
+        Each municipality's chain is cut after its last row older than the cutoff (everything
+        before it goes, so the cut is clean), and a purge record in that chain carries the last
+        purged row's hash (`anchor`) and number, so verification starts from there."""
+        count = 0
+        cuts = self.filter(at__lt=cutoff).values("municipality_id").annotate(through=Max("seq")).order_by()
+        for cut in list(cuts):
+            chain = self.filter(municipality_id=cut["municipality_id"]) if cut["municipality_id"] is not None \
+                else self.filter(municipality_id__isnull=True)
+            last = chain.get(seq=cut["through"])
+            removed, _ = models.QuerySet.delete(chain.filter(seq__lte=cut["through"]))
+            count += removed
+            AccessLog.objects.create(
+                username="(system)", action=AccessLog.Action.DELETE, object_type="accesslog",
+                object_id=str(last.seq), municipality_id=cut["municipality_id"], anchor=last.hash,
+                detail=f"{removed} {ngettext('række', 'rækker', removed)} ældre end {date_da(cutoff)} slettet (opbevaringsperiode), "
+                       f"til og med nr. {last.seq}")
         return count
 
 
@@ -394,6 +497,12 @@ class AccessLog(models.Model):
     municipality_id = models.BigIntegerField(null=True, blank=True)
     detail = models.CharField("detaljer", max_length=255, blank=True)
     path = models.CharField("adresse", max_length=255, blank=True)
+    # The municipality's hash chain (chain_digest): number, the previous row's hash, this row's.
+    seq = models.BigIntegerField("nr.", null=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
+    # A purge record only: the hash of the last row the purge removed, where the chain now starts.
+    anchor = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -406,13 +515,22 @@ class AccessLog(models.Model):
             models.Index(fields=["user", "-at"], name="accesslog_user_at"),
             models.Index(fields=["-at"], name="accesslog_at"),
         ]
+        constraints = [models.UniqueConstraint(fields=["municipality_id", "seq"], name="accesslog_chain_seq")]
+
+    def normalise(self) -> None:
+        """What is stored (and hashed): no CPR number in free text, every field within its length."""
+        self.username = self.username[:150]
+        self.object_type = self.object_type[:50]
+        self.object_id = self.object_id[:50]
+        self.detail = cprlib.scrub(self.detail)[:255]
+        self.path = cprlib.scrub(self.path)[:255]
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
             raise PermissionError("Adgangsloggen kan ikke ændres.")
-        self.detail = cprlib.scrub(self.detail)[:255]
-        self.path = cprlib.scrub(self.path)[:255]
-        super().save(*args, **kwargs)
+        with transaction.atomic(savepoint=False):
+            _chain_link([self])
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Adgangsloggen kan ikke slettes fra appen.")

@@ -6,6 +6,7 @@ Each function: permission guard → atomic → optimistic version check → save
 from __future__ import annotations
 
 import datetime
+import hashlib
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -17,7 +18,8 @@ from django.utils.translation import ngettext
 from haandguide.access import Action, log_access
 from haandguide.exceptions import EditConflict, Refused
 from haandguide.models import (
-    AccessLog, Child, ChildTransferRequest, Guardian, Institution, Role, User, municipality_id_of,
+    AccessLog, AccessLogChain, Child, ChildTransferRequest, Guardian, Institution, Role, User, chain_digest,
+    municipality_id_of,
 )
 from haandguide.notify import notify
 from haandguide.lib.formats import date_da
@@ -162,12 +164,63 @@ def guardian_add(*, request, child: Child, data: dict) -> Guardian:
 
 
 def accesslog_purge(now=None) -> int:
-    """Delete access-log rows older than ACCESS_LOG_RETENTION_DAYS; the purge itself is logged."""
+    """Delete access-log rows older than ACCESS_LOG_RETENTION_DAYS. Each municipality's chain gets
+    a purge record saying where it was cut (`AppendOnlyQuerySet.purge_older_than`)."""
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS)
     with transaction.atomic():
-        count = AccessLog.objects.purge_older_than(cutoff)
-        if count:
-            AccessLog.objects.create(username="(system)", action=AccessLog.Action.DELETE, object_type="accesslog",
-                                     detail=f"{count} {ngettext('række', 'rækker', count)} ældre end {date_da(cutoff)} slettet (opbevaringsperiode)")
-    return count
+        return AccessLog.objects.purge_older_than(cutoff)
+
+
+def accesslog_chain_problems(chain: int) -> list[str]:
+    """Walk one municipality's chain (0: rows of no municipality) and say, in Danish, every row
+    that was changed or removed other than by the purge. Reads the rows in order, in one pass."""
+    rows = AccessLog.objects.filter(municipality_id=chain) if chain else \
+        AccessLog.objects.filter(municipality_id__isnull=True)
+    # Where purges cut the chain: the number of the last purged row → its hash.
+    cuts = {int(object_id): anchor for object_id, anchor in rows.exclude(anchor="").filter(
+        action=AccessLog.Action.DELETE, object_type="accesslog").values_list("object_id", "anchor")}
+    problems, last_seq, last_hash = [], None, ""
+    for row in rows.order_by("seq").iterator(chunk_size=2000):
+        if row.seq is None or row.hash != chain_digest(row.prev_hash, row):
+            problems.append(f"Række nr. {row.seq} er ændret efter den blev skrevet.")
+        if last_seq is None:
+            if row.seq != 1 and cuts.get(row.seq - 1) != row.prev_hash:
+                problems.append(f"Række nr. 1–{row.seq - 1} er fjernet uden om sletningen efter opbevaringsperioden.")
+            elif row.seq == 1 and row.prev_hash:
+                problems.append("Række nr. 1 er ændret efter den blev skrevet.")
+        elif row.seq != last_seq + 1:
+            problems.append(f"Række nr. {last_seq + 1}–{row.seq - 1} er fjernet.")
+        elif row.prev_hash != last_hash:
+            problems.append(f"Række nr. {row.seq} passer ikke med række nr. {last_seq}.")
+        last_seq, last_hash = row.seq, row.hash
+    head = AccessLogChain.objects.filter(municipality_id=chain).first()
+    if head is not None and head.seq != (last_seq or 0):
+        problems.append(f"Række nr. {(last_seq or 0) + 1}–{head.seq} (de nyeste) er fjernet.")
+    elif head is not None and head.head != last_hash:
+        problems.append(f"Den nyeste række (nr. {last_seq}) er ændret efter den blev skrevet.")
+    return problems
+
+
+def accesslog_verify() -> dict[int, list[str]]:
+    """The nightly check of every municipality's chain. Tells the municipality's administrators
+    (superusers for the rows of no municipality) once per finding; returns the findings."""
+    from haandguide.notify import notify
+
+    chains = set(AccessLogChain.objects.values_list("municipality_id", flat=True))
+    chains |= {m or 0 for m in AccessLog.objects.values_list("municipality_id", flat=True).distinct().order_by()}
+    findings = {}
+    for chain in sorted(chains):
+        problems = accesslog_chain_problems(chain)
+        if not problems:
+            continue
+        findings[chain] = problems
+        admins = User.objects.filter(is_active=True)
+        admins = admins.filter(role=Role.ADMINISTRATOR, municipality_id=chain) if chain else \
+            admins.filter(is_superuser=True)
+        fingerprint = hashlib.sha256("\n".join(problems).encode()).hexdigest()[:16]
+        notify(admins, key=f"adgangslog-kaede-{chain}-{fingerprint}", subject="Adgangsloggen er ændret uden om appen",
+               body="Kontrollen af adgangsloggens kæde fandt:\n" + "\n".join(problems[:50]),
+               url=reverse("accesslog"), email_template="haandguide/email/accesslog_tampered",
+               context={"problems": problems[:50]})
+    return findings

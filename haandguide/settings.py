@@ -290,6 +290,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600, minimum=1)}
 CELERY_BEAT_SCHEDULE = {
     "purge-access-log": {"task": "haandguide.tasks.purge_access_log", "schedule": crontab(hour=2, minute=15)},
+    "verify-access-log": {"task": "haandguide.tasks.verify_access_log", "schedule": crontab(hour=2, minute=30)},
     "anonymise-due-children": {"task": "haandguide.tasks.anonymise_due_children", "schedule": crontab(hour=2, minute=45)},
     # District council: every 15 minutes, so an agenda closes soon after its deadline passes.
     "close-due-agendas": {"task": "districtcouncil.tasks.close_due_agendas", "schedule": 15 * 60},

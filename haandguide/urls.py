@@ -4,12 +4,13 @@ from django.urls import include, path
 
 from haandguide import keep_typed, public, views
 from haandguide.admin import close_unscoped_admins
-from haandguide.forms import LoginForm
+from haandguide.forms import AdminLoginForm, LoginForm
 
 admin.site.site_header = "Haandguide – administration"
 admin.site.site_title = "Haandguide"
 admin.site.index_title = "Organisation, brugere og opsætning"
 close_unscoped_admins(admin.site)
+admin.site.login_form = AdminLoginForm  # a refused login of a non-administrator is logged
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -106,6 +106,14 @@ def test_changelist_and_add_form_name_nothing_of_another_municipality(scope, mod
     assert not _leaks(add, secrets), "the add form's choice lists"
 
 
+def _stored(model) -> int:
+    """Rows of the model, leaving out the access log's own record of the refusals being tested."""
+    rows = model._default_manager.all()
+    if model is AccessLog:
+        rows = rows.exclude(action__in=(AccessLog.Action.DENIED, AccessLog.Action.REFUSED))
+    return rows.count()
+
+
 @pytest.mark.parametrize("model", list(ADMIN_OBJECTS), ids=lambda m: m._meta.label)
 def test_another_municipalitys_id_in_the_add_form_is_a_logged_404(scope, model):
     """`?child=<id>` (initial value) and a POST naming it: the brief's Freja Thomsen case, for
@@ -118,7 +126,7 @@ def test_another_municipalitys_id_in_the_add_form_is_a_logged_404(scope, model):
     problems = []
     for field in _relations(model):
         related, object_id = field.remote_field.model, _foreign_id(other, field.remote_field.model)
-        before = model._default_manager.count()
+        before = _stored(model)
         for method in ("GET", "POST"):
             response = (client.get(url, {field.name: object_id}) if method == "GET"
                         else client.post(url, {field.name: object_id}))
@@ -132,7 +140,7 @@ def test_another_municipalitys_id_in_the_add_form_is_a_logged_404(scope, model):
                 problems.append(f"{method} ?{field.name}={object_id}: {response.status_code}, expected 404")
             elif not _denied(user, related, object_id):
                 problems.append(f"{method} ?{field.name}={object_id}: the refusal is not logged")
-        if model._default_manager.count() != before:
+        if _stored(model) != before:
             problems.append(f"?{field.name}: a row was stored")
     assert not problems, "\n".join(problems)
 

@@ -458,11 +458,12 @@ def test_submission_list_query_count_does_not_grow(client_for, lars, case, confi
     for _ in range(3):
         draft(lars, case, meeting, kind=Submission.Kind.SPARRING, track=Submission.Track.WITHOUT_CPR)
     client = client_for(lars)
-    with django_assert_max_num_queries(12):
+    # 14: two of them chain the page's access-log rows to the municipality's log (issue 14)
+    with django_assert_max_num_queries(14):
         assert client.get(reverse("districtcouncil:submission_list")).status_code == 200
     for _ in range(10):
         draft(lars, case, meeting, kind=Submission.Kind.SPARRING, track=Submission.Track.WITHOUT_CPR)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         assert client.get(reverse("districtcouncil:submission_list")).status_code == 200
 
 

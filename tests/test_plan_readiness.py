@@ -16,6 +16,7 @@ from cases import services as case_services
 from cases.models import Case, CaseEvent, CaseState
 from tests.refusals import refused
 from haandguide.exceptions import Refused
+from haandguide.models import AccessLog
 from handleplan import services
 from handleplan.models import Effort, Evaluation, Handleplan, ReadinessRule, Reminder
 from tests.case_fixtures import as_user
@@ -311,3 +312,27 @@ def test_the_counsellor_list_does_not_offer_someone_already_attached(case, lars,
     assert list(form.fields["counsellor"].queryset) == [other]
     with refused("counsellor_assigned"):  # and the service still refuses a repeat
         case_services.counsellor_attach(request=as_user(lars), case=case, counsellor=attached)
+
+
+def test_a_refused_action_leaves_a_trace_in_the_access_log_with_its_reason(plan, alice, lars, alma, client_for):
+    """Every refusal is logged (issue 14): a workflow rule's "no" is an access-log row of its own
+    ("nægtet"), aimed at the child the request was about and carrying the reason, even though the
+    request's own changes rolled back."""
+    save(plan, alice)
+    case = Case.objects.get(pk=plan.case_id)
+    client_for(lars).post(reverse("cases:case_transition", args=[alma.pk, "escalate"]),
+                          {"version": case.version, "reason": "Ikke nok"})
+    row = AccessLog.objects.get(action=AccessLog.Action.REFUSED)
+    assert (row.user, row.child_id, row.object_type, row.municipality_id) == (
+        lars, alma.pk, "child", alma.institution.district.municipality_id)
+    assert row.detail.startswith("Nægtet [plan_not_ready]: ")  # the code, whatever the wording
+    assert Case.objects.get(pk=case.pk).state == F
+
+
+def test_a_refusal_outside_a_request_needs_no_request(plan, alice, lars):
+    """A job or the demo calling a service that refuses gets the refusal, and nothing is logged."""
+    save(plan, alice)
+    case = Case.objects.get(pk=plan.case_id)
+    with refused("plan_not_ready"):
+        case_services.case_escalate(request=as_user(lars), case_id=case.pk, version=case.version, reason="Ikke nok")
+    assert not AccessLog.objects.filter(action=AccessLog.Action.REFUSED).exists()

@@ -80,7 +80,8 @@ def test_a_repeat_view_asks_the_database_nothing_for_the_figures(client_for, che
     csv = reverse("reports:csv", args=["kommune", municipality.pk])
     first_csv, _ = get(client, csv, query)
     second_csv, warm_csv = get(client, csv, query)
-    assert warm_csv == queries_without_figures(client, csv, query, monkeypatch) <= 10
+    # 12: two of them chain the access-log row to the municipality's log (issue 14)
+    assert warm_csv == queries_without_figures(client, csv, query, monkeypatch) <= 12
     assert second_csv.content == first_csv.content
 
 
