@@ -4,12 +4,13 @@ from django.db.models import Count
 
 from cases.models import CaseState
 from haandguide.dashboard import Panel
-from haandguide.models import Child, Role
+from haandguide import roles
+from haandguide.models import Child
 
 
 def levels_panel(request) -> Panel | None:
     user = request.user
-    if user.role not in (Role.PAEDAGOG, Role.LEDER, Role.KONSULENT, Role.EKSTERN):
+    if not roles.works_with_children(user):
         return None
     counts = dict(Child.objects.visible_to(user).present().values_list("case__state").annotate(n=Count("pk"))
                   .order_by())

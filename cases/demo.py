@@ -19,6 +19,7 @@ from cases.models import (
     Case, CaseEvent, ConsentPurpose, CounsellingBooking, CounsellingProfessional, CounsellingSession, FamilyGroup,
     Basis, MeetingType, ObservationType, TopiPosition,
 )
+from haandguide import roles
 from haandguide.demo import DEMO_PASSWORD
 from haandguide.models import Child, CounsellorKind, Role, User
 
@@ -37,7 +38,7 @@ def _as(user):
 
 
 def _leader_for(institution, users: dict) -> User:
-    leader = User.objects.filter(role=Role.LEDER, institutions=institution).first()
+    leader = roles.leaders_of(institution).first()
     if leader:
         return leader
     leader, created = User.objects.get_or_create(

@@ -9,7 +9,8 @@ from cases.models import (
 )
 from haandguide.lib import cpr as cprlib
 from haandguide.lib import files
-from haandguide.models import Child, Guardian, Role, User
+from haandguide import roles
+from haandguide.models import Child, Guardian
 
 
 class ChildSearchForm(forms.Form):
@@ -216,7 +217,7 @@ class CounsellorForm(forms.Form):
 
     def __init__(self, *args, municipality=None, child=None, **kwargs):
         super().__init__(*args, **kwargs)
-        counsellors = User.objects.filter(role=Role.EKSTERN, municipality=municipality, is_active=True)
+        counsellors = roles.external_counsellors_in(municipality)
         if child is not None:  # someone already attached is not offered again
             counsellors = counsellors.exclude(pk__in=child.counsellor_assignments.active().values("counsellor_id"))
         self.fields["counsellor"].queryset = counsellors
@@ -296,8 +297,6 @@ class CounsellingBookingForm(forms.Form):
         guardian, child = data.get("guardian"), data.get("child")
         if guardian and child and guardian.child_id != child.pk:
             self.add_error("guardian", "Forælderen hører ikke til barnet.")
-        if guardian and not child:
-            data["child"] = guardian.child
         return data
 
 

@@ -13,18 +13,19 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
-from cases import interfaces
+from cases import interfaces, scope
 from cases.models import (
     Agreement, AgreementKind, Attachment, Case, CaseEvent, CaseState, CloseReason, Consent,
     ConsentPurpose, CounsellingBooking, CounsellingSession, FamilyGroup, FamilyGroupAttendance,
     FamilyGroupParticipant, FamilyGroupSession, Basis, Meeting, MeetingType, Observation,
     Referral, Underretning,
 )
+from haandguide import roles
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
 from haandguide.exceptions import EditConflict, Refusal, Refused
 from haandguide.lib.files import original_name, sha256_of
-from haandguide.models import Child, CounsellorAssignment, CounsellorKind, Guardian, Institution, Role, User
+from haandguide.models import Child, CounsellorAssignment, CounsellorKind, Guardian, Institution, User
 from haandguide.lib.formats import date_da, datetime_da
 
 Event = CaseEvent.Action
@@ -32,22 +33,6 @@ Event = CaseEvent.Action
 # Consent purposes the rules refer to. Their names and descriptions are the municipality's data.
 PURPOSE_FAMILY_COUNSELLING = "familieraadgivning"
 PURPOSE_SUBMISSION_WITH_CPR = "indstilling_cpr"
-
-
-# --- who may act ------------------------------------------------------------------------------
-
-
-def works_at(user: User, child: Child) -> bool:
-    """Pædagog or leder of the child's institution."""
-    return user.role in (Role.PAEDAGOG, Role.LEDER) and user.institutions.filter(pk=child.institution_id).exists()
-
-
-def leads(user: User, child: Child) -> bool:
-    return user.role == Role.LEDER and user.institutions.filter(pk=child.institution_id).exists()
-
-
-def consults_for(user: User, child: Child) -> bool:
-    return user.role == Role.KONSULENT and user.districts.filter(pk=child.institution.district_id).exists()
 
 
 def record_event(case: Case, actor: User | None, action: str, *, from_state: str = "", to_state: str = "",
@@ -76,7 +61,7 @@ def _save_transition(case: Case) -> None:
 
 
 def refusal_open(user: User, child: Child) -> str | None:
-    if not works_at(user, child):
+    if not roles.works_at(user, child.institution_id):
         return Refusal("not_staff", "Kun institutionens pædagoger og leder kan oprette en sag.")
     if Case.objects.filter(child=child).exists():
         return Refusal("case_exists", "Barnet har allerede en sag.")
@@ -84,7 +69,7 @@ def refusal_open(user: User, child: Child) -> str | None:
 
 
 def refusal_escalate(user: User, case: Case) -> str | None:
-    if not leads(user, case.child):
+    if not roles.leads(user, case.child.institution_id):
         return Refusal("not_leader", "Kun institutionens leder kan flytte sagen et niveau op.")
     if case.state == CaseState.FOREGRIBENDE:
         # Haderslev's guide: indgribende indsatser tildeles af distriktsrådet (eller konsulenten).
@@ -100,7 +85,7 @@ def refusal_escalate(user: User, case: Case) -> str | None:
 def refusal_grant_intervention(user: User, case: Case, basis: str) -> str | None:
     if basis not in Basis.grants():
         return Refusal("unknown_basis", "Ukendt grundlag for indgribende indsats.")
-    if not consults_for(user, case.child):
+    if not roles.consults_for(user, case.child.institution.district_id):
         return Refusal("not_consultant", "Kun den pædagogiske konsulent for distriktet kan registrere en indgribende indsats.")
     if basis == Basis.COUNCIL:
         if case.state != CaseState.FOREGRIBENDE:
@@ -117,7 +102,7 @@ def refusal_grant_intervention(user: User, case: Case, basis: str) -> str | None
 
 
 def refusal_de_escalate(user: User, case: Case, *, through_reassessment: bool = False) -> str | None:
-    if not (leads(user, case.child) or consults_for(user, case.child)):
+    if not (roles.leads(user, case.child.institution_id) or roles.consults_for(user, case.child.institution.district_id)):
         return Refusal("not_leader_or_consultant", "Kun institutionens leder eller konsulenten kan flytte sagen et niveau ned.")
     if case.state not in (CaseState.FOREGRIBENDE, CaseState.INDGRIBENDE):
         return Refusal("lowest_level", "Sagen er allerede på det mindst indgribende niveau.")
@@ -134,7 +119,7 @@ def refusal_de_escalate(user: User, case: Case, *, through_reassessment: bool = 
 
 
 def refusal_close(user: User, case: Case) -> str | None:
-    if not (leads(user, case.child) or consults_for(user, case.child)):
+    if not (roles.leads(user, case.child.institution_id) or roles.consults_for(user, case.child.institution.district_id)):
         return Refusal("not_leader_or_consultant", "Kun institutionens leder eller konsulenten kan lukke sagen.")
     if not case.is_open:
         return Refusal("case_closed", "Sagen er allerede lukket.")
@@ -142,7 +127,7 @@ def refusal_close(user: User, case: Case) -> str | None:
 
 
 def refusal_reopen(user: User, case: Case) -> str | None:
-    if not leads(user, case.child):
+    if not roles.leads(user, case.child.institution_id):
         return Refusal("not_leader", "Kun institutionens leder kan genåbne sagen.")
     if case.is_open:
         return Refusal("case_open", "Sagen er åben.")
@@ -280,6 +265,13 @@ def available_actions(user: User, child: Child, case: Case | None) -> list[dict]
 # --- consent ----------------------------------------------------------------------------------
 
 
+def meetings_needing_consent(municipality_id: int) -> list[MeetingType]:
+    """The municipality's meeting types that need the parents' consent (Haderslev: arbejdsmøde;
+    Køge also the ressourceteam): data, so the child page names them rather than assuming."""
+    return list(MeetingType.objects.filter(municipality_id=municipality_id, active=True,
+                                           requires_consent__isnull=False).order_by("order", "name"))
+
+
 def refusal_consent(child: Child, purpose_code: str | None = None, purpose: ConsentPurpose | None = None) -> str | None:
     """None if every guardian with custody has an active consent to the purpose, else why not."""
     if purpose is None:
@@ -288,7 +280,7 @@ def refusal_consent(child: Child, purpose_code: str | None = None, purpose: Cons
         ).first()
         if purpose is None:
             return Refusal("consent_purpose_unknown", f"Kommunen har ikke oprettet samtykkeformålet «{purpose_code}».")
-    custodians = list(child.guardians.filter(has_custody=True))
+    custodians = list(roles.custodians_of(child))
     if not custodians:
         return Refusal("no_custodians", "Der er ikke registreret forældre med forældremyndighed, så samtykke kan ikke foreligge.")
     consenting = set(
@@ -302,7 +294,7 @@ def refusal_consent(child: Child, purpose_code: str | None = None, purpose: Cons
 
 def consent_record(*, request, child: Child, guardian: Guardian, purpose: ConsentPurpose, given_on,
                    form: str = "skriftligt") -> Consent:
-    if not leads(request.user, child):
+    if not roles.leads(request.user, child.institution_id):
         raise Refused("not_leader", "Kun institutionens leder kan registrere samtykke.")
     if guardian.child_id != child.pk:
         raise Refused("guardian_not_of_child", "Forælderen hører ikke til barnet.")
@@ -321,7 +313,7 @@ def consent_record(*, request, child: Child, guardian: Guardian, purpose: Consen
 
 
 def consent_withdraw(*, request, consent: Consent) -> Consent:
-    if not leads(request.user, consent.child):
+    if not roles.leads(request.user, consent.child.institution_id):
         raise Refused("not_leader", "Kun institutionens leder kan registrere, at et samtykke trækkes tilbage.")
     with transaction.atomic():
         consent = Consent.objects.select_for_update().get(pk=consent.pk)
@@ -343,7 +335,7 @@ def consent_withdraw(*, request, consent: Consent) -> Consent:
 
 def observation_add(*, request, child: Child, data: dict, files=()) -> Observation:
     user = request.user
-    if not (works_at(user, child) or consults_for(user, child)):
+    if not (roles.works_at(user, child.institution_id) or roles.consults_for(user, child.institution.district_id)):
         raise Refused("not_staff", "Kun institutionens personale og konsulenten kan registrere observationer.")
     obs_type = data["type"]
     if obs_type.municipality_id != child.institution.district.municipality_id or not obs_type.active:
@@ -374,7 +366,7 @@ def observation_add(*, request, child: Child, data: dict, files=()) -> Observati
 
 
 def refusal_meeting(user: User, case: Case, meeting_type) -> str | None:
-    if not (works_at(user, case.child) or consults_for(user, case.child)):
+    if not (roles.works_at(user, case.child.institution_id) or roles.consults_for(user, case.child.institution.district_id)):
         return Refusal("not_staff", "Kun institutionens personale og konsulenten kan registrere møder.")
     if not case.is_open:
         return Refusal("case_closed", "Sagen er lukket.")
@@ -403,6 +395,22 @@ def meeting_record(*, request, case: Case, data: dict, agreements: list[dict]) -
 REFERRAL_MEETING_FLAG = {AgreementKind.PPV: "allows_ppv_referral", AgreementKind.VISO: "allows_viso_referral"}
 
 
+def referral_meetings(municipality_id: int, kind: str) -> str:
+    """Where the parents' agreement to a referral may be made, in words ("et netværksmøde")."""
+    allowed = [t.name.lower() for t in MeetingType.objects.filter(
+        municipality_id=municipality_id, active=True, parents_take_part=True, **{REFERRAL_MEETING_FLAG[kind]: True})]
+    return " eller ".join(f"et {name}" for name in allowed) or "en mødetype, kommunen har godkendt til det"
+
+
+def referral_hint(municipality_id: int) -> str:
+    """The child page's note beside "Henvis": the same rule `refusal_referral` applies, from the data."""
+    ppv = referral_meetings(municipality_id, AgreementKind.PPV)
+    viso = referral_meetings(municipality_id, AgreementKind.VISO)
+    if ppv == viso:
+        return f"PPV og VISO kræver en aftale med forældrene på {ppv} og deres samtykke."
+    return f"PPV kræver en aftale med forældrene på {ppv}, VISO på {viso}; begge kræver forældrenes samtykke."
+
+
 def refusal_referral(case: Case, kind: str) -> tuple[str | None, Agreement | None]:
     """PPV and VISO: only after agreement with the parents at a meeting of a type that allows the
     referral (Haderslev: a netværksmøde, not a forældresamtale), and with their consent."""
@@ -412,17 +420,14 @@ def refusal_referral(case: Case, kind: str) -> tuple[str | None, Agreement | Non
         .order_by("-meeting__held_on", "-meeting__pk").first()
     )
     if agreement is None:
-        allowed = [t.name.lower() for t in MeetingType.objects.filter(
-            municipality_id=case.child.institution.district.municipality_id, active=True,
-            parents_take_part=True, **{REFERRAL_MEETING_FLAG[kind]: True})]
-        where = " eller ".join(f"et {name}" for name in allowed) or "en mødetype, kommunen har godkendt til det"
+        where = referral_meetings(case.child.institution.district.municipality_id, kind)
         return (Refusal("agreement_missing", f"{AgreementKind(kind).label} kræver en aftale med forældrene på {where}."), None)
     refusal = refusal_consent(case.child, purpose_code=kind)
     return refusal, agreement
 
 
 def referral_create(*, request, case: Case, kind: str, note: str = "") -> Referral:
-    if not leads(request.user, case.child):
+    if not roles.leads(request.user, case.child.institution_id):
         raise Refused("not_leader", "Kun institutionens leder kan henvise.")
     if kind not in REFERRAL_MEETING_FLAG:
         raise Refused("referral_kind_unknown", "Vælg PPV eller VISO.")
@@ -438,7 +443,7 @@ def referral_create(*, request, case: Case, kind: str, note: str = "") -> Referr
 
 def underretning_record(*, request, case: Case, text: str) -> Underretning:
     """Underretning: a legal duty for public employees; it needs no consent."""
-    if not (works_at(request.user, case.child) or consults_for(request.user, case.child)):
+    if not (roles.works_at(request.user, case.child.institution_id) or roles.consults_for(request.user, case.child.institution.district_id)):
         raise Refused("not_staff", "Kun institutionens personale og konsulenten kan registrere en underretning her.")
     text = _require_reason(text, "Beskriv underretningen.")
     with transaction.atomic():
@@ -450,9 +455,9 @@ def underretning_record(*, request, case: Case, text: str) -> Underretning:
 
 def counsellor_attach(*, request, case: Case, counsellor: User) -> CounsellorAssignment:
     child = case.child
-    if not leads(request.user, child):
+    if not roles.leads(request.user, child.institution_id):
         raise Refused("not_leader", "Kun institutionens leder kan tilknytte en ekstern rådgiver.")
-    if counsellor.role != Role.EKSTERN or counsellor.municipality_id != child.institution.district.municipality_id:
+    if not roles.is_external_counsellor(counsellor) or counsellor.municipality_id != child.institution.district.municipality_id:
         raise Refused("counsellor_unknown", "Vælg en ekstern rådgiver fra kommunen.")
     if not case.is_open:
         raise Refused("case_closed", "Sagen er lukket.")
@@ -471,7 +476,7 @@ def counsellor_attach(*, request, case: Case, counsellor: User) -> CounsellorAss
 
 
 def counsellor_detach(*, request, assignment: CounsellorAssignment) -> CounsellorAssignment:
-    if not leads(request.user, assignment.child):
+    if not roles.leads(request.user, assignment.child.institution_id):
         raise Refused("not_leader", "Kun institutionens leder kan afslutte en rådgivers tilknytning.")
     with transaction.atomic():
         assignment = CounsellorAssignment.objects.select_for_update().get(pk=assignment.pk)
@@ -488,20 +493,6 @@ def counsellor_detach(*, request, assignment: CounsellorAssignment) -> Counsello
 
 
 # --- Aabenraa: åben rådgivning and familiegrupper (seeds/002) ---------------------------------------
-
-
-def institutions_served(user: User):
-    """The institutions whose open counselling and family groups this user works with: staff and
-    leaders their own institutions, a consultant the institutions of their districts."""
-    if user.role in (Role.PAEDAGOG, Role.LEDER):
-        return Institution.objects.filter(pk__in=user.institutions.values("pk"))
-    if user.role == Role.KONSULENT:
-        return Institution.objects.filter(district__in=user.districts.values("pk"))
-    return Institution.objects.none()
-
-
-def _serves_institution(user: User, institution: Institution) -> bool:
-    return institutions_served(user).filter(pk=institution.pk).exists()
 
 
 def _refusal_feature(institution: Institution, flag: str, label: str) -> str | None:
@@ -530,7 +521,7 @@ def counselling_session_create(*, request, institution: Institution, data: dict)
     if refusal:
         raise Refused(refusal)
     user = request.user
-    if not (user.role in (Role.LEDER, Role.KONSULENT) and _serves_institution(user, institution)):
+    if not (roles.organises_activities(user) and scope.serves_institution(user, institution)):
         raise Refused("not_leader_or_consultant", "Kun institutionens leder eller distriktets konsulent kan oprette åben rådgivning.")
     with transaction.atomic():
         session = CounsellingSession.objects.create(institution=institution, created_by=user, **data)
@@ -545,9 +536,12 @@ def counselling_book(*, request, session: CounsellingSession, data: dict) -> Cou
     if refusal:
         raise Refused(refusal)
     user = request.user
-    if not _serves_institution(user, institution):
+    if not scope.serves_institution(user, institution):
         raise Refused("not_staff", "Kun institutionens personale og konsulenten kan booke tid.")
     child, guardian = data.get("child"), data.get("guardian")
+    if child is None and guardian is not None:  # parents who book are booking about their own child
+        child = guardian.child
+        data = {**data, "child": child}
     _child_in(user, child, institution)
     _guardian_of(child, guardian)
     if data["booker"] == CounsellingBooking.Booker.PARENTS and guardian is None:
@@ -577,7 +571,7 @@ def family_group_create(*, request, institution: Institution, data: dict) -> Fam
     if refusal:
         raise Refused(refusal)
     user = request.user
-    if not (user.role in (Role.LEDER, Role.KONSULENT) and _serves_institution(user, institution)):
+    if not (roles.organises_activities(user) and scope.serves_institution(user, institution)):
         raise Refused("not_leader_or_consultant", "Kun institutionens leder eller distriktets konsulent kan oprette en familiegruppe.")
     if FamilyGroup.objects.filter(institution=institution, name=data["name"]).exists():
         raise Refused("group_name_taken", "Institutionen har allerede en familiegruppe med det navn.")
@@ -591,7 +585,7 @@ def _may_run_group(user: User, group: FamilyGroup) -> None:
     refusal = _refusal_feature(group.institution, "family_groups_enabled", "familiegrupper")
     if refusal:
         raise Refused(refusal)
-    if not _serves_institution(user, group.institution):
+    if not scope.serves_institution(user, group.institution):
         raise Refused("not_staff", "Kun institutionens personale og konsulenten arbejder med familiegruppen.")
 
 

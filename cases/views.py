@@ -14,41 +14,27 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases import interfaces, services
+from cases import interfaces, scope, services
 from cases.forms import (
     CaseTransitionForm, ChildFilterForm, ChildForm, ConsentForm, CounsellingBookingForm, CounsellingSessionForm,
     CounsellorForm, FamilyGroupAttendanceForm, FamilyGroupForm, FamilyGroupParticipantForm, FamilyGroupSessionForm,
     GuardianForm, MeetingForm, NotificationForm, ObservationForm, ReferralForm,
 )
-from cases.models import (
-    Attachment, Case, Consent, CounsellingSession, FamilyGroup, FamilyGroupSession, Meeting, Observation,
-)
+from cases.models import CounsellingSession, FamilyGroup, Observation
 from haandguide import services as org_services
-from haandguide.access import Action, get_child_for_user, get_in_scope, log_children_listed
+from haandguide import roles
+from haandguide.access import Action, log_children_listed
 from haandguide.exceptions import Refused
 from haandguide.keep_typed import keeps_typed
-from haandguide.models import Child, CounsellorAssignment, Institution, Role
-
-
-def _scope_institutions(user):
-    visible = Child.objects.visible_to(user).values("institution")
-    return Institution.objects.filter(pk__in=visible).order_by("name")
-
-
-def _led_institutions(user):
-    return user.institutions.order_by("name") if user.role == Role.LEDER else Institution.objects.none()
+from haandguide.models import Child
 
 
 def _municipality_id(child):
     return child.institution.district.municipality_id
 
 
-def _case_of(child) -> Case | None:
-    return Case.objects.filter(child=child).first()
-
-
 def child_list(request):
-    form = ChildFilterForm(request.GET or None, institutions=_scope_institutions(request.user))
+    form = ChildFilterForm(request.GET or None, institutions=scope.institutions_in_scope(request.user))
     latest_topi = (
         Observation.objects.filter(child=OuterRef("pk")).exclude(topi_position="")
         .order_by("-observed_on", "-pk").values("topi_position")[:1]
@@ -74,25 +60,29 @@ def child_list(request):
     query.pop("side", None)
     return render(request, "cases/child_list.html", {
         "form": form, "page": page, "query": query.urlencode(),
-        "can_create": request.user.role == Role.LEDER,
+        "can_create": roles.is_leader(request.user),
     })
 
 
 def _child_page(request, child, *, status=200, forms=None, error=None):
     """The child page. `forms` carries bound forms back after a refusal so nothing typed is lost."""
     user = request.user
-    case = _case_of(child)
+    case = scope.case_of(child)
     forms = forms or {}
+    is_leader = roles.leads(user, child.institution_id)
     context = {
         "child": child,
         "case": case,
         "guardians": list(child.guardians.all()),
         "can_edit": org_services.can_edit_child_records(user, child.institution),
-        "can_log": services.works_at(user, child) or services.consults_for(user, child),
-        "is_leader": services.leads(user, child),
-        "is_consultant": services.consults_for(user, child),
+        "can_log": roles.works_at(user, child.institution_id) or roles.consults_for(user, child.institution.district_id),
+        "is_leader": is_leader,
+        "is_consultant": roles.consults_for(user, child.institution.district_id),
         "observations": list(child.observations.select_related("type", "author").prefetch_related("attachments")[:10]),
         "consents": list(child.consents.select_related("guardian", "purpose").order_by("withdrawn_at", "-recorded_at")[:20]),
+        "meetings_needing_consent": services.meetings_needing_consent(_municipality_id(child)),
+        "referral_hint": (services.referral_hint(_municipality_id(child))
+                          if case and case.is_open and is_leader else ""),
         "counsellors": list(child.counsellor_assignments.active().select_related("counsellor")),
         "actions": services.available_actions(user, child, case),
         "transition_form": forms.get("transition") or CaseTransitionForm(initial={"version": case.version if case else None}),
@@ -113,7 +103,7 @@ def _child_page(request, child, *, status=200, forms=None, error=None):
 
 
 def child_detail(request, pk):
-    return _child_page(request, get_child_for_user(request, pk))
+    return _child_page(request, scope.get_child_for_user(request, pk))
 
 
 TRANSITIONS = {
@@ -134,11 +124,11 @@ DONE = {"open": "Sagen er oprettet.", "escalate": "Sagen er flyttet et niveau op
 
 @require_POST
 def case_transition(request, pk, action):
-    child = get_child_for_user(request, pk)
+    child = scope.get_child_for_user(request, pk)
     if action not in TRANSITIONS:
         raise Http404
     form = CaseTransitionForm(request.POST)
-    case = _case_of(child)
+    case = scope.case_of(child)
     if form.is_valid() and (case or action == "open"):
         try:
             TRANSITIONS[action](request, case, child, form.cleaned_data)
@@ -157,7 +147,7 @@ def case_transition(request, pk, action):
 @keeps_typed
 @require_http_methods(["GET", "POST"])
 def observation_create(request, pk):
-    child = get_child_for_user(request, pk)
+    child = scope.get_child_for_user(request, pk)
     form = ObservationForm(request.POST or None, request.FILES or None, municipality=_municipality_id(child))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -173,16 +163,15 @@ def observation_create(request, pk):
 
 
 def observation_list(request, pk):
-    child = get_child_for_user(request, pk)
+    child = scope.get_child_for_user(request, pk)
     observations = child.observations.select_related("type", "author").prefetch_related("attachments")
     page = Paginator(observations, 20).get_page(request.GET.get("side"))
     return render(request, "cases/observation_list.html", {"child": child, "page": page, "query": ""})
 
 
 def attachment_download(request, pk, attachment_pk):
-    child = get_child_for_user(request, pk, action=Action.EXPORT, detail="Bilag hentet")
-    attachment = get_in_scope(Attachment.objects.select_related("observation").filter(observation__child=child),
-                              "attachment", attachment_pk, child_id=child.pk)
+    child = scope.get_child_for_user(request, pk, action=Action.EXPORT, detail="Bilag hentet")
+    attachment = scope.get_attachment(child, attachment_pk)
     response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
                             content_type=attachment.content_type)
     response["X-Content-Type-Options"] = "nosniff"
@@ -191,7 +180,7 @@ def attachment_download(request, pk, attachment_pk):
 
 @require_http_methods(["GET", "POST"])
 def consent_page(request, pk):
-    child = get_child_for_user(request, pk)
+    child = scope.get_child_for_user(request, pk)
     form = ConsentForm(request.POST or None, child=child)
     if request.method == "POST":
         if form.is_valid():
@@ -204,14 +193,14 @@ def consent_page(request, pk):
                 return redirect("cases:consents", pk=child.pk)
     consents = child.consents.select_related("guardian", "purpose", "recorded_by", "withdrawn_by")
     return render(request, "cases/consents.html", {
-        "child": child, "form": form, "consents": consents, "is_leader": services.leads(request.user, child),
+        "child": child, "form": form, "consents": consents, "is_leader": roles.leads(request.user, child.institution_id),
     })
 
 
 @require_POST
 def consent_withdraw(request, pk, consent_pk):
-    child = get_child_for_user(request, pk)
-    consent = get_in_scope(Consent.objects.filter(child=child), "consent", consent_pk, child_id=child.pk)
+    child = scope.get_child_for_user(request, pk)
+    consent = scope.get_consent(child, consent_pk)
     try:
         services.consent_withdraw(request=request, consent=consent)
     except Refused as refusal:
@@ -221,18 +210,11 @@ def consent_withdraw(request, pk, consent_pk):
     return redirect("cases:consents", pk=child.pk)
 
 
-def _open_case_or_404(child) -> Case:
-    case = _case_of(child)
-    if case is None:
-        raise Http404("Barnet har ingen sag.")
-    return case
-
-
 @keeps_typed
 @require_http_methods(["GET", "POST"])
 def meeting_create(request, pk):
-    child = get_child_for_user(request, pk)
-    case = _open_case_or_404(child)
+    child = scope.get_child_for_user(request, pk)
+    case = scope.open_case_or_404(child)
     form = MeetingForm(request.POST or None, municipality=_municipality_id(child))
     if request.method == "POST" and form.is_valid():
         try:
@@ -246,9 +228,8 @@ def meeting_create(request, pk):
 
 
 def meeting_detail(request, pk, meeting_pk):
-    child = get_child_for_user(request, pk)
-    meeting = get_in_scope(Meeting.objects.select_related("type", "created_by").filter(case__child=child), "meeting",
-                           meeting_pk, child_id=child.pk)
+    child = scope.get_child_for_user(request, pk)
+    meeting = scope.get_meeting(child, meeting_pk)
     return render(request, "cases/meeting_detail.html", {
         "child": child, "meeting": meeting, "agreements": meeting.agreements.all(),
     })
@@ -256,8 +237,8 @@ def meeting_detail(request, pk, meeting_pk):
 
 @require_POST
 def referral_create(request, pk):
-    child = get_child_for_user(request, pk)
-    case = _open_case_or_404(child)
+    child = scope.get_child_for_user(request, pk)
+    case = scope.open_case_or_404(child)
     form = ReferralForm(request.POST)
     if form.is_valid():
         try:
@@ -273,8 +254,8 @@ def referral_create(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def underretning_create(request, pk):
-    child = get_child_for_user(request, pk)
-    case = _open_case_or_404(child)
+    child = scope.get_child_for_user(request, pk)
+    case = scope.open_case_or_404(child)
     form = NotificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -289,8 +270,8 @@ def underretning_create(request, pk):
 
 @require_POST
 def counsellor_attach(request, pk):
-    child = get_child_for_user(request, pk)
-    case = _open_case_or_404(child)
+    child = scope.get_child_for_user(request, pk)
+    case = scope.open_case_or_404(child)
     form = CounsellorForm(request.POST, municipality=_municipality_id(child))
     if form.is_valid():
         try:
@@ -306,9 +287,8 @@ def counsellor_attach(request, pk):
 
 @require_POST
 def counsellor_detach(request, pk, assignment_pk):
-    child = get_child_for_user(request, pk)
-    assignment = get_in_scope(CounsellorAssignment.objects.filter(child=child), "counsellorassignment", assignment_pk,
-                              child_id=child.pk)
+    child = scope.get_child_for_user(request, pk)
+    assignment = scope.get_counsellor_assignment(child, assignment_pk)
     try:
         services.counsellor_detach(request=request, assignment=assignment)
     except Refused as refusal:
@@ -323,7 +303,7 @@ def counsellor_detach(request, pk, assignment_pk):
 
 @require_http_methods(["GET", "POST"])
 def child_create(request):
-    institutions = _led_institutions(request.user)
+    institutions = scope.led_institutions(request.user)
     form = ChildForm(request.POST or None, institutions=institutions)
     if request.method == "POST" and form.is_valid():
         try:
@@ -343,10 +323,10 @@ def child_create(request):
 
 @require_http_methods(["GET", "POST"])
 def child_edit(request, pk):
-    child = get_child_for_user(request, pk)
+    child = scope.get_child_for_user(request, pk)
     if not org_services.can_edit_child_records(request.user, child.institution):
         raise PermissionDenied("Kun institutionens leder kan rette barnets stamdata.")
-    form = ChildForm(request.POST or None, instance=child, institutions=_led_institutions(request.user))
+    form = ChildForm(request.POST or None, instance=child, institutions=scope.led_institutions(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             org_services.child_update(request=request, child=Child.objects.get(pk=child.pk), data=form.cleaned_data,
@@ -364,7 +344,7 @@ def child_edit(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def guardian_add(request, pk):
-    child = get_child_for_user(request, pk)
+    child = scope.get_child_for_user(request, pk)
     if not org_services.can_edit_child_records(request.user, child.institution):
         raise PermissionDenied("Kun institutionens leder kan tilføje forældre.")
     form = GuardianForm(request.POST or None)
@@ -384,47 +364,20 @@ def guardian_add(request, pk):
 # Only where the municipality uses them (a profile flag); elsewhere the pages do not exist (404).
 
 
-def _feature_institutions(user, flag: str):
-    return services.institutions_served(user).filter(**{f"district__municipality__{flag}": True}).order_by("name")
-
-
-def _require_feature(user, flag: str):
-    institutions = _feature_institutions(user, flag)
-    if not institutions.exists():
-        raise Http404("Siden findes ikke.")
-    return institutions
-
-
-def get_counselling_session_for_user(request, pk) -> CounsellingSession:
-    sessions = CounsellingSession.objects.filter(
-        institution__in=_feature_institutions(request.user, "open_counselling_enabled"))
-    return get_in_scope(sessions.select_related("institution__district__municipality", "created_by"),
-                        "counsellingsession", pk)
-
-
-def get_family_group_for_user(request, pk) -> FamilyGroup:
-    groups = FamilyGroup.objects.filter(institution__in=_feature_institutions(request.user, "family_groups_enabled"))
-    return get_in_scope(groups.select_related("institution__district__municipality"), "familygroup", pk)
-
-
-def _children_of(user, institution):
-    return Child.objects.visible_to(user).present().filter(institution=institution).order_by("first_name", "last_name")
-
-
 def counselling_list(request):
-    institutions = _require_feature(request.user, "open_counselling_enabled")
+    institutions = scope.require_feature(request.user, "open_counselling_enabled")
     sessions = (CounsellingSession.objects.filter(institution__in=institutions).select_related("institution")
                 .annotate(booked=Count("bookings")).order_by("-starts_at", "-pk"))
     page = Paginator(sessions, 20).get_page(request.GET.get("side"))
     return render(request, "cases/counselling_list.html", {
         "page": page, "query": "",
-        "can_create": request.user.role in (Role.LEDER, Role.KONSULENT),
+        "can_create": roles.organises_activities(request.user),
     })
 
 
 @require_http_methods(["GET", "POST"])
 def counselling_create(request):
-    institutions = _require_feature(request.user, "open_counselling_enabled")
+    institutions = scope.require_feature(request.user, "open_counselling_enabled")
     form = CounsellingSessionForm(request.POST or None, institutions=institutions)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "institution"}
@@ -442,7 +395,7 @@ def counselling_create(request):
 def _counselling_page(request, session, form=None, status=200):
     bookings = list(session.bookings.select_related("child", "guardian", "booked_by"))
     log_children_listed(request, [b.child for b in bookings if b.child_id], detail=f"Åben rådgivning {session.pk}")
-    children = _children_of(request.user, session.institution)
+    children = scope.children_of(request.user, session.institution)
     form = form or CounsellingBookingForm(session=session, children=children)
     return render(request, "cases/counselling_detail.html", {
         "session": session, "bookings": bookings, "form": form,
@@ -451,13 +404,13 @@ def _counselling_page(request, session, form=None, status=200):
 
 
 def counselling_detail(request, session_pk):
-    return _counselling_page(request, get_counselling_session_for_user(request, session_pk))
+    return _counselling_page(request, scope.get_counselling_session_for_user(request, session_pk))
 
 
 @require_POST
 def counselling_book(request, session_pk):
-    session = get_counselling_session_for_user(request, session_pk)
-    children = _children_of(request.user, session.institution)
+    session = scope.get_counselling_session_for_user(request, session_pk)
+    children = scope.children_of(request.user, session.institution)
     form = CounsellingBookingForm(request.POST, session=session, children=children)
     if form.is_valid():
         try:
@@ -471,19 +424,19 @@ def counselling_book(request, session_pk):
 
 
 def family_group_list(request):
-    institutions = _require_feature(request.user, "family_groups_enabled")
+    institutions = scope.require_feature(request.user, "family_groups_enabled")
     groups = (FamilyGroup.objects.filter(institution__in=institutions).select_related("institution")
               .annotate(families=Count("participants", distinct=True), held=Count("sessions", distinct=True))
               .order_by("-active", "name", "pk"))
     page = Paginator(groups, 20).get_page(request.GET.get("side"))
     return render(request, "cases/family_group_list.html", {
-        "page": page, "query": "", "can_create": request.user.role in (Role.LEDER, Role.KONSULENT),
+        "page": page, "query": "", "can_create": roles.organises_activities(request.user),
     })
 
 
 @require_http_methods(["GET", "POST"])
 def family_group_create(request):
-    institutions = _require_feature(request.user, "family_groups_enabled")
+    institutions = scope.require_feature(request.user, "family_groups_enabled")
     form = FamilyGroupForm(request.POST or None, institutions=institutions)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "institution"}
@@ -505,19 +458,19 @@ def _family_group_page(request, group, *, participant_form=None, session_form=No
     return render(request, "cases/family_group_detail.html", {
         "group": group, "participants": participants, "page": page, "query": "",
         "participant_form": participant_form or FamilyGroupParticipantForm(
-            children=_children_of(request.user, group.institution).exclude(family_groups__group=group)),
+            children=scope.children_of(request.user, group.institution).exclude(family_groups__group=group)),
         "session_form": session_form or FamilyGroupSessionForm(initial={"held_on": timezone.localdate()}),
     }, status=status)
 
 
 def family_group_detail(request, group_pk):
-    return _family_group_page(request, get_family_group_for_user(request, group_pk))
+    return _family_group_page(request, scope.get_family_group_for_user(request, group_pk))
 
 
 @require_POST
 def family_group_participant_add(request, group_pk):
-    group = get_family_group_for_user(request, group_pk)
-    form = FamilyGroupParticipantForm(request.POST, children=_children_of(request.user, group.institution))
+    group = scope.get_family_group_for_user(request, group_pk)
+    form = FamilyGroupParticipantForm(request.POST, children=scope.children_of(request.user, group.institution))
     if form.is_valid():
         try:
             services.family_group_participant_add(request=request, group=group, child=form.cleaned_data["child"],
@@ -532,7 +485,7 @@ def family_group_participant_add(request, group_pk):
 
 @require_POST
 def family_group_session_add(request, group_pk):
-    group = get_family_group_for_user(request, group_pk)
+    group = scope.get_family_group_for_user(request, group_pk)
     form = FamilyGroupSessionForm(request.POST)
     if form.is_valid():
         try:
@@ -547,8 +500,8 @@ def family_group_session_add(request, group_pk):
 
 @require_http_methods(["GET", "POST"])
 def family_group_attendance(request, group_pk, session_pk):
-    group = get_family_group_for_user(request, group_pk)
-    session = get_in_scope(FamilyGroupSession.objects.filter(group=group), "family_group_session", session_pk)
+    group = scope.get_family_group_for_user(request, group_pk)
+    session = scope.get_family_group_session(group, session_pk)
     present = list(session.attendance.values_list("participant_id", flat=True))
     form = FamilyGroupAttendanceForm(request.POST or None, group=group, initial={"participants": present})
     log_children_listed(request, [p.child for p in form.fields["participants"].queryset],

@@ -3,24 +3,23 @@ decisions awaiting re-assessment (a period ended without one)."""
 
 from django.utils import timezone
 
-from districtcouncil.models import CouncilMeeting, Submission, SubmissionState
-from districtcouncil.services import councils_for, decisions_in_scope
+from districtcouncil.models import CouncilMeeting, SubmissionState
+from districtcouncil.scope import councils_for, decisions_in_scope, own_submissions
+from haandguide import roles
 from haandguide.dashboard import Panel
-from haandguide.models import Role
 
 
 def council_panel(request) -> Panel | None:
     user = request.user
-    if user.role not in (Role.LEDER, Role.KONSULENT, Role.CHEF):
+    if not roles.takes_part_in_councils(user):
         return None
     upcoming = (CouncilMeeting.objects.filter(council__in=councils_for(user), starts_at__gte=timezone.now())
                 .select_related("council").order_by("starts_at").first())
     drafts = None
-    if user.role == Role.LEDER:
-        drafts = Submission.objects.filter(institution__in=user.institutions.all(),
-                                           state=SubmissionState.KLADDE).count()
+    if roles.is_leader(user):
+        drafts = own_submissions(user).filter(state=SubmissionState.KLADDE).count()
     awaiting = None
-    if user.role in (Role.LEDER, Role.KONSULENT):
+    if roles.is_leader(user) or roles.is_consultant(user):
         awaiting = decisions_in_scope(user).awaiting_reassessment().count()
     return Panel("districtcouncil/includes/council_panel.html",
                  {"upcoming": upcoming, "drafts": drafts, "awaiting_reassessment": awaiting}, order=30)

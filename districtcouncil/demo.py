@@ -16,7 +16,7 @@ from districtcouncil.models import Council, CouncilMeeting, CouncilMeetingType, 
 from handleplan import services as plan_services
 from handleplan.models import Handleplan
 from haandguide.lib.holidays import working_day_on_or_after
-from haandguide.models import Role, User
+from haandguide import roles
 
 
 def _as(user):
@@ -91,7 +91,7 @@ def build(context: dict) -> None:
     grants = [("Praksisvejleder", {"hours": 40}), ("Frie midler", {"amount_dkk": 45000, "hours": 60}),
               ("Ressourcegruppe", {"hours": 80}), ("Kun sparring/vejledning", {})]
     for index, case in enumerate(ready[:7]):
-        leader = User.objects.filter(role=Role.LEDER, institutions=case.child.institution).first()
+        leader = roles.leaders_of(case.child.institution_id).first()
         meetings = calendar[case.child.institution.district.council.pk]
         case = _prepare_for_assessment(case, leader, today)
         if index < 4:  # decided at a past meeting

@@ -87,10 +87,11 @@ class ReviewForm(forms.Form):
     recommended_resource = forms.ModelChoiceField(label="Anbefalet ressource", required=False, queryset=None)
     recommendation = forms.CharField(label="Anbefaling", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, municipality=None, **kwargs):
+    def __init__(self, *args, resource_types=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["recommended_resource"].queryset = ResourceType.objects.filter(
-            municipality=municipality, active=True, consultant_only=False)
+        # Which types the council may grant is the service's rule (services.resource_types_for).
+        self.fields["recommended_resource"].queryset = resource_types if resource_types is not None else (
+            ResourceType.objects.none())
         self.helper = FormHelper()
         self.helper.layout = Layout("notes", "recommended_resource", "recommendation", Submit("save", "Gem vurdering"))
 
@@ -106,12 +107,20 @@ class DecisionForm(forms.ModelForm):
                    "goals": forms.Textarea(attrs={"rows": 4}), "notes": forms.Textarea(attrs={"rows": 3}),
                    "least_intrusive_offer": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, municipality=None, district=None, consultant_only=False, revisitation=False, **kwargs):
+    basis = forms.ChoiceField(label="Grundlag", required=False)
+
+    def __init__(self, *args, resource_types=None, district=None, consultant_only=False, revisitation=False,
+                 bases=(), **kwargs):
         super().__init__(*args, **kwargs)
-        resource_types = ResourceType.objects.filter(municipality=municipality, active=True)
-        if not revisitation:  # a re-visitation may choose any offer, also a less intrusive one
-            resource_types = resource_types.filter(consultant_only=consultant_only)
-        self.fields["resource_type"].queryset = resource_types
+        # Which resource types each path may grant is the service's rule (services.resource_types_for);
+        # the form only offers them.
+        self.fields["resource_type"].queryset = resource_types if resource_types is not None else (
+            ResourceType.objects.none())
+        if bases:  # the consultant's visitation: § 32 or chronic illness, chosen in the form
+            self.fields["basis"].choices = [(b.value, b.label) for b in bases]
+            self.fields["basis"].required = True
+        else:
+            del self.fields["basis"]
         self.fields["mellemform"].queryset = Mellemform.objects.filter(district=district, active=True)
         self.fields["notes"].help_text = ("Står i brevet til forældrene: hvorfor afgørelsen er truffet. Skal udfyldes, "
                                           "når der tildeles eller gives afslag på en ressource.")
@@ -126,6 +135,7 @@ class DecisionForm(forms.ModelForm):
         self.fields["follow_up_on"].help_text = "Inden for perioden; konsulenten får en påmindelse på dagen."
         self.helper = FormHelper()
         self.helper.layout = Layout(
+            *(["basis"] if bases else []),
             Row(Column("resource_type"), Column("amount_dkk"), Column("hours")), "mellemform",
             Row(Column("period_start"), Column("period_end"), Column("follow_up_on")), "goals", "notes",
             *(["least_intrusive_offer"] if (consultant_only or revisitation) else []), "least_intrusive_discussed",

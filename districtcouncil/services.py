@@ -8,7 +8,7 @@ import hashlib
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from cases import interfaces
 from cases import services as case_services
 from cases.models import Agreement, AgreementKind, Case, CaseEvent, CaseState, Basis
+from districtcouncil import scope
 from districtcouncil.defaults import letter_wording
 from districtcouncil.models import (
     GRANT_BASES, Council, CouncilMeeting, Decision, Letter, Review, ResourceType, Submission, SubmissionDocument,
@@ -23,65 +24,25 @@ from districtcouncil.models import (
 )
 from handleplan.models import Handleplan
 from handleplan.services import plan_freeze
+from haandguide import roles
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
 from haandguide.exceptions import EditConflict, Refusal, Refused
 from haandguide.lib.files import original_name, sha256_of
 from haandguide.lib.pdf import render_pdf
-from haandguide.models import Child, Institution, Municipality, Role, User
+from haandguide.models import Child, Institution, Municipality, User
 from haandguide.notify import notify
 from haandguide.lib.formats import date_da, datetime_da
 
 Event = CaseEvent.Action
 
 
-# --- who is who -------------------------------------------------------------------------------
+# --- who is who: haandguide.roles answers; districtcouncil.scope decides what each sees -----------
 
 
 def council_members(council: Council) -> QuerySet[User]:
     """The district's institution leaders, the consultants serving it and the head of daycare."""
-    return User.objects.filter(
-        Q(role=Role.LEDER, institutions__district=council.district)
-        | Q(role=Role.KONSULENT, districts=council.district)
-        | Q(role=Role.CHEF, municipality_id=council.district.municipality_id),
-        is_active=True,
-    ).distinct()
-
-
-def councils_for(user: User) -> QuerySet[Council]:
-    """The councils whose agendas this user may read."""
-    if user.role == Role.LEDER:
-        return Council.objects.filter(district__institutions__in=user.institutions.all()).distinct()
-    if user.role == Role.KONSULENT:
-        return Council.objects.filter(district__in=user.districts.all())
-    if user.role == Role.CHEF:
-        return Council.objects.filter(district__municipality_id=user.municipality_id)
-    return Council.objects.none()
-
-
-def submissions_visible_to(user: User) -> QuerySet[Submission]:
-    """A leader sees the own institution's submissions, drafts included, and what is on the agenda
-    of the own district's council; consultants and the head of daycare see the agendas they serve."""
-    on_agenda = Q(state__in=[SubmissionState.INDSENDT, SubmissionState.AFGJORT],
-                  meeting__council__in=councils_for(user))
-    if user.role == Role.LEDER:
-        return Submission.objects.filter(Q(institution__in=user.institutions.all()) | on_agenda)
-    if user.role in (Role.KONSULENT, Role.CHEF):
-        return Submission.objects.filter(on_agenda)
-    return Submission.objects.none()
-
-
-def decisions_in_scope(user: User) -> QuerySet[Decision]:
-    """Decisions a leader (the own institutions') or a consultant (the own districts') works on."""
-    if user.role == Role.LEDER:
-        return Decision.objects.filter(institution__in=user.institutions.all())
-    if user.role == Role.KONSULENT:
-        return Decision.objects.filter(institution__district__in=user.districts.all())
-    return Decision.objects.none()
-
-
-def serves(user: User, council: Council) -> bool:
-    return user.role == Role.KONSULENT and user.districts.filter(pk=council.district_id).exists()
+    return roles.council_members_of(council.district)
 
 
 # --- deadlines --------------------------------------------------------------------------------
@@ -108,13 +69,35 @@ def open_meetings(council_ids, now: datetime.datetime | None = None) -> list[Cou
 # --- submissions ------------------------------------------------------------------------------
 
 
-def _leads_institution(user: User, institution: Institution) -> bool:
-    return user.role == Role.LEDER and user.institutions.filter(pk=institution.pk).exists()
+def refusal_submission_start(user: User, child: Child) -> str | None:
+    """Why this user cannot prepare a submission about the child now, or None: the institution's
+    leader, for a child with an open case, at any level (a resource may be re-assessed at indgribende)."""
+    if not roles.leads(user, child.institution_id):
+        return Refusal("not_leader", "Kun en leder af institutionen kan udarbejde en indstilling.")
+    case = Case.objects.filter(child=child).first()
+    if case is None or not case.is_open:
+        return Refusal("case_not_open", "Barnet har ingen åben sag.")
+    return None
 
 
-def submission_create(*, request, institution: Institution, child: Child | None, data: dict,
+def submission_institution(user: User, child: Child | None, meeting: CouncilMeeting | None) -> Institution | None:
+    """Whose submission it is: the child's institution; for a children's group, the institution the
+    leader leads in the district of the chosen meeting's council."""
+    if child is not None:
+        return child.institution
+    if meeting is None or not roles.is_leader(user):
+        return None
+    return user.institutions.filter(district_id=meeting.council.district_id).first()
+
+
+def submission_create(*, request, child: Child | None, data: dict, institution: Institution | None = None,
                       signed_form=None, documents=()) -> Submission:
-    """A draft submission by the institution's leader."""
+    """A draft submission by the institution's leader. Without `institution`, the submission belongs
+    to `submission_institution` (the child's, or the leader's in the meeting's district)."""
+    if institution is None:
+        institution = submission_institution(request.user, child, data.get("meeting"))
+        if institution is None:
+            raise Refused("not_leader", "Du leder ingen institution i mødets distrikt.")
     if refusal := _refusal_draft(request.user, institution, child, data):
         raise Refused(refusal)
     with transaction.atomic():
@@ -126,7 +109,7 @@ def submission_create(*, request, institution: Institution, child: Child | None,
 
 def _refusal_draft(user: User, institution: Institution, child: Child | None, data: dict) -> str | None:
     """The rules a draft's fields keep, when it is created and whenever it is edited."""
-    if not _leads_institution(user, institution):
+    if not roles.leads(user, institution):
         return Refusal("not_leader", "Kun en leder af institutionen kan udarbejde en indstilling.")
     if child is not None and child.institution_id != institution.pk:
         return Refusal("child_not_in_institution", "Barnet går ikke i institutionen.")
@@ -177,7 +160,7 @@ def submission_update(*, request, submission_id: int, version: int | None, data:
 
 def refusal_submission(user: User, submission: Submission) -> str | None:
     """Why this submission cannot be sent now, or None. The same reasons show on its page."""
-    if not _leads_institution(user, submission.institution):
+    if not roles.leads(user, submission.institution):
         return Refusal("not_leader", "Kun en leder af institutionen kan sende indstillingen.")
     if submission.state != SubmissionState.KLADDE:
         return Refusal("submission_sent", "Indstillingen er allerede sendt.")
@@ -244,13 +227,31 @@ def submission_submit(*, request, submission_id: int, version: int | None, now: 
     return submission
 
 
+def refusal_withdraw(user: User, submission: Submission) -> str | None:
+    """Why this user cannot withdraw the submission, or None (the page hides the button then)."""
+    if not roles.leads(user, submission.institution_id):
+        return Refusal("not_leader", "Kun en leder af institutionen kan trække indstillingen tilbage.")
+    if submission.state not in (SubmissionState.KLADDE, SubmissionState.INDSENDT):
+        return Refusal("submission_decided", "En afgjort indstilling kan ikke trækkes tilbage.")
+    return None
+
+
+def refusal_draft_edit(user: User, submission: Submission) -> str | None:
+    """Why this user cannot edit the submission as a draft, or None."""
+    if submission.state != SubmissionState.KLADDE:
+        return Refusal("submission_sent", "Indstillingen er allerede sendt.")
+    if not roles.leads(user, submission.institution_id):
+        return Refusal("not_leader", "Kun en leder af institutionen kan rette indstillingen.")
+    return None
+
+
 def submission_withdraw(*, request, submission: Submission) -> Submission:
-    if not _leads_institution(request.user, submission.institution):
-        raise Refused("not_leader", "Kun en leder af institutionen kan trække indstillingen tilbage.")
+    if refusal := refusal_withdraw(request.user, submission):
+        raise Refused(refusal)
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
-        if submission.state not in (SubmissionState.KLADDE, SubmissionState.INDSENDT):
-            raise Refused("submission_decided", "En afgjort indstilling kan ikke trækkes tilbage.")
+        if refusal := refusal_withdraw(request.user, submission):
+            raise Refused(refusal)
         submission.withdraw()
         submission.save()
         log_access(request, LogAction.UPDATE, submission, child_id=submission.child_id, detail="Indstilling trukket")
@@ -259,7 +260,7 @@ def submission_withdraw(*, request, submission: Submission) -> Submission:
 
 def review_save(*, request, submission: Submission, data: dict) -> Review:
     """The consultant's notes and recommendation, before the meeting."""
-    if not serves(request.user, submission.meeting.council):
+    if not scope.serves(request.user, submission.meeting.council):
         raise Refused("not_consultant", "Kun distriktets pædagogiske konsulent kan skrive en vurdering.")
     if submission.state != SubmissionState.INDSENDT:
         raise Refused("submission_not_pending", "Kun indsendte, uafgjorte indstillinger kan vurderes.")
@@ -284,6 +285,48 @@ def default_follow_up(municipality: Municipality, start: datetime.date, end: dat
     decided_on = decided_on or timezone.localdate()
     follow_up = max(start, decided_on) + datetime.timedelta(weeks=municipality.follow_up_weeks)
     return min(follow_up, end)
+
+
+def period_defaults(municipality: Municipality, start: datetime.date) -> dict:
+    """The form's proposal for a new period: the municipality's resource period from `start`, and
+    the follow-up its `follow_up_weeks` into it."""
+    start, end = default_period(municipality, start)
+    return {"period_start": start, "period_end": end, "follow_up_on": default_follow_up(municipality, start, end)}
+
+
+def decision_defaults(submission: Submission) -> dict:
+    """The council's decision: the period starts on the day of the meeting."""
+    municipality = submission.meeting.council.district.municipality
+    return period_defaults(municipality, timezone.localtime(submission.meeting.starts_at).date())
+
+
+def visitation_defaults(child: Child) -> dict:
+    """The consultant's visitation: the period starts today."""
+    return period_defaults(child.institution.district.municipality, timezone.localdate())
+
+
+def revisitation_defaults(decision: Decision) -> dict:
+    """A re-visitation proposes the earlier offer, for a new period from today (or from the earlier
+    period's start, if that lies ahead)."""
+    municipality = decision.institution.district.municipality
+    return {"resource_type": decision.resource_type, "amount_dkk": decision.amount_dkk, "hours": decision.hours,
+            "mellemform": decision.mellemform, "goals": decision.goals,
+            **period_defaults(municipality, max(timezone.localdate(), decision.period_start))}
+
+
+# The paths that grant a resource, and which resource types each may offer.
+PATH_COUNCIL, PATH_VISITATION, PATH_REVISITATION = "council", "visitation", "revisitation"
+VISITATION_BASES = (Decision.Basis.CHRONIC_ILLNESS, Decision.Basis.VISITATION_32)
+
+
+def resource_types_for(municipality, path: str) -> QuerySet[ResourceType]:
+    """The resource types a path may grant: the council its own, the consultant's visitation the
+    consultant-only ones (§ 32, chronic illness), a re-visitation any offer – also a less intrusive
+    one. Whether a type fits the basis is then checked by `refusal_decision_data`."""
+    types = ResourceType.objects.filter(municipality=municipality, active=True)
+    if path == PATH_REVISITATION:
+        return types
+    return types.filter(consultant_only=(path == PATH_VISITATION))
 
 
 def refusal_period(municipality: Municipality, start: datetime.date, end: datetime.date) -> str | None:
@@ -351,7 +394,7 @@ def _check_decision_data(data: dict, resource: ResourceType, *, basis: str, muni
 def refusal_decision(user: User, submission: Submission, now: datetime.datetime | None = None) -> str | None:
     """Why the council's decision on this submission cannot be recorded now, or None. The
     submission page shows the same reason on a disabled button."""
-    if not serves(user, submission.meeting.council):
+    if not scope.serves(user, submission.meeting.council):
         return Refusal("not_consultant", "Kun distriktets pædagogiske konsulent registrerer distriktsrådets afgørelse.")
     if submission.state != SubmissionState.INDSENDT:
         return Refusal("submission_not_on_agenda", "Indstillingen er ikke på dagsordenen (den er afgjort, trukket eller ikke sendt).")
@@ -419,7 +462,7 @@ def decision_record(*, request, submission_id: int, data: dict) -> Decision:
 def _tell_leaders_decided(decision: Decision, submission: Submission) -> int:
     """The institution's leaders learn that the council has decided: in the app with the child's
     name and a link; the email names no child."""
-    leaders = User.objects.filter(role=Role.LEDER, institutions=decision.institution)
+    leaders = roles.leaders_of(decision.institution_id)
     subject = str(decision.child) if decision.child_id else "børnegruppen"
     return notify(leaders, key=f"afgoerelse-{decision.pk}",
                   subject=f"Distriktsrådet har truffet afgørelse om {subject}: {decision.resource_type}",
@@ -433,7 +476,7 @@ def visitation_record(*, request, child: Child, basis: str, data: dict) -> Decis
     illness (e.g. diabetes, sight, Calvé-Perthes), with the same decision fields."""
     if basis not in (Decision.Basis.VISITATION_32, Decision.Basis.CHRONIC_ILLNESS):
         raise Refused("unknown_basis", "Ukendt grundlag.")
-    if not case_services.consults_for(request.user, child):
+    if not roles.consults_for(request.user, child.institution.district_id):
         raise Refused("not_consultant", "Kun distriktets pædagogiske konsulent kan visitere.")
     case = Case.objects.filter(child=child).first()
     if case is None or not case.is_open:
@@ -459,7 +502,7 @@ def visitation_record(*, request, child: Child, basis: str, data: dict) -> Decis
 def refusal_revisitation(user: User, decision: Decision) -> str | None:
     if decision.child_id is None:
         return Refusal("revisitation_needs_child", "Kun en afgørelse for et enkelt barn kan revisiteres.")
-    if not case_services.consults_for(user, decision.child):
+    if not roles.consults_for(user, decision.child.institution.district_id):
         return Refusal("not_consultant", "Kun distriktets pædagogiske konsulent kan revisitere.")
     if decision.reassessed_at:
         return Refusal("decision_reassessed", "Afgørelsen er allerede revurderet eller revisiteret.")
@@ -540,8 +583,8 @@ def refusal_letter_dispatch(user: User, letter: Letter) -> str | None:
     leader or the district's consultant sends the letter; it is recorded once."""
     decision = letter.decision
     institution = decision.institution
-    if not (_leads_institution(user, institution)
-            or (user.role == Role.KONSULENT and user.districts.filter(pk=institution.district_id).exists())):
+    if not (roles.leads(user, institution)
+            or roles.consults_for(user, institution.district_id)):
         return Refusal("not_leader_or_consultant", "Kun institutionens leder eller distriktets pædagogiske konsulent registrerer, at brevet er sendt.")
     if letter.dispatched_on:
         return Refusal("letter_dispatched", f"Brevet er allerede registreret: {_lower_first(letter.get_dispatch_method_display())} "
@@ -583,7 +626,7 @@ def decision_reassess(*, request, decision: Decision, outcome: str, notes: str, 
     period (the same checks as a grant: least intrusive option confirmed, period limit, follow-up
     within the period), or moved down towards the general area (mindst indgribende indsats)."""
     data = data or {}
-    if decision.child_id is None or not case_services.consults_for(request.user, decision.child):
+    if decision.child_id is None or not roles.consults_for(request.user, decision.child.institution.district_id):
         raise Refused("not_consultant", "Kun distriktets pædagogiske konsulent kan revurdere.")
     if decision.reassessed_at:
         raise Refused("decision_reassessed", "Afgørelsen er allerede revurderet.")
@@ -653,7 +696,7 @@ def draft_reminders_send(now: datetime.datetime | None = None, remind_days: int 
         deadline = submission.meeting.deadline
         if not (now <= deadline <= now + datetime.timedelta(days=remind_days)):
             continue
-        leaders = User.objects.filter(role=Role.LEDER, institutions=submission.institution)
+        leaders = roles.leaders_of(submission.institution_id)
         sent += notify(
             leaders, key=f"indstilling-kladde-{submission.pk}-{submission.meeting_id}",
             subject=f"Fristen for indstillinger til {submission.meeting} er {datetime_da(deadline)}",
@@ -723,9 +766,7 @@ def reassessments_notify_due(today: datetime.date | None = None) -> int:
 
 
 def _leader_and_consultants(decision: Decision) -> QuerySet[User]:
-    return User.objects.filter(
-        Q(role=Role.LEDER, institutions=decision.institution)
-        | Q(role=Role.KONSULENT, districts=decision.institution.district)).distinct()
+    return roles.leaders_and_consultants_of(decision.institution)
 
 
 def reassessments_remind_overdue(today: datetime.date | None = None) -> int:
@@ -767,7 +808,7 @@ def follow_ups_remind_due(today: datetime.date | None = None) -> int:
                 follow_up_reminded_at=timezone.now())
         if not claimed:
             continue
-        consultants = User.objects.filter(role=Role.KONSULENT, districts=decision.institution.district)
+        consultants = roles.consultants_of(decision.institution.district_id)
         subject = decision.child if decision.child_id else "børnegruppen i " + str(decision.institution)
         sent += notify(consultants, key=f"opfoelgning-{decision.pk}",
                        subject=f"Opfølgning på afgørelsen om {subject} ({date_da(decision.follow_up_on)})",

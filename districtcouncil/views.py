@@ -12,57 +12,25 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases import services as case_services
-from districtcouncil import services
+from districtcouncil import scope, services
 from districtcouncil.forms import (
     DecisionForm, LetterDispatchForm, MeetingSeriesForm, OverviewForm, ReassessForm, ReviewForm, SubmissionDraftForm,
     SubmissionForm,
 )
 from districtcouncil.models import (
-    CouncilMeeting, Decision, Letter, Review, Submission, SubmissionDocument, SubmissionState,
+    CouncilMeeting, Decision, Review, Submission, SubmissionState,
 )
-from haandguide.access import Action, OutOfScope, get_child_for_user, get_in_scope, log_access, log_children_listed
+from haandguide import roles
+from haandguide.access import Action, log_access, log_children_listed
 from haandguide.exceptions import Refused
 from haandguide.lib.formats import date_da
-from haandguide.models import Child, Role
-
-
-def get_meeting_for_user(request, pk) -> CouncilMeeting:
-    meeting = (CouncilMeeting.objects.filter(council__in=services.councils_for(request.user), pk=pk)
-               .select_related("council__district__municipality", "type").first())
-    if meeting is None:
-        raise OutOfScope("councilmeeting", pk)
-    return meeting
-
-
-def get_submission_for_user(request, pk) -> Submission:
-    submission = (services.submissions_visible_to(request.user).filter(pk=pk)
-                  .select_related("meeting__council__district__municipality", "child", "institution__district",
-                                  "snapshot", "rolled_over_from", "created_by").first())
-    if submission is None:
-        raise OutOfScope("submission", pk)
-    log_access(request, Action.VIEW, submission, child_id=submission.child_id)
-    return submission
-
-
-def get_decision_for_user(request, pk) -> Decision:
-    decision = (Decision.objects.filter(pk=pk).select_related(
-        "submission__meeting__council", "institution__district__municipality", "child", "resource_type", "mellemform")
-        .first())
-    allowed = decision is not None and (
-        (decision.submission_id and services.submissions_visible_to(request.user).filter(pk=decision.submission_id).exists())
-        or (decision.child_id and Child.objects.visible_to(request.user).filter(pk=decision.child_id).exists()))
-    if not allowed:
-        raise OutOfScope("decision", pk)
-    log_access(request, Action.VIEW, decision, child_id=decision.child_id)
-    return decision
+from haandguide.models import Child
 
 
 def council_home(request):
     user = request.user
-    councils = services.councils_for(user)
-    if user.role not in (Role.LEDER, Role.KONSULENT, Role.CHEF):
-        raise PermissionDenied("Din rolle deltager ikke i distriktsrådet.")
+    councils = scope.councils_for(user)
+    _council_member(user)
     now = timezone.now()
     upcoming = CouncilMeeting.objects.filter(council__in=councils, starts_at__gte=now).select_related(
         "council__district__municipality", "type").annotate(
@@ -70,26 +38,26 @@ def council_home(request):
     past = CouncilMeeting.objects.filter(council__in=councils, starts_at__lt=now).select_related(
         "council", "type").order_by("-starts_at")[:6]
     own = Submission.objects.none()
-    if user.role == Role.LEDER:
-        own = (Submission.objects.filter(institution__in=user.institutions.all())
+    if roles.is_leader(user):
+        own = (scope.own_submissions(user)
                .select_related("meeting__council__district__municipality", "child", "institution")
                .order_by("-created_at")[:20])
         log_children_listed(request, [s.child for s in own if s.child_id], detail="Institutionens indstillinger")
     return render(request, "districtcouncil/home.html", {
-        "upcoming": upcoming, "past": past, "own": own, "is_leader": user.role == Role.LEDER,
-        "is_consultant": user.role == Role.KONSULENT,
+        "upcoming": upcoming, "past": past, "own": own, "is_leader": roles.is_leader(user),
+        "is_consultant": roles.is_consultant(user),
     })
 
 
 def _council_member(user) -> None:
-    if user.role not in (Role.LEDER, Role.KONSULENT, Role.CHEF):
+    if not roles.takes_part_in_councils(user):
         raise PermissionDenied("Din rolle deltager ikke i distriktsrådet.")
 
 
 def meeting_archive(request):
     """Every meeting of the councils the user takes part in, newest first."""
     _council_member(request.user)
-    meetings = (CouncilMeeting.objects.filter(council__in=services.councils_for(request.user))
+    meetings = (CouncilMeeting.objects.filter(council__in=scope.councils_for(request.user))
                 .select_related("council", "type").order_by("-starts_at", "-pk")
                 .annotate(on_agenda=Count("submissions", filter=Q(submissions__state__in=[
                     SubmissionState.INDSENDT, SubmissionState.AFGJORT]))))
@@ -117,13 +85,13 @@ def submission_list(request):
     context = {"state": state, "states": SubmissionState.choices, "work_lists": WORK_LISTS, "work_list": work_list,
                "decisions": None}
     if work_list == "revurdering":
-        decisions = (services.decisions_in_scope(request.user).awaiting_reassessment()
+        decisions = (scope.decisions_in_scope(request.user).awaiting_reassessment()
                      .select_related("child", "institution", "resource_type").order_by("period_end", "pk"))
         page = Paginator(decisions, 25).get_page(request.GET.get("side"))
         log_children_listed(request, [d.child for d in page.object_list], detail="Afventer revurdering")
         return render(request, "districtcouncil/submission_list.html", {
             **context, "page": page, "decisions": page.object_list, "query": "liste=revurdering"})
-    submissions = services.submissions_visible_to(request.user)
+    submissions = scope.submissions_visible_to(request.user)
     if work_list:
         reviewed = Exists(Review.objects.filter(submission=OuterRef("pk")))
         submissions = submissions.filter(state=SubmissionState.INDSENDT).annotate(reviewed=reviewed).filter(
@@ -138,14 +106,14 @@ def submission_list(request):
 
 
 def meeting_detail(request, pk):
-    meeting = get_meeting_for_user(request, pk)
+    meeting = scope.get_meeting_for_user(request, pk)
     submissions = list(meeting.submissions.filter(state__in=[SubmissionState.INDSENDT, SubmissionState.AFGJORT])
                        .select_related("child", "institution", "decision__resource_type")
                        .prefetch_related(_latest_reviews()))
     log_children_listed(request, [s.child for s in submissions if s.child_id], detail=f"Dagsorden {meeting}")
     return render(request, "districtcouncil/meeting_detail.html", {
         "meeting": meeting, "submissions": submissions,
-        "is_consultant": services.serves(request.user, meeting.council),
+        "is_consultant": scope.serves(request.user, meeting.council),
     })
 
 
@@ -155,7 +123,7 @@ def _latest_reviews() -> Prefetch:
 
 
 def agenda_pdf(request, pk):
-    meeting = get_meeting_for_user(request, pk)
+    meeting = scope.get_meeting_for_user(request, pk)
     submissions = list(meeting.submissions.filter(state__in=[SubmissionState.INDSENDT, SubmissionState.AFGJORT])
                        .select_related("child", "institution").prefetch_related(_latest_reviews()))
     for submission in submissions:
@@ -168,11 +136,10 @@ def agenda_pdf(request, pk):
 @require_http_methods(["GET", "POST"])
 def submission_create(request):
     user = request.user
-    if user.role != Role.LEDER:
+    if not roles.is_leader(user):
         raise PermissionDenied("Kun institutionsledere udarbejder indstillinger.")
-    institutions = user.institutions.all()
     children = Child.objects.visible_to(user).present().filter(case__isnull=False).order_by("first_name", "last_name")
-    meetings = services.open_meetings(services.councils_for(user))
+    meetings = services.open_meetings(scope.councils_for(user))
     initial = {}
     if request.GET.get("barn"):
         initial["child"] = children.filter(pk=request.GET["barn"] if request.GET["barn"].isdigit() else None).first()
@@ -182,10 +149,9 @@ def submission_create(request):
         data = form.cleaned_data
         child = data.pop("child")
         signed_form, document = data.pop("signed_form"), data.pop("document")
-        institution = child.institution if child else institutions.filter(district=data["meeting"].council.district).first()
         try:
             submission = services.submission_create(
-                request=request, institution=institution, child=child, data=data, signed_form=signed_form,
+                request=request, child=child, data=data, signed_form=signed_form,
                 documents=[document] if document else [])
         except Refused as refusal:
             form.add_error(None, refusal.message)
@@ -210,9 +176,8 @@ def _submission_page(request, submission, *, status=200, forms=None, error=None)
     user = request.user
     council = submission.meeting.council
     municipality = council.district.municipality
-    is_consultant = services.serves(user, council)
-    may_edit = (submission.state == SubmissionState.KLADDE and user.role == Role.LEDER
-                and user.institutions.filter(pk=submission.institution_id).exists())
+    is_consultant = scope.serves(user, council)
+    may_edit = services.refusal_draft_edit(user, submission) is None
     decision = getattr(submission, "decision", None) if submission.state == SubmissionState.AFGJORT else None
     reviews = list(submission.reviews.select_related("recommended_resource", "consultant"))
     review = reviews[0] if reviews else None
@@ -222,11 +187,10 @@ def _submission_page(request, submission, *, status=200, forms=None, error=None)
         "refusal_decision": (services.refusal_decision(user, submission)
                              if is_consultant and submission.state == SubmissionState.INDSENDT else None),
         "refusal_submit": services.refusal_submission(user, submission) if submission.state == SubmissionState.KLADDE else None,
-        "can_withdraw": user.role == Role.LEDER and user.institutions.filter(pk=submission.institution_id).exists()
-        and submission.state in (SubmissionState.KLADDE, SubmissionState.INDSENDT),
+        "can_withdraw": services.refusal_withdraw(user, submission) is None,
         "is_consultant": is_consultant,
         "draft_form": forms.get("draft") or (_draft_form(request, submission) if may_edit else None),
-        "review_form": forms.get("review") or (ReviewForm(municipality=municipality, initial={
+        "review_form": forms.get("review") or (ReviewForm(resource_types=services.resource_types_for(municipality, services.PATH_COUNCIL), initial={
             "notes": review.notes, "recommendation": review.recommendation,
             "recommended_resource": review.recommended_resource_id} if review else None) if is_consultant else None),
         "now": timezone.now(),
@@ -235,12 +199,12 @@ def _submission_page(request, submission, *, status=200, forms=None, error=None)
 
 
 def submission_detail(request, pk):
-    return _submission_page(request, get_submission_for_user(request, pk))
+    return _submission_page(request, scope.get_submission_for_user(request, pk))
 
 
 @require_POST
 def submission_submit(request, pk):
-    submission = get_submission_for_user(request, pk)
+    submission = scope.get_submission_for_user(request, pk)
     chosen = submission.meeting
     try:
         submission = services.submission_submit(request=request, submission_id=submission.pk,
@@ -258,7 +222,7 @@ def submission_submit(request, pk):
 @require_POST
 def submission_edit(request, pk):
     """Complete a draft where the refusal on sending points: its fields and the signed declaration."""
-    submission = get_submission_for_user(request, pk)
+    submission = scope.get_submission_for_user(request, pk)
     form = _draft_form(request, submission, request.POST, request.FILES)
     if form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("child", "signed_form", "document")}
@@ -279,7 +243,7 @@ def submission_edit(request, pk):
 
 @require_POST
 def submission_withdraw(request, pk):
-    submission = get_submission_for_user(request, pk)
+    submission = scope.get_submission_for_user(request, pk)
     try:
         services.submission_withdraw(request=request, submission=submission)
     except Refused as refusal:
@@ -290,8 +254,9 @@ def submission_withdraw(request, pk):
 
 @require_POST
 def review_save(request, pk):
-    submission = get_submission_for_user(request, pk)
-    form = ReviewForm(request.POST, municipality=submission.meeting.council.district.municipality)
+    submission = scope.get_submission_for_user(request, pk)
+    form = ReviewForm(request.POST, resource_types=services.resource_types_for(
+        submission.meeting.council.district.municipality, services.PATH_COUNCIL))
     if form.is_valid():
         try:
             services.review_save(request=request, submission=submission, data=form.cleaned_data)
@@ -306,20 +271,18 @@ def review_save(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def decision_create(request, pk):
-    submission = get_submission_for_user(request, pk)
+    submission = scope.get_submission_for_user(request, pk)
     council = submission.meeting.council
-    if not services.serves(request.user, council):
+    if not scope.serves(request.user, council):
         raise PermissionDenied("Kun distriktets pædagogiske konsulent registrerer afgørelsen.")
     refusal = services.refusal_decision(request.user, submission)
     if refusal:
         log_access(request, Action.REFUSED, submission, child_id=submission.child_id, detail=refusal[:200])
         messages.error(request, refusal)
         return redirect("districtcouncil:submission_detail", pk=submission.pk)
-    municipality = council.district.municipality
-    start, end = services.default_period(municipality, timezone.localtime(submission.meeting.starts_at).date())
-    form = DecisionForm(request.POST or None, municipality=municipality, district=council.district,
-                        initial={"period_start": start, "period_end": end,
-                                 "follow_up_on": services.default_follow_up(municipality, start, end)})
+    form = DecisionForm(request.POST or None, district=council.district,
+                        resource_types=services.resource_types_for(council.district.municipality, services.PATH_COUNCIL),
+                        initial=services.decision_defaults(submission))
     if request.method == "POST" and form.is_valid():
         try:
             decision = services.decision_record(request=request, submission_id=submission.pk, data=form.cleaned_data)
@@ -333,27 +296,25 @@ def decision_create(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def visitation_create(request, child_pk):
-    child = get_child_for_user(request, child_pk)
-    if not case_services.consults_for(request.user, child):
+    child = scope.get_child_for_user(request, child_pk)
+    if not roles.consults_for(request.user, child.institution.district_id):
         raise PermissionDenied("Kun distriktets pædagogiske konsulent kan visitere.")
-    municipality = child.institution.district.municipality
-    start, end = services.default_period(municipality, timezone.localdate())
-    form = DecisionForm(request.POST or None, municipality=municipality, district=child.institution.district,
-                        consultant_only=True, initial={"period_start": start, "period_end": end,
-                                                       "follow_up_on": services.default_follow_up(municipality, start, end)})
-    basis = request.POST.get("basis") or request.GET.get("grundlag") or Decision.Basis.CHRONIC_ILLNESS
+    resource_types = services.resource_types_for(child.institution.district.municipality, services.PATH_VISITATION)
+    # A link may preselect the basis (?grundlag=); the form validates the choice.
+    initial = {**services.visitation_defaults(child), "basis": request.GET.get("grundlag")}
+    form = DecisionForm(request.POST or None, district=child.institution.district, resource_types=resource_types,
+                        consultant_only=True, bases=services.VISITATION_BASES, initial=initial)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        basis = data.pop("basis")
         try:
-            decision = services.visitation_record(request=request, child=child, basis=basis, data=form.cleaned_data)
+            decision = services.visitation_record(request=request, child=child, basis=basis, data=data)
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
             messages.success(request, "Visitationen er registreret.")
             return redirect("districtcouncil:decision_detail", pk=decision.pk)
-    return render(request, "districtcouncil/visitation_form.html", {
-        "form": form, "child": child, "basis": basis,
-        "bases": [(Decision.Basis.CHRONIC_ILLNESS, Decision.Basis.CHRONIC_ILLNESS.label),
-                  (Decision.Basis.VISITATION_32, Decision.Basis.VISITATION_32.label)]})
+    return render(request, "districtcouncil/visitation_form.html", {"form": form, "child": child})
 
 
 def _letters(request, decision, *, dispatch_form=None, dispatch_letter_pk=None):
@@ -371,13 +332,12 @@ def _letters(request, decision, *, dispatch_form=None, dispatch_letter_pk=None):
 
 def _decision_page(request, decision, *, status=200, reassess_form=None, dispatch_form=None, dispatch_letter_pk=None,
                    error=None):
-    may_reassess = decision.child_id and case_services.consults_for(request.user, decision.child)
+    may_reassess = decision.child_id and roles.consults_for(request.user, decision.child.institution.district_id)
     if reassess_form is None and may_reassess and not decision.reassessed_at:
         reassess_form = ReassessForm(decision=decision)
     return render(request, "districtcouncil/decision_detail.html", {
         "decision": decision, "error": error, "awaiting_reassessment": decision.is_awaiting_reassessment(),
-        "submission_visible": bool(decision.submission_id) and services.submissions_visible_to(request.user).filter(
-            pk=decision.submission_id).exists(),
+        "submission_visible": scope.submission_visible(request.user, decision.submission_id),
         "letters": _letters(request, decision, dispatch_form=dispatch_form, dispatch_letter_pk=dispatch_letter_pk),
         "reassess_form": reassess_form,
         "may_revisit": services.refusal_revisitation(request.user, decision) is None,
@@ -386,15 +346,14 @@ def _decision_page(request, decision, *, status=200, reassess_form=None, dispatc
 
 
 def decision_detail(request, pk):
-    return _decision_page(request, get_decision_for_user(request, pk))
+    return _decision_page(request, scope.get_decision_for_user(request, pk))
 
 
 @require_POST
 def letter_dispatch(request, pk, letter_pk):
     """Record that the letter was sent or handed over: how, when, by whom."""
-    decision = get_decision_for_user(request, pk)
-    letter = get_in_scope(Letter.objects.filter(decision=decision).defer("pdf"), "letter", letter_pk,
-                          child_id=decision.child_id)
+    decision = scope.get_decision_for_user(request, pk)
+    letter = scope.get_letter(decision, letter_pk, with_pdf=False)
     form = LetterDispatchForm(request.POST, prefix=f"brev{letter.pk}")
     if form.is_valid():
         try:
@@ -412,19 +371,15 @@ def letter_dispatch(request, pk, letter_pk):
 @require_http_methods(["GET", "POST"])
 def revisitation_create(request, pk):
     """Re-visit a decision or visitation: the new offer and the least intrusive offer considered."""
-    decision = get_decision_for_user(request, pk)
+    decision = scope.get_decision_for_user(request, pk)
     refusal = services.refusal_revisitation(request.user, decision)
     if refusal:
         raise PermissionDenied(refusal)
     child = decision.child
-    municipality = child.institution.district.municipality
-    start, end = services.default_period(municipality, max(timezone.localdate(), decision.period_start))
-    form = DecisionForm(request.POST or None, municipality=municipality, district=child.institution.district,
-                        revisitation=True, initial={
-                            "resource_type": decision.resource_type, "amount_dkk": decision.amount_dkk,
-                            "hours": decision.hours, "mellemform": decision.mellemform, "goals": decision.goals,
-                            "period_start": start, "period_end": end,
-                            "follow_up_on": services.default_follow_up(municipality, start, end)})
+    resource_types = services.resource_types_for(child.institution.district.municipality,
+                                                 services.PATH_REVISITATION)
+    form = DecisionForm(request.POST or None, district=child.institution.district, resource_types=resource_types,
+                        revisitation=True, initial=services.revisitation_defaults(decision))
     if request.method == "POST" and form.is_valid():
         try:
             new = services.revisitation_record(request=request, decision=decision, data=form.cleaned_data)
@@ -439,7 +394,7 @@ def revisitation_create(request, pk):
 
 @require_POST
 def decision_reassess(request, pk):
-    decision = get_decision_for_user(request, pk)
+    decision = scope.get_decision_for_user(request, pk)
     form = ReassessForm(request.POST, decision=decision)
     if form.is_valid():
         outcome = form.cleaned_data["outcome"]
@@ -461,8 +416,8 @@ def decision_reassess(request, pk):
 
 
 def letter_pdf(request, pk, letter_pk):
-    decision = get_decision_for_user(request, pk)
-    letter = get_in_scope(Letter.objects.filter(decision=decision), "letter", letter_pk, child_id=decision.child_id)
+    decision = scope.get_decision_for_user(request, pk)
+    letter = scope.get_letter(decision, letter_pk)
     log_access(request, Action.EXPORT, letter, child_id=decision.child_id, detail=letter.get_kind_display())
     response = HttpResponse(bytes(letter.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="brev-{letter.pk}.pdf"'
@@ -470,9 +425,8 @@ def letter_pdf(request, pk, letter_pk):
 
 
 def document_download(request, pk, document_pk):
-    submission = get_submission_for_user(request, pk)
-    document = get_in_scope(SubmissionDocument.objects.filter(submission=submission), "submissiondocument",
-                            document_pk, child_id=submission.child_id)
+    submission = scope.get_submission_for_user(request, pk)
+    document = scope.get_document(submission, document_pk)
     log_access(request, Action.EXPORT, document, child_id=submission.child_id, detail="Dokument hentet")
     return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
                         content_type=document.content_type)
@@ -481,13 +435,10 @@ def document_download(request, pk, document_pk):
 def overview(request):
     """Resources granted per district and institution in a period (consultant, head, administrator)."""
     user = request.user
-    if user.role not in (Role.KONSULENT, Role.CHEF, Role.ADMINISTRATOR) and not user.is_superuser:
+    if not roles.sees_resource_overview(user):
         raise PermissionDenied("Oversigten er for konsulenter, dagtilbudschefen og administrationen.")
     form = OverviewForm(request.GET or None)
-    decisions = Decision.objects.filter(institution__district__municipality_id=user.municipality_id,
-                                        resource_type__grants_resource=True)
-    if user.role == Role.KONSULENT:
-        decisions = decisions.filter(institution__district__in=user.districts.all())
+    decisions = scope.granted_in_scope(user)
     if form.is_valid():
         if form.cleaned_data["date_from"]:
             decisions = decisions.filter(period_end__gte=form.cleaned_data["date_from"])
@@ -502,7 +453,7 @@ def overview(request):
 
 @require_http_methods(["GET", "POST"])
 def meeting_series(request):
-    if not request.user.is_administrator:
+    if not roles.is_administrator(request.user):
         raise PermissionDenied("Kun administratorer redigerer mødekalenderen.")
     form = MeetingSeriesForm(request.POST or None, municipality=request.user.municipality)
     if request.method == "POST" and form.is_valid():

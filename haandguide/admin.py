@@ -21,7 +21,7 @@ from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 
-from haandguide import services
+from haandguide import roles, services
 from haandguide.access import Action, OutOfScope, log_access, log_children_listed
 from haandguide.exceptions import Refused
 from haandguide.lib import cpr as cprlib
@@ -40,7 +40,7 @@ MUNICIPALITY_PATHS = {
 
 def sees_every_municipality(user) -> bool:
     """Only the installation's operator: a superuser who belongs to no municipality."""
-    return user.is_superuser and user.municipality_id is None
+    return roles.is_operator(user)
 
 
 def municipality_path_for(model) -> str | None:

@@ -152,12 +152,14 @@ class User(AbstractUser):
 
     def save(self, *args, **kwargs):
         # Only administrators reach Django's admin; the role decides, not a separate flag.
-        self.is_staff = self.is_superuser or self.role == Role.ADMINISTRATOR
+        from haandguide import roles
+        self.is_staff = self.is_superuser or roles.has_administrator_role(self.role)
         super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()
-        if self.counsellor_kind and self.role != Role.EKSTERN:
+        from haandguide import roles
+        if self.counsellor_kind and not roles.may_have_counsellor_kind(self.role):
             raise ValidationError({"counsellor_kind": "Rådgivertype gælder kun eksterne rådgivere."})
 
     def __str__(self) -> str:
@@ -165,11 +167,13 @@ class User(AbstractUser):
 
     @property
     def is_administrator(self) -> bool:
-        return self.is_superuser or self.role == Role.ADMINISTRATOR
+        from haandguide import roles
+        return roles.is_administrator(self)
 
     @property
     def role_label(self) -> str:
-        if self.role == Role.EKSTERN and self.counsellor_kind:
+        from haandguide import roles
+        if self.counsellor_kind and roles.may_have_counsellor_kind(self.role):
             return self.get_counsellor_kind_display()
         return self.get_role_display()
 
@@ -186,12 +190,13 @@ class ChildQuerySet(models.QuerySet):
         """
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
+        from haandguide import roles
         self = self.filter(anonymised_at__isnull=True)
-        if user.role in (Role.PAEDAGOG, Role.LEDER):
+        if roles.is_institution_staff(user):
             return self.filter(institution__in=user.institutions.values("pk"))
-        if user.role == Role.KONSULENT:
+        if roles.is_consultant(user):
             return self.filter(institution__district__in=user.districts.values("pk"))
-        if user.role == Role.EKSTERN:
+        if roles.is_external_counsellor(user):
             active = CounsellorAssignment.objects.active().filter(child=OuterRef("pk"), counsellor=user)
             return self.filter(Exists(active))
         return self.none()

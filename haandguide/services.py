@@ -15,10 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from haandguide import roles
 from haandguide.access import Action, log_access
 from haandguide.exceptions import EditConflict, Refused
 from haandguide.models import (
-    AccessLog, AccessLogChain, Child, ChildTransferRequest, Guardian, Institution, Role, User, chain_digest,
+    AccessLog, AccessLogChain, Child, ChildTransferRequest, Guardian, Institution, User, chain_digest,
     municipality_id_of,
 )
 from haandguide.notify import notify
@@ -28,7 +29,7 @@ CHILD_FIELDS = ("institution", "first_name", "last_name", "cpr", "started_at", "
 
 
 def can_edit_child_records(user: User, institution) -> bool:
-    return user.role == Role.LEDER and user.institutions.filter(pk=institution.pk).exists()
+    return roles.leads(user, institution)
 
 
 class TransferRequested(Refused):
@@ -64,7 +65,7 @@ def _refuse_cpr_collision(request, *, cpr: str, institution: Institution, editin
     log_access(request, Action.CREATE, transfer, child_id=existing.pk,
                detail=f"Anmodning om flytning til institution {institution.pk} sendt til administrator")
     if created:
-        administrators = User.objects.filter(municipality_id=existing.municipality_id, role=Role.ADMINISTRATOR)
+        administrators = roles.administrators_of(existing.municipality_id)
         notify(administrators, key=f"child-transfer-{transfer.pk}", subject="Anmodning om at flytte et barn",
                body=f"{request.user} beder om at få et barn flyttet til {institution}.",
                url=reverse("admin:haandguide_childtransferrequest_change", args=[transfer.pk]))
@@ -215,9 +216,7 @@ def accesslog_verify() -> dict[int, list[str]]:
         if not problems:
             continue
         findings[chain] = problems
-        admins = User.objects.filter(is_active=True)
-        admins = admins.filter(role=Role.ADMINISTRATOR, municipality_id=chain) if chain else \
-            admins.filter(is_superuser=True)
+        admins = roles.administrators_of(chain) if chain else User.objects.filter(is_active=True, is_superuser=True)
         fingerprint = hashlib.sha256("\n".join(problems).encode()).hexdigest()[:16]
         notify(admins, key=f"adgangslog-kaede-{chain}-{fingerprint}", subject="Adgangsloggen er ændret uden om appen",
                body="Kontrollen af adgangsloggens kæde fandt:\n" + "\n".join(problems[:50]),

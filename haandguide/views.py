@@ -12,10 +12,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from django.views.decorators.http import require_POST
 
-from haandguide import dashboard
+from haandguide import dashboard, roles
 from haandguide.access import Action, get_in_scope, log_access
 from haandguide.forms import AccessLogSearchForm
-from haandguide.models import AccessLog, Child, Notice, Role
+from haandguide.models import AccessLog, Child, Notice
 from haandguide.notify import notices_mark_seen
 
 
@@ -36,7 +36,7 @@ def _access_request_csv(request, child_id: int, entries) -> HttpResponse:
 def home(request):
     """The user's new messages, then each app's panel for the role (haandguide.dashboard)."""
     user = request.user
-    institutions = user.institutions.select_related("district") if user.role in (Role.PAEDAGOG, Role.LEDER) else []
+    institutions = user.institutions.select_related("district") if roles.is_institution_staff(user) else []
     return render(request, "haandguide/home.html", {
         "institutions": institutions, "panels": dashboard.panels_for(request),
         "notices": list(Notice.objects.filter(user=user, seen_at__isnull=True)[:5]),

@@ -15,7 +15,8 @@ from types import SimpleNamespace
 from django.utils import timezone
 
 from cases.models import CaseState
-from haandguide.models import Role, User
+from haandguide import roles
+from haandguide.models import User
 from handleplan import services
 from handleplan.models import EffortCatalogueEntry, Evaluation, Handleplan
 
@@ -65,7 +66,7 @@ def _writer(case, users: dict) -> User | None:
     for user in (users.get("paedagog"), users.get("leder")):
         if user and services.may_write(user, child):
             return user
-    leader = User.objects.filter(role=Role.LEDER, is_active=True, institutions=child.institution_id).first()
+    leader = roles.leaders_of(child.institution_id).first()
     if leader:
         return leader
     consultant = users.get("konsulent")

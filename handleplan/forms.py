@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from handleplan.models import VOICE_STATEMENTS, Evaluation
-from haandguide.models import Role, User
+from haandguide import roles
 
 TEXT_LIMIT = 4000
 # The fields of PlanForm that hold the plan's texts (handleplan.services.TEXT_FIELDS).
@@ -93,8 +93,7 @@ class PlanForm(forms.Form):
 
 
 def _staff(child):
-    return User.objects.filter(is_active=True, role__in=[Role.PAEDAGOG, Role.LEDER],
-                               institutions=child.institution_id).order_by("first_name", "last_name")
+    return roles.plan_staff_of(child.institution_id).order_by("first_name", "last_name")
 
 
 class EffortForm(forms.Form):

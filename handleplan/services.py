@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from cases.interfaces import LevelReadiness, Missing
 from cases.models import Case, CaseEvent, CaseState
-from cases.services import consults_for, record_event, works_at
+from cases.services import record_event
 from haandguide.access import Action as LogAction
 from haandguide import profiles
 from haandguide.access import log_access
@@ -28,7 +28,8 @@ from haandguide.lib.formats import date_da
 from haandguide.exceptions import EditConflict, Refusal, Refused
 from haandguide.lib.mail import absolute_url, send_templated
 from haandguide.lib.pdf import render_pdf
-from haandguide.models import Child, Municipality, Role, User
+from haandguide import roles
+from haandguide.models import Child, Municipality, User
 
 from handleplan.models import (
     EMPTY_TEXTS, VOICE_STATEMENTS, Effort, EffortCatalogueEntry, Evaluation, Handleplan, PlanSnapshot,
@@ -47,7 +48,7 @@ CLOSED_MESSAGE = "Sagen er lukket, så handleplanen kan ikke ændres."
 def may_write(user: User, child: Child) -> bool:
     """The institution's pædagoger and leder and the district's consultant write the plan;
     external counsellors attached to the case may read it (their scope) but not write."""
-    return works_at(user, child) or consults_for(user, child)
+    return roles.works_at(user, child.institution_id) or roles.consults_for(user, child.institution.district_id)
 
 
 def _refusal_write(user: User, case: Case) -> str | None:
@@ -317,11 +318,24 @@ EFFORT_FIELDS = ["catalogue", "name", "description", "carried_out_by", "responsi
                  "evaluation_date", "ended_on"]
 
 
+def catalogue_for(case: Case):
+    """The municipality's active catalogue entries an effort may be chosen from: those of the case's
+    level while it is forebyggende or foregribende; every level's once it is above (indgribende)."""
+    entries = EffortCatalogueEntry.objects.filter(
+        municipality_id=case.child.institution.district.municipality_id, active=True)
+    if case.state in (CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE):
+        entries = entries.filter(level=case.state)
+    return entries.order_by("level", "order", "name")
+
+
 def effort_add(*, request, plan: Handleplan, data: dict, level: str | None = None) -> Effort:
     """Add an effort at the case's current level. `level` overrides that only for imported history
     (the demo); the form never sends it."""
     _guard(request.user, plan.case)
     _check_effort_data(data)
+    entry = data.get("catalogue")
+    if level is None and entry is not None and not catalogue_for(plan.case).filter(pk=entry.pk).exists():
+        raise Refused("catalogue_level_mismatch", "Indsatsen fra kataloget passer ikke til sagens niveau. Vælg en af niveauets indsatser.")
     with transaction.atomic():
         plan = _locked_plan(plan.pk)
         case = plan.case
@@ -656,7 +670,7 @@ def _recipients(effort: Effort) -> list[User]:
     if effort.responsible_id and effort.responsible.is_active:
         return [effort.responsible]
     institution_id = effort.plan.case.child.institution_id
-    return list(User.objects.filter(role=Role.LEDER, is_active=True, institutions=institution_id))
+    return list(roles.leaders_of(institution_id))
 
 
 def reminder_email_send(reminder: Reminder) -> None:

@@ -7,37 +7,19 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases.models import Case, CaseState
-from haandguide.access import OutOfScope, get_child_for_user, get_in_scope, log_access, log_children_listed
+from haandguide import roles
+from haandguide.access import log_access, log_children_listed
 from haandguide.access import Action as LogAction
 from haandguide.exceptions import Refused
 from haandguide.keep_typed import keeps_typed
-from haandguide.models import Child, Role
-from handleplan import services
+from haandguide.models import Child
+from handleplan import scope, services
 from handleplan.forms import EffortForm, EffortUpdateForm, EvaluationForm, PlanForm
-from handleplan.models import VOICE_STATEMENTS, Effort, EffortCatalogueEntry, Handleplan, PlanVersion, Reminder
-
-
-def _case(child: Child) -> Case | None:
-    return Case.objects.filter(child=child).first()
-
-
-def _plan_for_child(child: Child) -> Handleplan:
-    """The child's plan, or a 404 (the child is in scope, so a missing plan is no secret)."""
-    return get_object_or_404(Handleplan.objects.select_related("current", "case__child__institution__district"),
-                             case__child=child)
-
-
-def _effort_for_child(child: Child, effort_pk: int) -> Effort:
-    effort = (Effort.objects.select_related("plan__case__child__institution", "plan__current")
-              .filter(pk=effort_pk, plan__case__child=child).first())
-    if effort is None:  # someone else's effort id under this child's url: logged like any denial
-        raise OutOfScope("effort", effort_pk, child_id=child.pk)
-    return effort
+from handleplan.models import VOICE_STATEMENTS, Effort, PlanVersion
 
 
 def _require_writer(request, child: Child) -> None:
@@ -46,9 +28,9 @@ def _require_writer(request, child: Child) -> None:
 
 
 def plan_detail(request, child_pk):
-    child = get_child_for_user(request, child_pk, detail="Handleplan")
-    case = _case(child)
-    plan = Handleplan.objects.select_related("current__author").filter(case=case).first() if case else None
+    child = scope.get_child_for_user(request, child_pk, detail="Handleplan")
+    case = scope.case_of(child)
+    plan = scope.plan_of_case(case)
     context = {"child": child, "case": case, "plan": plan, "can_write": services.may_write(request.user, child)}
     if plan:
         efforts = list(
@@ -70,8 +52,8 @@ def plan_detail(request, child_pk):
 
 @require_POST
 def plan_start(request, child_pk):
-    child = get_child_for_user(request, child_pk, detail="Start handleplan")
-    case = _case(child)
+    child = scope.get_child_for_user(request, child_pk, detail="Start handleplan")
+    case = scope.case_of(child)
     if case is None:
         messages.error(request, "Barnet har ingen sag endnu. Opret sagen på barnets side først.")
         return redirect("cases:child_detail", pk=child.pk)
@@ -87,8 +69,8 @@ def plan_start(request, child_pk):
 @keeps_typed
 @require_http_methods(["GET", "POST"])
 def plan_edit(request, child_pk):
-    child = get_child_for_user(request, child_pk, detail="Ret handleplan")
-    plan = _plan_for_child(child)
+    child = scope.get_child_for_user(request, child_pk, detail="Ret handleplan")
+    plan = scope.plan_for_child(child)
     _require_writer(request, child)
     if request.method == "GET":
         form = PlanForm(initial={"version": plan.version, **services.texts_as_form_initial(plan.texts)})
@@ -136,21 +118,13 @@ def _conflict(request, child: Child, conflict: services.PlanConflict) -> HttpRes
     }, status=409)
 
 
-def _catalogue(child: Child, case: Case):
-    entries = EffortCatalogueEntry.objects.filter(municipality_id=child.institution.district.municipality_id,
-                                                  active=True)
-    if case.state in (CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE):
-        entries = entries.filter(level=case.state)
-    return entries.order_by("level", "order", "name")
-
-
 @keeps_typed
 @require_http_methods(["GET", "POST"])
 def effort_add(request, child_pk):
-    child = get_child_for_user(request, child_pk, detail="Ny indsats")
-    plan = _plan_for_child(child)
+    child = scope.get_child_for_user(request, child_pk, detail="Ny indsats")
+    plan = scope.plan_for_child(child)
     _require_writer(request, child)
-    form = EffortForm(request.POST or None, child=child, catalogue=_catalogue(child, plan.case))
+    form = EffortForm(request.POST or None, child=child, catalogue=services.catalogue_for(plan.case))
     if request.method == "POST" and form.is_valid():
         try:
             services.effort_add(request=request, plan=plan, data=form.cleaned_data)
@@ -166,8 +140,8 @@ def effort_add(request, child_pk):
 @keeps_typed
 @require_http_methods(["GET", "POST"])
 def effort_edit(request, child_pk, effort_pk):
-    child = get_child_for_user(request, child_pk, detail="Ret indsats")
-    effort = _effort_for_child(child, effort_pk)
+    child = scope.get_child_for_user(request, child_pk, detail="Ret indsats")
+    effort = scope.effort_for_child(child, effort_pk)
     _require_writer(request, child)
     form = EffortUpdateForm(request.POST or None, effort=effort)
     if request.method == "POST" and form.is_valid():
@@ -186,8 +160,8 @@ def effort_edit(request, child_pk, effort_pk):
 @keeps_typed
 @require_http_methods(["GET", "POST"])
 def evaluation_add(request, child_pk, effort_pk):
-    child = get_child_for_user(request, child_pk, detail="Ny evaluering")
-    effort = _effort_for_child(child, effort_pk)
+    child = scope.get_child_for_user(request, child_pk, detail="Ny evaluering")
+    effort = scope.effort_for_child(child, effort_pk)
     _require_writer(request, child)
     form = EvaluationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -203,8 +177,8 @@ def evaluation_add(request, child_pk, effort_pk):
 
 @require_GET
 def version_list(request, child_pk):
-    child = get_child_for_user(request, child_pk, detail="Handleplanens versioner")
-    plan = _plan_for_child(child)
+    child = scope.get_child_for_user(request, child_pk, detail="Handleplanens versioner")
+    plan = scope.plan_for_child(child)
     versions = (PlanVersion.objects.filter(plan=plan).select_related("author")
                 .only("number", "created_at", "summary", "author__first_name", "author__last_name",
                       "author__username", "plan_id").order_by("-number"))
@@ -214,10 +188,10 @@ def version_list(request, child_pk):
 
 @require_GET
 def version_diff(request, child_pk, a, b):
-    child = get_child_for_user(request, child_pk, detail=f"Handleplan: forskel mellem version {a} og {b}")
-    plan = _plan_for_child(child)
-    old = get_object_or_404(PlanVersion.objects.select_related("author"), plan=plan, number=min(a, b))
-    new = get_object_or_404(PlanVersion.objects.select_related("author"), plan=plan, number=max(a, b))
+    child = scope.get_child_for_user(request, child_pk, detail=f"Handleplan: forskel mellem version {a} og {b}")
+    plan = scope.plan_for_child(child)
+    old = scope.version_of(plan, min(a, b))
+    new = scope.version_of(plan, max(a, b))
     rows = services.version_diff(old, new)
     return render(request, "handleplan/version_diff.html", {
         "child": child, "plan": plan, "old": old, "new": new, "rows": rows,
@@ -227,8 +201,8 @@ def version_diff(request, child_pk, a, b):
 
 @require_GET
 def plan_pdf(request, child_pk):
-    child = get_child_for_user(request, child_pk, detail="Handleplan som PDF")
-    plan = _plan_for_child(child)
+    child = scope.get_child_for_user(request, child_pk, detail="Handleplan som PDF")
+    plan = scope.plan_for_child(child)
     pdf = services.render_handleplan_pdf(plan)
     log_access(request, LogAction.EXPORT, plan, child_id=child.pk, detail=f"Handleplan PDF, version {plan.version}")
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -242,8 +216,7 @@ def plan_pdf(request, child_pk):
 
 @require_GET
 def reminder_list(request):
-    reminders = (Reminder.objects.filter(recipient=request.user,
-                                         effort__plan__case__child__in=Child.objects.visible_to(request.user))
+    reminders = (scope.reminders_for(request.user)
                  .select_related("effort__plan__case__child").order_by("seen_at", "-created_at", "-pk"))
     page = Paginator(reminders, 25).get_page(request.GET.get("side"))
     log_children_listed(request, [r.effort.plan.case.child for r in page.object_list], detail="Påmindelser")
@@ -252,7 +225,7 @@ def reminder_list(request):
 
 @require_POST
 def reminder_seen(request, pk):
-    reminder = get_in_scope(Reminder.objects.filter(recipient=request.user), "reminder", pk)
+    reminder = scope.get_reminder(request, pk)
     services.reminder_mark_seen(request=request, reminder=reminder)
     return redirect("handleplan:reminder_list")
 
@@ -260,10 +233,10 @@ def reminder_seen(request, pk):
 @require_GET
 def overdue_list(request):
     """A leader's overdue evaluations, for the institution(s) they lead only."""
-    if request.user.role != Role.LEDER:
+    if not roles.is_leader(request.user):
         raise PermissionDenied("Listen over forfaldne evalueringer er for institutionsledere.")
     today = timezone.localdate()
-    efforts = (services.overdue_efforts(request.user.institutions.values("pk"), today)
+    efforts = (services.overdue_efforts(scope.led_institution_ids(request.user), today)
                .select_related("responsible", "plan__case__child__institution").order_by("evaluation_date", "pk"))
     page = Paginator(efforts, 25).get_page(request.GET.get("side"))
     log_children_listed(request, [e.plan.case.child for e in page.object_list], detail="Forfaldne evalueringer")

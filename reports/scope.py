@@ -17,12 +17,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from haandguide.access import OutOfScope
-from haandguide.models import District, Institution, Municipality, Role, User
-from reports.models import ScopeKind
+from haandguide import roles
+from haandguide.models import District, Institution, Municipality, User
+from reports.models import Report, ScopeKind
 from haandguide.lib.formats import date_da
-
-STATISTICS_ROLES = (Role.ADMINISTRATOR, Role.CHEF, Role.KONSULENT, Role.LEDER)
-
 
 @dataclass(frozen=True)
 class Scope:
@@ -70,28 +68,27 @@ class Period:
 
 
 def may_see_statistics(user: User) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active
-                and (user.is_superuser or user.role in STATISTICS_ROLES))
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and roles.sees_statistics(user))
 
 
 def _municipalities(user: User) -> QuerySet[Municipality]:
-    if user.role in (Role.ADMINISTRATOR, Role.CHEF) or user.is_superuser:
+    if roles.sees_municipality(user):
         if user.municipality_id:
             return Municipality.objects.filter(pk=user.municipality_id)
-        return Municipality.objects.all() if user.is_superuser else Municipality.objects.none()
+        return Municipality.objects.all() if roles.is_operator(user) else Municipality.objects.none()
     return Municipality.objects.none()
 
 
 def _districts(user: User) -> QuerySet[District]:
-    if user.role in (Role.ADMINISTRATOR, Role.CHEF) or user.is_superuser:
+    if roles.sees_municipality(user):
         return District.objects.filter(municipality__in=_municipalities(user))
-    if user.role == Role.KONSULENT:
+    if roles.is_consultant(user):
         return District.objects.filter(pk__in=user.districts.values("pk"))
     return District.objects.none()
 
 
 def _institutions(user: User) -> QuerySet[Institution]:
-    if user.role == Role.LEDER:
+    if roles.is_leader(user):
         return Institution.objects.filter(pk__in=user.institutions.values("pk"))
     return Institution.objects.filter(district__in=_districts(user))
 
@@ -146,3 +143,11 @@ def get_scope_for_user(request, kind: str, pk) -> Scope:
     if scope is None:
         raise OutOfScope(f"statistik:{kind}"[:50], pk)
     return scope
+
+
+def get_report_for_user(request, pk) -> Report:
+    """The report if its scope is within the user's; otherwise a logged 404."""
+    report = Report.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+    if report is None or allowed(request.user, report.scope_kind, report.scope_pk) is None:
+        raise OutOfScope("report", pk)
+    return report

@@ -15,11 +15,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from haandguide.access import Action, OutOfScope, log_access
+from haandguide.access import Action, log_access
 from reports import presentation, privacy, services
 from reports.forms import PeriodForm
 from reports.models import Report
-from reports.scope import Scope, allowed, get_scope_for_user, may_see_statistics, scopes_for
+from reports.scope import Scope, get_report_for_user, get_scope_for_user, may_see_statistics, scopes_for
 from haandguide.lib.formats import date_da
 
 
@@ -34,14 +34,6 @@ def _scope_url(scope: Scope, period=None) -> str:
 
 def _reports_for(scope: Scope):
     return Report.objects.filter(**scope.report_fields()).select_related("requested_by").defer("pdf")
-
-
-def get_report_for_user(request, pk) -> Report:
-    """The report if its scope is within the user's; otherwise a logged 404."""
-    report = Report.objects.filter(pk=pk).first() if str(pk).isdigit() else None
-    if report is None or allowed(request.user, report.scope_kind, report.scope_pk) is None:
-        raise OutOfScope("report", pk)
-    return report
 
 
 def index(request):

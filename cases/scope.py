@@ -1,0 +1,123 @@
+"""Scope for the cases app: every lookup of a cases object by id goes through here.
+
+Built on `haandguide.access` (the core: `Child.objects.visible_to`, `get_child_for_user`,
+`get_in_scope`): an object of a child is found only under a child the user may see, an
+institution's activity only in an institution the user serves, and anything else is the same
+logged 404. Who serves which institution is asked of `haandguide.roles`.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from cases.models import (
+    Attachment, Case, Consent, CounsellingSession, FamilyGroup, FamilyGroupSession, Meeting,
+)
+from haandguide import roles
+from haandguide.access import get_child_for_user, get_in_scope
+from haandguide.models import Child, CounsellorAssignment, Institution
+
+__all__ = [
+    "get_child_for_user", "get_in_scope", "institutions_in_scope", "led_institutions", "institutions_served",
+    "serves_institution", "case_of", "open_case_or_404",
+]
+
+
+# --- institutions ---------------------------------------------------------------------------------
+
+
+def institutions_in_scope(user):
+    """The institutions of the children this user may see (the child list's filter)."""
+    return Institution.objects.filter(pk__in=Child.objects.visible_to(user).values("institution")).order_by("name")
+
+
+def led_institutions(user):
+    """The institutions this user leads (where children are registered and edited)."""
+    if not roles.is_leader(user):
+        return Institution.objects.none()
+    return user.institutions.order_by("name")
+
+
+def institutions_served(user):
+    """The institutions whose open counselling and family groups this user works with: staff and
+    leaders their own institutions, a consultant the institutions of their districts."""
+    if roles.is_institution_staff(user):
+        return Institution.objects.filter(pk__in=user.institutions.values("pk"))
+    if roles.is_consultant(user):
+        return Institution.objects.filter(district__in=user.districts.values("pk"))
+    return Institution.objects.none()
+
+
+def serves_institution(user, institution) -> bool:
+    return institutions_served(user).filter(pk=getattr(institution, "pk", institution)).exists()
+
+
+def feature_institutions(user, flag: str):
+    """The served institutions whose municipality uses an activity (a profile flag)."""
+    return institutions_served(user).filter(**{f"district__municipality__{flag}": True}).order_by("name")
+
+
+def require_feature(user, flag: str):
+    """Where the municipality does not use the activity, its pages do not exist (404)."""
+    institutions = feature_institutions(user, flag)
+    if not institutions.exists():
+        raise Http404("Siden findes ikke.")
+    return institutions
+
+
+def children_of(user, institution):
+    """The present children of an institution that this user may see."""
+    return Child.objects.visible_to(user).present().filter(institution=institution).order_by("first_name", "last_name")
+
+
+# --- the child's case and what hangs under the child ------------------------------------------------
+
+
+def case_of(child) -> Case | None:
+    """The child's case, if any (the child is already in scope)."""
+    return Case.objects.filter(child=child).first()
+
+
+def open_case_or_404(child) -> Case:
+    case = case_of(child)
+    if case is None:
+        raise Http404("Barnet har ingen sag.")
+    return case
+
+
+def get_attachment(child, pk) -> Attachment:
+    return get_in_scope(Attachment.objects.select_related("observation").filter(observation__child=child),
+                        "attachment", pk, child_id=child.pk)
+
+
+def get_consent(child, pk) -> Consent:
+    return get_in_scope(Consent.objects.filter(child=child), "consent", pk, child_id=child.pk)
+
+
+def get_meeting(child, pk) -> Meeting:
+    return get_in_scope(Meeting.objects.select_related("type", "created_by").filter(case__child=child), "meeting",
+                        pk, child_id=child.pk)
+
+
+def get_counsellor_assignment(child, pk) -> CounsellorAssignment:
+    return get_in_scope(CounsellorAssignment.objects.filter(child=child), "counsellorassignment", pk,
+                        child_id=child.pk)
+
+
+# --- Aabenraa's activities, per institution ---------------------------------------------------------
+
+
+def get_counselling_session_for_user(request, pk) -> CounsellingSession:
+    sessions = CounsellingSession.objects.filter(
+        institution__in=feature_institutions(request.user, "open_counselling_enabled"))
+    return get_in_scope(sessions.select_related("institution__district__municipality", "created_by"),
+                        "counsellingsession", pk)
+
+
+def get_family_group_for_user(request, pk) -> FamilyGroup:
+    groups = FamilyGroup.objects.filter(institution__in=feature_institutions(request.user, "family_groups_enabled"))
+    return get_in_scope(groups.select_related("institution__district__municipality"), "familygroup", pk)
+
+
+def get_family_group_session(group, pk) -> FamilyGroupSession:
+    return get_in_scope(FamilyGroupSession.objects.filter(group=group), "family_group_session", pk)

@@ -1,0 +1,248 @@
+"""Who a person is: the one module that reads `User.role`.
+
+Everything else asks a question here — "does this person lead this institution, consult for this
+district, sit on this council, hold custody of this child?" — never `user.role == …`
+(`tests/test_roles.py` scans the source for such comparisons). A new role (a deputy leader, say)
+is one change in this module: the services, the views, the navigation, the dashboards and the
+templates then agree, because they all ask the same functions.
+
+Three kinds of question:
+- *what someone is* in general (`is_leader`, `takes_part_in_councils` …): the navigation, the
+  dashboards and the pages that list "my" things;
+- *who someone is to something* (`leads(user, institution)`, `consults_for(user, district)`,
+  `is_attached_to(user, child)`, `sits_on_council(user, district)`, `heads_daycare(user,
+  municipality)`, `administers(user, municipality)`, `is_custodian_of(guardian, child)`): the
+  guards in the services;
+- *who holds a relationship* (`leaders_of(institution)`, `council_members_of(district)` …): the
+  recipients of a notice, the choices in a form.
+
+Objects or ids are accepted alike, so a caller that already holds `child.institution_id` asks
+without loading the institution. Each relationship costs at most one indexed query.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from haandguide.models import CounsellorAssignment, Guardian, Role, User
+
+_STAFF = (Role.PAEDAGOG, Role.LEDER)
+_COUNCIL = (Role.LEDER, Role.KONSULENT, Role.CHEF)
+
+
+def _pk(obj_or_id) -> int | None:
+    return getattr(obj_or_id, "pk", obj_or_id)
+
+
+def _role(user) -> str | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return getattr(user, "role", None)
+
+
+# --- what someone is ------------------------------------------------------------------------------
+
+
+def is_institution_staff(user) -> bool:
+    """A pædagog or a leader: works with the children of their own institution(s)."""
+    return _role(user) in _STAFF
+
+
+def is_leader(user) -> bool:
+    return _role(user) == Role.LEDER
+
+
+def is_consultant(user) -> bool:
+    return _role(user) == Role.KONSULENT
+
+
+def is_head_of_daycare(user) -> bool:
+    return _role(user) == Role.CHEF
+
+
+def is_external_counsellor(user) -> bool:
+    return _role(user) == Role.EKSTERN
+
+
+def is_administrator(user) -> bool:
+    """The municipality's administrator (or the installation's superuser)."""
+    return bool(getattr(user, "is_superuser", False)) or _role(user) == Role.ADMINISTRATOR
+
+
+def is_operator(user) -> bool:
+    """The installation's operator: a superuser who belongs to no municipality (sees every one)."""
+    return bool(getattr(user, "is_superuser", False)) and getattr(user, "municipality_id", None) is None
+
+
+def has_administrator_role(role: str) -> bool:
+    """For `User.save`: the role (not a separate flag) decides who reaches Django's admin."""
+    return role == Role.ADMINISTRATOR
+
+
+def may_have_counsellor_kind(role: str) -> bool:
+    return role == Role.EKSTERN
+
+
+def works_with_children(user) -> bool:
+    """Sees child records at all (the child list): staff, consultants, attached counsellors."""
+    return _role(user) in (*_STAFF, Role.KONSULENT, Role.EKSTERN)
+
+
+def serves_institutions(user) -> bool:
+    """Works with institutions' plans, reminders, open counselling and family groups."""
+    return _role(user) in (*_STAFF, Role.KONSULENT)
+
+
+def organises_activities(user) -> bool:
+    """Creates open-counselling sessions and family groups: a leader or a consultant."""
+    return _role(user) in (Role.LEDER, Role.KONSULENT)
+
+
+def takes_part_in_councils(user) -> bool:
+    """A member of some district council: leaders, consultants, the head of daycare."""
+    return _role(user) in _COUNCIL
+
+
+def sees_statistics(user) -> bool:
+    return takes_part_in_councils(user) or is_administrator(user)
+
+
+def sees_municipality(user) -> bool:
+    """Works with the whole municipality's figures: the head of daycare and the administrator."""
+    return is_head_of_daycare(user) or is_administrator(user)
+
+
+def sees_resource_overview(user) -> bool:
+    return is_consultant(user) or sees_municipality(user)
+
+
+# --- who someone is to something ------------------------------------------------------------------
+
+
+def works_at(user, institution) -> bool:
+    """A pædagog or leader attached to this institution."""
+    return is_institution_staff(user) and user.institutions.filter(pk=_pk(institution)).exists()
+
+
+def leads(user, institution) -> bool:
+    """The leader of this institution."""
+    return is_leader(user) and user.institutions.filter(pk=_pk(institution)).exists()
+
+
+def consults_for(user, district) -> bool:
+    """The pedagogical consultant serving this district."""
+    return is_consultant(user) and user.districts.filter(pk=_pk(district)).exists()
+
+
+def is_attached_to(user, child) -> bool:
+    """An external counsellor attached to this child's case, while attached."""
+    return (is_external_counsellor(user)
+            and CounsellorAssignment.objects.active().filter(child_id=_pk(child), counsellor=user).exists())
+
+
+def sits_on_council(user, district) -> bool:
+    """Member of the district's council: a leader of one of its institutions, its consultant, or the
+    municipality's head of daycare."""
+    role = _role(user)
+    if role == Role.LEDER:
+        return user.institutions.filter(district_id=_pk(district)).exists()
+    if role == Role.KONSULENT:
+        return consults_for(user, district)
+    if role == Role.CHEF:
+        return _district_municipality(district) == user.municipality_id
+    return False
+
+
+def _district_municipality(district) -> int | None:
+    if hasattr(district, "municipality_id"):
+        return district.municipality_id
+    from haandguide.models import District
+    return District.objects.filter(pk=district).values_list("municipality_id", flat=True).first()
+
+
+def heads_daycare(user, municipality) -> bool:
+    return is_head_of_daycare(user) and user.municipality_id == _pk(municipality)
+
+
+def administers(user, municipality) -> bool:
+    """Administrator of this municipality; the superuser without a municipality administers all."""
+    if is_operator(user):
+        return True
+    return is_administrator(user) and user.municipality_id == _pk(municipality)
+
+
+def is_custodian_of(guardian: Guardian, child) -> bool:
+    """A guardian holding custody of this child (the parents' portal will sign a guardian in).
+    Custody, not merely being recorded as a parent, is what consent and letters need."""
+    return guardian.child_id == _pk(child) and guardian.has_custody
+
+
+def custodians_of(child) -> QuerySet[Guardian]:
+    return Guardian.objects.filter(child_id=_pk(child), has_custody=True)
+
+
+# --- the same relationships as querysets ----------------------------------------------------------
+
+
+def staff_q(prefix: str = "") -> Q:
+    """A queryset filter for users who are staff (pædagog or leder); `prefix` for a related user."""
+    return Q(**{f"{prefix}role__in": _STAFF})
+
+
+def leaders_of(institution) -> QuerySet[User]:
+    return User.objects.filter(role=Role.LEDER, institutions=_pk(institution), is_active=True)
+
+
+def plan_staff_of(institution) -> QuerySet[User]:
+    """Who may carry out an effort in the plan: the institution's pædagoger and leaders."""
+    return User.objects.filter(role__in=_STAFF, institutions=_pk(institution), is_active=True)
+
+
+def consultants_of(district) -> QuerySet[User]:
+    return User.objects.filter(role=Role.KONSULENT, districts=_pk(district), is_active=True)
+
+
+def administrators_of(municipality) -> QuerySet[User]:
+    return User.objects.filter(role=Role.ADMINISTRATOR, municipality_id=_pk(municipality), is_active=True)
+
+
+def external_counsellors_in(municipality) -> QuerySet[User]:
+    return User.objects.filter(role=Role.EKSTERN, municipality=_pk(municipality), is_active=True)
+
+
+def leaders_and_consultants_of(institution) -> QuerySet[User]:
+    """Who works on an institution's decisions: its leaders and its district's consultants."""
+    from haandguide.models import Institution
+    district_id = getattr(institution, "district_id", None)
+    if district_id is None:
+        district_id = Institution.objects.filter(pk=_pk(institution)).values_list("district_id", flat=True).first()
+    return User.objects.filter(
+        Q(role=Role.LEDER, institutions=_pk(institution)) | Q(role=Role.KONSULENT, districts=district_id),
+        is_active=True,
+    ).distinct()
+
+
+def council_members_of(district) -> QuerySet[User]:
+    """The district's institution leaders, the consultants serving it and the head of daycare."""
+    return User.objects.filter(
+        Q(role=Role.LEDER, institutions__district=_pk(district))
+        | Q(role=Role.KONSULENT, districts=_pk(district))
+        | Q(role=Role.CHEF, municipality_id=_district_municipality(district)),
+        is_active=True,
+    ).distinct()
+
+
+# --- for templates --------------------------------------------------------------------------------
+
+
+def flags(user) -> dict[str, bool]:
+    """What someone is, precomputed for templates (no query: only the role is read)."""
+    return {
+        "is_leader": is_leader(user),
+        "is_consultant": is_consultant(user),
+        "is_institution_staff": is_institution_staff(user),
+        "is_head_of_daycare": is_head_of_daycare(user),
+        "is_external_counsellor": is_external_counsellor(user),
+        "is_administrator": is_administrator(user),
+        "serves_institutions": serves_institutions(user),
+    }
