@@ -5,6 +5,7 @@ from cases.models import (
     FamilyGroupSession, MeetingType, ObservationType,
 )
 from haandguide.access import log_children_listed
+from haandguide.lib.ids import parse_id
 from haandguide.admin import AuditedAdmin, MunicipalityScopeMixin, ReadOnlyAdmin
 
 
@@ -98,7 +99,8 @@ class FamilyGroupAdmin(AuditedAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The participant inline names children: opening the group is a logged read of each."""
-        group = self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None
+        pk = parse_id(object_id)
+        group = self.get_queryset(request).filter(pk=pk).first() if pk is not None else None
         if request.method == "GET" and group is not None:
             log_children_listed(request, [p.child for p in group.participants.select_related("child")],
                                 detail=f"Administration: familiegruppe {group.pk}")

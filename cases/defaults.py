@@ -6,13 +6,6 @@ from cases.models import ConsentPurpose, MeetingType, ObservationType
 from haandguide import profiles
 from haandguide.models import Municipality
 
-_HADERSLEV = profiles.get(profiles.DEFAULT)
-# Kept for callers that read Haderslev's values directly.
-OBSERVATION_TYPES = _HADERSLEV["observation_types"]
-CONSENT_PURPOSES = _HADERSLEV["consent_purposes"]
-MEETING_TYPES = _HADERSLEV["meeting_types"]
-
-
 def seed_case_configuration(municipality: Municipality, profile: dict | None = None) -> None:
     """Idempotent: creates what is missing, never overwrites what an administrator changed."""
     profile = profile or profiles.for_municipality(municipality)
@@ -26,7 +19,7 @@ def seed_case_configuration(municipality: Municipality, profile: dict | None = N
         purposes[code], _ = ConsentPurpose.objects.get_or_create(
             municipality=municipality, code=code, defaults={"name": name, "description": description},
         )
-    referrals = profile.get("referral_meetings", _HADERSLEV["referral_meetings"])
+    referrals = profile.get("referral_meetings", profiles.get(profiles.DEFAULT)["referral_meetings"])
     for order, (name, description, purpose_code, parents) in enumerate(profile["meeting_types"]):
         allows = referrals.get(name, ())
         MeetingType.objects.get_or_create(

@@ -95,7 +95,7 @@ def build(context: dict) -> None:
             services.observation_add(request=request, child=child, data={
                 "type": types[names["language"]], "observed_on": today - datetime.timedelta(days=days_ago + 30),
                 "text": "Sprogvurdering gennemført. Alderssvarende ordforråd; følges ved næste vurdering."})
-        existing = Case.objects.filter(child=child).first()
+        existing = Case.objects.of_child(child)
         if existing:
             cases.append(existing)
             continue

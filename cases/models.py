@@ -74,6 +74,12 @@ class CaseQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(state=CaseState.LUKKET)
 
+    def of_child(self, child: "Child | int | None") -> "Case | None":
+        """The child's case (a child has at most one), or None; takes a child, its id or None."""
+        if child is None:
+            return None
+        return self.filter(child=child).first()
+
 
 class Case(ConcurrentTransitionMixin, models.Model):
     child = models.OneToOneField(Child, on_delete=models.CASCADE, related_name="case", verbose_name="barn")
@@ -97,10 +103,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.state != CaseState.LUKKET
-
-    @property
-    def level_index(self) -> int:
-        return CaseState.rank(self.state)
 
     def _moved(self):
         self.state_changed_at = timezone.now()

@@ -10,7 +10,7 @@ def anonymise_child(child) -> None:
         attachment.file.delete(save=False)
     Observation.objects.filter(child=child).delete()
     Consent.objects.filter(child=child).delete()
-    case = Case.objects.filter(child=child).first()
+    case = Case.objects.of_child(child)
     if case is None:
         return
     Referral.objects.filter(case=case).delete()

@@ -75,7 +75,7 @@ def children_of(user, institution):
 
 def case_of(child) -> Case | None:
     """The child's case, if any (the child is already in scope)."""
-    return Case.objects.filter(child=child).first()
+    return Case.objects.of_child(child)
 
 
 def open_case_or_404(child) -> Case:

@@ -305,7 +305,7 @@ def consent_record(*, request, child: Child, guardian: Guardian, purpose: Consen
             raise Refused("consent_exists", f"{guardian.name} har allerede givet samtykke til «{purpose.name}».")
         consent = Consent.objects.create(child=child, guardian=guardian, purpose=purpose, given_on=given_on,
                                          form=form, recorded_by=request.user)
-        case = Case.objects.filter(child=child).first()
+        case = Case.objects.of_child(child)
         if case:
             record_event(case, request.user, Event.CONSENT_GIVEN, reason=f"{guardian.name}: {purpose.name}")
         log_access(request, LogAction.CREATE, consent, detail=f"Samtykke: {purpose.name}")
@@ -322,7 +322,7 @@ def consent_withdraw(*, request, consent: Consent) -> Consent:
         consent.withdrawn_at = timezone.now()
         consent.withdrawn_by = request.user
         consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
-        case = Case.objects.filter(child_id=consent.child_id).first()
+        case = Case.objects.of_child(consent.child_id)
         if case:
             record_event(case, request.user, Event.CONSENT_WITHDRAWN,
                          reason=f"{consent.guardian.name}: {consent.purpose.name}")
@@ -354,7 +354,7 @@ def observation_add(*, request, child: Child, data: dict, files=()) -> Observati
                 observation=observation, file=upload, original_name=original_name(upload),
                 content_type=upload.content_type, size=upload.size, sha256=sha256_of(upload), uploaded_by=user,
             )
-        case = Case.objects.filter(child=child).first()
+        case = Case.objects.of_child(child)
         if case:
             record_event(case, user, Event.OBSERVATION, reason=str(obs_type)
                          + (f" ({observation.get_topi_position_display().lower()})" if observation.topi_position else ""))
@@ -484,7 +484,7 @@ def counsellor_detach(*, request, assignment: CounsellorAssignment) -> Counsello
             raise Refused("assignment_ended", "Tilknytningen er allerede afsluttet.")
         assignment.ended_at = timezone.now()
         assignment.save(update_fields=["ended_at"])
-        case = Case.objects.filter(child_id=assignment.child_id).first()
+        case = Case.objects.of_child(assignment.child_id)
         if case:
             record_event(case, request.user, Event.COUNSELLOR_DETACHED, reason=str(assignment.counsellor))
         log_access(request, LogAction.UPDATE, assignment, detail="Rådgiver afsluttet")
@@ -556,7 +556,7 @@ def counselling_book(*, request, session: CounsellingSession, data: dict) -> Cou
             raise Refused("slot_taken", "Tiden er allerede booket. Vælg en anden.")
         booking = CounsellingBooking.objects.create(session=session, booked_by=user, **data)
         if child is not None:
-            case = Case.objects.filter(child=child).first()
+            case = Case.objects.of_child(child)
             if case:
                 record_event(case, user, Event.MEETING,
                              reason=f"Åben rådgivning {datetime_da(booking.starts_at)}: "

@@ -7,7 +7,6 @@ user typed is rendered back.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -26,6 +25,7 @@ from haandguide import roles
 from haandguide.access import Action, log_children_listed
 from haandguide.exceptions import Refused
 from haandguide.keep_typed import keeps_typed
+from haandguide.lib.pages import page_of
 from haandguide.models import Child
 
 
@@ -54,7 +54,7 @@ def child_list(request):
             children = children.filter(case__state=data["level"])
         if data["topi"]:
             children = children.filter(latest_topi=data["topi"])
-    page = Paginator(children.order_by("first_name", "last_name", "pk"), 25).get_page(request.GET.get("side"))
+    page = page_of(children.order_by("first_name", "last_name", "pk"), request.GET.get("side"))
     log_children_listed(request, page.object_list, detail="Børneliste")
     query = request.GET.copy()
     query.pop("side", None)
@@ -165,7 +165,7 @@ def observation_create(request, pk):
 def observation_list(request, pk):
     child = scope.get_child_for_user(request, pk)
     observations = child.observations.select_related("type", "author").prefetch_related("attachments")
-    page = Paginator(observations, 20).get_page(request.GET.get("side"))
+    page = page_of(observations, request.GET.get("side"))
     return render(request, "cases/observation_list.html", {"child": child, "page": page, "query": ""})
 
 
@@ -368,7 +368,7 @@ def counselling_list(request):
     institutions = scope.require_feature(request.user, "open_counselling_enabled")
     sessions = (CounsellingSession.objects.filter(institution__in=institutions).select_related("institution")
                 .annotate(booked=Count("bookings")).order_by("-starts_at", "-pk"))
-    page = Paginator(sessions, 20).get_page(request.GET.get("side"))
+    page = page_of(sessions, request.GET.get("side"))
     return render(request, "cases/counselling_list.html", {
         "page": page, "query": "",
         "can_create": roles.organises_activities(request.user),
@@ -428,7 +428,7 @@ def family_group_list(request):
     groups = (FamilyGroup.objects.filter(institution__in=institutions).select_related("institution")
               .annotate(families=Count("participants", distinct=True), held=Count("sessions", distinct=True))
               .order_by("-active", "name", "pk"))
-    page = Paginator(groups, 20).get_page(request.GET.get("side"))
+    page = page_of(groups, request.GET.get("side"))
     return render(request, "cases/family_group_list.html", {
         "page": page, "query": "", "can_create": roles.organises_activities(request.user),
     })
@@ -454,7 +454,7 @@ def _family_group_page(request, group, *, participant_form=None, session_form=No
     participants = list(group.participants.select_related("child", "guardian"))
     log_children_listed(request, [p.child for p in participants], detail=f"Familiegruppe {group.pk}")
     sessions = group.sessions.annotate(present=Count("attendance")).order_by("-held_on", "-pk")
-    page = Paginator(sessions, 20).get_page(request.GET.get("side"))
+    page = page_of(sessions, request.GET.get("side"))
     return render(request, "cases/family_group_detail.html", {
         "group": group, "participants": participants, "page": page, "query": "",
         "participant_form": participant_form or FamilyGroupParticipantForm(

@@ -9,10 +9,8 @@ from districtcouncil.models import (
 from haandguide import profiles
 from haandguide.models import Municipality
 
-_HADERSLEV = profiles.get(profiles.DEFAULT)
-RESOURCE_TYPES = _HADERSLEV["resource_types"]
-MELLEMFORM = {k: v for k, v in _HADERSLEV["mellemform"].items() if k != "name"}
-LETTER_TEXTS = _HADERSLEV["letter_texts"]
+# Haderslev's letter texts: the wording until a municipality's own are loaded.
+LETTER_TEXTS = profiles.get(profiles.DEFAULT)["letter_texts"]
 
 
 def letter_wording(municipality: Municipality) -> LetterWording:

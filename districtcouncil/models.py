@@ -333,7 +333,7 @@ class Decision(models.Model):
 
     @property
     def case(self) -> Case | None:
-        return Case.objects.filter(child_id=self.child_id).first() if self.child_id else None
+        return Case.objects.of_child(self.child_id)
 
 
 class LetterWording(models.Model):

@@ -74,7 +74,7 @@ def refusal_submission_start(user: User, child: Child) -> str | None:
     leader, for a child with an open case, at any level (a resource may be re-assessed at indgribende)."""
     if not roles.leads(user, child.institution_id):
         return Refusal("not_leader", "Kun en leder af institutionen kan udarbejde en indstilling.")
-    case = Case.objects.filter(child=child).first()
+    case = Case.objects.of_child(child)
     if case is None or not case.is_open:
         return Refusal("case_not_open", "Barnet har ingen åben sag.")
     return None
@@ -167,7 +167,7 @@ def refusal_submission(user: User, submission: Submission) -> str | None:
     child = submission.child
     if child is None:
         return None
-    case = Case.objects.filter(child=child).first()
+    case = Case.objects.of_child(child)
     if case is None or not case.is_open:
         return Refusal("case_not_open", "Barnet har ingen åben sag.")
     # Guide: the submission is made after agreement with the parents at a forældresamtale or
@@ -217,7 +217,7 @@ def submission_submit(*, request, submission_id: int, version: int | None, now: 
             snapshot = plan_freeze(request=request, plan=plan, purpose=f"Indstilling til {meeting}")
         submission.submit(meeting, chosen if meeting.pk != chosen.pk else None, snapshot)
         submission.save()
-        case = Case.objects.filter(child_id=submission.child_id).first() if submission.child_id else None
+        case = Case.objects.of_child(submission.child_id)
         if case:
             text = f"Indstilling ({submission.get_kind_display().lower()}) sendt til {meeting}"
             if submission.rolled_over_from_id:
@@ -445,7 +445,7 @@ def decision_record(*, request, submission_id: int, data: dict) -> Decision:
             child=submission.child, decided_by=request.user, **data)
         submission.decide()
         submission.save()
-        case = Case.objects.filter(child_id=submission.child_id).first() if submission.child_id else None
+        case = Case.objects.of_child(submission.child_id)
         if case and resource.grants_resource and case.state != CaseState.INDGRIBENDE:
             case_services.case_grant_intervention(
                 request=request, case_id=case.pk, basis=Basis.COUNCIL,
@@ -478,7 +478,7 @@ def visitation_record(*, request, child: Child, basis: str, data: dict) -> Decis
         raise Refused("unknown_basis", "Ukendt grundlag.")
     if not roles.consults_for(request.user, child.institution.district_id):
         raise Refused("not_consultant", "Kun distriktets pædagogiske konsulent kan visitere.")
-    case = Case.objects.filter(child=child).first()
+    case = Case.objects.of_child(child)
     if case is None or not case.is_open:
         raise Refused("case_not_open", "Barnet har ingen åben sag. Institutionen opretter sagen.")
     resource: ResourceType = data["resource_type"]
@@ -506,7 +506,7 @@ def refusal_revisitation(user: User, decision: Decision) -> str | None:
         return Refusal("not_consultant", "Kun distriktets pædagogiske konsulent kan revisitere.")
     if decision.reassessed_at:
         return Refusal("decision_reassessed", "Afgørelsen er allerede revurderet eller revisiteret.")
-    case = Case.objects.filter(child_id=decision.child_id).first()
+    case = Case.objects.of_child(decision.child_id)
     if case is None or not case.is_open:
         return Refusal("case_not_open", "Barnet har ingen åben sag.")
     return None
@@ -610,7 +610,7 @@ def letter_dispatch(*, request, letter_id: int, method: str, sent_on: datetime.d
         letter.dispatched_by, letter.dispatch_recorded_at = request.user, timezone.now()
         letter.save(update_fields=["dispatch_method", "dispatched_on", "dispatched_by", "dispatch_recorded_at"])
         text = f"{letter.get_kind_display()}: {_lower_first(letter.get_dispatch_method_display())} {date_da(sent_on)}"
-        case = Case.objects.filter(child_id=letter.decision.child_id).first() if letter.decision.child_id else None
+        case = Case.objects.of_child(letter.decision.child_id)
         if case:
             case_services.record_event(case, request.user, Event.LETTER, reason=f"Brev til forældrene. {text}")
         log_access(request, LogAction.UPDATE, letter, child_id=letter.decision.child_id, detail=f"Brev sendt: {text}")

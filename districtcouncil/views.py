@@ -4,7 +4,6 @@ import copy
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +23,8 @@ from haandguide import roles
 from haandguide.access import Action, log_access, log_children_listed
 from haandguide.exceptions import Refused
 from haandguide.lib.formats import date_da
+from haandguide.lib.ids import parse_id
+from haandguide.lib.pages import page_of
 from haandguide.models import Child
 
 
@@ -61,7 +62,7 @@ def meeting_archive(request):
                 .select_related("council", "type").order_by("-starts_at", "-pk")
                 .annotate(on_agenda=Count("submissions", filter=Q(submissions__state__in=[
                     SubmissionState.INDSENDT, SubmissionState.AFGJORT]))))
-    page = Paginator(meetings, 25).get_page(request.GET.get("side"))
+    page = page_of(meetings, request.GET.get("side"))
     return render(request, "districtcouncil/meeting_archive.html", {"page": page})
 
 
@@ -87,7 +88,7 @@ def submission_list(request):
     if work_list == "revurdering":
         decisions = (scope.decisions_in_scope(request.user).awaiting_reassessment()
                      .select_related("child", "institution", "resource_type").order_by("period_end", "pk"))
-        page = Paginator(decisions, 25).get_page(request.GET.get("side"))
+        page = page_of(decisions, request.GET.get("side"))
         log_children_listed(request, [d.child for d in page.object_list], detail="Afventer revurdering")
         return render(request, "districtcouncil/submission_list.html", {
             **context, "page": page, "decisions": page.object_list, "query": "liste=revurdering"})
@@ -99,7 +100,7 @@ def submission_list(request):
     elif state in SubmissionState.values:
         submissions = submissions.filter(state=state)
     submissions = submissions.select_related("meeting__council", "child", "institution").order_by("-created_at", "-pk")
-    page = Paginator(submissions, 25).get_page(request.GET.get("side"))
+    page = page_of(submissions, request.GET.get("side"))
     log_children_listed(request, [s.child for s in page.object_list if s.child_id], detail="Indstillinger")
     query = f"liste={work_list}" if work_list else (f"status={state}" if state in SubmissionState.values else "")
     return render(request, "districtcouncil/submission_list.html", {**context, "page": page, "query": query})
@@ -142,7 +143,7 @@ def submission_create(request):
     meetings = services.open_meetings(scope.councils_for(user))
     initial = {}
     if request.GET.get("barn"):
-        initial["child"] = children.filter(pk=request.GET["barn"] if request.GET["barn"].isdigit() else None).first()
+        initial["child"] = children.filter(pk=parse_id(request.GET["barn"])).first()
     form = SubmissionForm(request.POST or None, request.FILES or None, children=children, meetings=meetings,
                           initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -208,7 +209,7 @@ def submission_submit(request, pk):
     chosen = submission.meeting
     try:
         submission = services.submission_submit(request=request, submission_id=submission.pk,
-                                                version=_int(request.POST.get("version")))
+                                                version=parse_id(request.POST.get("version")))
     except Refused as refusal:
         return _submission_page(request, submission, status=400, error=refusal.message)
     if submission.rolled_over_from_id:
@@ -229,7 +230,7 @@ def submission_edit(request, pk):
         document = form.cleaned_data["document"]
         try:
             services.submission_update(request=request, submission_id=submission.pk,
-                                       version=_int(request.POST.get("version")), data=data,
+                                       version=parse_id(request.POST.get("version")), data=data,
                                        signed_form=form.cleaned_data["signed_form"],
                                        documents=[document] if document else [])
         except Refused as refusal:
@@ -470,13 +471,5 @@ def meeting_series(request):
             return redirect("districtcouncil:meeting_series")
     meetings = CouncilMeeting.objects.filter(council__district__municipality=request.user.municipality,
                                              starts_at__gte=timezone.now()).select_related("council", "type")
-    page = Paginator(meetings, 25).get_page(request.GET.get("side"))
+    page = page_of(meetings, request.GET.get("side"))
     return render(request, "districtcouncil/meeting_series.html", {"form": form, "page": page, "query": ""})
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 
+from haandguide.lib.ids import parse_id
 from haandguide.models import AccessLog, Child, Municipality
 
 Action = AccessLog.Action
@@ -98,7 +99,7 @@ def denial_target(denial: Denial) -> tuple[int | None, int | None]:
     """Whose object the denial was aimed at: (municipality id, child id), or (None, None) when the
     id names nothing that exists (the denial then stays with the user's own municipality)."""
     model = denial.model or _model_named(denial.object_type)
-    pk = _as_pk(denial.object_id)
+    pk = parse_id(denial.object_id)
     if model is not None and pk is not None:
         obj = model._base_manager.filter(pk=pk).first()
         if obj is not None:
@@ -245,17 +246,11 @@ def log_children_listed(request, children: Iterable[Child], detail: str = "") ->
         AccessLog.objects.bulk_create(rows)
 
 
-def _as_pk(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def get_in_scope(queryset: models.QuerySet, object_type: str, pk, *, child_id: int | None = None):
     """The object with this id from a queryset already limited to the user's scope (e.g. the
     attachments of a child the user may see), otherwise a logged 404 like any other denial."""
-    obj = queryset.filter(pk=pk).first() if _as_pk(pk) is not None else None
+    number = parse_id(pk)
+    obj = queryset.filter(pk=number).first() if number is not None else None
     if obj is None:
         raise OutOfScope(object_type, pk, child_id=child_id, model=queryset.model)
     return obj
@@ -266,7 +261,7 @@ def get_child_for_user(request, pk, *, action: str = Action.VIEW, detail: str = 
 
     404 rather than 403: whether a child with a given id exists is itself personal data.
     """
-    child_pk = _as_pk(pk)
+    child_pk = parse_id(pk)
     child = None
     if child_pk is not None:
         child = (

@@ -25,6 +25,7 @@ from haandguide import roles, services
 from haandguide.access import Action, OutOfScope, log_access, log_children_listed
 from haandguide.exceptions import Refused
 from haandguide.lib import cpr as cprlib
+from haandguide.lib.ids import parse_id
 from haandguide.models import (
     AccessLog, Child, ChildTransferRequest, CounsellorAssignment, District, Guardian, Institution, Municipality, User,
     municipality_id_of,
@@ -81,7 +82,7 @@ def require_in_scope(request, field, values) -> None:
         found = set()
     missing = sorted(ids - found)
     if missing:
-        child_id = int(missing[0]) if related is Child and missing[0].isdigit() else None
+        child_id = parse_id(missing[0]) if related is Child else None
         raise OutOfScope(related._meta.model_name, missing[0][:50], child_id=child_id)
 
 
@@ -337,7 +338,7 @@ class ChildAdmin(AuditedAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET" and self.get_queryset(request).filter(pk=object_id).exists():
             log_access(request, Action.VIEW, object_type="child", object_id=object_id,
-                       child_id=int(object_id) if str(object_id).isdigit() else None,
+                       child_id=parse_id(object_id),
                        detail="Administration: åbnet")
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -12,8 +12,6 @@ def navigation(request):
     if roles.works_with_children(user):
         items.append(("Børn", reverse("cases:child_list")))
     if roles.serves_institutions(user):
-        items.append(("Påmindelser", reverse("handleplan:reminder_list")))
-    if roles.serves_institutions(user):
         # Aabenraa's activities, where the municipality uses them (profile flags).
         municipality = user.municipality
         if municipality and municipality.open_counselling_enabled:

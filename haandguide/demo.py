@@ -41,11 +41,6 @@ def demo_users(demo: dict) -> list:
     ]
 
 
-# Kept for callers that read Haderslev's demo users and institutions.
-DEMO_USERS = demo_users(profiles.get(profiles.DEFAULT)["demo"])
-INSTITUTIONS = profiles.get(profiles.DEFAULT)["demo"]["institutions"]
-
-
 def fake_cpr(rng: random.Random, birth: datetime.date, girl: bool, taken: set[str]) -> str:
     """A valid-looking CPR number for a child born 2000–2036 (7th digit 4: century 2000 for yy ≤ 36)."""
     while True:

@@ -544,13 +544,25 @@ class AccessLog(models.Model):
         return f"{self.at:%d.%m.%Y %H:%M} {self.username} {self.get_action_display()} {self.object_type} {self.object_id}"
 
 
+class NoticeQuerySet(models.QuerySet):
+    def for_user(self, user) -> "NoticeQuerySet":
+        """The user's own messages; one about a child only while the child is in the user's scope
+        (a child moved to another institution takes its evaluation reminders with it)."""
+        return self.filter(user=user).filter(
+            models.Q(child__isnull=True) | models.Q(child__in=Child.objects.visible_to(user)))
+
+
 class Notice(models.Model):
-    """An in-app message to one user (agenda ready, draft deadline near, re-assessment due).
+    """An in-app message to one user: agenda ready, draft deadline near, re-assessment due,
+    evaluation due or overdue. The one message store of every app (`haandguide.notify.notify`).
 
     `key` makes sending idempotent: a job that runs twice finds the row and sends nothing twice.
+    `child` is set when the message is about one child, so retention removes it with the child's
+    data and the list hides it when the child leaves the user's scope; the text never names the child.
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     key = models.CharField(max_length=200)
     subject = models.CharField("emne", max_length=200)
     body = models.TextField("besked", blank=True)
@@ -565,6 +577,8 @@ class Notice(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="notice_once_per_key")]
         indexes = [models.Index(fields=["user", "seen_at", "-created_at"], name="notice_user_unseen")]
+
+    objects = NoticeQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.subject

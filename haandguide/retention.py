@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from haandguide.models import AccessLog, Child, Municipality
+from haandguide.models import AccessLog, Child, Municipality, Notice
 
 _anonymisers: list[Callable[[Child], None]] = []
 
@@ -43,6 +43,7 @@ def anonymise(child: Child) -> None:
         for anonymiser in reversed(_anonymisers):
             anonymiser(child)
         child.guardians.all().delete()
+        Notice.objects.filter(child=child).delete()  # e.g. evaluation reminders naming an effort
         child.first_name, child.last_name, child.cpr = "Anonymiseret", f"barn {child.pk}", None
         child.anonymised_at = timezone.now()
         child.save()

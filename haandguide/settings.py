@@ -364,6 +364,7 @@ LOGGING = {
     },
 }
 
+# Rows per page of every list (haandguide.lib.pages.page_of).
 PAGE_SIZE = 25
 
 # How long the access log is kept (days). Citizens may ask who looked at their child's data;

@@ -3,7 +3,6 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import user_passes_test
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from haandguide import dashboard, roles
 from haandguide.access import Action, get_in_scope, log_access
 from haandguide.forms import AccessLogSearchForm
+from haandguide.lib.pages import page_of
 from haandguide.models import AccessLog, Child, Notice
 from haandguide.notify import notices_mark_seen
 
@@ -39,14 +39,15 @@ def home(request):
     institutions = user.institutions.select_related("district") if roles.is_institution_staff(user) else []
     return render(request, "haandguide/home.html", {
         "institutions": institutions, "panels": dashboard.panels_for(request),
-        "notices": list(Notice.objects.filter(user=user, seen_at__isnull=True)[:5]),
+        "notices": list(Notice.objects.for_user(user).filter(seen_at__isnull=True)[:5]),
     })
 
 
 def notice_list(request):
-    """The user's own messages (agenda ready, deadline near, re-assessment due), newest first."""
-    page = Paginator(Notice.objects.filter(user=request.user), 25).get_page(request.GET.get("side"))
-    unseen = Notice.objects.filter(user=request.user, seen_at__isnull=True).count()
+    """The user's own messages (agenda ready, deadline near, re-assessment due, evaluation due),
+    newest first."""
+    page = page_of(Notice.objects.for_user(request.user), request.GET.get("side"))
+    unseen = Notice.objects.for_user(request.user).filter(seen_at__isnull=True).count()
     return render(request, "haandguide/notice_list.html", {"page": page, "unseen": unseen})
 
 
@@ -56,7 +57,7 @@ def notice_seen(request, pk):
     if pk == "alle":
         notices_mark_seen(request.user)
         return redirect("notice_list")
-    notice = get_in_scope(Notice.objects.filter(user=request.user), "notice", pk)
+    notice = get_in_scope(Notice.objects.for_user(request.user), "notice", pk)
     notices_mark_seen(request.user, notice)
     internal = url_has_allowed_host_and_scheme(notice.url, allowed_hosts={request.get_host()})
     return redirect(notice.url if notice.url and internal else "notice_list")
@@ -101,7 +102,7 @@ def accesslog(request):
             form.add_error("child", "Vælg præcis ét barn (fx med CPR-nummer) for at lave en indsigtsudskrift.")
         log_access(request, Action.SEARCH, object_type="accesslog",
                    detail=f"Søgning: {kind} {'angivet' if value else 'tom'}")
-    page = Paginator(entries, 50).get_page(request.POST.get("side") or request.GET.get("side"))
+    page = page_of(entries, request.POST.get("side") or request.GET.get("side"))
     ids = {e.child_id for e in page.object_list if e.child_id}
     children_by_id = {c.pk: c for c in Child.objects.filter(pk__in=ids).only("first_name", "last_name", "cpr")}
     for entry in page.object_list:
@@ -124,6 +125,6 @@ def retention_preview(request):
         log_access(request, Action.DELETE, object_type="retention", detail=f"{count} {ngettext('barn', 'børn', count)} anonymiseret")
         messages.success(request, f"{count} {ngettext('barns', 'børns', count)} oplysninger er anonymiseret.")
         return redirect("retention")
-    page = Paginator(due.order_by("left_at", "pk"), 50).get_page(request.GET.get("side"))
+    page = page_of(due.order_by("left_at", "pk"), request.GET.get("side"))
     log_access(request, Action.VIEW, object_type="retention", detail="Forhåndsvisning af anonymisering")
     return render(request, "haandguide/retention.html", {"page": page, "municipality": municipality, "query": ""})

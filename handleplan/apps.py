@@ -8,7 +8,7 @@ class HandleplanConfig(AppConfig):
     def ready(self):
         # cases asks its questions about the plan through cases.interfaces (it never imports us).
         from cases.interfaces import register_handleplan
-        from handleplan.services import HandleplanPort
+        from handleplan.readiness import HandleplanPort
 
         register_handleplan(HandleplanPort())
 

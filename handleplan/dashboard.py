@@ -1,18 +1,18 @@
 """The handleplan app's panel on the home page: evaluations waiting for the user."""
 
-from haandguide.dashboard import Panel
 from haandguide import roles
-from haandguide.models import Child
-from handleplan.models import Reminder
-from handleplan.services import overdue_efforts
+from haandguide.dashboard import Panel
+from haandguide.models import Notice
+from handleplan.reminders import EVALUATION_KEY_PREFIX, overdue_efforts
 
 
 def evaluations_panel(request) -> Panel | None:
     user = request.user
     if not roles.serves_institutions(user):
         return None
-    reminders = Reminder.objects.filter(recipient=user, seen_at__isnull=True,
-                                        effort__plan__case__child__in=Child.objects.visible_to(user)).count()
+    # Evaluation reminders are messages in the one inbox (Beskeder); the panel counts the unread.
+    reminders = Notice.objects.for_user(user).filter(seen_at__isnull=True,
+                                                     key__startswith=EVALUATION_KEY_PREFIX).count()
     overdue = None
     if roles.is_leader(user):
         overdue = overdue_efforts(user.institutions.values("pk")).count()

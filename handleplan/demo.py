@@ -18,7 +18,9 @@ from cases.models import CaseState
 from haandguide import roles
 from haandguide.models import User
 from handleplan import services
+from handleplan.catalogue import effort_catalogue_seed
 from handleplan.models import EffortCatalogueEntry, Evaluation, Handleplan
+from handleplan.permissions import may_write
 
 GOALS_COMMUNITY = [
     "Alle børn på stuen deltager i samling i mindre grupper.",
@@ -64,20 +66,20 @@ def _writer(case, users: dict) -> User | None:
     institution, else the district's consultant."""
     child = case.child
     for user in (users.get("paedagog"), users.get("leder")):
-        if user and services.may_write(user, child):
+        if user and may_write(user, child):
             return user
     leader = roles.leaders_of(child.institution_id).first()
     if leader:
         return leader
     consultant = users.get("konsulent")
-    return consultant if consultant and services.may_write(consultant, child) else None
+    return consultant if consultant and may_write(consultant, child) else None
 
 
 def build(context: dict) -> None:
     municipality = context.get("municipality")
     if municipality is None:
         return
-    services.effort_catalogue_seed(municipality)
+    effort_catalogue_seed(municipality)
     cases = context.get("cases") or []
     if not cases:
         return

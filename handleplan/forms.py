@@ -12,7 +12,7 @@ from handleplan.models import VOICE_STATEMENTS, Evaluation
 from haandguide import roles
 
 TEXT_LIMIT = 4000
-# The fields of PlanForm that hold the plan's texts (handleplan.services.TEXT_FIELDS).
+# The fields of PlanForm that hold the plan's texts (handleplan.formdata.TEXT_FIELDS).
 PLAN_TEXT_FIELDS = {"period_start", "period_end", "goals_community", "goals_child", "signs", "parents",
                     *(f"voice_{key}" for key, _ in VOICE_STATEMENTS)}
 DATE = {"type": "date"}

@@ -14,8 +14,6 @@ One plan per case. The design, kept deliberately small:
   them. An effort's fields may change (next evaluation date, ended); each such change also writes a
   version, so its history is in the versions. Evaluations are append-only.
 - `PlanSnapshot` freezes a plan as it was when it was sent to the district council.
-- `Reminder` is an in-app notification about a due or overdue evaluation, and the idempotency key
-  of the reminder job.
 """
 
 from __future__ import annotations
@@ -217,13 +215,13 @@ class PlanSnapshot(ImmutableModel):
 
     @property
     def effort_groups(self) -> list[dict]:
-        from handleplan.services import effort_groups  # the services import these models
+        from handleplan.levels import effort_groups
 
         return effort_groups(self.efforts_for_display, self.content.get("case_level", ""))
 
     @property
     def period_for_display(self) -> dict:
-        from handleplan.services import period
+        from handleplan.formdata import period  # it imports these models
 
         return period(self.content.get("texts", {}))
 
@@ -301,36 +299,6 @@ class Evaluation(ImmutableModel):
     @property
     def result_label(self) -> str:
         return self.get_result_display()
-
-
-class Reminder(models.Model):
-    """An in-app reminder to one member of staff, and the reminder job's idempotency key: one row
-    per (effort, kind, evaluation date, recipient); `emailed_at` is set once the email went out."""
-
-    class Kind(models.TextChoices):
-        DUE = "snart", "Evaluering snart"
-        OVERDUE = "forfalden", "Evaluering forfalden"
-
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
-    effort = models.ForeignKey(Effort, on_delete=models.CASCADE, related_name="reminders")
-    kind = models.CharField("type", max_length=10, choices=Kind.choices)
-    evaluation_date = models.DateField("evalueringsdato")
-    created_at = models.DateTimeField(default=timezone.now)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    seen_at = models.DateTimeField("set", null=True, blank=True)
-
-    class Meta:
-        verbose_name = "påmindelse"
-        verbose_name_plural = "påmindelser"
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["effort", "kind", "evaluation_date", "recipient"],
-                                    name="reminder_once"),
-        ]
-        indexes = [models.Index(fields=["recipient", "seen_at", "-created_at"], name="reminder_recipient")]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.effort} {date_da(self.evaluation_date)}"
 
 
 class ReadinessRule(models.Model):

@@ -4,7 +4,7 @@ The plan's texts live in its versions and snapshots: those go. Efforts and evalu
 rows without their free text, because the statistics count evaluations done on time.
 """
 
-from handleplan.models import Effort, Evaluation, Handleplan, PlanSnapshot, PlanVersion, Reminder
+from handleplan.models import Effort, Evaluation, Handleplan, PlanSnapshot, PlanVersion
 
 
 def anonymise_child(child) -> None:
@@ -14,6 +14,5 @@ def anonymise_child(child) -> None:
     plans.update(current=None)
     PlanSnapshot.objects.filter(plan__in=plans).erase()
     PlanVersion.objects.filter(plan__in=plans).erase()
-    Reminder.objects.filter(effort__plan__in=plans).delete()
     Effort.objects.filter(plan__in=plans).update(description="")
     Evaluation.objects.filter(effort__plan__in=plans).erase_text(seen="", next_step="")

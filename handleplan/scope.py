@@ -1,4 +1,4 @@
-"""Scope for the handleplan app: every lookup of a plan, an effort, a version or a reminder by id
+"""Scope for the handleplan app: every lookup of a plan, an effort or a version by id
 goes through here, under a child the user may see (`haandguide.access`), so a guessed id is the
 same logged 404 as any other denial."""
 
@@ -9,11 +9,11 @@ from django.shortcuts import get_object_or_404
 from cases.models import Case
 from cases.scope import case_of
 from haandguide import roles
-from haandguide.access import OutOfScope, get_child_for_user, get_in_scope
+from haandguide.access import OutOfScope, get_child_for_user
 from haandguide.models import Child, Institution
-from handleplan.models import Effort, Handleplan, PlanVersion, Reminder
+from handleplan.models import Effort, Handleplan, PlanVersion
 
-__all__ = ["case_of", "get_child_for_user", "plan_for_child", "effort_for_child", "version_of", "get_reminder",
+__all__ = ["case_of", "get_child_for_user", "plan_for_child", "effort_for_child", "version_of",
            "led_institution_ids"]
 
 
@@ -37,15 +37,6 @@ def effort_for_child(child: Child, effort_pk) -> Effort:
 
 def version_of(plan: Handleplan, number: int) -> PlanVersion:
     return get_object_or_404(PlanVersion.objects.select_related("author"), plan=plan, number=number)
-
-
-def reminders_for(user):
-    """The user's own reminders about children the user may (still) see."""
-    return Reminder.objects.filter(recipient=user, effort__plan__case__child__in=Child.objects.visible_to(user))
-
-
-def get_reminder(request, pk) -> Reminder:
-    return get_in_scope(Reminder.objects.filter(recipient=request.user), "reminder", pk)
 
 
 def led_institution_ids(user):

@@ -6,7 +6,7 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.db import OperationalError
 
-from handleplan.services import evaluation_reminders_send
+from handleplan.reminders import evaluation_reminders_send
 
 
 @shared_task(

@@ -13,7 +13,6 @@ urlpatterns = [
     path("<int:child_pk>/handleplan/versioner/", views.version_list, name="version_list"),
     path("<int:child_pk>/handleplan/versioner/<int:a>/<int:b>/", views.version_diff, name="version_diff"),
     path("<int:child_pk>/handleplan/pdf/", views.plan_pdf, name="plan_pdf"),
-    path("paamindelser/", views.reminder_list, name="reminder_list"),
-    path("paamindelser/<int:pk>/set/", views.reminder_seen, name="reminder_seen"),
+    path("paamindelser/", views.reminder_list, name="reminder_list"),  # old address: redirects to Beskeder
     path("forfaldne-evalueringer/", views.overdue_list, name="overdue_list"),
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,14 +15,17 @@ from haandguide.access import log_access, log_children_listed
 from haandguide.access import Action as LogAction
 from haandguide.exceptions import Refused
 from haandguide.keep_typed import keeps_typed
+from haandguide.lib.pages import page_of
 from haandguide.models import Child
-from handleplan import scope, services
+from handleplan import diff, formdata, levels, pdf, reminders, scope, services
+from handleplan.catalogue import catalogue_for
 from handleplan.forms import EffortForm, EffortUpdateForm, EvaluationForm, PlanForm
 from handleplan.models import VOICE_STATEMENTS, Effort, PlanVersion
+from handleplan.permissions import may_write
 
 
 def _require_writer(request, child: Child) -> None:
-    if not services.may_write(request.user, child):
+    if not may_write(request.user, child):
         raise PermissionDenied("Du kan læse handleplanen, men ikke skrive i den.")
 
 
@@ -31,7 +33,7 @@ def plan_detail(request, child_pk):
     child = scope.get_child_for_user(request, child_pk, detail="Handleplan")
     case = scope.case_of(child)
     plan = scope.plan_of_case(case)
-    context = {"child": child, "case": case, "plan": plan, "can_write": services.may_write(request.user, child)}
+    context = {"child": child, "case": case, "plan": plan, "can_write": may_write(request.user, child)}
     if plan:
         efforts = list(
             Effort.objects.filter(plan=plan).select_related("responsible")
@@ -39,10 +41,10 @@ def plan_detail(request, child_pk):
         )
         texts = plan.texts
         context.update({
-            "texts": texts, **services.period(texts),
+            "texts": texts, **formdata.period(texts),
             "voice": [(label, texts["voice"].get(key, "")) for key, label in VOICE_STATEMENTS],
             "efforts": efforts,
-            "effort_groups": services.effort_groups(efforts, case.state),
+            "effort_groups": levels.effort_groups(efforts, case.state),
             "editable": context["can_write"] and case.is_open,
             "today": timezone.localdate(),
             "snapshots": list(plan.snapshots.select_related("created_by").order_by("-created_at")[:5]),
@@ -73,7 +75,7 @@ def plan_edit(request, child_pk):
     plan = scope.plan_for_child(child)
     _require_writer(request, child)
     if request.method == "GET":
-        form = PlanForm(initial={"version": plan.version, **services.texts_as_form_initial(plan.texts)})
+        form = PlanForm(initial={"version": plan.version, **formdata.texts_as_form_initial(plan.texts)})
         return render(request, "handleplan/plan_form.html", {"child": child, "plan": plan, "form": form})
     form = PlanForm(request.POST, other=_author(plan.current))
     if form.is_valid():
@@ -104,8 +106,8 @@ def _conflict(request, child: Child, conflict: services.PlanConflict) -> HttpRes
     latest version, so saving it is a merge against that version."""
     latest = conflict.latest
     other = _author(latest)
-    merged = services.texts_as_form_initial(conflict.merge.texts)
-    theirs = services.texts_as_form_initial(latest.content.get("texts", {}))
+    merged = formdata.texts_as_form_initial(conflict.merge.texts)
+    theirs = formdata.texts_as_form_initial(latest.content.get("texts", {}))
     data = dict(merged)
     data.update({"version": str(latest.number), "conflicts": ",".join(conflict.merge.conflicts)})
     # Unbound: the choices are asked, not shown as errors before the person has made them.
@@ -124,7 +126,7 @@ def effort_add(request, child_pk):
     child = scope.get_child_for_user(request, child_pk, detail="Ny indsats")
     plan = scope.plan_for_child(child)
     _require_writer(request, child)
-    form = EffortForm(request.POST or None, child=child, catalogue=services.catalogue_for(plan.case))
+    form = EffortForm(request.POST or None, child=child, catalogue=catalogue_for(plan.case))
     if request.method == "POST" and form.is_valid():
         try:
             services.effort_add(request=request, plan=plan, data=form.cleaned_data)
@@ -182,7 +184,7 @@ def version_list(request, child_pk):
     versions = (PlanVersion.objects.filter(plan=plan).select_related("author")
                 .only("number", "created_at", "summary", "author__first_name", "author__last_name",
                       "author__username", "plan_id").order_by("-number"))
-    page = Paginator(versions, 25).get_page(request.GET.get("side"))
+    page = page_of(versions, request.GET.get("side"))
     return render(request, "handleplan/version_list.html", {"child": child, "plan": plan, "page": page})
 
 
@@ -192,7 +194,7 @@ def version_diff(request, child_pk, a, b):
     plan = scope.plan_for_child(child)
     old = scope.version_of(plan, min(a, b))
     new = scope.version_of(plan, max(a, b))
-    rows = services.version_diff(old, new)
+    rows = diff.version_diff(old, new)
     return render(request, "handleplan/version_diff.html", {
         "child": child, "plan": plan, "old": old, "new": new, "rows": rows,
         "changed": any(row["kind"] != "equal" for row in rows),
@@ -203,9 +205,9 @@ def version_diff(request, child_pk, a, b):
 def plan_pdf(request, child_pk):
     child = scope.get_child_for_user(request, child_pk, detail="Handleplan som PDF")
     plan = scope.plan_for_child(child)
-    pdf = services.render_handleplan_pdf(plan)
+    document = pdf.render_handleplan_pdf(plan)
     log_access(request, LogAction.EXPORT, plan, child_id=child.pk, detail=f"Handleplan PDF, version {plan.version}")
-    response = HttpResponse(pdf, content_type="application/pdf")
+    response = HttpResponse(document, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="handleplan-{child.pk}-v{plan.version}.pdf"'
     response["Cache-Control"] = "no-store"
     return response
@@ -216,18 +218,8 @@ def plan_pdf(request, child_pk):
 
 @require_GET
 def reminder_list(request):
-    reminders = (scope.reminders_for(request.user)
-                 .select_related("effort__plan__case__child").order_by("seen_at", "-created_at", "-pk"))
-    page = Paginator(reminders, 25).get_page(request.GET.get("side"))
-    log_children_listed(request, [r.effort.plan.case.child for r in page.object_list], detail="Påmindelser")
-    return render(request, "handleplan/reminder_list.html", {"page": page})
-
-
-@require_POST
-def reminder_seen(request, pk):
-    reminder = scope.get_reminder(request, pk)
-    services.reminder_mark_seen(request=request, reminder=reminder)
-    return redirect("handleplan:reminder_list")
+    """The old "Påmindelser" page: evaluation reminders are messages in Beskeder now."""
+    return redirect("notice_list", permanent=True)
 
 
 @require_GET
@@ -236,8 +228,8 @@ def overdue_list(request):
     if not roles.is_leader(request.user):
         raise PermissionDenied("Listen over forfaldne evalueringer er for institutionsledere.")
     today = timezone.localdate()
-    efforts = (services.overdue_efforts(scope.led_institution_ids(request.user), today)
+    efforts = (reminders.overdue_efforts(scope.led_institution_ids(request.user), today)
                .select_related("responsible", "plan__case__child__institution").order_by("evaluation_date", "pk"))
-    page = Paginator(efforts, 25).get_page(request.GET.get("side"))
+    page = page_of(efforts, request.GET.get("side"))
     log_children_listed(request, [e.plan.case.child for e in page.object_list], detail="Forfaldne evalueringer")
     return render(request, "handleplan/overdue_list.html", {"page": page, "today": today})

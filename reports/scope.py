@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 
 from haandguide.access import OutOfScope
 from haandguide import roles
+from haandguide.lib.ids import parse_id
 from haandguide.models import District, Institution, Municipality, User
 from reports.models import Report, ScopeKind
 from haandguide.lib.formats import date_da
@@ -118,9 +119,8 @@ def scopes_for(user: User) -> list[Scope]:
 
 def allowed(user: User, kind: str, pk) -> Scope | None:
     """The scope if this user may see it, else None."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
+    pk = parse_id(pk)
+    if pk is None:
         return None
     if not may_see_statistics(user):
         return None
@@ -147,7 +147,7 @@ def get_scope_for_user(request, kind: str, pk) -> Scope:
 
 def get_report_for_user(request, pk) -> Report:
     """The report if its scope is within the user's; otherwise a logged 404."""
-    report = Report.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+    report = Report.objects.filter(pk=parse_id(pk)).first() if parse_id(pk) else None
     if report is None or allowed(request.user, report.scope_kind, report.scope_pk) is None:
         raise OutOfScope("report", pk)
     return report

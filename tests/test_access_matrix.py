@@ -78,8 +78,11 @@ from haandguide.models import (
     AccessLog, Child, ChildTransferRequest, CounsellorAssignment, District, Guardian, Institution, Municipality,
     Notice, Role, User,
 )
+from handleplan import catalogue as plan_catalogue
+from handleplan import pdf as plan_pdf
 from handleplan import services as plan_services
-from handleplan.models import EffortCatalogueEntry, Evaluation, ReadinessRule, Reminder
+from handleplan.models import EffortCatalogueEntry, Evaluation, ReadinessRule
+from handleplan.reminders import evaluation_reminders_send
 from reports.models import Measure, Report
 from tests import factories
 from tests.case_fixtures import FakeHandleplan, as_user
@@ -152,7 +155,6 @@ REGISTRY: dict[str, list[Ids]] = {
     # a and b are version numbers inside the plan of the child named by child_pk
     "handleplan:version_diff": [ids(K, child_pk="child", a=Fixed(1), b=Fixed(2))],
     "handleplan:plan_pdf": [ids(L, child_pk="child")],
-    "handleplan:reminder_seen": [ids(P, pk="reminder")],
     # districtcouncil
     "districtcouncil:meeting_detail": [ids(C, pk="council_meeting")],
     "districtcouncil:agenda_pdf": [ids(K, pk="council_meeting")],
@@ -224,7 +226,6 @@ class Place:
     assignment: Any = None
     plan: Any = None
     effort: Any = None
-    reminder: Any = None
     council: Any = None
     council_meeting: Any = None
     submission: Any = None
@@ -367,8 +368,8 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
 def _seed(municipality):
     seed_case_configuration(municipality)
     seed_council_configuration(municipality)
-    plan_services.effort_catalogue_seed(municipality)
-    plan_services.readiness_rules_seed(municipality)
+    plan_catalogue.effort_catalogue_seed(municipality)
+    plan_catalogue.readiness_rules_seed(municipality)
 
 
 @pytest.fixture(scope="module")
@@ -424,9 +425,7 @@ def world(django_db_setup, django_db_blocker):
                 "m2": _build_place(m2, x, c, staff(c, x, m2, "m2"), "Malte", "Andenkommune",
                                    datetime.date(2021, 11, 23)),
             }
-            plan_services.evaluation_reminders_send()
-            for place in places.values():
-                place.reminder = Reminder.objects.get(effort=place.effort, recipient=place.pedagogue)
+            evaluation_reminders_send()
             clients = {}
             for role, user in users.items():  # logged in once: the session rows live as long as the world
                 clients[role] = Client()
@@ -705,7 +704,7 @@ def _walk_tampered_forms(matrix, totals: Totals) -> None:
 def test_every_url_role_tenant_and_method_is_refused_and_logged(matrix, capsys, monkeypatch):
     """The matrix of issue 14: refused = logged = every request, and nothing of another tenant shown."""
     monkeypatch.setattr(council_services, "render_agenda_pdf", lambda *args, **kwargs: PDF)
-    monkeypatch.setattr(plan_services, "render_handleplan_pdf", lambda *args, **kwargs: PDF)
+    monkeypatch.setattr(plan_pdf, "render_handleplan_pdf", lambda *args, **kwargs: PDF)
     parts = {"foreign ids": _walk_foreign_ids, "anonymous": _walk_anonymous, "tampered forms": _walk_tampered_forms}
     totals, lines = Totals(), []
     for label, walk in parts.items():
@@ -735,7 +734,7 @@ def test_the_owner_is_not_refused(matrix, name, variant, monkeypatch):
     404s above come from scope and not from a broken URL or a missing object."""
     # PDFs have their own tests; WeasyPrint would double this module's run time.
     monkeypatch.setattr(council_services, "render_agenda_pdf", lambda *args, **kwargs: PDF)
-    monkeypatch.setattr(plan_services, "render_handleplan_pdf", lambda *args, **kwargs: PDF)
+    monkeypatch.setattr(plan_pdf, "render_handleplan_pdf", lambda *args, **kwargs: PDF)
     user, client = matrix["users"][variant.owner], matrix["clients"][variant.owner]
     kwargs = _kwargs(variant, matrix["places"]["own"], {})
     status, body, logged, url = _ask(client, user, "GET", name, kwargs)

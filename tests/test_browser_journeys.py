@@ -19,7 +19,9 @@ from cases.models import Case, CaseState, MeetingType, Observation
 from districtcouncil import services as council_services
 from districtcouncil.defaults import seed_council_configuration
 from districtcouncil.models import Council, CouncilMeeting, CouncilMeetingType, Review, Submission, SubmissionState
+from handleplan import catalogue as plan_catalogue
 from handleplan import services as plan_services
+from handleplan.readiness import HandleplanPort
 from haandguide.lib.formats import datetime_da
 from handleplan.models import EffortCatalogueEntry, Evaluation, Handleplan
 from reports.models import Report
@@ -40,7 +42,7 @@ def config(municipality, nord, solsikken):
     """Haderslev's configuration as an administrator would have it after `./dev up`."""
     seed_case_configuration(municipality)
     seed_council_configuration(municipality)
-    plan_services.effort_catalogue_seed(municipality)
+    plan_catalogue.effort_catalogue_seed(municipality)
     return {
         "council": Council.objects.get(district=nord),
         "council_meeting_type": CouncilMeetingType.objects.get(municipality=municipality, name="Distriktsrådsmøde"),
@@ -184,7 +186,7 @@ def test_pedagogue_logs_an_observation_and_writes_and_evaluates_the_handleplan(p
     plan = Handleplan.objects.get(case=case)
     assert plan.texts["goals_child"] == ["Alma deltager i leg med to andre børn.",
                                          "Alma siger til, når hun vil være med."]
-    assert plan_services.HandleplanPort().level_readiness(case, F).ready
+    assert HandleplanPort().level_readiness(case, F).ready
 
 
 # --- 2. the institution leader -------------------------------------------------------------------

@@ -18,7 +18,8 @@ from cases.models import Case, CaseEvent, CaseState
 from tests.refusals import refused
 from haandguide.exceptions import EditConflict, Refused
 from haandguide.models import AccessLog, CounsellorAssignment, Role
-from handleplan import demo, services
+from handleplan import catalogue, demo, services
+from handleplan.readiness import HandleplanPort
 from handleplan.models import (
     Effort, EffortCatalogueEntry, Evaluation, Handleplan, PlanSnapshot, PlanVersion,
 )
@@ -362,7 +363,7 @@ def test_plan_page_query_count_does_not_grow_with_the_plan(client_for, case, ali
 
 def test_the_child_page_summary_costs_a_constant_number_of_queries(plan, alice):
     save(plan, alice)
-    port = services.HandleplanPort()
+    port = HandleplanPort()
     with CaptureQueriesContext(connection) as few:
         port.summary(plan.case)
     for n in range(6):
@@ -398,7 +399,7 @@ def test_the_empty_plan_page_says_what_to_do_next(client_for, case, alice, alma)
 
 
 def test_adding_an_effort_and_an_evaluation_through_the_pages(client_for, plan, alice, alma, municipality):
-    services.effort_catalogue_seed(municipality)
+    catalogue.effort_catalogue_seed(municipality)
     icdp = EffortCatalogueEntry.objects.get(municipality=municipality, name="ICDP")
     client = client_for(alice)
     response = client.post(reverse("handleplan:effort_add", args=[alma.pk]), {
@@ -418,7 +419,7 @@ def test_adding_an_effort_and_an_evaluation_through_the_pages(client_for, plan, 
 
 def test_only_the_catalogue_of_the_municipality_and_the_case_level_is_offered(client_for, plan, alice, alma,
                                                                             municipality):
-    services.effort_catalogue_seed(municipality)
+    catalogue.effort_catalogue_seed(municipality)
     elsewhere = factories.municipality(name="Aabenraa Kommune")
     EffortCatalogueEntry.objects.create(municipality=elsewhere, level="forebyggende", name="Familiegruppe")
     html = client_for(alice).get(reverse("handleplan:effort_add", args=[alma.pk])).content.decode()

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from haandguide.models import AccessLog
 from handleplan import services
+from handleplan.diff import merge_texts
 from handleplan.models import EMPTY_TEXTS, Handleplan, PlanVersion
 from tests.test_handleplan import as_user, case, plan, texts  # noqa: F401
 
@@ -42,7 +43,7 @@ def edited(**fields) -> dict:
     ("", "Mor ser fremgang", "Mor ser fremgang", True),  # they emptied it, I rewrote it: a choice
 ])
 def test_each_combination_of_changes_to_one_field(theirs, mine, expected, conflict):
-    merge = services.merge_texts(BASE, edited(parents=theirs), edited(parents=mine))
+    merge = merge_texts(BASE, edited(parents=theirs), edited(parents=mine))
     assert merge.texts["parents"] == expected
     assert merge.conflicts == (["parents"] if conflict else [])
     only_theirs = theirs != BASE["parents"] and mine == BASE["parents"]
@@ -50,7 +51,7 @@ def test_each_combination_of_changes_to_one_field(theirs, mine, expected, confli
 
 
 def test_different_fields_changed_by_each_side_are_both_kept():
-    merge = services.merge_texts(BASE, edited(parents="Forældrene ser fremgang"), edited(signs="Alma leger med to"))
+    merge = merge_texts(BASE, edited(parents="Forældrene ser fremgang"), edited(signs="Alma leger med to"))
     assert merge.conflicts == []
     assert merge.texts["parents"] == "Forældrene ser fremgang"
     assert merge.texts["signs"] == "Alma leger med to"
@@ -61,7 +62,7 @@ def test_goals_lists_dates_and_each_voice_statement_merge_as_separate_fields():
     theirs = edited(goals_child=["Alma beder om hjælp", "Alma leger"], period_start="2026-08-01",
                     voice_hoere_til="Alma vil være med")
     mine = edited(goals_community=["Samling hver dag"], period_end="2027-01-31", voice_se_mig="Alma maler")
-    merge = services.merge_texts(BASE, theirs, mine)
+    merge = merge_texts(BASE, theirs, mine)
     assert merge.conflicts == []
     assert merge.texts["goals_child"] == ["Alma beder om hjælp", "Alma leger"]
     assert merge.texts["goals_community"] == ["Samling hver dag"]
@@ -72,7 +73,7 @@ def test_goals_lists_dates_and_each_voice_statement_merge_as_separate_fields():
 def test_only_the_fields_both_changed_are_conflicts_the_rest_is_merged():
     theirs = edited(signs="Deres tegn", parents="Deres forældretekst", voice_blive="Deres udsagn")
     mine = edited(signs="Mine tegn", goals_child=["Mit mål"], voice_blive="Mit udsagn")
-    merge = services.merge_texts(BASE, theirs, mine)
+    merge = merge_texts(BASE, theirs, mine)
     assert merge.conflicts == ["signs", "voice_blive"]
     assert merge.texts["signs"] == "Mine tegn"  # the form shows mine in the field, theirs beside it
     assert merge.texts["parents"] == "Deres forældretekst"
@@ -80,7 +81,7 @@ def test_only_the_fields_both_changed_are_conflicts_the_rest_is_merged():
 
 
 def test_an_unknown_base_makes_every_difference_a_conflict():
-    merge = services.merge_texts(None, edited(parents="Deres"), edited(signs="Mine"))
+    merge = merge_texts(None, edited(parents="Deres"), edited(signs="Mine"))
     assert merge.conflicts == ["signs", "parents"]
 
 

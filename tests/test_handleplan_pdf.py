@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from handleplan.models import Handleplan
-from handleplan.services import render_handleplan_pdf
+from handleplan.pdf import render_handleplan_pdf
 from tests.test_handleplan import add_effort, as_user, case, evaluate, plan, save  # noqa: F401
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("pdftoppm"),
@@ -47,3 +47,21 @@ def test_the_pdf_view_serves_the_pdf_to_staff(client_for, plan, alice, alma):
     assert response["Content-Type"] == "application/pdf"
     assert response["Cache-Control"] == "no-store"
     assert response.content.startswith(b"%PDF")
+
+
+def test_every_pdf_uses_the_one_print_stylesheet_with_its_footer_line(plan, alice, alma):
+    """The footer is a running element from the document's HTML; the page number and the layout
+    come from templates/includes/print.css, the only print stylesheet (no <style> in a template)."""
+    import io
+    from pathlib import Path
+
+    from django.conf import settings
+    from pypdf import PdfReader
+
+    save(plan, alice)
+    pdf = render_handleplan_pdf(Handleplan.objects.get(pk=plan.pk))
+    first = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert f"{alma.masked_cpr} · Handleplan version" in first and "Side 1 af" in first
+    templates = Path(settings.BASE_DIR) / "templates"
+    assert [p.relative_to(templates).as_posix() for p in templates.rglob("*.css")] == ["includes/print.css"]
+    assert not [p for p in templates.rglob("*.html") if "<style" in p.read_text()]

@@ -16,9 +16,9 @@ from cases import services as case_services
 from cases.models import Case, CaseEvent, CaseState
 from tests.refusals import refused
 from haandguide.exceptions import Refused
-from haandguide.models import AccessLog
-from handleplan import services
-from handleplan.models import Effort, Evaluation, Handleplan, ReadinessRule, Reminder
+from haandguide.models import AccessLog, Notice
+from handleplan import catalogue, reminders, services
+from handleplan.models import Effort, Evaluation, Handleplan, ReadinessRule
 from tests.case_fixtures import as_user
 from tests.test_handleplan import case, plan  # noqa: F401  (fixtures)
 
@@ -140,13 +140,13 @@ def test_goals_and_an_evaluation_of_every_effort_are_required_whatever_the_munic
 
 
 def test_the_rule_is_seeded_from_the_profile_once_and_an_edit_is_kept(municipality):
-    assert services.readiness_rules_seed(municipality) == 2
+    assert catalogue.readiness_rules_seed(municipality) == 2
     rules = {r.level: r for r in ReadinessRule.objects.filter(municipality=municipality)}
     assert set(rules) == {F, G}
     assert all(r.require_signs and r.require_voice and r.require_parents and r.require_effort_description
                and r.require_effort_carried_out_by and r.require_effort_evaluation_date for r in rules.values())
     ReadinessRule.objects.filter(pk=rules[F].pk).update(require_voice=False)
-    assert services.readiness_rules_seed(municipality) == 0
+    assert catalogue.readiness_rules_seed(municipality) == 0
     assert not ReadinessRule.objects.get(pk=rules[F].pk).require_voice
 
 
@@ -237,9 +237,11 @@ def test_a_concluded_levels_effort_is_not_active_on_the_child_page_nor_reminded_
     Effort.objects.filter(pk=first.pk).update(evaluation_date=TODAY - 10 * DAY)  # it was due before moving up
     summary = interfaces.handleplan_summary(Case.objects.get(child=alma))
     assert [e.name for e in summary["efforts"]] == ["ICDP"]
-    assert list(services.overdue_efforts([solsikken.pk], TODAY)) == []
-    services.evaluation_reminders_send(TODAY)
-    assert set(Reminder.objects.values_list("effort_id", flat=True)) == {second.pk}
+    assert list(reminders.overdue_efforts([solsikken.pk], TODAY)) == []
+    reminders.evaluation_reminders_send(TODAY)
+    reminded = {key.split(":")[1] for key in Notice.objects.filter(key__startswith=reminders.EVALUATION_KEY_PREFIX)
+                .values_list("key", flat=True)}
+    assert reminded == {str(second.pk)}
 
 
 def test_moving_down_opens_the_level_again(moved_up, lars, alma):

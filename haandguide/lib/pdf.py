@@ -8,16 +8,20 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 
-def render_pdf(template_name: str, context: dict, *, stylesheet: str | None = None) -> bytes:
+PRINT_STYLESHEET = "includes/print.css"
+
+
+def render_pdf(template_name: str, context: dict) -> bytes:
     """Render `template_name` with `context` and return the PDF's bytes.
 
-    `stylesheet` names a CSS template rendered beside it (print CSS stays out of the HTML, which
-    keeps the templates free of inline styles). Rendered in Danish whatever the caller's language,
-    so dates read "3. november 2026" also in a Celery task.
+    Every document is printed with the one print stylesheet (`templates/includes/print.css`; print
+    CSS stays out of the HTML, which keeps the templates free of inline styles); a document's
+    footer line is an element of class "print-footer" in its HTML. Rendered in Danish whatever the
+    caller's language, so dates read "3. november 2026" also in a Celery task.
     """
     import weasyprint  # imported here: it loads native libraries, which only PDF work needs
 
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(template_name, context)
-        css = [weasyprint.CSS(string=render_to_string(stylesheet, context))] if stylesheet else []
+        css = [weasyprint.CSS(string=render_to_string(PRINT_STYLESHEET))]
     return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(stylesheets=css)
