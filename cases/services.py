@@ -229,6 +229,16 @@ def case_close(*, request, case_id: int, version: int | None, close_reason: str,
         text = CloseReason(close_reason).label + (f": {reason.strip()}" if reason.strip() else "")
         record_event(case, request.user, Event.CLOSED, from_state=before, to_state=case.state, reason=text)
         log_access(request, LogAction.UPDATE, case, child_id=case.child_id, detail="Sag lukket")
+        # An external counsellor sees the child only for the work on the case (data minimisation):
+        # the attachment ends with it, and is made again if the case is reopened.
+        for assignment in (CounsellorAssignment.objects.active().filter(child_id=case.child_id)
+                           .select_related("counsellor").select_for_update()):
+            assignment.ended_at = timezone.now()
+            assignment.save(update_fields=["ended_at"])
+            record_event(case, request.user, Event.COUNSELLOR_DETACHED,
+                         reason=f"{assignment.counsellor} (sagen er lukket)")
+            log_access(request, LogAction.UPDATE, assignment, child_id=case.child_id,
+                       detail="Rådgiver afsluttet: sagen er lukket")
     return case
 
 

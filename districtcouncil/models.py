@@ -362,6 +362,7 @@ class Letter(models.Model):
     class Kind(models.TextChoices):
         ANSWER = "svar", "Skriftligt svar på afgørelsen"
         INFORMATION = "information", "Information til forældrene"
+        REASSESSMENT = "revurdering", "Skriftligt svar på revurderingen"
 
     class Method(models.TextChoices):
         MEETING = "moede", "Udleveret på et møde"

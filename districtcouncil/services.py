@@ -564,9 +564,17 @@ def _store_letter(decision: Decision, track: str) -> Letter:
     return Letter.objects.create(decision=decision, kind=kind, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest())
 
 
-def render_letter_pdf(decision: Decision, kind: str) -> bytes:
+def _store_reassessment_letter(decision: Decision, consultant: User) -> Letter:
+    """The answer on a re-assessment that ends the resource, on the decision it ends."""
+    pdf = render_letter_pdf(decision, Letter.Kind.REASSESSMENT, signed_by=consultant)
+    return Letter.objects.create(decision=decision, kind=Letter.Kind.REASSESSMENT, pdf=pdf,
+                                 sha256=hashlib.sha256(pdf).hexdigest())
+
+
+def render_letter_pdf(decision: Decision, kind: str, signed_by: User | None = None) -> bytes:
     return render_pdf("districtcouncil/print/letter.html", {
         "decision": decision, "kind": kind, "answer": kind == Letter.Kind.ANSWER,
+        "reassessment": kind == Letter.Kind.REASSESSMENT, "signed_by": signed_by or decision.decided_by,
         "child": decision.child, "institution": decision.institution,
         "wording": letter_wording(decision.institution.district.municipality),
         "meeting": decision.submission.meeting if decision.submission_id else None,
@@ -656,13 +664,18 @@ def decision_reassess(*, request, decision: Decision, outcome: str, notes: str, 
         decision.reassessment_notes = notes
         decision.save(update_fields=["reassessed_at", "reassessment_outcome", "reassessment_notes"])
         case = Case.objects.get(child_id=decision.child_id)
+        # Renewed or ended, the parents get a written answer with begrundelse and klagevejledning
+        # (forvaltningsloven §§ 22–25), as for the grant itself.
         if renewal is not None:
             new = Decision.objects.create(basis=decision.basis, institution=decision.institution, child=decision.child,
                                           decided_by=request.user, renews=decision, **renewal)
             case_services.record_event(case, request.user, Event.RENEWAL, reason=f"Ressource forlænget: {new}")
-        elif case.state == CaseState.INDGRIBENDE:
-            case_services.case_de_escalate(request=request, case_id=case.pk, version=None, through_reassessment=True,
-                                           reason=f"Revurdering: {notes}")
+            _store_letter(new, Submission.Track.WITH_CPR)
+        else:
+            if case.state == CaseState.INDGRIBENDE:
+                case_services.case_de_escalate(request=request, case_id=case.pk, version=None,
+                                               through_reassessment=True, reason=f"Revurdering: {notes}")
+            _store_reassessment_letter(decision, request.user)
         log_access(request, LogAction.UPDATE, decision, child_id=decision.child_id, detail="Revurdering")
     return decision
 

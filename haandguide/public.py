@@ -7,6 +7,7 @@ database the navigation needs. 403 and 404 keep the site's frame and navigation.
 
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.staticfiles import finders
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.template import loader
@@ -14,6 +15,9 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 
+# Outside the request's transaction: a file needs no database, and on SQLite (IMMEDIATE) the
+# transaction took the write lock beside every page view.
+@transaction.non_atomic_requests
 @login_not_required
 @require_safe
 @cache_control(max_age=86400, public=True)

@@ -85,7 +85,7 @@ class HandleplanPort:
         base = {"template": "handleplan/includes/case_summary.html", "plan": plan,
                 "plan_url": reverse("handleplan:plan_detail", args=[child_id]),
                 "start_url": reverse("handleplan:plan_start", args=[child_id]),
-                "can_start": case.is_open}
+                "can_start": case.is_open, "closed": not case.is_open}
         if plan is None:
             return base
         today = timezone.localdate()

@@ -58,6 +58,23 @@ def logout(page) -> None:
     page.wait_for_url("**/login/**")
 
 
+def success(page, text: str) -> None:
+    """The page's success message (Django's messages, role=status) says `text`."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()
+
+
+def case_action(page, label: str, reason: str, close_reason: str | None = None) -> None:
+    """Open a case action on the child page (a <details> with its own form), give the reason, send."""
+    action = page.locator("details").filter(has=page.locator("summary", has_text=label))
+    action.locator("summary").click()
+    if close_reason:
+        action.get_by_label("Sagen lukkes fordi").select_option(label=close_reason)
+    action.get_by_label("Begrundelse").fill(reason)
+    action.get_by_role("button", name=label).click()
+
+
 def screenshot_and_axe(page, name: str) -> None:
     """Save a full-page screenshot and fail on serious or critical accessibility violations."""
     from axe_playwright_python.sync_playwright import Axe

@@ -77,6 +77,28 @@ def test_external_counsellor_sees_a_child_only_while_attached(client_for, raadgi
     assert client.get(url).status_code == 404
 
 
+def test_closing_the_case_ends_the_external_counsellors_access(client_for, raadgiver, lars, alma):
+    """The walk closed a case as returned and the praksisvejleder stayed attached, still reading the
+    child's page: the attachment is for the work on the case and ends with it, on the timeline."""
+    from cases import services as case_services
+    from cases.models import Case, CaseEvent
+    from tests.case_fixtures import as_user
+
+    case = case_services.case_open(request=as_user(lars), child=alma, reason="Bekymring")
+    case_services.counsellor_attach(request=as_user(lars), case=case, counsellor=raadgiver)
+    url = reverse("cases:child_detail", args=[alma.pk])
+    assert client_for(raadgiver).get(url).status_code == 200
+    case.refresh_from_db()
+    response = client_for(lars).post(reverse("cases:case_transition", args=[alma.pk, "close"]), {
+        "version": case.version, "close_reason": "tilbage_i_almen", "reason": "Barnet trives."})
+    assert response.status_code == 302 and Case.objects.get(pk=case.pk).state == "lukket"
+    assert not CounsellorAssignment.objects.active().filter(child=alma).exists()
+    assert client_for(raadgiver).get(url).status_code == 404
+    assert CaseEvent.objects.filter(case=case, action=CaseEvent.Action.COUNSELLOR_DETACHED,
+                                    reason__endswith="(sagen er lukket)").count() == 1
+    assert AccessLog.objects.filter(child_id=alma.pk, detail="Rådgiver afsluttet: sagen er lukket").count() == 1
+
+
 def test_inactive_user_sees_nothing(alice, alma):
     alice.is_active = False
     assert not Child.objects.visible_to(alice).exists()

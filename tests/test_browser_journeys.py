@@ -26,7 +26,7 @@ from haandguide.lib.formats import datetime_da
 from handleplan.models import EffortCatalogueEntry, Evaluation, Handleplan
 from reports.models import Report
 from tests import factories
-from tests.browser import browser, login, needs_chromium, page, screenshot_and_axe  # noqa: F401
+from tests.browser import browser, case_action, login, needs_chromium, page, screenshot_and_axe, success  # noqa: F401
 from tests.case_fixtures import as_user, guardians  # noqa: F401
 
 pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
@@ -113,18 +113,6 @@ def submitted_resource_assessment(child, leader, meeting, *, now=None) -> Submis
               "description": "Alma har brug for mere støtte, end stuen kan give."},
         signed_form=SimpleUploadedFile("underskrift.pdf", factories.pdf_bytes(), content_type="application/pdf"))
     return council_services.submission_submit(request=as_user(leader), submission_id=draft.pk, version=None, now=now)
-
-
-def success(page, text: str) -> None:
-    expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()
-
-
-def case_action(page, label: str, reason: str) -> None:
-    """Open a case action on the child page (a <details> with its own form), give the reason, send."""
-    action = page.locator("details").filter(has=page.locator("summary", has_text=label))
-    action.locator("summary").click()
-    action.get_by_label("Begrundelse").fill(reason)
-    action.get_by_role("button", name=label).click()
 
 
 # --- 1. the pedagogue ----------------------------------------------------------------------------

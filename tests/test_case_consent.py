@@ -8,7 +8,6 @@ from cases import services
 from cases.defaults import seed_case_configuration
 from cases.models import CaseEvent, ConsentPurpose, Meeting, MeetingType, Underretning, Referral
 from tests.refusals import refused
-from haandguide.exceptions import Refused
 from haandguide.models import CounsellorKind
 from tests import factories
 from tests.case_fixtures import as_user, guardians, handleplan  # noqa: F401

@@ -237,3 +237,23 @@ def test_navigation_shows_each_role_the_entries_its_work_needs(client, db, role,
     labels = [item["label"] for item in client.get("/").context["nav_items"]]
     assert all(label in labels for label in shown), labels
     assert not any(label in labels for label in hidden), labels
+
+
+def test_the_counsellor_choice_says_when_every_counsellor_is_attached(client_for, lars, alma, raadgiver):
+    """The walk attached the municipality's one praksisvejleder and the choice then read "Ingen
+    rådgivere oprettet" beside a Tilknyt button: there is one, and it is attached."""
+    case = services.case_open(request=as_user(lars), child=alma, reason="Bekymring")
+    url = reverse("cases:child_detail", args=[alma.pk])
+    page = client_for(lars).get(url).content.decode()
+    assert f'<option value="{raadgiver.pk}">' in page and "Tilknyt</button>" in page
+    services.counsellor_attach(request=as_user(lars), case=case, counsellor=raadgiver)
+    page = client_for(lars).get(url).content.decode()
+    assert "Ingen rådgivere oprettet" not in page and "Tilknyt</button>" not in page
+    assert "Alle kommunens eksterne rådgivere er tilknyttet." in page
+
+
+def test_the_counsellor_choice_says_when_none_exist(client_for, lars, alma):
+    services.case_open(request=as_user(lars), child=alma, reason="Bekymring")
+    page = client_for(lars).get(reverse("cases:child_detail", args=[alma.pk])).content.decode()
+    assert "Tilknyt</button>" not in page
+    assert "Der er ikke oprettet eksterne rådgivere i kommunen; administrationen opretter dem." in page

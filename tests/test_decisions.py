@@ -4,19 +4,21 @@ granted period, "afventer revurdering" at the period's end with reminders once p
 review history, follow-up within the period and its reminder, and the re-assessment form."""
 
 import datetime
+import subprocess
 
 import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from cases import services as case_services
 from cases.models import Case, CaseEvent, CaseState
 from districtcouncil import services
-from districtcouncil.models import Decision, Review, ResourceType, Submission
+from districtcouncil.models import Decision, Letter, Review, ResourceType, Submission
 from tests.refusals import refused
-from haandguide.exceptions import Refused
+from haandguide.lib.formats import date_da
 from haandguide.models import AccessLog, Notice
 from reports import presentation, selectors
 from reports.scope import Period, scope_of
@@ -305,6 +307,42 @@ def test_a_reassessment_through_the_page_steps_down_and_says_so(client_for, birg
     assert Case.objects.get(child=granted.child).state == G
 
 
+def letter_text(letter) -> str:
+    return " ".join(subprocess.run(["pdftotext", "-", "-"], input=bytes(letter.pdf), capture_output=True,
+                                   check=True).stdout.decode().split())
+
+
+def test_a_reassessment_that_ends_the_resource_answers_the_parents_in_writing(birgitte, granted):
+    """The walk stepped a child down at the period's end and the parents heard nothing: ending a
+    granted resource is a decision, with begrundelse and klagevejledning like the grant."""
+    services.decision_reassess(request=as_user(birgitte), decision=granted, outcome="ned",
+                               notes="Målene er nået; barnet deltager i samling uden støtte.")
+    letter = granted.letters.get(kind=Letter.Kind.REASSESSMENT)
+    text = letter_text(letter)
+    assert "Afgørelse: revurdering ved periodens udløb" in text and "indsatsen ophører" in text
+    assert "Begrundelse Målene er nået; barnet deltager i samling uden støtte." in text
+    assert "Klagevejledning" in text and granted.child.cpr not in text
+    page = Client()
+    page.force_login(birgitte)
+    html = page.get(reverse("districtcouncil:decision_detail", args=[granted.pk])).content.decode()
+    assert "Skriftligt svar på revurderingen" in html and "Registrér som sendt" in html
+
+
+def test_a_renewal_answers_the_parents_with_the_new_period(birgitte, granted):
+    renew(birgitte, granted)
+    renewal = granted.renewals.get()
+    text = letter_text(renewal.letters.get(kind=Letter.Kind.ANSWER))
+    assert f"Periode {date_da(renewal.period_start)} – {date_da(renewal.period_end)}" in text
+    assert "Klagevejledning" in text
+    assert not granted.letters.filter(kind=Letter.Kind.REASSESSMENT).exists()
+
+
+def test_a_refused_reassessment_writes_no_letter(birgitte, granted):
+    with refused("evaluation_missing"):
+        services.decision_reassess(request=as_user(birgitte), decision=granted, outcome="ned", notes=" ")
+    assert list(granted.letters.values_list("kind", flat=True)) == [Letter.Kind.ANSWER]
+
+
 # --- 7. the consultant's review history --------------------------------------------------------------
 
 
@@ -318,6 +356,18 @@ def test_each_review_is_kept_and_shown_as_history(client_for, birgitte, on_agend
     page = client.get(reverse("districtcouncil:submission_detail", args=[on_agenda.pk])).content.decode()
     assert "Anden vurdering efter samtale" in page and "Første vurdering" in page
     assert "Tidligere vurderinger (1)" in page and "Birgitte" in page
+
+
+def test_the_recommended_resource_and_the_recommendation_read_apart(client_for, birgitte, on_agenda, config):
+    """The walk's review read "Anbefaling: Frie midler Frie midler i et halvt år …" (run together)."""
+    client = client_for(birgitte)
+    frie_midler = config["resource"]["Frie midler"]
+    url = reverse("districtcouncil:review_save", args=[on_agenda.pk])
+    client.post(url, {"notes": "Første", "recommended_resource": frie_midler.pk, "recommendation": "Et halvt år."})
+    client.post(url, {"notes": "Anden", "recommended_resource": "", "recommendation": "Kun sparring."})
+    page = client.get(reverse("districtcouncil:submission_detail", args=[on_agenda.pk])).content.decode()
+    assert "<strong>Anbefaling:</strong> Kun sparring.</p>" in page
+    assert "<strong>Anbefaling:</strong> Frie midler – Et halvt år.</div>" in page
 
 
 # --- 9. follow-up within the period, a sensible default and its reminder --------------------------

@@ -19,7 +19,6 @@ from districtcouncil.models import (
     Council, CouncilMeeting, CouncilMeetingType, Decision, Letter, ResourceType, Submission, SubmissionState,
 )
 from tests.refusals import refused
-from haandguide.exceptions import Refused
 from haandguide.models import AccessLog, Notice
 from handleplan import services as plan_services
 from tests import factories

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.db import connection
 from django.test import Client
 
 ENGLISH = ("Bad Request", "Forbidden", "Not Found", "Server Error", "Traceback", "CSRF verification", "query")
@@ -65,3 +66,21 @@ def test_favicon_answers_without_login_and_every_page_links_it(client_for, alice
     for page in (Client().get("/login/"), client_for(alice).get("/")):
         text = page.content.decode()
         assert 'rel="icon" href="/static/favicon.svg"' in text and 'href="/favicon.ico"' in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_favicon_touches_no_database():
+    """Every page asks for /favicon.ico beside itself. Wrapped in the request's transaction it took
+    SQLite's write lock (IMMEDIATE) on every page view, and in the browser walk it collided with the
+    page it came with ("database table is locked", a 500 on the login page)."""
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    client = Client()
+    with connection.execute_wrapper(record):
+        response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert statements == []

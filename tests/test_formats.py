@@ -1,6 +1,8 @@
 """One Danish format for dates and amounts, on pages, in PDFs and in messages."""
 
 import datetime
+import re
+from pathlib import Path
 import zoneinfo
 from decimal import Decimal
 
@@ -33,3 +35,15 @@ def test_the_filters_are_available_in_every_template_without_load():
     text = template.render({"d": datetime.date(2026, 12, 24), "a": Decimal("60000"),
                             "t": datetime.datetime(2026, 12, 24, 13, 5, tzinfo=zoneinfo.ZoneInfo("Europe/Copenhagen"))})
     assert text == "24. december 2026 · 24. december 2026 kl. 13.05 · 60.000 kr."
+
+
+def test_templates_show_dates_only_in_the_apps_one_format():
+    """A page or email shows a date as |dato or |tidspunkt ("18. december 2026 kl. 13.15"); Django's |date is
+    left for the weekday ("l"), the ISO value of a date input and the access log's exact seconds.
+    (The agenda's closing time read "18. december 13:15" beside "frist 18. december 2026 kl. 13.00".)"""
+    allowed = {"l", "Y-m-d", "d.m.Y H:i:s"}
+    root = Path(__file__).resolve().parent.parent / "templates"
+    used = {(str(path.relative_to(root)), fmt)
+            for path in [*root.rglob("*.html"), *root.rglob("*.txt")]
+            for fmt in re.findall(r'\|date:"([^"]*)"', path.read_text())}
+    assert {(name, fmt) for name, fmt in used if fmt not in allowed} == set()

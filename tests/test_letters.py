@@ -16,7 +16,6 @@ from districtcouncil import services
 from districtcouncil.defaults import LETTER_TEXTS
 from districtcouncil.models import Decision, Letter, LetterWording, Submission
 from tests.refusals import refused
-from haandguide.exceptions import Refused
 from haandguide.lib.formats import date_da
 from haandguide.models import AccessLog
 from tests.case_fixtures import as_user, guardians, handleplan  # noqa: F401

@@ -15,7 +15,6 @@ from cases import interfaces
 from cases import services as case_services
 from cases.models import Case, CaseEvent, CaseState
 from tests.refusals import refused
-from haandguide.exceptions import Refused
 from haandguide.models import AccessLog, Notice
 from handleplan import catalogue, reminders, services
 from handleplan.models import Effort, Evaluation, Handleplan, ReadinessRule
@@ -249,6 +248,26 @@ def test_moving_down_opens_the_level_again(moved_up, lars, alma):
     case_services.case_de_escalate(request=as_user(lars), case_id=case.pk, version=case.version, reason="Bedre")
     summary = interfaces.handleplan_summary(Case.objects.get(child=alma))
     assert {e.name for e in summary["efforts"]} == {"KaMiBe", "ICDP"}
+
+
+def test_a_closed_cases_efforts_are_concluded_not_overdue(moved_up, lars, alice, alma, solsikken, client_for):
+    """The browser walk closed a case as returned to the general area and its child page still read
+    "2 forfaldne evalueringer" with the efforts active: a closed case has no level going on."""
+    first, second = moved_up
+    Effort.objects.filter(pk=second.pk).update(evaluation_date=TODAY - 10 * DAY)
+    case = Case.objects.get(child=alma)
+    case_services.case_close(request=as_user(lars), case_id=case.pk, version=case.version,
+                             close_reason="tilbage_i_almen", reason="Barnet trives.")
+    summary = interfaces.handleplan_summary(Case.objects.get(child=alma))
+    assert summary["efforts"] == [] and summary["overdue_count"] == 0
+    child_page = client_for(lars).get(reverse("cases:child_detail", args=[alma.pk])).content.decode()
+    assert "forfalden" not in child_page and "Ingen aktive indsatser: sagen er lukket." in child_page
+    plan_page = client_for(alice).get(reverse("handleplan:plan_detail", args=[alma.pk])).content.decode()
+    assert plan_page.count("afsluttet, sagen er lukket") == 2 and "sagen er gået et niveau op" not in plan_page
+    assert reverse("handleplan:evaluation_add", args=[alma.pk, second.pk]) not in plan_page
+    assert list(reminders.overdue_efforts([solsikken.pk], TODAY)) == []
+    reminders.evaluation_reminders_send(TODAY)
+    assert not Notice.objects.filter(key__startswith=reminders.EVALUATION_KEY_PREFIX).exists()
 
 
 def test_a_missing_evaluation_of_a_concluded_level_can_still_be_recorded(moved_up, alice):

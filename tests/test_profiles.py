@@ -20,7 +20,6 @@ from districtcouncil import services as council_services
 from districtcouncil.models import Decision, ResourceType
 from haandguide import profiles
 from tests.refusals import refused
-from haandguide.exceptions import Refused
 from haandguide.models import AccessLog, CounsellorKind, District, Guardian, Municipality, Role
 from handleplan.models import EffortCatalogueEntry
 from reports.models import Measure, Report

@@ -9,7 +9,6 @@ from cases import services
 from cases.models import CaseEvent, MeetingType, Referral
 from haandguide import profiles
 from tests.refusals import refused
-from haandguide.exceptions import Refused
 from tests.case_fixtures import as_user, guardians  # noqa: F401
 from tests.test_case_consent import config  # noqa: F401  (fixture)
 
