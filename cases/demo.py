@@ -16,7 +16,7 @@ from cases import services
 from cases.defaults import seed_case_configuration
 from cases.models import (
     Case, CaseEvent, ConsentPurpose, CounsellingBooking, CounsellingProfessional, CounsellingSession, FamilyGroup,
-    InterventionBasis, MeetingType, ObservationType, TopiPosition,
+    Basis, MeetingType, ObservationType, TopiPosition,
 )
 from haandguide import roles
 from haandguide.actors import Actor
@@ -126,7 +126,7 @@ def build(context: dict) -> None:
                     agreements=[{"kind": "indstilling", "text": "Forældrene er enige i en indstilling til distriktsrådet.",
                                  "with_parents": True}])
         if chronic and konsulent.districts.filter(pk=child.institution.district_id).exists():
-            services.case_grant_intervention(actor=Actor.staff(konsulent), case_id=case.pk, basis=InterventionBasis.CHRONIC_ILLNESS,
+            services.case_grant_intervention(actor=Actor.staff(konsulent), case_id=case.pk, basis=Basis.CHRONIC_ILLNESS,
                                              reason="Diabetes: ekstra ressourcer, så barnet kan blive i sit læringsmiljø.")
         elif closed:
             case.refresh_from_db()

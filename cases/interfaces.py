@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from haandguide.exceptions import Refusal
+
 
 @dataclass(frozen=True)
 class Missing:
@@ -28,14 +30,14 @@ class LevelReadiness:
         return None if self.ready else Reason(self.reason, self.missing)
 
 
-class Reason(str):
+class Reason(Refusal):
     """A refusal reason that also carries what is missing (`.missing`), so the child page can list
     the items as links under the greyed-out button; everywhere else it is the plain Danish text."""
 
     missing: tuple[Missing, ...] = ()
 
     def __new__(cls, text: str, missing=()):
-        reason = super().__new__(cls, text)
+        reason = super().__new__(cls, "plan_not_ready", text)
         reason.missing = tuple(missing)
         return reason
 

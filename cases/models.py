@@ -24,21 +24,28 @@ from haandguide.models import Child, Guardian, Institution, Municipality
 from haandguide.lib.formats import date_da, datetime_da
 
 
-class Level(models.TextChoices):
-    FOREBYGGENDE = "forebyggende", "Forebyggende"
-    FOREGRIBENDE = "foregribende", "Foregribende"
-    INDGRIBENDE = "indgribende", "Indgribende"
-
-
 class CaseState(models.TextChoices):
+    """The ladder's one type: its three levels, least intrusive first, and the closed case. A
+    handleplan's effort or catalogue entry has a level (`ladder()`, `level_choices()`), a case a state."""
+
     FOREBYGGENDE = "forebyggende", "Forebyggende"
     FOREGRIBENDE = "foregribende", "Foregribende"
     INDGRIBENDE = "indgribende", "Indgribende"
     LUKKET = "lukket", "Lukket"
 
+    @classmethod
+    def ladder(cls) -> list[CaseState]:
+        """The levels in order; also the open states."""
+        return [cls.FOREBYGGENDE, cls.FOREGRIBENDE, cls.INDGRIBENDE]
 
-LADDER = [CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE, CaseState.INDGRIBENDE]
-OPEN_STATES = LADDER
+    @classmethod
+    def level_choices(cls) -> list[tuple[str, str]]:
+        return [(level.value, level.label) for level in cls.ladder()]
+
+    @classmethod
+    def rank(cls, state: str) -> int:
+        """0, 1, 2 up the ladder; -1 for a closed case."""
+        return cls.ladder().index(state) if state in cls.ladder() else -1
 
 
 class CloseReason(models.TextChoices):
@@ -47,12 +54,20 @@ class CloseReason(models.TextChoices):
     LEFT = "ophoert", "Ophørt i dagtilbud"
 
 
-class InterventionBasis(models.TextChoices):
-    """The only ways a case becomes indgribende (never by hand)."""
+class Basis(models.TextChoices):
+    """What a resource is granted on, and so how a case becomes indgribende (never by hand). One
+    type: the district council's Decision stores it, the case's transition checks it."""
 
-    COUNCIL_DECISION = "distriktsraadsafgoerelse", "Distriktsrådets afgørelse"
+    COUNCIL = "distriktsraad", "Distriktsrådets afgørelse"
     VISITATION_32 = "visitation_32", "Visitation efter Serviceloven § 32"
     CHRONIC_ILLNESS = "kronisk_sygdom", "Ekstra ressourcer ved kronisk sygdom"
+    REVISITATION = "revisitation", "Revisitation"
+
+    @classmethod
+    def grants(cls) -> list[Basis]:
+        """The bases that grant (and make a case indgribende); a re-visitation or a renewal
+        re-grants an offer that was granted under one of these."""
+        return [cls.COUNCIL, cls.VISITATION_32, cls.CHRONIC_ILLNESS]
 
 
 class CaseQuerySet(models.QuerySet):
@@ -111,7 +126,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def de_escalate_to_forebyggende(self):
         self._moved()
 
-    @transition(field=state, source=OPEN_STATES, target=CaseState.LUKKET)
+    @transition(field=state, source=CaseState.ladder(), target=CaseState.LUKKET)
     def close(self, reason: str):
         self.close_reason = reason
         self._moved()
@@ -137,11 +152,17 @@ class CaseEvent(models.Model):
         CONSENT_WITHDRAWN = "samtykke_tilbage", "Samtykke trukket tilbage"
         MEETING = "moede", "Møde afholdt"
         REFERRAL = "henvisning", "Henvisning"
-        NOTIFICATION = "underretning", "Underretning"
+        UNDERRETNING = "underretning", "Underretning"
         COUNSELLOR_ATTACHED = "raadgiver_til", "Rådgiver tilknyttet"
         COUNSELLOR_DETACHED = "raadgiver_fra", "Rådgiver afsluttet"
         HANDLEPLAN = "handleplan", "Handleplan"
-        SUBMISSION = "indstilling", "Distriktsråd"
+        # One action per kind of district-council event (they were all "indstilling" before
+        # cases/migrations/0005_names_underretning_event_actions.py sorted the old rows).
+        SUBMISSION = "indstilling", "Indstilling sendt"
+        DECISION = "afgoerelse", "Distriktsrådets afgørelse"
+        RENEWAL = "forlaenget", "Ressource forlænget"
+        REVISITATION = "revisitation", "Revisitation"
+        LETTER = "brev", "Brev til forældrene"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField("tidspunkt", default=timezone.now)
@@ -303,7 +324,7 @@ class Consent(models.Model):
         ]
 
 
-# --- Meetings, agreements, referrals, notifications -------------------------------------------
+# --- Meetings, agreements, referrals, underretninger -------------------------------------------
 
 
 class MeetingType(models.Model):
@@ -399,10 +420,11 @@ class Referral(models.Model):
         verbose_name_plural = "henvisninger"
 
 
-class Notification(models.Model):
-    """Underretning to social services: a legal duty that needs no consent."""
+class Underretning(models.Model):
+    """Underretning to social services: a legal duty that needs no consent. (Not a notice to a
+    user: those are haandguide.Notice.)"""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="underretninger")
     text = models.TextField("underretningen")
     legal_basis = models.CharField(
         "retsgrundlag", max_length=200, default="Barnets lov § 133 (skærpet underretningspligt for offentligt ansatte)"

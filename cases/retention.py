@@ -1,7 +1,7 @@
 """What the cases app removes when a child's data is anonymised (haandguide.retention)."""
 
 from cases.models import (
-    Attachment, Case, CaseEvent, CloseReason, Consent, Meeting, Notification, Observation, Referral,
+    Attachment, Case, CaseEvent, CloseReason, Consent, Meeting, Observation, Referral, Underretning,
 )
 
 
@@ -15,7 +15,7 @@ def anonymise_child(child) -> None:
         return
     Referral.objects.filter(case=case).delete()
     Meeting.objects.filter(case=case).delete()
-    Notification.objects.filter(case=case).delete()
+    Underretning.objects.filter(case=case).delete()
     # The events stay (anonymous counts for the statistics); their free text goes. A closing keeps
     # its standard reason ("Tilbage i det almene læringsmiljø" is counted by the statistics).
     events = CaseEvent.objects.filter(case=case)

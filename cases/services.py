@@ -17,14 +17,14 @@ from cases import interfaces, scope
 from cases.models import (
     Agreement, AgreementKind, Attachment, Case, CaseEvent, CaseState, CloseReason, Consent,
     ConsentPurpose, CounsellingBooking, CounsellingSession, FamilyGroup, FamilyGroupAttendance,
-    FamilyGroupParticipant, FamilyGroupSession, InterventionBasis, Meeting, MeetingType, Notification, Observation,
-    Referral,
+    FamilyGroupParticipant, FamilyGroupSession, Basis, Meeting, MeetingType, Observation,
+    Referral, Underretning,
 )
 from haandguide import roles
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
 from haandguide.actors import Actor
-from haandguide.exceptions import EditConflict, Refused
+from haandguide.exceptions import EditConflict, Refusal, Refused
 from haandguide.lib.files import original_name, sha256_of
 from haandguide.models import Child, CounsellorAssignment, CounsellorKind, Guardian, Institution, User
 from haandguide.lib.formats import date_da, datetime_da
@@ -63,20 +63,20 @@ def _save_transition(case: Case) -> None:
 
 def refusal_open(user: User, child: Child) -> str | None:
     if not roles.works_at(user, child.institution_id):
-        return "Kun institutionens pædagoger og leder kan oprette en sag."
+        return Refusal("not_staff", "Kun institutionens pædagoger og leder kan oprette en sag.")
     if Case.objects.filter(child=child).exists():
-        return "Barnet har allerede en sag."
+        return Refusal("case_exists", "Barnet har allerede en sag.")
     return None
 
 
 def refusal_escalate(user: User, case: Case) -> str | None:
     if not roles.leads(user, case.child.institution_id):
-        return "Kun institutionens leder kan flytte sagen et niveau op."
+        return Refusal("not_leader", "Kun institutionens leder kan flytte sagen et niveau op.")
     if case.state == CaseState.FOREGRIBENDE:
         # Haderslev's guide: indgribende indsatser tildeles af distriktsrådet (eller konsulenten).
-        return "Indgribende niveau tildeles kun af distriktsrådet eller den pædagogiske konsulent."
+        return Refusal("council_grants_intervening", "Indgribende niveau tildeles kun af distriktsrådet eller den pædagogiske konsulent.")
     if case.state != CaseState.FOREBYGGENDE:
-        return f"En sag på niveau {case.get_state_display().lower()} kan ikke flyttes op."
+        return Refusal("level_not_escalatable", f"En sag på niveau {case.get_state_display().lower()} kan ikke flyttes op.")
     # Guide: "Evalueringen kan vise, at de forebyggende indsatser ikke er tilstrækkelige" — the
     # current level's efforts must be described and evaluated in the handleplan first.
     # What the plan must hold is the municipality's data; the reason lists each missing item.
@@ -84,29 +84,29 @@ def refusal_escalate(user: User, case: Case) -> str | None:
 
 
 def refusal_grant_intervention(user: User, case: Case, basis: str) -> str | None:
-    if basis not in InterventionBasis.values:
-        return "Ukendt grundlag for indgribende indsats."
+    if basis not in Basis.grants():
+        return Refusal("unknown_basis", "Ukendt grundlag for indgribende indsats.")
     if not roles.consults_for(user, case.child.institution.district_id):
-        return "Kun den pædagogiske konsulent for distriktet kan registrere en indgribende indsats."
-    if basis == InterventionBasis.COUNCIL_DECISION:
+        return Refusal("not_consultant", "Kun den pædagogiske konsulent for distriktet kan registrere en indgribende indsats.")
+    if basis == Basis.COUNCIL:
         if case.state != CaseState.FOREGRIBENDE:
-            return "Distriktsrådet kan kun tildele indgribende indsatser til en sag på foregribende niveau."
+            return Refusal("council_needs_foregribende", "Distriktsrådet kan kun tildele indgribende indsatser til en sag på foregribende niveau.")
         # Guide: before any intervening effort, the preventive and anticipatory efforts must have
         # been carried out, clearly described and evaluated in the handleplan.
         for level in (CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE):
             readiness = interfaces.level_readiness(case, level)
             if not readiness.ready:
-                return readiness.reason
+                return readiness.refusal()
     elif case.state not in (CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE):
-        return "Sagen skal være åben og under indgribende niveau."
+        return Refusal("case_not_open_below_intervening", "Sagen skal være åben og under indgribende niveau.")
     return None
 
 
 def refusal_de_escalate(user: User, case: Case, *, through_reassessment: bool = False) -> str | None:
     if not (roles.leads(user, case.child.institution_id) or roles.consults_for(user, case.child.institution.district_id)):
-        return "Kun institutionens leder eller konsulenten kan flytte sagen et niveau ned."
+        return Refusal("not_leader_or_consultant", "Kun institutionens leder eller konsulenten kan flytte sagen et niveau ned.")
     if case.state not in (CaseState.FOREGRIBENDE, CaseState.INDGRIBENDE):
-        return "Sagen er allerede på det mindst indgribende niveau."
+        return Refusal("lowest_level", "Sagen er allerede på det mindst indgribende niveau.")
     if case.state == CaseState.INDGRIBENDE and not through_reassessment:
         # The resource was granted for a period by the council (or the consultant's visitation);
         # stepping down from it is the decision's re-assessment, not a button on the case.
@@ -114,24 +114,24 @@ def refusal_de_escalate(user: User, case: Case, *, through_reassessment: bool = 
         if grant is not None:
             when = ("Perioden er slut, og afgørelsen afventer revurdering" if grant.awaiting_reassessment
                     else f"Ressourcen er bevilget til {date_da(grant.period_end)}")
-            return (f"{when} ({grant.label}). Et niveau ned fra indgribende sker ved afgørelsens revurdering "
+            return Refusal("grant_running", f"{when} ({grant.label}). Et niveau ned fra indgribende sker ved afgørelsens revurdering "
                     "hos konsulenten/distriktsrådet.")
     return None
 
 
 def refusal_close(user: User, case: Case) -> str | None:
     if not (roles.leads(user, case.child.institution_id) or roles.consults_for(user, case.child.institution.district_id)):
-        return "Kun institutionens leder eller konsulenten kan lukke sagen."
+        return Refusal("not_leader_or_consultant", "Kun institutionens leder eller konsulenten kan lukke sagen.")
     if not case.is_open:
-        return "Sagen er allerede lukket."
+        return Refusal("case_closed", "Sagen er allerede lukket.")
     return None
 
 
 def refusal_reopen(user: User, case: Case) -> str | None:
     if not roles.leads(user, case.child.institution_id):
-        return "Kun institutionens leder kan genåbne sagen."
+        return Refusal("not_leader", "Kun institutionens leder kan genåbne sagen.")
     if case.is_open:
-        return "Sagen er åben."
+        return Refusal("case_open", "Sagen er åben.")
     return None
 
 
@@ -150,10 +150,10 @@ def case_open(*, actor: Actor, child: Child, reason: str = "") -> Case:
     return case
 
 
-def _require_reason(reason: str, message: str) -> str:
+def _require_reason(reason: str, message: str, code: str = "reason_missing") -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise Refused(message)
+        raise Refused(code, message)
     return reason
 
 
@@ -187,7 +187,7 @@ def case_grant_intervention(*, actor: Actor, case_id: int, basis: str, reason: s
             case.escalate()  # §32 / chronic illness: the consultant's visitation skips the council
         case.grant_intervention()
         _save_transition(case)
-        label = InterventionBasis(basis).label
+        label = Basis(basis).label
         record_event(case, actor.user, Event.INTERVENTION, from_state=before, to_state=case.state,
                      reason=f"{label}: {reason}")
         log_access(actor, LogAction.UPDATE, case, child_id=case.child_id, detail=f"Indgribende: {label}")
@@ -218,7 +218,7 @@ def case_de_escalate(*, actor: Actor, case_id: int, version: int | None, reason:
 
 def case_close(*, actor: Actor, case_id: int, version: int | None, close_reason: str, reason: str = "") -> Case:
     if close_reason not in CloseReason.values:
-        raise Refused("Vælg hvorfor sagen lukkes.")
+        raise Refused("close_reason_missing", "Vælg hvorfor sagen lukkes.")
     with transaction.atomic():
         case = _locked_case(case_id, version)
         refusal = refusal_close(actor.user, case)
@@ -283,37 +283,37 @@ def meetings_needing_consent(municipality_id: int) -> list[MeetingType]:
                                            requires_consent__isnull=False).order_by("order", "name"))
 
 
-def consent_refusal(child: Child, purpose_code: str | None = None, purpose: ConsentPurpose | None = None) -> str | None:
+def refusal_consent(child: Child, purpose_code: str | None = None, purpose: ConsentPurpose | None = None) -> str | None:
     """None if every guardian with custody has an active consent to the purpose, else why not."""
     if purpose is None:
         purpose = ConsentPurpose.objects.filter(
             municipality_id=child.institution.district.municipality_id, code=purpose_code, active=True
         ).first()
         if purpose is None:
-            return f"Kommunen har ikke oprettet samtykkeformålet «{purpose_code}»."
+            return Refusal("consent_purpose_unknown", f"Kommunen har ikke oprettet samtykkeformålet «{purpose_code}».")
     custodians = list(roles.custodians_of(child))
     if not custodians:
-        return "Der er ikke registreret forældre med forældremyndighed, så samtykke kan ikke foreligge."
+        return Refusal("no_custodians", "Der er ikke registreret forældre med forældremyndighed, så samtykke kan ikke foreligge.")
     consenting = set(
         Consent.objects.active().filter(child=child, purpose=purpose).values_list("guardian_id", flat=True)
     )
     missing = [g.name for g in custodians if g.pk not in consenting]
     if missing:
-        return f"Der mangler samtykke til «{purpose.name}» fra {', '.join(missing)}."
+        return Refusal("consent_missing", f"Der mangler samtykke til «{purpose.name}» fra {', '.join(missing)}.")
     return None
 
 
 def consent_record(*, actor: Actor, child: Child, guardian: Guardian, purpose: ConsentPurpose, given_on,
                    form: str = "skriftligt") -> Consent:
     if not roles.leads(actor.user, child.institution_id):
-        raise Refused("Kun institutionens leder kan registrere samtykke.")
+        raise Refused("not_leader", "Kun institutionens leder kan registrere samtykke.")
     if guardian.child_id != child.pk:
-        raise Refused("Forælderen hører ikke til barnet.")
+        raise Refused("guardian_not_of_child", "Forælderen hører ikke til barnet.")
     if given_on and given_on > timezone.localdate():
-        raise Refused("Et samtykke kan ikke være givet i fremtiden.")
+        raise Refused("date_in_future", "Et samtykke kan ikke være givet i fremtiden.")
     with transaction.atomic():
         if Consent.objects.active().filter(guardian=guardian, purpose=purpose).exists():
-            raise Refused(f"{guardian.name} har allerede givet samtykke til «{purpose.name}».")
+            raise Refused("consent_exists", f"{guardian.name} har allerede givet samtykke til «{purpose.name}».")
         consent = Consent.objects.create(child=child, guardian=guardian, purpose=purpose, given_on=given_on,
                                          form=form, recorded_by=actor.user)
         case = Case.objects.of_child(child)
@@ -325,11 +325,11 @@ def consent_record(*, actor: Actor, child: Child, guardian: Guardian, purpose: C
 
 def consent_withdraw(*, actor: Actor, consent: Consent) -> Consent:
     if not roles.leads(actor.user, consent.child.institution_id):
-        raise Refused("Kun institutionens leder kan registrere, at et samtykke trækkes tilbage.")
+        raise Refused("not_leader", "Kun institutionens leder kan registrere, at et samtykke trækkes tilbage.")
     with transaction.atomic():
         consent = Consent.objects.select_for_update().get(pk=consent.pk)
         if consent.withdrawn_at:
-            raise Refused("Samtykket er allerede trukket tilbage.")
+            raise Refused("consent_withdrawn", "Samtykket er allerede trukket tilbage.")
         consent.withdrawn_at = timezone.now()
         consent.withdrawn_by = actor.user
         consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
@@ -347,14 +347,14 @@ def consent_withdraw(*, actor: Actor, consent: Consent) -> Consent:
 def observation_add(*, actor: Actor, child: Child, data: dict, files=()) -> Observation:
     user = actor.user
     if not (roles.works_at(user, child.institution_id) or roles.consults_for(user, child.institution.district_id)):
-        raise Refused("Kun institutionens personale og konsulenten kan registrere observationer.")
+        raise Refused("not_staff", "Kun institutionens personale og konsulenten kan registrere observationer.")
     obs_type = data["type"]
     if obs_type.municipality_id != child.institution.district.municipality_id or not obs_type.active:
-        raise Refused("Observationstypen findes ikke i kommunen.")
+        raise Refused("observation_type_unknown", "Observationstypen findes ikke i kommunen.")
     if data.get("topi_position") and not obs_type.has_topi_position:
-        raise Refused(f"{obs_type} har ingen TOPI-position.")
+        raise Refused("topi_not_allowed", f"{obs_type} har ingen TOPI-position.")
     if obs_type.has_topi_position and not data.get("topi_position"):
-        raise Refused("Angiv barnets TOPI-position (grøn, gul eller rød).")
+        raise Refused("topi_missing", "Angiv barnets TOPI-position (grøn, gul eller rød).")
     with transaction.atomic():
         observation = Observation.objects.create(
             child=child, type=obs_type, observed_on=data["observed_on"], text=data["text"],
@@ -373,26 +373,26 @@ def observation_add(*, actor: Actor, child: Child, data: dict, files=()) -> Obse
     return observation
 
 
-# --- meetings, referrals, notifications, counsellors -------------------------------------------
+# --- meetings, referrals, underretninger, counsellors ---------------------------------------
 
 
-def meeting_refusal(user: User, case: Case, meeting_type) -> str | None:
+def refusal_meeting(user: User, case: Case, meeting_type) -> str | None:
     if not (roles.works_at(user, case.child.institution_id) or roles.consults_for(user, case.child.institution.district_id)):
-        return "Kun institutionens personale og konsulenten kan registrere møder."
+        return Refusal("not_staff", "Kun institutionens personale og konsulenten kan registrere møder.")
     if not case.is_open:
-        return "Sagen er lukket."
+        return Refusal("case_closed", "Sagen er lukket.")
     if meeting_type.requires_consent_id:
         # Haderslev: arbejdsmøde only with the parents' consent.
-        return consent_refusal(case.child, purpose=meeting_type.requires_consent)
+        return refusal_consent(case.child, purpose=meeting_type.requires_consent)
     return None
 
 
 def meeting_record(*, actor: Actor, case: Case, data: dict, agreements: list[dict]) -> Meeting:
-    refusal = meeting_refusal(actor.user, case, data["type"])
+    refusal = refusal_meeting(actor.user, case, data["type"])
     if refusal:
         raise Refused(refusal)
     if any(a.get("with_parents") for a in agreements) and not data["type"].parents_take_part:
-        raise Refused(f"Forældrene deltager ikke i et {data['type'].name.lower()}, så der kan ikke indgås aftaler med dem.")
+        raise Refused("parents_absent", f"Forældrene deltager ikke i et {data['type'].name.lower()}, så der kan ikke indgås aftaler med dem.")
     with transaction.atomic():
         meeting = Meeting.objects.create(case=case, created_by=actor.user, **data)
         for agreement in agreements:
@@ -414,7 +414,7 @@ def referral_meetings(municipality_id: int, kind: str) -> str:
 
 
 def referral_hint(municipality_id: int) -> str:
-    """The child page's note beside "Henvis": the same rule `referral_refusal` applies, from the data."""
+    """The child page's note beside "Henvis": the same rule `refusal_referral` applies, from the data."""
     ppv = referral_meetings(municipality_id, AgreementKind.PPV)
     viso = referral_meetings(municipality_id, AgreementKind.VISO)
     if ppv == viso:
@@ -422,7 +422,7 @@ def referral_hint(municipality_id: int) -> str:
     return f"PPV kræver en aftale med forældrene på {ppv}, VISO på {viso}; begge kræver forældrenes samtykke."
 
 
-def referral_refusal(case: Case, kind: str) -> tuple[str | None, Agreement | None]:
+def refusal_referral(case: Case, kind: str) -> tuple[str | None, Agreement | None]:
     """PPV and VISO: only after agreement with the parents at a meeting of a type that allows the
     referral (Haderslev: a netværksmøde, not a forældresamtale), and with their consent."""
     agreement = (
@@ -432,17 +432,17 @@ def referral_refusal(case: Case, kind: str) -> tuple[str | None, Agreement | Non
     )
     if agreement is None:
         where = referral_meetings(case.child.institution.district.municipality_id, kind)
-        return (f"{AgreementKind(kind).label} kræver en aftale med forældrene på {where}.", None)
-    refusal = consent_refusal(case.child, purpose_code=kind)
+        return (Refusal("agreement_missing", f"{AgreementKind(kind).label} kræver en aftale med forældrene på {where}."), None)
+    refusal = refusal_consent(case.child, purpose_code=kind)
     return refusal, agreement
 
 
 def referral_create(*, actor: Actor, case: Case, kind: str, note: str = "") -> Referral:
     if not roles.leads(actor.user, case.child.institution_id):
-        raise Refused("Kun institutionens leder kan henvise.")
+        raise Refused("not_leader", "Kun institutionens leder kan henvise.")
     if kind not in REFERRAL_MEETING_FLAG:
-        raise Refused("Vælg PPV eller VISO.")
-    refusal, agreement = referral_refusal(case, kind)
+        raise Refused("referral_kind_unknown", "Vælg PPV eller VISO.")
+    refusal, agreement = refusal_referral(case, kind)
     if refusal:
         raise Refused(refusal)
     with transaction.atomic():
@@ -452,34 +452,34 @@ def referral_create(*, actor: Actor, case: Case, kind: str, note: str = "") -> R
     return referral
 
 
-def notification_record(*, actor: Actor, case: Case, text: str) -> Notification:
+def underretning_record(*, actor: Actor, case: Case, text: str) -> Underretning:
     """Underretning: a legal duty for public employees; it needs no consent."""
     if not (roles.works_at(actor.user, case.child.institution_id) or roles.consults_for(actor.user, case.child.institution.district_id)):
-        raise Refused("Kun institutionens personale og konsulenten kan registrere en underretning her.")
+        raise Refused("not_staff", "Kun institutionens personale og konsulenten kan registrere en underretning her.")
     text = _require_reason(text, "Beskriv underretningen.")
     with transaction.atomic():
-        notification = Notification.objects.create(case=case, text=text, created_by=actor.user)
-        record_event(case, actor.user, Event.NOTIFICATION, reason=notification.legal_basis)
-        log_access(actor, LogAction.CREATE, notification, child_id=case.child_id, detail="Underretning")
-    return notification
+        underretning = Underretning.objects.create(case=case, text=text, created_by=actor.user)
+        record_event(case, actor.user, Event.UNDERRETNING, reason=underretning.legal_basis)
+        log_access(actor, LogAction.CREATE, underretning, child_id=case.child_id, detail="Underretning")
+    return underretning
 
 
 def counsellor_attach(*, actor: Actor, case: Case, counsellor: User) -> CounsellorAssignment:
     child = case.child
     if not roles.leads(actor.user, child.institution_id):
-        raise Refused("Kun institutionens leder kan tilknytte en ekstern rådgiver.")
+        raise Refused("not_leader", "Kun institutionens leder kan tilknytte en ekstern rådgiver.")
     if not roles.is_external_counsellor(counsellor) or counsellor.municipality_id != child.institution.district.municipality_id:
-        raise Refused("Vælg en ekstern rådgiver fra kommunen.")
+        raise Refused("counsellor_unknown", "Vælg en ekstern rådgiver fra kommunen.")
     if not case.is_open:
-        raise Refused("Sagen er lukket.")
+        raise Refused("case_closed", "Sagen er lukket.")
     # Sharing with social services' family counselling (Køge: the family centre) needs consent.
     if counsellor.counsellor_kind in (CounsellorKind.FAMILIERAADGIVER, CounsellorKind.FAMILIECENTER):
-        refusal = consent_refusal(child, purpose_code=PURPOSE_FAMILY_COUNSELLING)
+        refusal = refusal_consent(child, purpose_code=PURPOSE_FAMILY_COUNSELLING)
         if refusal:
             raise Refused(refusal)
     with transaction.atomic():
         if CounsellorAssignment.objects.active().filter(child=child, counsellor=counsellor).exists():
-            raise Refused(f"{counsellor} er allerede tilknyttet.")
+            raise Refused("counsellor_assigned", f"{counsellor} er allerede tilknyttet.")
         assignment = CounsellorAssignment.objects.create(child=child, counsellor=counsellor, assigned_by=actor.user)
         record_event(case, actor.user, Event.COUNSELLOR_ATTACHED, reason=f"{counsellor} ({counsellor.role_label})")
         log_access(actor, LogAction.CREATE, assignment, detail="Rådgiver tilknyttet")
@@ -488,11 +488,11 @@ def counsellor_attach(*, actor: Actor, case: Case, counsellor: User) -> Counsell
 
 def counsellor_detach(*, actor: Actor, assignment: CounsellorAssignment) -> CounsellorAssignment:
     if not roles.leads(actor.user, assignment.child.institution_id):
-        raise Refused("Kun institutionens leder kan afslutte en rådgivers tilknytning.")
+        raise Refused("not_leader", "Kun institutionens leder kan afslutte en rådgivers tilknytning.")
     with transaction.atomic():
         assignment = CounsellorAssignment.objects.select_for_update().get(pk=assignment.pk)
         if assignment.ended_at:
-            raise Refused("Tilknytningen er allerede afsluttet.")
+            raise Refused("assignment_ended", "Tilknytningen er allerede afsluttet.")
         assignment.ended_at = timezone.now()
         assignment.save(update_fields=["ended_at"])
         case = Case.objects.of_child(assignment.child_id)
@@ -506,9 +506,9 @@ def counsellor_detach(*, actor: Actor, assignment: CounsellorAssignment) -> Coun
 # --- Aabenraa: åben rådgivning and familiegrupper (seeds/002) ---------------------------------------
 
 
-def _feature_refusal(institution: Institution, flag: str, label: str) -> str | None:
+def _refusal_feature(institution: Institution, flag: str, label: str) -> str | None:
     if not getattr(institution.district.municipality, flag):
-        return f"Kommunen bruger ikke {label}."
+        return Refusal("feature_disabled", f"Kommunen bruger ikke {label}.")
     return None
 
 
@@ -518,22 +518,22 @@ def _child_in(user: User, child: Child | None, institution: Institution) -> None
     if child is None:
         return
     if child.institution_id != institution.pk or not Child.objects.visible_to(user).filter(pk=child.pk).exists():
-        raise Refused("Barnet går ikke i institutionen.")
+        raise Refused("child_not_in_institution", "Barnet går ikke i institutionen.")
 
 
 def _guardian_of(child: Child | None, guardian: Guardian | None) -> None:
     if guardian is not None and (child is None or guardian.child_id != child.pk):
-        raise Refused("Forælderen hører ikke til barnet.")
+        raise Refused("guardian_not_of_child", "Forælderen hører ikke til barnet.")
 
 
 def counselling_session_create(*, actor: Actor, institution: Institution, data: dict) -> CounsellingSession:
     """Put an open-counselling session in the daycare's calendar (leader or consultant)."""
-    refusal = _feature_refusal(institution, "open_counselling_enabled", "åben rådgivning")
+    refusal = _refusal_feature(institution, "open_counselling_enabled", "åben rådgivning")
     if refusal:
         raise Refused(refusal)
     user = actor.user
     if not (roles.organises_activities(user) and scope.serves_institution(user, institution)):
-        raise Refused("Kun institutionens leder eller distriktets konsulent kan oprette åben rådgivning.")
+        raise Refused("not_leader_or_consultant", "Kun institutionens leder eller distriktets konsulent kan oprette åben rådgivning.")
     with transaction.atomic():
         session = CounsellingSession.objects.create(institution=institution, created_by=user, **data)
         log_access(actor, LogAction.CREATE, session, detail="Åben rådgivning oprettet")
@@ -543,12 +543,12 @@ def counselling_session_create(*, actor: Actor, institution: Institution, data: 
 def counselling_book(*, actor: Actor, session: CounsellingSession, data: dict) -> CounsellingBooking:
     """Book a slot: staff about the group or a child, or parents (registered by staff) about their child."""
     institution = session.institution
-    refusal = _feature_refusal(institution, "open_counselling_enabled", "åben rådgivning")
+    refusal = _refusal_feature(institution, "open_counselling_enabled", "åben rådgivning")
     if refusal:
         raise Refused(refusal)
     user = actor.user
     if not scope.serves_institution(user, institution):
-        raise Refused("Kun institutionens personale og konsulenten kan booke tid.")
+        raise Refused("not_staff", "Kun institutionens personale og konsulenten kan booke tid.")
     child, guardian = data.get("child"), data.get("guardian")
     if child is None and guardian is not None:  # parents who book are booking about their own child
         child = guardian.child
@@ -556,15 +556,15 @@ def counselling_book(*, actor: Actor, session: CounsellingSession, data: dict) -
     _child_in(user, child, institution)
     _guardian_of(child, guardian)
     if data["booker"] == CounsellingBooking.Booker.PARENTS and guardian is None:
-        raise Refused("Vælg den forælder, der har booket tiden.")
+        raise Refused("guardian_missing", "Vælg den forælder, der har booket tiden.")
     if not 1 <= data["slot"] <= session.slots:
-        raise Refused("Vælg en af rådgivningens samtaletider.")
+        raise Refused("slot_unknown", "Vælg en af rådgivningens samtaletider.")
     if not (data.get("topic") or "").strip():
-        raise Refused("Skriv kort, hvad samtalen handler om.")
+        raise Refused("topic_missing", "Skriv kort, hvad samtalen handler om.")
     with transaction.atomic():
         CounsellingSession.objects.select_for_update().filter(pk=session.pk).first()
         if session.bookings.filter(slot=data["slot"]).exists():
-            raise Refused("Tiden er allerede booket. Vælg en anden.")
+            raise Refused("slot_taken", "Tiden er allerede booket. Vælg en anden.")
         booking = CounsellingBooking.objects.create(session=session, booked_by=user, **data)
         if child is not None:
             case = Case.objects.of_child(child)
@@ -578,14 +578,14 @@ def counselling_book(*, actor: Actor, session: CounsellingSession, data: dict) -
 
 
 def family_group_create(*, actor: Actor, institution: Institution, data: dict) -> FamilyGroup:
-    refusal = _feature_refusal(institution, "family_groups_enabled", "familiegrupper")
+    refusal = _refusal_feature(institution, "family_groups_enabled", "familiegrupper")
     if refusal:
         raise Refused(refusal)
     user = actor.user
     if not (roles.organises_activities(user) and scope.serves_institution(user, institution)):
-        raise Refused("Kun institutionens leder eller distriktets konsulent kan oprette en familiegruppe.")
+        raise Refused("not_leader_or_consultant", "Kun institutionens leder eller distriktets konsulent kan oprette en familiegruppe.")
     if FamilyGroup.objects.filter(institution=institution, name=data["name"]).exists():
-        raise Refused("Institutionen har allerede en familiegruppe med det navn.")
+        raise Refused("group_name_taken", "Institutionen har allerede en familiegruppe med det navn.")
     with transaction.atomic():
         group = FamilyGroup.objects.create(institution=institution, created_by=user, **data)
         log_access(actor, LogAction.CREATE, group, detail="Familiegruppe oprettet")
@@ -593,11 +593,11 @@ def family_group_create(*, actor: Actor, institution: Institution, data: dict) -
 
 
 def _may_run_group(user: User, group: FamilyGroup) -> None:
-    refusal = _feature_refusal(group.institution, "family_groups_enabled", "familiegrupper")
+    refusal = _refusal_feature(group.institution, "family_groups_enabled", "familiegrupper")
     if refusal:
         raise Refused(refusal)
     if not scope.serves_institution(user, group.institution):
-        raise Refused("Kun institutionens personale og konsulenten arbejder med familiegruppen.")
+        raise Refused("not_staff", "Kun institutionens personale og konsulenten arbejder med familiegruppen.")
 
 
 def family_group_participant_add(*, actor: Actor, group: FamilyGroup, child: Child,
@@ -606,10 +606,10 @@ def family_group_participant_add(*, actor: Actor, group: FamilyGroup, child: Chi
     _child_in(actor.user, child, group.institution)
     _guardian_of(child, guardian)
     if not group.active:
-        raise Refused("Familiegruppen er afsluttet.")
+        raise Refused("group_ended", "Familiegruppen er afsluttet.")
     with transaction.atomic():
         if group.participants.filter(child=child).exists():
-            raise Refused(f"{child}s familie deltager allerede.")
+            raise Refused("participant_exists", f"{child}s familie deltager allerede.")
         participant = FamilyGroupParticipant.objects.create(group=group, child=child, guardian=guardian,
                                                             added_by=actor.user)
         log_access(actor, LogAction.CREATE, participant, child_id=child.pk, detail=f"Deltager i familiegruppe: {group}")
@@ -619,7 +619,7 @@ def family_group_participant_add(*, actor: Actor, group: FamilyGroup, child: Chi
 def family_group_session_add(*, actor: Actor, group: FamilyGroup, data: dict) -> FamilyGroupSession:
     _may_run_group(actor.user, group)
     if not (data.get("theme") or "").strip():
-        raise Refused("Angiv gangens tema.")
+        raise Refused("theme_missing", "Angiv gangens tema.")
     with transaction.atomic():
         session = FamilyGroupSession.objects.create(group=group, created_by=actor.user, **data)
         log_access(actor, LogAction.CREATE, session, detail=f"Familiegruppe {group}: {session}")
@@ -633,9 +633,9 @@ def family_group_attendance_record(*, actor: Actor, session: FamilyGroupSession,
     _may_run_group(actor.user, group)
     chosen = {p.pk: p for p in participants}
     if group.participants.filter(pk__in=chosen).count() != len(chosen):
-        raise Refused("En af deltagerne hører ikke til familiegruppen.")
+        raise Refused("participant_unknown", "En af deltagerne hører ikke til familiegruppen.")
     if session.held_on > timezone.localdate():
-        raise Refused("Fremmøde registreres, når gangen har været holdt.")
+        raise Refused("session_not_held", "Fremmøde registreres, når gangen har været holdt.")
     with transaction.atomic():
         session = FamilyGroupSession.objects.select_for_update().get(pk=session.pk)
         before = set(session.attendance.values_list("participant_id", flat=True))

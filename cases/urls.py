@@ -30,7 +30,7 @@ urlpatterns = [
     path("<int:pk>/moeder/nyt/", views.meeting_create, name="meeting_create"),
     path("<int:pk>/moeder/<int:meeting_pk>/", views.meeting_detail, name="meeting_detail"),
     path("<int:pk>/henvisning/", views.referral_create, name="referral_create"),
-    path("<int:pk>/underretning/", views.notification_create, name="notification_create"),
+    path("<int:pk>/underretning/", views.underretning_create, name="underretning_create"),
     path("<int:pk>/raadgivere/", views.counsellor_attach, name="counsellor_attach"),
     path("<int:pk>/raadgivere/<int:assignment_pk>/afslut/", views.counsellor_detach, name="counsellor_detach"),
 ]

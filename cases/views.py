@@ -253,19 +253,19 @@ def referral_create(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-def notification_create(request, pk):
+def underretning_create(request, pk):
     child = scope.get_child_for_user(request, pk)
     case = scope.open_case_or_404(child)
     form = NotificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.notification_record(actor=request.actor, case=case, text=form.cleaned_data["text"])
+            services.underretning_record(actor=request.actor, case=case, text=form.cleaned_data["text"])
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
             messages.success(request, "Underretningen er registreret.")
             return redirect("cases:child_detail", pk=child.pk)
-    return render(request, "cases/notification_form.html", {"form": form, "child": child})
+    return render(request, "cases/underretning_form.html", {"form": form, "child": child})
 
 
 @require_POST

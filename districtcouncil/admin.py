@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib import admin
 
+from cases.models import Basis
 from districtcouncil.models import (
-    GRANT_BASES, Council, CouncilMeeting, CouncilMeetingType, DecisionBasis, LetterWording, Mellemform, ResourceType,
+    GRANT_BASES, Council, CouncilMeeting, CouncilMeetingType, LetterWording, Mellemform, ResourceType,
 )
 from haandguide.admin import AuditedAdmin
 
@@ -30,7 +31,7 @@ class CouncilMeetingAdmin(AuditedAdmin):
 class ResourceTypeForm(forms.ModelForm):
     bases = forms.MultipleChoiceField(
         label="Kan tildeles efter", required=False, widget=forms.CheckboxSelectMultiple,
-        choices=[(b.value, DecisionBasis(b).label) for b in GRANT_BASES],
+        choices=[(b.value, Basis(b).label) for b in GRANT_BASES],
         help_text="Grundlag og ressourcetype skal passe sammen: § 32 → et § 32-tilbud, kronisk sygdom → ekstra ressourcer.")
 
     class Meta:

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from districtcouncil.models import Decision, Letter
 from districtcouncil.scope import submissions_visible_to
-from districtcouncil.services import submission_start_refusal
+from districtcouncil.services import refusal_submission_start
 
 
 def council_section(request, child) -> dict | None:
@@ -19,7 +19,7 @@ def council_section(request, child) -> dict | None:
         .order_by("-decided_at", "-pk")[:20])
     # The child page's "Indstil til distriktsrådet": shown when the service would accept a draft.
     submission_url = None
-    if submission_start_refusal(request.user, child) is None:
+    if refusal_submission_start(request.user, child) is None:
         submission_url = reverse("districtcouncil:submission_create") + f"?barn={child.pk}"
     return {"template": "districtcouncil/includes/child_section.html", "council_submissions": submissions,
             "council_decisions": decisions, "submission_url": submission_url}

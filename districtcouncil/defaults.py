@@ -2,8 +2,9 @@
 resource types from the staircase (least intrusive first), council meeting types, one council and
 one mellemform per district. Seeded, then edited as data; Haderslev's profile is the default."""
 
+from cases.models import Basis
 from districtcouncil.models import (
-    Council, CouncilMeetingType, DecisionBasis, LetterWording, Mellemform, ResourceType,
+    Council, CouncilMeetingType, LetterWording, Mellemform, ResourceType,
 )
 from haandguide import profiles
 from haandguide.models import Municipality
@@ -45,10 +46,10 @@ def bases_for(name: str, consultant_only: bool) -> list[str]:
     element): the council's resources by the council; of the consultant's, the § 32 offer under
     § 32 and the rest (extra resources for chronic illness) under their own basis."""
     if not consultant_only:
-        return [DecisionBasis.COUNCIL.value]
+        return [Basis.COUNCIL.value]
     if "32" in name:
-        return [DecisionBasis.VISITATION_32.value]
-    return [DecisionBasis.CHRONIC_ILLNESS.value]
+        return [Basis.VISITATION_32.value]
+    return [Basis.CHRONIC_ILLNESS.value]
 
 
 apply_profile = seed_council_configuration

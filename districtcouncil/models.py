@@ -16,7 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from cases.models import Case
+from cases.models import Basis, Case
 from haandguide.lib import files
 from haandguide.models import Child, District, Institution, Municipality
 from haandguide.lib.formats import date_da
@@ -81,16 +81,8 @@ class CouncilMeeting(models.Model):
         return timezone.make_aware(local.replace(tzinfo=None) - datetime.timedelta(days=days))
 
 
-class DecisionBasis(models.TextChoices):
-    COUNCIL = "distriktsraad", "Distriktsrådets afgørelse"
-    VISITATION_32 = "visitation_32", "Visitation efter Serviceloven § 32"
-    CHRONIC_ILLNESS = "kronisk_sygdom", "Ekstra ressourcer ved kronisk sygdom"
-    REVISITATION = "revisitation", "Revisitation"
-
-
-# The bases a resource type can be granted under (a re-visitation or a renewal re-grants an offer
-# that was granted under one of these).
-GRANT_BASES = [DecisionBasis.COUNCIL, DecisionBasis.VISITATION_32, DecisionBasis.CHRONIC_ILLNESS]
+# The bases a resource type can be granted under (cases.models.Basis, which the case checks too).
+GRANT_BASES = Basis.grants()
 
 
 class ResourceType(models.Model):
@@ -278,7 +270,7 @@ class DecisionQuerySet(models.QuerySet):
 class Decision(models.Model):
     """The council's decision on a submission, or the consultant's §32 / chronic-illness grant."""
 
-    Basis = DecisionBasis
+    Basis = Basis
 
     class Outcome(models.TextChoices):
         RENEWED = "forlaenget", "Forlænget"

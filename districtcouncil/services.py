@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from cases import interfaces
 from cases import services as case_services
-from cases.models import Agreement, AgreementKind, Case, CaseEvent, CaseState, InterventionBasis
+from cases.models import Agreement, AgreementKind, Case, CaseEvent, CaseState, Basis
 from districtcouncil import scope
 from districtcouncil.defaults import letter_wording
 from districtcouncil.models import (
@@ -28,7 +28,7 @@ from haandguide import roles
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
 from haandguide.actors import Actor
-from haandguide.exceptions import EditConflict, Refused
+from haandguide.exceptions import EditConflict, Refusal, Refused
 from haandguide.lib.files import original_name, sha256_of
 from haandguide.lib.pdf import render_pdf
 from haandguide.models import Child, Institution, Municipality, User
@@ -70,14 +70,14 @@ def open_meetings(council_ids, now: datetime.datetime | None = None) -> list[Cou
 # --- submissions ------------------------------------------------------------------------------
 
 
-def submission_start_refusal(user: User, child: Child) -> str | None:
+def refusal_submission_start(user: User, child: Child) -> str | None:
     """Why this user cannot prepare a submission about the child now, or None: the institution's
     leader, for a child with an open case, at any level (a resource may be re-assessed at indgribende)."""
     if not roles.leads(user, child.institution_id):
-        return "Kun en leder af institutionen kan udarbejde en indstilling."
+        return Refusal("not_leader", "Kun en leder af institutionen kan udarbejde en indstilling.")
     case = Case.objects.of_child(child)
     if case is None or not case.is_open:
-        return "Barnet har ingen åben sag."
+        return Refusal("case_not_open", "Barnet har ingen åben sag.")
     return None
 
 
@@ -98,8 +98,8 @@ def submission_create(*, actor: Actor, child: Child | None, data: dict, institut
     if institution is None:
         institution = submission_institution(actor.user, child, data.get("meeting"))
         if institution is None:
-            raise Refused("Du leder ingen institution i mødets distrikt.")
-    if refusal := _draft_refusal(actor.user, institution, child, data):
+            raise Refused("not_leader", "Du leder ingen institution i mødets distrikt.")
+    if refusal := _refusal_draft(actor.user, institution, child, data):
         raise Refused(refusal)
     with transaction.atomic():
         submission = Submission(institution=institution, child=child, created_by=actor.user, **data)
@@ -108,18 +108,18 @@ def submission_create(*, actor: Actor, child: Child | None, data: dict, institut
     return submission
 
 
-def _draft_refusal(user: User, institution: Institution, child: Child | None, data: dict) -> str | None:
+def _refusal_draft(user: User, institution: Institution, child: Child | None, data: dict) -> str | None:
     """The rules a draft's fields keep, when it is created and whenever it is edited."""
     if not roles.leads(user, institution):
-        return "Kun en leder af institutionen kan udarbejde en indstilling."
+        return Refusal("not_leader", "Kun en leder af institutionen kan udarbejde en indstilling.")
     if child is not None and child.institution_id != institution.pk:
-        return "Barnet går ikke i institutionen."
+        return Refusal("child_not_in_institution", "Barnet går ikke i institutionen.")
     if child is None and data["track"] == Submission.Track.WITH_CPR:
-        return "En indstilling om en børnegruppe går uden CPR."
+        return Refusal("group_without_cpr", "En indstilling om en børnegruppe går uden CPR.")
     if child is None and not (data.get("group_description") or "").strip():
-        return "Beskriv børnegruppen og målene for læringsmiljøet."
+        return Refusal("group_description_missing", "Beskriv børnegruppen og målene for læringsmiljøet.")
     if data["meeting"].council.district_id != institution.district_id:
-        return "Mødet hører ikke til institutionens distriktsråd."
+        return Refusal("meeting_other_district", "Mødet hører ikke til institutionens distriktsråd.")
     return None
 
 
@@ -147,8 +147,8 @@ def submission_update(*, actor: Actor, submission_id: int, version: int | None, 
         if version is not None and submission.version != version:
             raise EditConflict("Indstillingen er ændret af en anden. Se den nye udgave og prøv igen.")
         if submission.state != SubmissionState.KLADDE:
-            raise Refused("Kun en kladde kan rettes; indstillingen er sendt.")
-        if refusal := _draft_refusal(actor.user, submission.institution, submission.child, data):
+            raise Refused("submission_not_draft", "Kun en kladde kan rettes; indstillingen er sendt.")
+        if refusal := _refusal_draft(actor.user, submission.institution, submission.child, data):
             raise Refused(refusal)
         for field, value in data.items():
             setattr(submission, field, value)
@@ -159,35 +159,35 @@ def submission_update(*, actor: Actor, submission_id: int, version: int | None, 
     return submission
 
 
-def submission_refusal(user: User, submission: Submission) -> str | None:
+def refusal_submission(user: User, submission: Submission) -> str | None:
     """Why this submission cannot be sent now, or None. The same reasons show on its page."""
     if not roles.leads(user, submission.institution):
-        return "Kun en leder af institutionen kan sende indstillingen."
+        return Refusal("not_leader", "Kun en leder af institutionen kan sende indstillingen.")
     if submission.state != SubmissionState.KLADDE:
-        return "Indstillingen er allerede sendt."
+        return Refusal("submission_sent", "Indstillingen er allerede sendt.")
     child = submission.child
     if child is None:
         return None
     case = Case.objects.of_child(child)
     if case is None or not case.is_open:
-        return "Barnet har ingen åben sag."
+        return Refusal("case_not_open", "Barnet har ingen åben sag.")
     # Guide: the submission is made after agreement with the parents at a forældresamtale or
     # netværksmøde.
     agreed = Agreement.objects.filter(meeting__case=case, kind=AgreementKind.SUBMISSION, with_parents=True,
                                       meeting__type__parents_take_part=True).exists()
     if not agreed:
-        return "Der er ikke registreret en aftale med forældrene (forældresamtale eller netværksmøde) om indstillingen."
+        return Refusal("agreement_missing", "Der er ikke registreret en aftale med forældrene (forældresamtale eller netværksmøde) om indstillingen.")
     if submission.kind == Submission.Kind.RESSOURCEVURDERING:
         # Guide: before any intervening effort, the preventive and anticipatory efforts must have
         # been carried out, clearly described and evaluated in the handleplan.
         for level in (CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE):
             readiness = interfaces.level_readiness(case, level)
             if not readiness.ready:
-                return f"En ressourcevurdering kræver, at både forebyggende og foregribende indsatser er beskrevet og evalueret. {readiness.reason}"
+                return Refusal("plan_not_ready", f"En ressourcevurdering kræver, at både forebyggende og foregribende indsatser er beskrevet og evalueret. {readiness.reason}")
     if submission.track == Submission.Track.WITH_CPR and not submission.signed_form:
-        refusal = case_services.consent_refusal(child, purpose_code=case_services.PURPOSE_SUBMISSION_WITH_CPR)
+        refusal = case_services.refusal_consent(child, purpose_code=case_services.PURPOSE_SUBMISSION_WITH_CPR)
         if refusal:
-            return ("Sporet med CPR kræver forældrenes underskrift: upload den underskrevne erklæring under "
+            return Refusal("signature_missing", "Sporet med CPR kræver forældrenes underskrift: upload den underskrevne erklæring under "
                     f"'Ret kladden', eller registrér samtykket på barnets samtykkeside. {refusal}")
     return None
 
@@ -202,19 +202,19 @@ def submission_submit(*, actor: Actor, submission_id: int, version: int | None, 
             "meeting__council__district__municipality", "child", "institution").get(pk=submission_id)
         if version is not None and submission.version != version:
             raise EditConflict("Indstillingen er ændret af en anden. Se den nye udgave og prøv igen.")
-        refusal = submission_refusal(actor.user, submission)
+        refusal = refusal_submission(actor.user, submission)
         if refusal:
             raise Refused(refusal)
         chosen = submission.meeting
         meeting = meeting_for_submission(chosen, now)
         if meeting is None:
-            raise Refused(f"Fristen for mødet {chosen} er overskredet, og der er ikke planlagt et senere møde. "
+            raise Refused("deadline_passed", f"Fristen for mødet {chosen} er overskredet, og der er ikke planlagt et senere møde. "
                           "Indstillingen er gemt som kladde; kontakt administrationen om en mødedato.")
         snapshot = None
         if submission.child_id:
             plan = Handleplan.objects.filter(case__child=submission.child).first()
             if plan is None:
-                raise Refused("Barnet har ingen handleplan. Indstillingen skal bygge på handleplanen.")
+                raise Refused("plan_missing", "Barnet har ingen handleplan. Indstillingen skal bygge på handleplanen.")
             snapshot = plan_freeze(actor=actor, plan=plan, purpose=f"Indstilling til {meeting}")
         submission.submit(meeting, chosen if meeting.pk != chosen.pk else None, snapshot)
         submission.save()
@@ -228,30 +228,30 @@ def submission_submit(*, actor: Actor, submission_id: int, version: int | None, 
     return submission
 
 
-def withdraw_refusal(user: User, submission: Submission) -> str | None:
+def refusal_withdraw(user: User, submission: Submission) -> str | None:
     """Why this user cannot withdraw the submission, or None (the page hides the button then)."""
     if not roles.leads(user, submission.institution_id):
-        return "Kun en leder af institutionen kan trække indstillingen tilbage."
+        return Refusal("not_leader", "Kun en leder af institutionen kan trække indstillingen tilbage.")
     if submission.state not in (SubmissionState.KLADDE, SubmissionState.INDSENDT):
-        return "En afgjort indstilling kan ikke trækkes tilbage."
+        return Refusal("submission_decided", "En afgjort indstilling kan ikke trækkes tilbage.")
     return None
 
 
-def draft_edit_refusal(user: User, submission: Submission) -> str | None:
+def refusal_draft_edit(user: User, submission: Submission) -> str | None:
     """Why this user cannot edit the submission as a draft, or None."""
     if submission.state != SubmissionState.KLADDE:
-        return "Indstillingen er allerede sendt."
+        return Refusal("submission_sent", "Indstillingen er allerede sendt.")
     if not roles.leads(user, submission.institution_id):
-        return "Kun en leder af institutionen kan rette indstillingen."
+        return Refusal("not_leader", "Kun en leder af institutionen kan rette indstillingen.")
     return None
 
 
 def submission_withdraw(*, actor: Actor, submission: Submission) -> Submission:
-    if refusal := withdraw_refusal(actor.user, submission):
+    if refusal := refusal_withdraw(actor.user, submission):
         raise Refused(refusal)
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
-        if refusal := withdraw_refusal(actor.user, submission):
+        if refusal := refusal_withdraw(actor.user, submission):
             raise Refused(refusal)
         submission.withdraw()
         submission.save()
@@ -262,9 +262,9 @@ def submission_withdraw(*, actor: Actor, submission: Submission) -> Submission:
 def review_save(*, actor: Actor, submission: Submission, data: dict) -> Review:
     """The consultant's notes and recommendation, before the meeting."""
     if not scope.serves(actor.user, submission.meeting.council):
-        raise Refused("Kun distriktets pædagogiske konsulent kan skrive en vurdering.")
+        raise Refused("not_consultant", "Kun distriktets pædagogiske konsulent kan skrive en vurdering.")
     if submission.state != SubmissionState.INDSENDT:
-        raise Refused("Kun indsendte, uafgjorte indstillinger kan vurderes.")
+        raise Refused("submission_not_pending", "Kun indsendte, uafgjorte indstillinger kan vurderes.")
     with transaction.atomic():
         # A new row each time: an earlier review is history the council may need (who said what, when).
         review = Review.objects.create(submission=submission, consultant=actor.user, **data)
@@ -323,27 +323,27 @@ VISITATION_BASES = (Decision.Basis.CHRONIC_ILLNESS, Decision.Basis.VISITATION_32
 def resource_types_for(municipality, path: str) -> QuerySet[ResourceType]:
     """The resource types a path may grant: the council its own, the consultant's visitation the
     consultant-only ones (§ 32, chronic illness), a re-visitation any offer – also a less intrusive
-    one. Whether a type fits the basis is then checked by `decision_data_refusal`."""
+    one. Whether a type fits the basis is then checked by `refusal_decision_data`."""
     types = ResourceType.objects.filter(municipality=municipality, active=True)
     if path == PATH_REVISITATION:
         return types
     return types.filter(consultant_only=(path == PATH_VISITATION))
 
 
-def period_refusal(municipality: Municipality, start: datetime.date, end: datetime.date) -> str | None:
+def refusal_period(municipality: Municipality, start: datetime.date, end: datetime.date) -> str | None:
     """The one check of the resource period, on every path that grants or renews (council decision,
     renewal, § 32 visitation, chronic illness, re-visitation)."""
     if end <= start:
-        return "Perioden skal slutte efter den starter."
+        return Refusal("period_backwards", "Perioden skal slutte efter den starter.")
     longest = start + relativedelta(months=municipality.resource_period_months)
     if end > longest:
         # The council grants for a limited period (Haderslev: half a year), then re-assesses.
-        return (f"Perioden må højst vare {municipality.resource_period_months} måneder (til {date_da(longest)}); "
+        return Refusal("period_too_long", f"Perioden må højst vare {municipality.resource_period_months} måneder (til {date_da(longest)}); "
                 "en forlængelse besluttes ved revurderingen.")
     return None
 
 
-def basis_refusal(basis: str, resource: ResourceType) -> str | None:
+def refusal_basis(basis: str, resource: ResourceType) -> str | None:
     """The legal basis and the resource type must fit (§ 32 → a § 32 offer; chronic illness → extra
     resources; the council → the council's resources). A re-visitation re-grants an offer that can be
     granted under some basis."""
@@ -353,63 +353,63 @@ def basis_refusal(basis: str, resource: ResourceType) -> str | None:
     else:
         fits = basis in bases
     if not fits:
-        return f"{resource} kan ikke tildeles efter grundlaget \"{Decision.Basis(basis).label}\"."
+        return Refusal("basis_not_allowed", f"{resource} kan ikke tildeles efter grundlaget \"{Decision.Basis(basis).label}\".")
     return None
 
 
-def decision_data_refusal(data: dict, resource: ResourceType, *, basis: str, municipality: Municipality) -> str | None:
+def refusal_decision_data(data: dict, resource: ResourceType, *, basis: str, municipality: Municipality) -> str | None:
     """Every rule on a decision's content, for every path that grants or renews: the least intrusive
     option confirmed, basis and resource type fit, the period limit, follow-up within the period,
     goals, amount/hours and mellemform."""
     if not data.get("least_intrusive_discussed"):
-        return "Den mindst indgribende indsats skal altid være drøftet. Bekræft at det er sket."
+        return Refusal("least_intrusive_unconfirmed", "Den mindst indgribende indsats skal altid være drøftet. Bekræft at det er sket.")
     if resource.municipality_id != municipality.pk:
-        return "Ressourcetypen hører til en anden kommune."
-    refusal = basis_refusal(basis, resource) or period_refusal(municipality, data["period_start"], data["period_end"])
+        return Refusal("resource_other_municipality", "Ressourcetypen hører til en anden kommune.")
+    refusal = refusal_basis(basis, resource) or refusal_period(municipality, data["period_start"], data["period_end"])
     if refusal:
         return refusal
     follow_up = data.get("follow_up_on")
     if follow_up is None or not (data["period_start"] <= follow_up <= data["period_end"]):
-        return (f"Opfølgningen skal ligge inden for perioden ({date_da(data['period_start'])}–"
+        return Refusal("follow_up_outside_period", f"Opfølgningen skal ligge inden for perioden ({date_da(data['period_start'])}–"
                 f"{date_da(data['period_end'])}).")
     if resource.grants_resource and not (data.get("goals") or "").strip():
-        return "En tildelt ressource skal have lærings- og udviklingsmål for perioden."
+        return Refusal("goals_missing", "En tildelt ressource skal have lærings- og udviklingsmål for perioden.")
     if resource.has_amount and resource.has_hours:
         if not (data.get("amount_dkk") or data.get("hours")):
-            return f"{resource} kræver et beløb eller et antal timer."
+            return Refusal("amount_or_hours_missing", f"{resource} kræver et beløb eller et antal timer.")
     elif resource.has_amount and not data.get("amount_dkk"):
-        return f"{resource} kræver et beløb i kr."
+        return Refusal("amount_missing", f"{resource} kræver et beløb i kr.")
     elif resource.has_hours and not data.get("hours"):
-        return f"{resource} kræver et antal timer."
+        return Refusal("hours_missing", f"{resource} kræver et antal timer.")
     if resource.needs_mellemform and not data.get("mellemform"):
-        return "Vælg mellemformen, barnet placeres i."
+        return Refusal("mellemform_missing", "Vælg mellemformen, barnet placeres i.")
     return None
 
 
 def _check_decision_data(data: dict, resource: ResourceType, *, basis: str, municipality: Municipality) -> None:
-    refusal = decision_data_refusal(data, resource, basis=basis, municipality=municipality)
+    refusal = refusal_decision_data(data, resource, basis=basis, municipality=municipality)
     if refusal:
         raise Refused(refusal)
 
 
-def decision_refusal(user: User, submission: Submission, now: datetime.datetime | None = None) -> str | None:
+def refusal_decision(user: User, submission: Submission, now: datetime.datetime | None = None) -> str | None:
     """Why the council's decision on this submission cannot be recorded now, or None. The
     submission page shows the same reason on a disabled button."""
     if not scope.serves(user, submission.meeting.council):
-        return "Kun distriktets pædagogiske konsulent registrerer distriktsrådets afgørelse."
+        return Refusal("not_consultant", "Kun distriktets pædagogiske konsulent registrerer distriktsrådets afgørelse.")
     if submission.state != SubmissionState.INDSENDT:
-        return "Indstillingen er ikke på dagsordenen (den er afgjort, trukket eller ikke sendt)."
+        return Refusal("submission_not_on_agenda", "Indstillingen er ikke på dagsordenen (den er afgjort, trukket eller ikke sendt).")
     if submission.meeting.agenda_closed_at is None and (now or timezone.now()) < submission.meeting.deadline:
-        return (f"Dagsordenen lukker {datetime_da(submission.meeting.deadline)}; "
+        return Refusal("agenda_open", f"Dagsordenen lukker {datetime_da(submission.meeting.deadline)}; "
                 "afgørelsen træffes på mødet.")
     return None
 
 
-def reasoning_refusal(data: dict) -> str | None:
+def refusal_reasoning(data: dict) -> str | None:
     """Forvaltningsloven §§ 22–24: a decision that grants or refuses a resource is given in writing
     with its reasons; the council writes them, and they go into the letter to the parents."""
     if not (data.get("notes") or "").strip():
-        return ("Skriv begrundelsen for afgørelsen: den står i brevet til forældrene "
+        return Refusal("reasoning_missing", "Skriv begrundelsen for afgørelsen: den står i brevet til forældrene "
                 "(forvaltningsloven §§ 22–24).")
     return None
 
@@ -421,25 +421,25 @@ def decision_record(*, actor: Actor, submission_id: int, data: dict) -> Decision
         submission = Submission.objects.select_for_update(of=("self",)).select_related(
             "meeting__council__district__municipality", "child", "institution").get(pk=submission_id)
         council = submission.meeting.council
-        refusal = decision_refusal(actor.user, submission)
+        refusal = refusal_decision(actor.user, submission)
         if refusal:
             raise Refused(refusal)
         resource: ResourceType = data["resource_type"]
         if resource.municipality_id != council.district.municipality_id or resource.consultant_only:
-            raise Refused("Ressourcetypen kan ikke tildeles af distriktsrådet.")
+            raise Refused("resource_not_grantable", "Ressourcetypen kan ikke tildeles af distriktsrådet.")
         if submission.kind == Submission.Kind.SPARRING and resource.grants_resource:
-            raise Refused("En indstilling om sparring/vejledning kan ikke give en ressource; den kræver en ressourcevurdering.")
+            raise Refused("sparring_grants_nothing", "En indstilling om sparring/vejledning kan ikke give en ressource; den kræver en ressourcevurdering.")
         mellemform = data.get("mellemform")
         if mellemform and mellemform.district_id != council.district_id:
-            raise Refused("Mellemformen hører ikke til distriktet.")
+            raise Refused("mellemform_other_district", "Mellemformen hører ikke til distriktet.")
         if mellemform and (submission.child_id is None or submission.snapshot_id is None):
             # 001: a placement in a mellemform is for one child, with an individual handleplan.
-            raise Refused("En placering i en mellemform gælder ét barn med en individuel handleplan.")
+            raise Refused("mellemform_needs_child_plan", "En placering i en mellemform gælder ét barn med en individuel handleplan.")
         _check_decision_data(data, resource, basis=Decision.Basis.COUNCIL, municipality=council.district.municipality)
         # A resource assessment answered with "no resource" is a refusal, and needs its reasons too;
         # a sparring answer is advice, not a decision on a resource.
         if resource.grants_resource or submission.kind == Submission.Kind.RESSOURCEVURDERING:
-            if refusal := reasoning_refusal(data):
+            if refusal := refusal_reasoning(data):
                 raise Refused(refusal)
         decision = Decision.objects.create(
             basis=Decision.Basis.COUNCIL, submission=submission, institution=submission.institution,
@@ -449,10 +449,10 @@ def decision_record(*, actor: Actor, submission_id: int, data: dict) -> Decision
         case = Case.objects.of_child(submission.child_id)
         if case and resource.grants_resource and case.state != CaseState.INDGRIBENDE:
             case_services.case_grant_intervention(
-                actor=actor, case_id=case.pk, basis=InterventionBasis.COUNCIL_DECISION,
+                actor=actor, case_id=case.pk, basis=Basis.COUNCIL,
                 reason=f"{resource}, {date_da(data['period_start'])}–{date_da(data['period_end'])}")
         elif case:
-            case_services.record_event(case, actor.user, Event.SUBMISSION,
+            case_services.record_event(case, actor.user, Event.DECISION,
                                        reason=f"Distriktsrådets afgørelse: {resource}")
         _store_letter(decision, submission.track)
         log_access(actor, LogAction.CREATE, decision, child_id=decision.child_id, detail=f"Afgørelse: {resource}")
@@ -476,19 +476,19 @@ def visitation_record(*, actor: Actor, child: Child, basis: str, data: dict) -> 
     """The consultant's paths outside the council: §32 visitation and extra resources for chronic
     illness (e.g. diabetes, sight, Calvé-Perthes), with the same decision fields."""
     if basis not in (Decision.Basis.VISITATION_32, Decision.Basis.CHRONIC_ILLNESS):
-        raise Refused("Ukendt grundlag.")
+        raise Refused("unknown_basis", "Ukendt grundlag.")
     if not roles.consults_for(actor.user, child.institution.district_id):
-        raise Refused("Kun distriktets pædagogiske konsulent kan visitere.")
+        raise Refused("not_consultant", "Kun distriktets pædagogiske konsulent kan visitere.")
     case = Case.objects.of_child(child)
     if case is None or not case.is_open:
-        raise Refused("Barnet har ingen åben sag. Institutionen opretter sagen.")
+        raise Refused("case_not_open", "Barnet har ingen åben sag. Institutionen opretter sagen.")
     resource: ResourceType = data["resource_type"]
     _check_decision_data(data, resource, basis=basis, municipality=child.institution.district.municipality)
-    if refusal := reasoning_refusal(data):
+    if refusal := refusal_reasoning(data):
         raise Refused(refusal)
     mellemform = data.get("mellemform")
     if mellemform and mellemform.district_id != child.institution.district_id:
-        raise Refused("Mellemformen hører ikke til distriktet.")
+        raise Refused("mellemform_other_district", "Mellemformen hører ikke til distriktet.")
     with transaction.atomic():
         decision = Decision.objects.create(basis=basis, institution=child.institution, child=child,
                                            decided_by=actor.user, **data)
@@ -500,16 +500,16 @@ def visitation_record(*, actor: Actor, child: Child, basis: str, data: dict) -> 
     return decision
 
 
-def revisitation_refusal(user: User, decision: Decision) -> str | None:
+def refusal_revisitation(user: User, decision: Decision) -> str | None:
     if decision.child_id is None:
-        return "Kun en afgørelse for et enkelt barn kan revisiteres."
+        return Refusal("revisitation_needs_child", "Kun en afgørelse for et enkelt barn kan revisiteres.")
     if not roles.consults_for(user, decision.child.institution.district_id):
-        return "Kun distriktets pædagogiske konsulent kan revisitere."
+        return Refusal("not_consultant", "Kun distriktets pædagogiske konsulent kan revisitere.")
     if decision.reassessed_at:
-        return "Afgørelsen er allerede revurderet eller revisiteret."
+        return Refusal("decision_reassessed", "Afgørelsen er allerede revurderet eller revisiteret.")
     case = Case.objects.of_child(decision.child_id)
     if case is None or not case.is_open:
-        return "Barnet har ingen åben sag."
+        return Refusal("case_not_open", "Barnet har ingen åben sag.")
     return None
 
 
@@ -518,28 +518,28 @@ def revisitation_record(*, actor: Actor, decision: Decision, data: dict) -> Deci
     og revisitationsprocesser ... altid at iværksætte mindst indgribende tilbud"). Records the new
     offer and the less intrusive offer considered; the earlier decision is closed as re-assessed.
     An offer without a resource steps an intervening case down towards the general area."""
-    refusal = revisitation_refusal(actor.user, decision)
+    refusal = refusal_revisitation(actor.user, decision)
     if refusal:
         raise Refused(refusal)
     considered = (data.get("least_intrusive_offer") or "").strip()
     if not considered:
-        raise Refused("Beskriv det mindst indgribende tilbud, der er overvejet, og hvorfor det (ikke) dækker behovet.")
+        raise Refused("least_intrusive_missing", "Beskriv det mindst indgribende tilbud, der er overvejet, og hvorfor det (ikke) dækker behovet.")
     resource: ResourceType = data["resource_type"]
     child = decision.child
     mellemform = data.get("mellemform")
     if mellemform and mellemform.district_id != child.institution.district_id:
-        raise Refused("Mellemformen hører ikke til distriktet.")
+        raise Refused("mellemform_other_district", "Mellemformen hører ikke til distriktet.")
     _check_decision_data(data, resource, basis=Decision.Basis.REVISITATION,
                          municipality=child.institution.district.municipality)
-    if refusal := reasoning_refusal(data):
+    if refusal := refusal_reasoning(data):
         raise Refused(refusal)
     with transaction.atomic():
         earlier = Decision.objects.select_for_update().get(pk=decision.pk)
         if earlier.reassessed_at:
-            raise Refused("Afgørelsen er allerede revurderet eller revisiteret.")
+            raise Refused("decision_reassessed", "Afgørelsen er allerede revurderet eller revisiteret.")
         case = Case.objects.get(child_id=child.pk)
         if resource.grants_resource and case.state != CaseState.INDGRIBENDE:
-            raise Refused("Sagen er ikke på indgribende niveau; brug visitation eller distriktsrådet.")
+            raise Refused("case_not_intervening", "Sagen er ikke på indgribende niveau; brug visitation eller distriktsrådet.")
         fields = {k: v for k, v in data.items() if k != "least_intrusive_offer"}
         new = Decision.objects.create(
             basis=Decision.Basis.REVISITATION, institution=child.institution, child=child, revisits=earlier,
@@ -553,7 +553,7 @@ def revisitation_record(*, actor: Actor, decision: Decision, data: dict) -> Deci
             case_services.case_de_escalate(actor=actor, case_id=case.pk, version=None, through_reassessment=True,
                                            reason=f"Revisitation: {resource}. Mindst indgribende: {considered}")
         else:
-            case_services.record_event(case, actor.user, Event.SUBMISSION, reason=f"Revisitation: {new}")
+            case_services.record_event(case, actor.user, Event.REVISITATION, reason=f"Revisitation: {new}")
         _store_letter(new, Submission.Track.WITH_CPR)
         log_access(actor, LogAction.CREATE, new, child_id=child.pk, detail="Revisitation")
     return new
@@ -587,16 +587,16 @@ def _lower_first(label: str) -> str:
     return label[:1].lower() + label[1:]  # "sendt med Digital Post": the name keeps its capitals
 
 
-def letter_dispatch_refusal(user: User, letter: Letter) -> str | None:
+def refusal_letter_dispatch(user: User, letter: Letter) -> str | None:
     """Why this user cannot record the letter as sent or handed over, or None. The institution's
     leader or the district's consultant sends the letter; it is recorded once."""
     decision = letter.decision
     institution = decision.institution
     if not (roles.leads(user, institution)
             or roles.consults_for(user, institution.district_id)):
-        return "Kun institutionens leder eller distriktets pædagogiske konsulent registrerer, at brevet er sendt."
+        return Refusal("not_leader_or_consultant", "Kun institutionens leder eller distriktets pædagogiske konsulent registrerer, at brevet er sendt.")
     if letter.dispatched_on:
-        return (f"Brevet er allerede registreret: {_lower_first(letter.get_dispatch_method_display())} "
+        return Refusal("letter_dispatched", f"Brevet er allerede registreret: {_lower_first(letter.get_dispatch_method_display())} "
                 f"{date_da(letter.dispatched_on)} af {letter.dispatched_by}.")
     return None
 
@@ -605,23 +605,23 @@ def letter_dispatch(*, actor: Actor, letter_id: int, method: str, sent_on: datet
     """Record how, when and by whom the letter was sent or handed over to the parents (forvaltnings-
     loven: a decision takes effect when it reaches them). Logged, and on the child's timeline."""
     if method not in Letter.Method.values:
-        raise Refused("Vælg, hvordan brevet er sendt eller udleveret.")
+        raise Refused("dispatch_method_missing", "Vælg, hvordan brevet er sendt eller udleveret.")
     with transaction.atomic():
         letter = Letter.objects.select_for_update(of=("self",)).select_related(
             "decision__institution__district", "dispatched_by").defer("pdf").get(pk=letter_id)
-        if refusal := letter_dispatch_refusal(actor.user, letter):
+        if refusal := refusal_letter_dispatch(actor.user, letter):
             raise Refused(refusal)
         if sent_on > timezone.localdate():
-            raise Refused("Datoen ligger i fremtiden. Registrér afsendelsen, når brevet er sendt eller udleveret.")
+            raise Refused("date_in_future", "Datoen ligger i fremtiden. Registrér afsendelsen, når brevet er sendt eller udleveret.")
         if sent_on < timezone.localtime(letter.created_at).date():
-            raise Refused(f"Brevet blev dannet {date_da(letter.created_at)}; det kan ikke være sendt før.")
+            raise Refused("date_before_letter", f"Brevet blev dannet {date_da(letter.created_at)}; det kan ikke være sendt før.")
         letter.dispatch_method, letter.dispatched_on = method, sent_on
         letter.dispatched_by, letter.dispatch_recorded_at = actor.user, timezone.now()
         letter.save(update_fields=["dispatch_method", "dispatched_on", "dispatched_by", "dispatch_recorded_at"])
         text = f"{letter.get_kind_display()}: {_lower_first(letter.get_dispatch_method_display())} {date_da(sent_on)}"
         case = Case.objects.of_child(letter.decision.child_id)
         if case:
-            case_services.record_event(case, actor.user, Event.SUBMISSION, reason=f"Brev til forældrene. {text}")
+            case_services.record_event(case, actor.user, Event.LETTER, reason=f"Brev til forældrene. {text}")
         log_access(actor, LogAction.UPDATE, letter, child_id=letter.decision.child_id, detail=f"Brev sendt: {text}")
     return letter
 
@@ -636,13 +636,13 @@ def decision_reassess(*, actor: Actor, decision: Decision, outcome: str, notes: 
     within the period), or moved down towards the general area (mindst indgribende indsats)."""
     data = data or {}
     if decision.child_id is None or not roles.consults_for(actor.user, decision.child.institution.district_id):
-        raise Refused("Kun distriktets pædagogiske konsulent kan revurdere.")
+        raise Refused("not_consultant", "Kun distriktets pædagogiske konsulent kan revurdere.")
     if decision.reassessed_at:
-        raise Refused("Afgørelsen er allerede revurderet.")
+        raise Refused("decision_reassessed", "Afgørelsen er allerede revurderet.")
     if outcome not in Decision.Outcome.values:
-        raise Refused("Vælg forlængelse eller niveau ned.")
+        raise Refused("outcome_unknown", "Vælg forlængelse eller niveau ned.")
     if not (notes or "").strip():
-        raise Refused("Skriv evalueringen af målene for perioden.")
+        raise Refused("evaluation_missing", "Skriv evalueringen af målene for perioden.")
     municipality = decision.institution.district.municipality
     renewal = None
     if outcome == Decision.Outcome.RENEWED:
@@ -659,7 +659,7 @@ def decision_reassess(*, actor: Actor, decision: Decision, outcome: str, notes: 
     with transaction.atomic():
         decision = Decision.objects.select_for_update().get(pk=decision.pk)
         if decision.reassessed_at:
-            raise Refused("Afgørelsen er allerede revurderet.")
+            raise Refused("decision_reassessed", "Afgørelsen er allerede revurderet.")
         decision.reassessed_at = timezone.now()
         decision.reassessment_outcome = outcome
         decision.reassessment_notes = notes
@@ -670,7 +670,7 @@ def decision_reassess(*, actor: Actor, decision: Decision, outcome: str, notes: 
         if renewal is not None:
             new = Decision.objects.create(basis=decision.basis, institution=decision.institution, child=decision.child,
                                           decided_by=actor.user, renews=decision, **renewal)
-            case_services.record_event(case, actor.user, Event.SUBMISSION, reason=f"Ressource forlænget: {new}")
+            case_services.record_event(case, actor.user, Event.RENEWAL, reason=f"Ressource forlænget: {new}")
             _store_letter(new, Submission.Track.WITH_CPR)
         else:
             if case.state == CaseState.INDGRIBENDE:
@@ -839,7 +839,7 @@ def meeting_series_create(*, council: Council, meeting_type, first: datetime.dat
                           location: str = "") -> list[CouncilMeeting]:
     """A recurring series of council meetings (the administrator's calendar)."""
     if count < 1 or count > 52 or every_weeks < 1:
-        raise Refused("Vælg mellem 1 og 52 møder med mindst en uges mellemrum.")
+        raise Refused("meeting_count_invalid", "Vælg mellem 1 og 52 møder med mindst en uges mellemrum.")
     local = timezone.localtime(first).replace(tzinfo=None)
     meetings = []
     with transaction.atomic():

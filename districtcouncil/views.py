@@ -178,17 +178,17 @@ def _submission_page(request, submission, *, status=200, forms=None, error=None)
     council = submission.meeting.council
     municipality = council.district.municipality
     is_consultant = scope.serves(user, council)
-    may_edit = services.draft_edit_refusal(user, submission) is None
+    may_edit = services.refusal_draft_edit(user, submission) is None
     decision = getattr(submission, "decision", None) if submission.state == SubmissionState.AFGJORT else None
     reviews = list(submission.reviews.select_related("recommended_resource", "consultant"))
     review = reviews[0] if reviews else None
     context = {
         "submission": submission, "snapshot": submission.snapshot, "documents": list(submission.documents.all()),
         "review": review, "reviews": reviews, "decision": decision, "error": error,
-        "decision_refusal": (services.decision_refusal(user, submission)
+        "refusal_decision": (services.refusal_decision(user, submission)
                              if is_consultant and submission.state == SubmissionState.INDSENDT else None),
-        "submit_refusal": services.submission_refusal(user, submission) if submission.state == SubmissionState.KLADDE else None,
-        "can_withdraw": services.withdraw_refusal(user, submission) is None,
+        "refusal_submit": services.refusal_submission(user, submission) if submission.state == SubmissionState.KLADDE else None,
+        "can_withdraw": services.refusal_withdraw(user, submission) is None,
         "is_consultant": is_consultant,
         "draft_form": forms.get("draft") or (_draft_form(request, submission) if may_edit else None),
         "review_form": forms.get("review") or (ReviewForm(resource_types=services.resource_types_for(municipality, services.PATH_COUNCIL), initial={
@@ -276,7 +276,7 @@ def decision_create(request, pk):
     council = submission.meeting.council
     if not scope.serves(request.user, council):
         raise PermissionDenied("Kun distriktets pædagogiske konsulent registrerer afgørelsen.")
-    refusal = services.decision_refusal(request.user, submission)
+    refusal = services.refusal_decision(request.user, submission)
     if refusal:
         log_access(request.actor, Action.REFUSED, submission, child_id=submission.child_id, detail=refusal[:200])
         messages.error(request, refusal)
@@ -323,9 +323,9 @@ def _letters(request, decision, *, dispatch_form=None, dispatch_letter_pk=None):
     letters = list(decision.letters.defer("pdf").select_related("dispatched_by"))
     for letter in letters:
         letter.decision = decision
-        letter.dispatch_refusal = services.letter_dispatch_refusal(request.user, letter)
+        letter.refusal_dispatch = services.refusal_letter_dispatch(request.user, letter)
         letter.dispatch_form = None
-        if letter.dispatch_refusal is None:
+        if letter.refusal_dispatch is None:
             letter.dispatch_form = (dispatch_form if letter.pk == dispatch_letter_pk else None) or LetterDispatchForm(
                 prefix=f"brev{letter.pk}")
     return letters
@@ -341,7 +341,7 @@ def _decision_page(request, decision, *, status=200, reassess_form=None, dispatc
         "submission_visible": scope.submission_visible(request.user, decision.submission_id),
         "letters": _letters(request, decision, dispatch_form=dispatch_form, dispatch_letter_pk=dispatch_letter_pk),
         "reassess_form": reassess_form,
-        "may_revisit": services.revisitation_refusal(request.user, decision) is None,
+        "may_revisit": services.refusal_revisitation(request.user, decision) is None,
         "revisitations": decision.revisitations.select_related("resource_type"),
     }, status=status)
 
@@ -373,7 +373,7 @@ def letter_dispatch(request, pk, letter_pk):
 def revisitation_create(request, pk):
     """Re-visit a decision or visitation: the new offer and the least intrusive offer considered."""
     decision = scope.get_decision_for_user(request, pk)
-    refusal = services.revisitation_refusal(request.user, decision)
+    refusal = services.refusal_revisitation(request.user, decision)
     if refusal:
         raise PermissionDenied(refusal)
     child = decision.child

@@ -125,12 +125,13 @@ def log_denial(request, denial: Denial) -> AccessLog:
     return row
 
 
-def note_refused(reason: str) -> None:
+def note_refused(reason: str, *, code: str = "") -> None:
     """A workflow rule refused an action (`exceptions.Refused` calls this): the middleware logs it
-    with the URL's target once the request is over, so the trace survives the rollback."""
+    with the URL's target once the request is over, so the trace survives the rollback. The row
+    carries the refusal's code, so the log can be searched without the Danish wording."""
     request = _current_request.get()
     if request is not None and hasattr(request, "access_denials"):
-        request.access_denials.append(Denial("", action=Action.REFUSED, detail=f"Nægtet: {reason}"[:200]))
+        request.access_denials.append(Denial("", action=Action.REFUSED, detail=f"Nægtet [{code}]: {reason}"[:200]))
 
 
 def _note_foreign_choices(field, values) -> None:

@@ -59,7 +59,7 @@ def _refuse_cpr_collision(*, actor: Actor, cpr: str, institution: Institution, e
         return
     if Child.objects.visible_to(actor.user).filter(pk=existing.pk).exists():
         log_access(actor, Action.DENIED, existing, detail="CPR-nummeret findes allerede i brugerens institution")
-        raise Refused(DUPLICATE_IN_SCOPE)
+        raise Refused("cpr_duplicate", DUPLICATE_IN_SCOPE)
     transfer, created = ChildTransferRequest.objects.get_or_create(
         child=existing, to_institution=institution, status=ChildTransferRequest.Status.PENDING,
         defaults={"requested_by": actor.user})
@@ -70,14 +70,14 @@ def _refuse_cpr_collision(*, actor: Actor, cpr: str, institution: Institution, e
         notify(administrators, key=f"child-transfer-{transfer.pk}", subject="Anmodning om at flytte et barn",
                body=f"{actor.user} beder om at få et barn flyttet til {institution}.",
                url=reverse("admin:haandguide_childtransferrequest_change", args=[transfer.pk]))
-    raise TransferRequested(TRANSFER_REQUESTED.format(institution=institution))
+    raise TransferRequested("transfer_requested", TRANSFER_REQUESTED.format(institution=institution))
 
 
 def child_create(*, actor: Actor, data: dict) -> Child:
     """Register a child in one of the leader's institutions. A CPR number another institution of
     the municipality holds becomes a request to the administrator (TransferRequested)."""
     if not can_edit_child_records(actor.user, data["institution"]):
-        raise Refused("Kun institutionens leder kan oprette børn i institutionen.")
+        raise Refused("not_leader", "Kun institutionens leder kan oprette børn i institutionen.")
     _refuse_cpr_collision(actor=actor, cpr=data["cpr"], institution=data["institution"])
     try:
         with transaction.atomic():
@@ -93,9 +93,9 @@ def child_create(*, actor: Actor, data: dict) -> Child:
 def child_update(*, actor: Actor, child: Child, data: dict, version: int) -> Child:
     """Change a child's master data. Refuses if someone saved in between (version check)."""
     if not can_edit_child_records(actor.user, child.institution):
-        raise Refused("Kun institutionens leder kan rette barnets stamdata.")
+        raise Refused("not_leader", "Kun institutionens leder kan rette barnets stamdata.")
     if not can_edit_child_records(actor.user, data.get("institution", child.institution)):
-        raise Refused("Barnet kan kun flyttes til en institution, du er leder af.")
+        raise Refused("not_leader", "Barnet kan kun flyttes til en institution, du er leder af.")
     if "cpr" in data:
         _refuse_cpr_collision(actor=actor, cpr=data["cpr"], institution=data.get("institution", child.institution),
                               editing=child)
@@ -122,10 +122,10 @@ def child_transfer_apply(*, actor: Actor, transfer: ChildTransferRequest) -> Chi
     with transaction.atomic():
         transfer = ChildTransferRequest.objects.select_for_update().get(pk=transfer.pk)
         if transfer.status != ChildTransferRequest.Status.PENDING:
-            raise Refused("Anmodningen er allerede behandlet.")
+            raise Refused("transfer_decided", "Anmodningen er allerede behandlet.")
         child = Child.objects.select_for_update().get(pk=transfer.child_id)
         if child.municipality_id != municipality_id_of(transfer.to_institution_id):
-            raise Refused("Barnet kan kun flyttes inden for kommunen.")
+            raise Refused("other_municipality", "Barnet kan kun flyttes inden for kommunen.")
         from_institution = child.institution_id
         child.institution = transfer.to_institution
         child.version += 1
@@ -146,7 +146,7 @@ def child_transfer_decline(*, actor: Actor, transfer: ChildTransferRequest) -> N
     with transaction.atomic():
         transfer = ChildTransferRequest.objects.select_for_update().get(pk=transfer.pk)
         if transfer.status != ChildTransferRequest.Status.PENDING:
-            raise Refused("Anmodningen er allerede behandlet.")
+            raise Refused("transfer_decided", "Anmodningen er allerede behandlet.")
         transfer.status, transfer.decided_by, transfer.decided_at = (
             ChildTransferRequest.Status.DECLINED, actor.user, timezone.now())
         transfer.save(update_fields=["status", "decided_by", "decided_at"])
@@ -158,7 +158,7 @@ def child_transfer_decline(*, actor: Actor, transfer: ChildTransferRequest) -> N
 
 def guardian_add(*, actor: Actor, child: Child, data: dict) -> Guardian:
     if not can_edit_child_records(actor.user, child.institution):
-        raise Refused("Kun institutionens leder kan tilføje forældre.")
+        raise Refused("not_leader", "Kun institutionens leder kan tilføje forældre.")
     with transaction.atomic():
         guardian = Guardian.objects.create(child=child, **data)
         log_access(actor, Action.CREATE, guardian, detail="Forælder/værge tilføjet")

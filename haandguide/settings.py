@@ -289,11 +289,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # any task runs and any retry countdown (reminders back off up to an hour), or a healthy worker's
 # task would be delivered a second time; the sweeps find lost work sooner (reports after 30 min).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600, minimum=1)}
-# Test hook only (tests/test_faults.py): the report build pauses this many seconds after it is
-# marked running, so a test can kill the worker mid-build. Always 0 in production.
-TEST_REPORT_BUILD_PAUSE_SECONDS = env_int("TEST_REPORT_BUILD_PAUSE_SECONDS", 0)
-if PRODUCTION and TEST_REPORT_BUILD_PAUSE_SECONDS:
-    raise ImproperlyConfigured("TEST_REPORT_BUILD_PAUSE_SECONDS is a test hook; leave it unset in production.")
 CELERY_BEAT_SCHEDULE = {
     "purge-access-log": {"task": "haandguide.tasks.purge_access_log", "schedule": crontab(hour=2, minute=15)},
     "verify-access-log": {"task": "haandguide.tasks.verify_access_log", "schedule": crontab(hour=2, minute=30)},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cases.models import Case, Level
+from cases.models import Case, CaseState
 from haandguide import profiles
 from haandguide.models import Municipality
 from handleplan.models import EffortCatalogueEntry, ReadinessRule
@@ -11,7 +11,7 @@ from handleplan.models import EffortCatalogueEntry, ReadinessRule
 def _catalogue(profile: dict) -> dict:
     """The profile's catalogue per level (Haderslev's: seeds/001, "Pædagogiske indsatser" and
     "Foregribende indsatser")."""
-    return {Level(level): rows for level, rows in profile["effort_catalogue"].items()}
+    return {CaseState(level): rows for level, rows in profile["effort_catalogue"].items()}
 
 
 def effort_catalogue_seed(municipality: Municipality, profile: dict | None = None) -> int:
@@ -45,6 +45,6 @@ def catalogue_for(case: Case):
     level while it is forebyggende or foregribende; every level's once it is above (indgribende)."""
     entries = EffortCatalogueEntry.objects.filter(
         municipality_id=case.child.institution.district.municipality_id, active=True)
-    if case.state in (Level.FOREBYGGENDE, Level.FOREGRIBENDE):
+    if case.state in (CaseState.FOREBYGGENDE, CaseState.FOREGRIBENDE):
         entries = entries.filter(level=case.state)
     return entries.order_by("level", "order", "name")

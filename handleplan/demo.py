@@ -13,7 +13,7 @@ import datetime
 
 from django.utils import timezone
 
-from cases.models import Level
+from cases.models import CaseState
 from haandguide import roles
 from haandguide.actors import Actor
 from haandguide.models import User
@@ -83,7 +83,7 @@ def build(context: dict) -> None:
     rng = context["rng"]
     users = context.get("users", {})
     today = timezone.localdate()
-    catalogue = list(EffortCatalogueEntry.objects.filter(municipality=municipality, level=Level.FOREBYGGENDE,
+    catalogue = list(EffortCatalogueEntry.objects.filter(municipality=municipality, level=CaseState.FOREBYGGENDE,
                                                          active=True))
     if not catalogue:
         return
@@ -112,7 +112,7 @@ def build(context: dict) -> None:
         services.plan_save(actor=actor, plan=plan, version=plan.version, data=first)
         plan.refresh_from_db()
         for n, entry in enumerate(draws["efforts"]):
-            effort = services.effort_add(actor=actor, plan=plan, level=Level.FOREBYGGENDE, data={
+            effort = services.effort_add(actor=actor, plan=plan, level=CaseState.FOREBYGGENDE, data={
                 "catalogue": entry, "name": entry.name,
                 "description": entry.description or f"{entry.name} i den lille gruppe, tre gange om ugen.",
                 "carried_out_by": "Pædagogerne på stuen", "responsible": writer if n == 0 else None,

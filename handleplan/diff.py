@@ -7,7 +7,7 @@ import datetime
 import difflib
 from dataclasses import dataclass, field as dataclass_field
 
-from cases.models import Level
+from cases.models import CaseState
 from haandguide.lib.formats import date_da
 from handleplan.formdata import TEXT_FIELDS, texts_by_field, texts_from_fields
 from handleplan.models import EMPTY_TEXTS, VOICE_STATEMENTS, Evaluation, PlanVersion
@@ -49,7 +49,7 @@ def _date(value: str | None) -> str:
 
 
 RESULT_LABELS = dict(Evaluation.Result.choices)
-LEVEL_LABELS = dict(Level.choices)
+LEVEL_LABELS = dict(CaseState.level_choices())
 
 
 def content_as_lines(content: dict) -> list[str]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from cases.models import CaseState, Level
+from cases.models import CaseState
 
 
-LEVEL_RANK = {Level.FOREBYGGENDE: 0, Level.FOREGRIBENDE: 1, Level.INDGRIBENDE: 2}
+LEVEL_RANK = {CaseState.FOREBYGGENDE: 0, CaseState.FOREGRIBENDE: 1, CaseState.INDGRIBENDE: 2}
 
 
 def level_concluded(level: str, case_state: str) -> bool:
@@ -29,8 +29,8 @@ def concluded_note(level: str, case_state: str) -> str:
 def concluded_level_q(state_path: str = "plan__case__state") -> Q:
     """Efforts of a level their case has moved above, or of a closed case, as a filter (reminders,
     overdue lists)."""
-    return (Q(level=Level.FOREBYGGENDE, **{f"{state_path}__in": [CaseState.FOREGRIBENDE, CaseState.INDGRIBENDE]})
-            | Q(level=Level.FOREGRIBENDE, **{state_path: CaseState.INDGRIBENDE})
+    return (Q(level=CaseState.FOREBYGGENDE, **{f"{state_path}__in": [CaseState.FOREGRIBENDE, CaseState.INDGRIBENDE]})
+            | Q(level=CaseState.FOREGRIBENDE, **{state_path: CaseState.INDGRIBENDE})
             | Q(**{state_path: CaseState.LUKKET}))
 
 
@@ -40,6 +40,6 @@ def effort_groups(efforts, case_state: str) -> list[dict]:
     level_of = lambda effort: effort["level"] if isinstance(effort, dict) else effort.level  # noqa: E731
     return [
         {"level": level, "label": label, "concluded": concluded_note(level, case_state), "efforts": members}
-        for level, label in Level.choices
+        for level, label in CaseState.level_choices()
         if (members := [effort for effort in efforts if level_of(effort) == level])
     ]

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from cases.models import Case, Level
+from cases.models import Case, CaseState
 from haandguide.models import Municipality
 from haandguide.lib.formats import date_da, datetime_da
 
@@ -96,7 +96,7 @@ class EffortCatalogueEntry(models.Model):
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="effort_catalogue",
                                      verbose_name="kommune")
-    level = models.CharField("niveau", max_length=20, choices=Level.choices[:2], default=Level.FOREBYGGENDE)
+    level = models.CharField("niveau", max_length=20, choices=CaseState.level_choices()[:2], default=CaseState.FOREBYGGENDE)
     name = models.CharField("indsats", max_length=120)
     description = models.CharField("beskrivelse", max_length=255, blank=True)
     active = models.BooleanField("aktiv", default=True)
@@ -198,7 +198,7 @@ class PlanSnapshot(ImmutableModel):
     def efforts_for_display(self) -> list[dict]:
         """The frozen efforts for a page, shaped like `Effort` rows for the plan partial the plan
         page shares: the JSON keeps codes and ISO dates, a reader wants "ikke nået" and a date."""
-        results, levels = dict(Evaluation.Result.choices), dict(Level.choices)
+        results, levels = dict(Evaluation.Result.choices), dict(CaseState.level_choices())
         parse = lambda value: datetime.date.fromisoformat(value) if value else None  # noqa: E731
         efforts = []
         for effort in self.content.get("efforts", []):
@@ -238,7 +238,7 @@ class Effort(models.Model):
     catalogue = models.ForeignKey(EffortCatalogueEntry, on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="+", verbose_name="fra kataloget")
     name = models.CharField("indsats", max_length=120)
-    level = models.CharField("niveau", max_length=20, choices=Level.choices)
+    level = models.CharField("niveau", max_length=20, choices=CaseState.level_choices())
     description = models.TextField("beskrivelse", blank=True)
     carried_out_by = models.CharField("udføres af", max_length=255, blank=True)
     responsible = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -311,7 +311,7 @@ class ReadinessRule(models.Model):
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="readiness_rules",
                                      verbose_name="kommune")
-    level = models.CharField("niveau", max_length=20, choices=Level.choices[:2], default=Level.FOREBYGGENDE)
+    level = models.CharField("niveau", max_length=20, choices=CaseState.level_choices()[:2], default=CaseState.FOREBYGGENDE)
     require_signs = models.BooleanField("tegn på at målene nås", default=True)
     require_voice = models.BooleanField("barnets stemme", default=True,
                                         help_text="Mindst ét af de fire udsagn er beskrevet.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cases.models import Case
 from haandguide import roles
-from haandguide.exceptions import Refused
+from haandguide.exceptions import Refusal, Refused
 from haandguide.models import Child, User
 
 CLOSED_MESSAGE = "Sagen er lukket, så handleplanen kan ikke ændres."
@@ -16,15 +16,15 @@ def may_write(user: User, child: Child) -> bool:
     return roles.works_at(user, child.institution_id) or roles.consults_for(user, child.institution.district_id)
 
 
-def write_refusal(user: User, case: Case) -> str | None:
+def refusal_write(user: User, case: Case) -> str | None:
     if not may_write(user, case.child):
-        return "Kun institutionens pædagoger og leder og den pædagogiske konsulent kan skrive i handleplanen."
+        return Refusal("not_staff", "Kun institutionens pædagoger og leder og den pædagogiske konsulent kan skrive i handleplanen.")
     if not case.is_open:
-        return CLOSED_MESSAGE
+        return Refusal("case_closed", CLOSED_MESSAGE)
     return None
 
 
 def guard(user: User, case: Case) -> None:
-    refusal = write_refusal(user, case)
+    refusal = refusal_write(user, case)
     if refusal:
         raise Refused(refusal)

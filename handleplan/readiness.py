@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.interfaces import LevelReadiness, Missing
-from cases.models import Case, Level
+from cases.models import Case, CaseState
 from haandguide.models import Child
 from handleplan.levels import level_concluded
 from handleplan.models import Effort, Handleplan, ReadinessRule
@@ -28,7 +28,7 @@ def missing_for_level(plan: Handleplan, level: str, rule: ReadinessRule) -> list
     page where it is filled in: the plan form's section, the effort's edit page, the evaluation
     form. Two queries."""
     child_id = plan.case.child_id
-    level_label = Level(level).label.lower() if level in Level.values else level
+    level_label = CaseState(level).label.lower() if level in CaseState.ladder() else level
     plan_edit = reverse("handleplan:plan_edit", args=[child_id])
     texts = plan.texts
     missing = []
@@ -62,7 +62,7 @@ class HandleplanPort:
     """Registered in HandleplanConfig.ready(); cases asks through cases.interfaces."""
 
     def level_readiness(self, case: Case, level: str) -> LevelReadiness:
-        level_label = Level(level).label.lower() if level in Level.values else level
+        level_label = CaseState(level).label.lower() if level in CaseState.ladder() else level
         plan = Handleplan.objects.select_related("current").filter(case=case).first()
         if plan is None:
             return LevelReadiness(

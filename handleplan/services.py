@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Case, CaseEvent, Level
+from cases.models import Case, CaseEvent, CaseState
 from cases.services import record_event
 from haandguide.actors import Actor
 from haandguide.access import Action as LogAction
@@ -48,7 +48,7 @@ def _locked_plan(plan_id: int, *, must_be_open: bool = True) -> Handleplan:
     plan.current = PlanVersion.objects.get(pk=plan.current_id) if plan.current_id else None
     plan.case = Case.objects.select_related("child__institution__district").get(pk=plan.case_id)
     if must_be_open and not plan.case.is_open:
-        raise Refused(CLOSED_MESSAGE)
+        raise Refused("case_closed", CLOSED_MESSAGE)
     return plan
 
 
@@ -62,9 +62,9 @@ def plan_start(*, actor: Actor, case: Case) -> Handleplan:
         # Lock the case so two clicks on "Start handleplan" make one plan.
         case = Case.objects.select_for_update(of=("self",)).select_related("child").get(pk=case.pk)
         if not case.is_open:
-            raise Refused(CLOSED_MESSAGE)
+            raise Refused("case_closed", CLOSED_MESSAGE)
         if Handleplan.objects.filter(case=case).exists():
-            raise Refused("Barnet har allerede en handleplan.")
+            raise Refused("plan_exists", "Barnet har allerede en handleplan.")
         plan = Handleplan.objects.create(case=case, created_by=actor.user)
         new_version(plan, actor.user, "Handleplan oprettet", texts=dict(EMPTY_TEXTS))
         record_event(case, actor.user, Event.HANDLEPLAN, reason="Handleplan oprettet")
@@ -98,7 +98,7 @@ def plan_save(*, actor: Actor, plan: Handleplan, data: dict, version: int,
     guard(actor.user, plan.case)
     texts = texts_from_form(data)
     if not (texts["goals_community"] or texts["goals_child"]):
-        raise Refused("Handleplanen skal have mindst ét mål – for læringsfællesskabet eller for barnet.")
+        raise Refused("goals_missing", "Handleplanen skal have mindst ét mål – for læringsfællesskabet eller for barnet.")
     with transaction.atomic():
         plan = _locked_plan(plan.pk)
         base = plan.current if version == plan.version else (
@@ -131,11 +131,11 @@ def plan_save(*, actor: Actor, plan: Handleplan, data: dict, version: int,
 def _check_effort_data(data: dict) -> None:
     started, evaluation, ended = data.get("started_on"), data.get("evaluation_date"), data.get("ended_on")
     if not (data.get("name") or "").strip():
-        raise Refused("Vælg en indsats fra kataloget, eller skriv en anden indsats.")
+        raise Refused("effort_missing", "Vælg en indsats fra kataloget, eller skriv en anden indsats.")
     if started and evaluation and evaluation < started:
-        raise Refused("Evalueringsdatoen skal ligge efter indsatsens start.")
+        raise Refused("evaluation_before_start", "Evalueringsdatoen skal ligge efter indsatsens start.")
     if started and ended and ended < started:
-        raise Refused("En indsats kan ikke slutte, før den er startet.")
+        raise Refused("end_before_start", "En indsats kan ikke slutte, før den er startet.")
 
 
 EFFORT_FIELDS = ["catalogue", "name", "description", "carried_out_by", "responsible", "started_on",
@@ -149,12 +149,12 @@ def effort_add(*, actor: Actor, plan: Handleplan, data: dict, level: str | None 
     _check_effort_data(data)
     entry = data.get("catalogue")
     if level is None and entry is not None and not catalogue_for(plan.case).filter(pk=entry.pk).exists():
-        raise Refused("Indsatsen fra kataloget passer ikke til sagens niveau. Vælg en af niveauets indsatser.")
+        raise Refused("catalogue_level_mismatch", "Indsatsen fra kataloget passer ikke til sagens niveau. Vælg en af niveauets indsatser.")
     with transaction.atomic():
         plan = _locked_plan(plan.pk)
         case = plan.case
         effort = Effort.objects.create(
-            plan=plan, level=level or (case.state if case.state in Level.values else Level.FOREBYGGENDE),
+            plan=plan, level=level or (case.state if case.state in CaseState.ladder() else CaseState.FOREBYGGENDE),
             created_by=actor.user, **{f: data.get(f) for f in EFFORT_FIELDS if f in data},
         )
         summary = f"Indsats tilføjet: {effort.name} ({effort.get_level_display().lower()})"
@@ -192,10 +192,10 @@ def evaluation_add(*, actor: Actor, effort: Effort, data: dict) -> Evaluation:
     guard(actor.user, effort.plan.case)
     evaluated_on = data["evaluated_on"]
     if evaluated_on > timezone.localdate():
-        raise Refused("En evaluering kan ikke ligge i fremtiden.")
+        raise Refused("date_in_future", "En evaluering kan ikke ligge i fremtiden.")
     next_date = data.get("next_evaluation_date")
     if next_date and next_date <= evaluated_on:
-        raise Refused("Næste evaluering skal ligge efter denne.")
+        raise Refused("next_evaluation_not_after", "Næste evaluering skal ligge efter denne.")
     with transaction.atomic():
         plan = _locked_plan(effort.plan_id)
         effort = Effort.objects.get(pk=effort.pk)
@@ -204,7 +204,7 @@ def evaluation_add(*, actor: Actor, effort: Effort, data: dict) -> Evaluation:
         # the case has left plans no more evaluations.
         if (next_date is None and not data.get("end_effort") and effort.is_active
                 and not level_concluded(effort.level, plan.case.state)):
-            raise Refused("Sæt en dato for næste evaluering, eller afslut indsatsen med denne evaluering.")
+            raise Refused("next_evaluation_missing", "Sæt en dato for næste evaluering, eller afslut indsatsen med denne evaluering.")
         evaluation = Evaluation.objects.create(
             effort=effort, evaluated_on=evaluated_on, planned_for=effort.evaluation_date,
             result=data["result"], seen=data["seen"], next_step=data.get("next_step") or "", author=actor.user,
@@ -225,12 +225,12 @@ def plan_freeze(*, actor: Actor, plan: Handleplan, purpose: str = "") -> PlanSna
     """Freeze the plan as it is now (the district council calls this when a submission is sent).
     Later edits make new versions; the snapshot never changes."""
     if not may_write(actor.user, plan.case.child):
-        raise Refused("Kun institutionens personale og den pædagogiske konsulent kan sende handleplanen videre.")
+        raise Refused("not_staff", "Kun institutionens personale og den pædagogiske konsulent kan sende handleplanen videre.")
     with transaction.atomic():
         plan = _locked_plan(plan.pk, must_be_open=False)
         child = plan.case.child
         if plan.current is None:
-            raise Refused("Handleplanen har intet indhold endnu.")
+            raise Refused("plan_empty", "Handleplanen har intet indhold endnu.")
         content = {
             **plan.current.content,
             "version": plan.current.number,

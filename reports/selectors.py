@@ -20,7 +20,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value, Window
 from django.db.models.functions import Lag, Lead, TruncQuarter
 from django.utils import timezone
 
-from cases.models import LADDER, CaseEvent, CaseState, CloseReason, Observation, TopiPosition
+from cases.models import CaseEvent, CaseState, CloseReason, Observation, TopiPosition
 from districtcouncil.models import Decision, Submission
 from handleplan.models import Effort, Evaluation
 from reports.models import ScopeKind
@@ -30,7 +30,7 @@ Action = CaseEvent.Action
 # The events that move a case on the ladder; the others (observations, meetings, …) have no to_state.
 LEVEL_ACTIONS = [Action.OPENED, Action.ESCALATED, Action.INTERVENTION, Action.DE_ESCALATED, Action.CLOSED,
                  Action.REOPENED]
-LEVELS = [str(level) for level in LADDER]
+LEVELS = [str(level) for level in CaseState.ladder()]
 LEVEL_LABELS = {str(s): s.label for s in CaseState}
 MONTHS_DA = ["jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec."]
 

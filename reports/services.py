@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from datetime import timedelta
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -65,8 +63,6 @@ def report_build(report_id: int) -> Report:
         return report
     Report.objects.filter(pk=report_id).update(status=Report.Status.RUNNING, progress=5, started_at=timezone.now(),
                                                error="")
-    if settings.TEST_REPORT_BUILD_PAUSE_SECONDS:  # test hook: lets a test kill the worker mid-build
-        time.sleep(settings.TEST_REPORT_BUILD_PAUSE_SECONDS)
     scope = scope_of_report(report)
     if scope is None:
         Report.objects.filter(pk=report_id).update(status=Report.Status.FAILED, finished_at=timezone.now(),

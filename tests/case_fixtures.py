@@ -4,8 +4,8 @@ through the services (never by assigning the state)."""
 import pytest
 
 from cases import interfaces, services
-from cases.models import Case, CaseState, InterventionBasis
 from haandguide.actors import Actor
+from cases.models import Case, CaseState, Basis
 from haandguide.models import Guardian
 
 
@@ -58,6 +58,6 @@ def case_in(state: str, child, leader, consultant, handleplan) -> Case:
     case = services.case_escalate(actor=as_user(leader), case_id=case.pk, version=case.version, reason="Ikke nok")
     if state == CaseState.INDGRIBENDE:
         case = services.case_grant_intervention(actor=as_user(consultant), case_id=case.pk,
-                                                basis=InterventionBasis.COUNCIL_DECISION, reason="Frie midler")
+                                                basis=Basis.COUNCIL, reason="Frie midler")
     handleplan.ready_levels = saved
     return case

@@ -135,7 +135,7 @@ REGISTRY: dict[str, list[Ids]] = {
     "cases:meeting_create": [ids(P, pk="child")],
     "cases:meeting_detail": [ids(K, pk="child", meeting_pk="meeting")],
     "cases:referral_create": [ids(L, pk="child")],
-    "cases:notification_create": [ids(L, pk="child")],
+    "cases:underretning_create": [ids(L, pk="child")],
     "cases:counsellor_attach": [ids(L, pk="child")],
     "cases:counsellor_detach": [ids(L, pk="child", assignment_pk="assignment")],
     # Aabenraa's activities (switched on for both municipalities of the matrix)

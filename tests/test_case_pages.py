@@ -48,7 +48,7 @@ def test_child_page_query_count_is_constant_as_observations_and_events_grow(clie
     few = queries(client, url)
     for n in range(15):
         observe(alma, alice, types["Pædagogisk iagttagelse"], text=f"Iagttagelse {n}")
-        services.notification_record(actor=as_user(alice), case=case, text=f"Underretning {n}")
+        services.underretning_record(actor=as_user(alice), case=case, text=f"Underretning {n}")
     assert queries(client, url) == few
 
 
@@ -209,7 +209,7 @@ def test_external_counsellor_sees_the_attached_case_but_cannot_change_it(client_
 @pytest.mark.parametrize("name, method", [
     ("cases:observations", "get"), ("cases:observation_create", "post"), ("cases:consents", "get"),
     ("cases:consents", "post"), ("cases:meeting_create", "post"), ("cases:referral_create", "post"),
-    ("cases:notification_create", "post"), ("cases:counsellor_attach", "post"),
+    ("cases:underretning_create", "post"), ("cases:counsellor_attach", "post"),
 ])
 def test_case_pages_answer_404_to_an_outsider(client_for, bob, alma, lars, name, method):
     services.case_open(actor=as_user(lars), child=alma)

@@ -19,6 +19,7 @@ from districtcouncil import services
 from districtcouncil.models import Decision, Letter, Review, ResourceType, Submission
 from haandguide.actors import Actor
 from haandguide.exceptions import Refused
+from tests.refusals import refused
 from haandguide.lib.formats import date_da
 from haandguide.models import AccessLog, Notice
 from reports import presentation, selectors
@@ -77,13 +78,13 @@ TOO_LONG = "højst vare 6 måneder"
 
 
 def test_council_decision_longer_than_the_period_is_refused_and_stores_nothing(birgitte, on_agenda, config):
-    with pytest.raises(Refused, match=TOO_LONG):
+    with refused("period_too_long"):
         decide(birgitte, on_agenda, config["resource"]["Praksisvejleder"], period_end=datetime.date(2027, 6, 11))
     assert not Decision.objects.exists() and Case.objects.get(child=on_agenda.child).state == G
 
 
 def test_renewal_longer_than_the_period_is_refused_and_stores_nothing(birgitte, granted):
-    with pytest.raises(Refused, match=TOO_LONG):
+    with refused("period_too_long"):
         renew(birgitte, granted, period_end=END + datetime.timedelta(days=200))
     granted.refresh_from_db()
     assert granted.reassessed_at is None and not granted.renewals.exists()
@@ -98,7 +99,7 @@ def test_renewal_longer_than_the_period_is_refused_and_stores_nothing(birgitte, 
 def test_visitation_longer_than_the_period_is_refused_and_stores_nothing(birgitte, alma, config, opened, basis,
                                                                           resource):
     # The issue: a visitation accepted three and a half years.
-    with pytest.raises(Refused, match=TOO_LONG):
+    with refused("period_too_long"):
         services.visitation_record(actor=as_user(birgitte), child=alma, basis=basis, data=visitation_data(
             config["resource"][resource], period_end=datetime.date(2030, 6, 1)))
     assert not Decision.objects.exists() and Case.objects.get(child=alma).state == F
@@ -107,7 +108,7 @@ def test_visitation_longer_than_the_period_is_refused_and_stores_nothing(birgitt
 def test_revisitation_longer_than_the_period_is_refused_and_stores_nothing(birgitte, alma, config, opened):
     earlier = chronic(birgitte, alma, config)
     # The issue: a re-visitation accepted two years.
-    with pytest.raises(Refused, match=TOO_LONG):
+    with refused("period_too_long"):
         revisit(birgitte, earlier, config, period_end=datetime.date(2028, 12, 1))
     earlier.refresh_from_db()
     assert earlier.reassessed_at is None and Decision.objects.count() == 1
@@ -128,7 +129,7 @@ def test_profile_seeds_the_bases_each_resource_type_is_granted_under(config):
     (Decision.Basis.CHRONIC_ILLNESS, "§ 32-tilbud"),
 ])
 def test_visitation_basis_and_resource_type_must_fit(birgitte, alma, config, opened, basis, resource):
-    with pytest.raises(Refused, match="kan ikke tildeles efter grundlaget"):
+    with refused("basis_not_allowed"):
         services.visitation_record(actor=as_user(birgitte), child=alma, basis=basis,
                                    data=visitation_data(config["resource"][resource]))
     assert not Decision.objects.exists()
@@ -138,7 +139,7 @@ def test_the_bases_are_data_an_administrator_edits(birgitte, on_agenda, config):
     resource = config["resource"]["Praksisvejleder"]
     ResourceType.objects.filter(pk=resource.pk).update(bases=[Decision.Basis.CHRONIC_ILLNESS])
     resource.refresh_from_db()
-    with pytest.raises(Refused, match="kan ikke tildeles efter grundlaget"):
+    with refused("basis_not_allowed"):
         decide(birgitte, on_agenda, resource)
     assert not Decision.objects.exists()
 
@@ -155,9 +156,9 @@ def test_an_administrator_edits_the_bases_in_the_admin(client_for, admin_user, c
 
 
 def test_visitation_without_the_least_intrusive_confirmation_is_refused(birgitte, alma, config, opened):
-    with pytest.raises(Refused, match="mindst indgribende"):
+    with refused("least_intrusive_unconfirmed"):
         chronic(birgitte, alma, config, least_intrusive_discussed=False)
-    with pytest.raises(Refused, match="mindst indgribende"):
+    with refused("least_intrusive_unconfirmed"):
         services.visitation_record(actor=as_user(birgitte), child=alma, basis=Decision.Basis.VISITATION_32,
                                    data=visitation_data(config["resource"]["§ 32-tilbud"], least_intrusive_discussed=False))
     assert not Decision.objects.exists() and Case.objects.get(child=alma).state == F
@@ -166,13 +167,13 @@ def test_visitation_without_the_least_intrusive_confirmation_is_refused(birgitte
 
 def test_revisitation_without_the_least_intrusive_confirmation_is_refused(birgitte, alma, config, opened):
     earlier = chronic(birgitte, alma, config)
-    with pytest.raises(Refused, match="mindst indgribende"):
+    with refused("least_intrusive_unconfirmed"):
         revisit(birgitte, earlier, config, least_intrusive_discussed=False)
     assert Decision.objects.count() == 1
 
 
 def test_renewal_without_the_least_intrusive_confirmation_is_refused(birgitte, granted):
-    with pytest.raises(Refused, match="mindst indgribende"):
+    with refused("least_intrusive_unconfirmed"):
         renew(birgitte, granted, least_intrusive_discussed=False)
     granted.refresh_from_db()
     assert granted.reassessed_at is None and not granted.renewals.exists()
@@ -195,7 +196,7 @@ def test_the_visitation_form_asks_for_the_confirmation(client_for, birgitte, alm
 
 def test_leader_cannot_step_down_from_indgribende_during_a_granted_period(client_for, lars, granted):
     case = Case.objects.get(child=granted.child)
-    with pytest.raises(Refused, match="revurdering"):
+    with refused("grant_running"):
         case_services.case_de_escalate(actor=as_user(lars), case_id=case.pk, version=case.version, reason="Bedre")
     response = client_for(lars).post(reverse("cases:case_transition", args=[case.child_id, "de_escalate"]),
                                      {"version": case.version, "reason": "Bedre"})
@@ -339,7 +340,7 @@ def test_a_renewal_answers_the_parents_with_the_new_period(birgitte, granted):
 
 
 def test_a_refused_reassessment_writes_no_letter(birgitte, granted):
-    with pytest.raises(Refused):
+    with refused("evaluation_missing"):
         services.decision_reassess(actor=as_user(birgitte), decision=granted, outcome="ned", notes=" ")
     assert list(granted.letters.values_list("kind", flat=True)) == [Letter.Kind.ANSWER]
 
@@ -376,13 +377,13 @@ def test_the_recommended_resource_and_the_recommendation_read_apart(client_for, 
 
 @pytest.mark.parametrize("follow_up", [datetime.date(2026, 12, 1), datetime.date(2027, 6, 11)])
 def test_follow_up_outside_the_period_is_refused(birgitte, on_agenda, config, follow_up):
-    with pytest.raises(Refused, match="Opfølgningen skal ligge inden for perioden"):
+    with refused("follow_up_outside_period"):
         decide(birgitte, on_agenda, config["resource"]["Praksisvejleder"], follow_up_on=follow_up)
     assert not Decision.objects.exists()
 
 
 def test_visitation_follow_up_outside_the_period_is_refused(birgitte, alma, config, opened):
-    with pytest.raises(Refused, match="Opfølgningen skal ligge inden for perioden"):
+    with refused("follow_up_outside_period"):
         chronic(birgitte, alma, config, follow_up_on=datetime.date(2026, 11, 1))
     assert not Decision.objects.exists()
 

@@ -93,6 +93,38 @@ def queue_drained() -> bool:
     return r.llen("celery") == 0 and r.hlen("unacked") == 0
 
 
+def delivered_longer_ago_than(seconds: float) -> bool:
+    """Every unacknowledged message was delivered more than `seconds` ago (kombu scores
+    `unacked_index` by delivery time), so Redis hands it out again on the next poll."""
+    oldest = redis().zrange("unacked_index", 0, -1, withscores=True)
+    return bool(oldest) and all(time.time() - score > seconds for _, score in oldest)
+
+
+def nothing_redelivered_for(seconds: float) -> None:
+    """The queue stays drained on every poll for `seconds`: a redelivery would show as a message."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert queue_drained(), "a finished task's message was handed out again"
+        time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def tasks_finished():
+    """A live count of tasks the in-process worker has finished (celery's task_postrun signal)."""
+    from celery.signals import task_postrun
+
+    finished = []
+
+    def count(**kwargs):
+        finished.append(kwargs["task_id"])
+
+    task_postrun.connect(count, weak=False)
+    try:
+        yield finished
+    finally:
+        task_postrun.disconnect(count)
+
+
 # --- Redis down -------------------------------------------------------------------------------
 
 
@@ -135,8 +167,10 @@ def test_with_redis_down_pages_work_and_the_sweeps_do_the_work_once_it_is_back(
     # time. Each sweep is sent twice (beat's next tick): the second run must do nothing.
     members = {lars.pk, birgitte.pk, chef.pk}  # the leader, the consultant and the head of daycare
     with time_machine.travel(now + datetime.timedelta(hours=3)), broker(os.environ["REDIS_URL"]) as app:
-        with root_logger_kept(), start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            for sweep in (build_pending_reports, close_due_agendas, send_evaluation_reminders):
+        with root_logger_kept(), start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10), \
+                tasks_finished() as finished:
+            sweeps = (build_pending_reports, close_due_agendas, send_evaluation_reminders)
+            for sweep in sweeps:
                 sweep.delay()
             wait_for(lambda: Report.objects.get().status == Report.Status.DONE, what="the report")
             wait_for(queue_drained, what="the first sweeps")
@@ -148,11 +182,12 @@ def test_with_redis_down_pages_work_and_the_sweeps_do_the_work_once_it_is_back(
                 == members
             assert reminders == 1
 
-            for sweep in (build_pending_reports, close_due_agendas, send_evaluation_reminders):
+            first_round = len(finished)
+            for sweep in sweeps:
                 sweep.delay()
-            time.sleep(0.5)
-            wait_for(queue_drained, what="the second sweeps")
-            time.sleep(0.5)  # the solo worker acknowledges before the next poll; let it finish
+            # The second round is done when the worker has finished each sweep again (and any task
+            # they sent) and acknowledged them: no fixed pause that a slow machine outruns.
+            wait_for(lambda: len(finished) >= first_round + len(sweeps) and queue_drained(), what="the second sweeps")
 
     assert (Notice.objects.count(), Notice.objects.filter(key__startswith=EVALUATION_KEY_PREFIX).count(), len(mail.outbox)) == (notices, reminders, emails)
     again = Report.objects.get()
@@ -176,8 +211,12 @@ def root_logger_kept():
 # --- a worker killed mid-PDF ------------------------------------------------------------------
 
 
-def start_worker_process(tmp_path: Path, name: str, **env: str) -> subprocess.Popen:
-    """A real `celery worker` (solo pool) against the test database and the test run's Redis."""
+VISIBILITY_TIMEOUT = 2  # seconds; CELERY_VISIBILITY_TIMEOUT of the workers started below
+
+
+def start_worker_process(tmp_path: Path, name: str, *, paused_mid_build: bool = False) -> subprocess.Popen:
+    """A real `celery worker` (solo pool) against the test database and the test run's Redis.
+    `paused_mid_build`: its report build stops once the report is running (tests/worker_paused_mid_build.py)."""
     db = connection.settings_dict
     auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     environment = {
@@ -187,12 +226,12 @@ def start_worker_process(tmp_path: Path, name: str, **env: str) -> subprocess.Po
         "LOG_LEVEL": "WARNING",
         # A short visibility timeout so the test need not wait the production two hours for a dead
         # worker's unacknowledged message to be handed out again.
-        "CELERY_VISIBILITY_TIMEOUT": "2",
-        **env,
+        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
     }
     log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
+    program = ["-m", "tests.worker_paused_mid_build"] if paused_mid_build else ["-m", "celery", "-A", "haandguide.celery:app"]
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "haandguide.celery:app", "worker", "--pool", "solo",
+        [sys.executable, *program, "worker", "--pool", "solo",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO", "-n", f"{name}@%h"],
         cwd=BASE_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT)
 
@@ -216,7 +255,7 @@ def test_a_worker_killed_while_building_a_pdf_leaves_it_to_the_next_worker_which
                                          {"fra": "2026-01-01", "til": "2026-03-31"})
     assert response.status_code == 302
     report = Report.objects.get()
-    first = start_worker_process(tmp_path, "doomed", TEST_REPORT_BUILD_PAUSE_SECONDS="120")
+    first = start_worker_process(tmp_path, "doomed", paused_mid_build=True)
     try:
         wait_for(lambda: Report.objects.get().status == Report.Status.RUNNING, what="the build to start")
         first.send_signal(signal.SIGKILL)  # kill -9: no warm shutdown, no chance to requeue
@@ -227,14 +266,14 @@ def test_a_worker_killed_while_building_a_pdf_leaves_it_to_the_next_worker_which
     assert report.status == Report.Status.RUNNING and report.pdf is None
     assert redis().hlen("unacked") == 1, "acks_late: the dead worker's message is kept, not lost"
 
-    time.sleep(2.5)  # past the visibility timeout since the dead worker received it
+    wait_for(lambda: delivered_longer_ago_than(VISIBILITY_TIMEOUT), what="the dead worker's message to time out")
     second = start_worker_process(tmp_path, "rescuer")
     try:
         wait_for(lambda: Report.objects.get().status == Report.Status.DONE, seconds=90, what="the rebuilt report")
         done = Report.objects.get()
         wait_for(queue_drained, what="the message to be acknowledged")
-        time.sleep(3)  # past the visibility timeout again: nothing is handed out a second time
-        assert redis().llen("celery") == 0 and redis().hlen("unacked") == 0
+        # For a visibility timeout and more, every poll finds nothing handed out a second time.
+        nothing_redelivered_for(VISIBILITY_TIMEOUT + 1)
     finally:
         stop(second)
 

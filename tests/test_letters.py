@@ -17,6 +17,7 @@ from districtcouncil.defaults import LETTER_TEXTS
 from districtcouncil.models import Decision, Letter, LetterWording, Submission
 from haandguide.actors import Actor
 from haandguide.exceptions import Refused
+from tests.refusals import refused
 from haandguide.lib.formats import date_da
 from haandguide.models import AccessLog
 from tests.case_fixtures import as_user, guardians, handleplan  # noqa: F401
@@ -76,14 +77,14 @@ def test_the_administrator_edits_the_wording_in_the_admin(client_for, admin_user
 
 
 def test_begrundelse_is_required_for_a_grant_and_nothing_is_stored_without_it(birgitte, on_agenda, config):
-    with pytest.raises(Refused, match="begrundelsen"):
+    with refused("reasoning_missing"):
         decide(birgitte, on_agenda, config["resource"]["Praksisvejleder"], notes="  ")
     assert not Decision.objects.exists() and not Letter.objects.exists()
     assert Case.objects.get(child=on_agenda.child).state == CaseState.FOREGRIBENDE
 
 
 def test_begrundelse_is_required_for_a_refusal_of_a_resource(birgitte, on_agenda, config):
-    with pytest.raises(Refused, match="begrundelsen"):
+    with refused("reasoning_missing"):
         decide(birgitte, on_agenda, config["resource"]["Ingen ressource"], notes="")
     assert not Decision.objects.exists()
 
@@ -169,7 +170,7 @@ def test_the_leader_records_the_letter_as_sent_and_sees_it_on_the_decision_and_c
 def test_a_letter_is_recorded_as_sent_once(lars, birgitte, letter):
     services.letter_dispatch(actor=as_user(lars), letter_id=letter.pk, method=Letter.Method.MEETING,
                              sent_on=timezone.localdate())
-    with pytest.raises(Refused, match="allerede registreret"):
+    with refused("letter_dispatched"):
         services.letter_dispatch(actor=as_user(birgitte), letter_id=letter.pk, method=Letter.Method.POST,
                                  sent_on=timezone.localdate())
     letter.refresh_from_db()

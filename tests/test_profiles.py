@@ -19,7 +19,7 @@ from cases.models import (
 from districtcouncil import services as council_services
 from districtcouncil.models import Decision, ResourceType
 from haandguide import profiles
-from haandguide.exceptions import Refused
+from tests.refusals import refused
 from haandguide.models import AccessLog, CounsellorKind, District, Guardian, Municipality, Role
 from handleplan.models import EffortCatalogueEntry
 from reports.models import Measure, Report
@@ -146,7 +146,7 @@ def test_koege_family_centre_counsellor_is_attached_with_consent_and_then_sees_t
     fck = factories.user(Role.EKSTERN, municipality_obj=w["municipality"], username="fck",
                          counsellor_kind=CounsellorKind.FAMILIECENTER)
     assert login(fck).get(reverse("cases:child_detail", args=[w["child"].pk])).status_code == 404
-    with pytest.raises(Refused):
+    with refused("consent_missing"):
         case_services.counsellor_attach(actor=as_user(w["leder"]), case=case, counsellor=fck)
     consent(w, "familieraadgivning")
     case_services.counsellor_attach(actor=as_user(w["leder"]), case=case, counsellor=fck)
@@ -226,7 +226,7 @@ def test_a_booking_for_a_child_of_another_institution_is_refused(db):
     elsewhere = factories.child(factories.institution(w["district"]), first_name="Fremmed")
     session = case_services.counselling_session_create(actor=as_user(w["leder"]), institution=w["institution"], data={
         "starts_at": timezone.now(), "slots": 2, "slot_minutes": 30, "professionals": "PPR"})
-    with pytest.raises(Refused):
+    with refused("child_not_in_institution"):
         case_services.counselling_book(actor=as_user(w["leder"]), session=session, data={
             "slot": 1, "booker": "medarbejder", "professional": "sundhedspleje", "child": elsewhere, "guardian": None,
             "topic": "Forsøg"})

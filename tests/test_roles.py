@@ -15,6 +15,7 @@ from cases.defaults import seed_case_configuration
 from cases.models import Case, CaseState
 from haandguide import roles
 from haandguide.models import CounsellorAssignment, Guardian
+from tests.refusals import refused
 from tests import factories
 from tests.case_fixtures import as_user
 
@@ -159,12 +160,12 @@ def opened(municipality, alma, lars):
 
 def test_the_child_page_offers_a_submission_at_indgribende_as_the_service_allows(client_for, opened, alma, lars,
                                                                                alice):
-    from districtcouncil.services import submission_start_refusal
+    from districtcouncil.services import refusal_submission_start
     Case.objects.filter(pk=opened.pk).update(state=CaseState.INDGRIBENDE)
-    assert submission_start_refusal(lars, alma) is None
+    assert refusal_submission_start(lars, alma) is None
     assert "Indstil til distriktsrådet" in client_for(lars).get(reverse("cases:child_detail", args=[alma.pk])).content.decode()
     # Someone the service refuses is not offered the button.
-    assert submission_start_refusal(alice, alma)
+    assert refusal_submission_start(alice, alma)
     assert "Indstil til distriktsrådet" not in client_for(alice).get(
         reverse("cases:child_detail", args=[alma.pk])).content.decode()
 
@@ -180,14 +181,13 @@ def test_the_child_page_names_the_meetings_that_need_consent_from_the_municipali
 
 
 def test_effort_add_refuses_a_catalogue_entry_of_another_level_and_stores_nothing(opened, alice, municipality):
-    from haandguide.exceptions import Refused
     from handleplan import services as plan_services
     from handleplan.models import Effort, EffortCatalogueEntry
     plan = plan_services.plan_start(actor=as_user(alice), case=opened)
     later = EffortCatalogueEntry.objects.create(municipality=municipality, level=CaseState.FOREGRIBENDE,
                                                 name="Praksisvejledning")
     assert later not in plan_services.catalogue_for(opened)
-    with pytest.raises(Refused, match="passer ikke til sagens niveau"):
+    with refused("catalogue_level_mismatch"):
         plan_services.effort_add(actor=as_user(alice), plan=plan, data={
             "catalogue": later, "name": later.name, "carried_out_by": "Stuen", "description": "x"})
     assert not Effort.objects.exists()
@@ -221,8 +221,7 @@ def test_a_group_submission_belongs_to_the_leaders_institution_in_the_meetings_d
     assert services.submission_institution(lars, None, meeting(nord)) == solsikken
     data = {"meeting": meeting(syd), "kind": Submission.Kind.SPARRING, "track": Submission.Track.WITHOUT_CPR,
             "group_description": "Stuen", "description": "Sparring"}
-    from haandguide.exceptions import Refused
-    with pytest.raises(Refused, match="ingen institution i mødets distrikt"):
+    with refused("not_leader"):
         services.submission_create(actor=as_user(lars), child=None, data=data)
     assert not Submission.objects.exists()
 

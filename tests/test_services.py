@@ -81,3 +81,15 @@ def test_every_beat_entry_names_a_registered_task(db):
     assert {"districtcouncil.tasks.close_due_agendas", "handleplan.tasks.send_evaluation_reminders",
             "reports.tasks.build_pending_reports", "haandguide.tasks.purge_access_log"} <= names
     assert names <= set(app.tasks), names - set(app.tasks)
+
+
+def test_a_refusal_carries_a_stable_code_beside_its_danish_reason():
+    from haandguide.exceptions import Refusal, Refused
+
+    refusal = Refusal("consent_missing", "Der mangler samtykke.")
+    assert (refusal, refusal.code) == ("Der mangler samtykke.", "consent_missing")
+    raised = Refused(refusal)
+    assert (raised.code, raised.message, raised.refusal) == ("consent_missing", "Der mangler samtykke.", refusal)
+    assert Refused("deadline_passed", "Fristen er overskredet.").code == "deadline_passed"
+    with pytest.raises(TypeError):  # a refusal without a code is a programming error, not a message
+        Refused("Fristen er overskredet.")

@@ -39,7 +39,6 @@ def run_manage(env_overrides: dict, *args: str) -> subprocess.CompletedProcess:
         ({"DEBUG": "maybe"}, "DEBUG must be true or false"),
         ({"SESSION_IDLE_MINUTES": "ten"}, "SESSION_IDLE_MINUTES must be a whole number"),
         ({"CELERY_VISIBILITY_TIMEOUT": "0"}, "CELERY_VISIBILITY_TIMEOUT must be at least 1"),
-        ({"TEST_REPORT_BUILD_PAUSE_SECONDS": "5"}, "TEST_REPORT_BUILD_PAUSE_SECONDS is a test hook"),
         ({"HAANDGUIDE_MODE": "prod"}, "HAANDGUIDE_MODE must be development or production"),
     ],
 )
