@@ -7,9 +7,25 @@ consultant for Nord only.
 
 import pytest
 from django.core.cache import cache
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 from haandguide.models import Role
 from tests import factories
+
+
+class _OneRequestAtATime(WSGIServer):
+    """The browser tests' live server answers one request at a time. On SQLite the test database
+    lives in memory and the server's threads share the test's one connection, so two requests of a
+    page at once (a heartbeat beside a save) would both BEGIN on it ("cannot start a transaction
+    within a transaction"). Production and `./dev up` serve in parallel on their own connections;
+    tests/test_embedded_concurrency.py proves that against a real file database."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+LiveServerThread.server_class = _OneRequestAtATime
 
 
 @pytest.fixture(autouse=True)
