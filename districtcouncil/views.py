@@ -1,6 +1,7 @@
 """District council pages: meetings and agendas, submissions, review, decisions, letters."""
 
 import copy
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -58,8 +59,9 @@ def _council_member(user) -> None:
 def meeting_archive(request):
     """Every meeting of the councils the user takes part in, newest first."""
     _council_member(request.user)
+    # The deadline column reads council → district → municipality: fetched in the same query.
     meetings = (CouncilMeeting.objects.filter(council__in=scope.councils_for(request.user))
-                .select_related("council", "type").order_by("-starts_at", "-pk")
+                .select_related("council__district__municipality", "type").order_by("-starts_at", "-pk")
                 .annotate(on_agenda=Count("submissions", filter=Q(submissions__state__in=[
                     SubmissionState.INDSENDT, SubmissionState.AFGJORT]))))
     page = page_of(meetings, request.GET.get("side"))
@@ -449,7 +451,11 @@ def overview(request):
             .annotate(count=Count("pk"), amount=Sum("amount_dkk"), hours=Sum("hours"))
             .order_by("institution__district__name", "institution__name", "resource_type__name"))
     totals = decisions.aggregate(count=Count("pk"), amount=Sum("amount_dkk"), hours=Sum("hours"))
-    return render(request, "districtcouncil/overview.html", {"form": form, "rows": rows, "totals": totals})
+    page = page_of(rows, request.GET.get("side"))
+    # The page links keep the period the user filtered on.
+    query = urlencode({key: form.data[key] for key in ("date_from", "date_to") if form.is_bound and form.data.get(key)})
+    return render(request, "districtcouncil/overview.html", {
+        "form": form, "page": page, "totals": totals, "query": query, "filtered": bool(query)})
 
 
 @require_http_methods(["GET", "POST"])

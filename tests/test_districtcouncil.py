@@ -511,3 +511,86 @@ def test_the_answer_to_the_parents_reads_as_a_letter(birgitte, on_agenda, config
     assert "Distriktsrådet har på mødet 10. december 2026 behandlet indstillingen om jeres barn" in " ".join(
         text.split())
     assert on_agenda.child.cpr not in text and "Praksisvejleder" in text
+
+
+# --- query counts at two data sizes (issue 16): the pages must not grow with the data ------------
+
+
+def queries_for(client, url, params=None) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params or {}).status_code == 200
+    return len(ctx)
+
+
+def test_meeting_archive_query_count_is_the_same_for_3_and_30_meetings(client_for, lars, config):
+    client = client_for(lars)
+    url = reverse("districtcouncil:meeting_archive")
+    for day in range(1, 4):
+        meeting_at(config, local(2026, 1, day, 13, 0))
+    few = queries_for(client, url)
+    for day in range(4, 31):
+        meeting_at(config, local(2026, 1, day, 13, 0))
+    body = client.get(url).content.decode()
+    assert "30 møder" in body
+    assert queries_for(client, url) == few
+
+
+def grant(institution, resource, by, period_start=datetime.date(2026, 1, 1)) -> Decision:
+    from cases.models import Basis
+    return Decision.objects.create(basis=Basis.COUNCIL, institution=institution, resource_type=resource,
+                                   hours=10, period_start=period_start, period_end=datetime.date(2026, 6, 30),
+                                   follow_up_on=datetime.date(2026, 3, 1), decided_by=by)
+
+
+def test_overview_is_paginated_keeps_the_period_and_its_query_count_is_constant(client_for, chef, config, nord):
+    resource = next(r for r in config["resource"].values() if r.grants_resource)
+    client = client_for(chef)
+    url = reverse("districtcouncil:overview")
+    period = {"date_from": "2026-01-01", "date_to": "2026-12-31"}
+    for n in range(3):
+        grant(factories.institution(nord, name=f"Institution {n:02}"), resource, chef)
+    few = queries_for(client, url, period)
+    for n in range(3, 30):
+        grant(factories.institution(nord, name=f"Institution {n:02}"), resource, chef)
+    assert queries_for(client, url, period) == few
+    body = client.get(url, period).content.decode()
+    # 30 rows, one page of settings.PAGE_SIZE: the next page's link keeps the period.
+    assert "Institution 00" in body and "Institution 29" not in body and "30 afgørelser" in body
+    assert "?date_from=2026-01-01&amp;date_to=2026-12-31&amp;side=2" in body
+    second = client.get(url, {**period, "side": 2}).content.decode()
+    assert "Institution 29" in second and "Institution 00" not in second
+
+
+def test_overview_empty_states(client_for, chef, config):
+    client = client_for(chef)
+    url = reverse("districtcouncil:overview")
+    assert "Der er endnu ikke tildelt ressourcer" in client.get(url).content.decode()
+    body = client.get(url, {"date_from": "2030-01-01"}).content.decode()
+    assert "Ingen tildelte ressourcer i perioden" in body
+
+
+def test_submission_list_query_count_is_the_same_for_3_and_30_submissions(client_for, lars, case, config):
+    meeting = meeting_at(config, local(2027, 3, 10, 13, 0))
+    client = client_for(lars)
+    url = reverse("districtcouncil:submission_list")
+    for _ in range(3):
+        draft(lars, case, meeting)
+    few = queries_for(client, url)
+    for _ in range(27):
+        draft(lars, case, meeting)
+    assert queries_for(client, url) == few
+
+
+def test_agenda_query_count_is_the_same_for_3_and_30_submissions(client_for, lars, birgitte, case, config):
+    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    client = client_for(birgitte)
+    url = reverse("districtcouncil:meeting_detail", args=[meeting.pk])
+    for _ in range(3):
+        submit(lars, draft(lars, case, meeting), now=local(2026, 11, 20, 12, 0))
+    few = queries_for(client, url)
+    for _ in range(27):
+        submit(lars, draft(lars, case, meeting), now=local(2026, 11, 20, 12, 0))
+    assert meeting.submissions.filter(state=SubmissionState.INDSENDT).count() == 30
+    assert queries_for(client, url) == few
