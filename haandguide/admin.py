@@ -20,6 +20,8 @@ from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 
 from haandguide import roles, services
 from haandguide.access import Action, OutOfScope, log_access, log_children_listed
@@ -293,6 +295,7 @@ class InstitutionAdmin(AuditedAdmin):
     list_display = ["name", "kind", "district"]
     list_filter = ["district", "kind"]
     search_fields = ["name"]
+    show_full_result_count = False
 
 
 class GuardianInline(MunicipalityScopeMixin, admin.TabularInline):
@@ -329,6 +332,8 @@ class ChildAdmin(AuditedAdmin):
     list_filter = ["institution__district", "institution"]
     search_fields = ["first_name", "last_name"]
     list_select_related = ["institution"]
+    # A municipality has thousands of institutions and the country 10,000: no <select> of them all.
+    raw_id_fields = ["institution"]
     inlines = [GuardianInline]
     show_full_result_count = False
 
@@ -349,7 +354,10 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     municipality_path = "municipality"
     list_display = ["username", "first_name", "last_name", "role", "municipality", "is_active"]
     list_filter = ["role", "municipality", "is_active"]
-    filter_horizontal = ["institutions", "districts"]
+    # Districts are few per municipality; institutions are thousands (10,000 in the country).
+    filter_horizontal = ["districts"]
+    raw_id_fields = ["institutions"]
+    show_full_result_count = False
     fieldsets = DjangoUserAdmin.fieldsets[:2] + (
         ("Rolle og adgang", {"fields": ("role", "counsellor_kind", "municipality", "institutions", "districts")}),
         ("Status", {"fields": ("is_active", "last_login", "date_joined")}),
@@ -365,7 +373,8 @@ class CounsellorAssignmentAdmin(AuditedAdmin):
     municipality_path = "child__institution__district__municipality"
     listed_child_id = "child_id"
     list_display = ["child", "counsellor", "assigned_at", "ended_at"]
-    raw_id_fields = ["child"]
+    raw_id_fields = ["child", "counsellor"]
+    show_full_result_count = False
 
 
 @admin.register(ChildTransferRequest)
@@ -379,6 +388,8 @@ class ChildTransferRequestAdmin(AuditedAdmin):
     list_display = ["child", "current_institution", "to_institution", "requested_by", "status", "created_at"]
     list_filter = ["status"]
     list_select_related = ["child__institution", "to_institution", "requested_by"]
+    raw_id_fields = ["child", "to_institution", "requested_by", "decided_by"]
+    show_full_result_count = False
     fields = ["child", "current_institution", "to_institution", "requested_by", "created_at", "status",
               "decided_by", "decided_at"]
     readonly_fields = fields
@@ -418,6 +429,18 @@ class ChildTransferRequestAdmin(AuditedAdmin):
         self._act(request, queryset, services.child_transfer_decline, "anmodningen er afvist.")
 
 
+class CappedCountPaginator(Paginator):
+    """Counts at most CAP rows (`SELECT COUNT(*) FROM (... LIMIT CAP)`): at national size a
+    municipality's access log has millions of rows, and a full COUNT(*) on every changelist view
+    would read them all. Pages past CAP rows are not offered; narrow the search instead."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list[:self.CAP].count()
+
+
 @admin.register(AccessLog)
 class AccessLogAdmin(ReadOnlyAdmin):
     """The access log is append-only."""
@@ -425,6 +448,9 @@ class AccessLogAdmin(ReadOnlyAdmin):
     municipality_path = "municipality_id"
 
     list_display = ["at", "username", "role", "actor_kind", "action", "object_type", "object_id", "child_id"]
-    list_filter = ["action", "role", "actor_kind"]
+    # Only choice filters: a filter on `role` (no choices) runs SELECT DISTINCT over the whole log.
+    list_filter = ["action", "actor_kind"]
     search_fields = ["username"]
+    raw_id_fields = ["user"]
     show_full_result_count = False
+    paginator = CappedCountPaginator
