@@ -20,8 +20,6 @@ from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.core.paginator import Paginator
-from django.utils.functional import cached_property
 
 from haandguide import roles, services
 from haandguide.access import Action, OutOfScope, log_access, log_children_listed
@@ -29,6 +27,7 @@ from haandguide.actors import Actor
 from haandguide.exceptions import Refused
 from haandguide.lib import cpr as cprlib
 from haandguide.lib.ids import parse_id
+from haandguide.lib.pages import CappedCountPaginator
 from haandguide.models import (
     AccessLog, Child, ChildTransferRequest, CounsellorAssignment, District, Guardian, Institution, Municipality, User,
     municipality_id_of,
@@ -427,18 +426,6 @@ class ChildTransferRequestAdmin(AuditedAdmin):
     @admin.action(description="Afvis anmodningen")
     def decline(self, request, queryset):
         self._act(request, queryset, services.child_transfer_decline, "anmodningen er afvist.")
-
-
-class CappedCountPaginator(Paginator):
-    """Counts at most CAP rows (`SELECT COUNT(*) FROM (... LIMIT CAP)`): at national size a
-    municipality's access log has millions of rows, and a full COUNT(*) on every changelist view
-    would read them all. Pages past CAP rows are not offered; narrow the search instead."""
-
-    CAP = 10_000
-
-    @cached_property
-    def count(self):
-        return self.object_list[:self.CAP].count()
 
 
 @admin.register(AccessLog)
