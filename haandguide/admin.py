@@ -27,6 +27,7 @@ from haandguide.actors import Actor
 from haandguide.exceptions import Refused
 from haandguide.lib import cpr as cprlib
 from haandguide.lib.ids import parse_id
+from haandguide.lib.pages import CappedCountPaginator
 from haandguide.models import (
     AccessLog, Child, ChildTransferRequest, CounsellorAssignment, District, Guardian, Institution, Municipality, User,
     municipality_id_of,
@@ -293,6 +294,7 @@ class InstitutionAdmin(AuditedAdmin):
     list_display = ["name", "kind", "district"]
     list_filter = ["district", "kind"]
     search_fields = ["name"]
+    show_full_result_count = False
 
 
 class GuardianInline(MunicipalityScopeMixin, admin.TabularInline):
@@ -329,6 +331,8 @@ class ChildAdmin(AuditedAdmin):
     list_filter = ["institution__district", "institution"]
     search_fields = ["first_name", "last_name"]
     list_select_related = ["institution"]
+    # A municipality has thousands of institutions and the country 10,000: no <select> of them all.
+    raw_id_fields = ["institution"]
     inlines = [GuardianInline]
     show_full_result_count = False
 
@@ -349,7 +353,10 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     municipality_path = "municipality"
     list_display = ["username", "first_name", "last_name", "role", "municipality", "is_active"]
     list_filter = ["role", "municipality", "is_active"]
-    filter_horizontal = ["institutions", "districts"]
+    # Districts are few per municipality; institutions are thousands (10,000 in the country).
+    filter_horizontal = ["districts"]
+    raw_id_fields = ["institutions"]
+    show_full_result_count = False
     fieldsets = DjangoUserAdmin.fieldsets[:2] + (
         ("Rolle og adgang", {"fields": ("role", "counsellor_kind", "municipality", "institutions", "districts")}),
         ("Status", {"fields": ("is_active", "last_login", "date_joined")}),
@@ -365,7 +372,8 @@ class CounsellorAssignmentAdmin(AuditedAdmin):
     municipality_path = "child__institution__district__municipality"
     listed_child_id = "child_id"
     list_display = ["child", "counsellor", "assigned_at", "ended_at"]
-    raw_id_fields = ["child"]
+    raw_id_fields = ["child", "counsellor"]
+    show_full_result_count = False
 
 
 @admin.register(ChildTransferRequest)
@@ -379,6 +387,8 @@ class ChildTransferRequestAdmin(AuditedAdmin):
     list_display = ["child", "current_institution", "to_institution", "requested_by", "status", "created_at"]
     list_filter = ["status"]
     list_select_related = ["child__institution", "to_institution", "requested_by"]
+    raw_id_fields = ["child", "to_institution", "requested_by", "decided_by"]
+    show_full_result_count = False
     fields = ["child", "current_institution", "to_institution", "requested_by", "created_at", "status",
               "decided_by", "decided_at"]
     readonly_fields = fields
@@ -425,6 +435,9 @@ class AccessLogAdmin(ReadOnlyAdmin):
     municipality_path = "municipality_id"
 
     list_display = ["at", "username", "role", "actor_kind", "action", "object_type", "object_id", "child_id"]
-    list_filter = ["action", "role", "actor_kind"]
+    # Only choice filters: a filter on `role` (no choices) runs SELECT DISTINCT over the whole log.
+    list_filter = ["action", "actor_kind"]
     search_fields = ["username"]
+    raw_id_fields = ["user"]
     show_full_result_count = False
+    paginator = CappedCountPaginator

@@ -4,9 +4,62 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
+from django.utils.functional import cached_property
 
 
 def page_of(items, number: str | int | None) -> Page:
     """The page `number` of `items`, settings.PAGE_SIZE long; a missing, bad or too high number
     gives the first or last page instead of an error."""
     return Paginator(items, settings.PAGE_SIZE).get_page(number)
+
+
+class UncountedPage:
+    """A page found without counting the list: PAGE_SIZE + 1 rows are fetched, and the extra row
+    only tells that a next page exists. For lists that grow without bound (the access log)."""
+
+    def __init__(self, items, number: int, size: int):
+        offset = (number - 1) * size
+        rows = list(items[offset:offset + size + 1])
+        self.number = number
+        self.object_list = rows[:size]
+        self._has_next = len(rows) > size
+
+    def has_next(self) -> bool:
+        return self._has_next
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+
+def page_without_count(items, number: str | int | None) -> UncountedPage:
+    """The page `number` of `items` (settings.PAGE_SIZE long) without a COUNT(*) over them; a
+    missing or bad number gives the first page, a number past the end an empty page."""
+    try:
+        number = max(1, min(int(number), 1_000_000))
+    except (TypeError, ValueError):
+        number = 1
+    return UncountedPage(items, number, settings.PAGE_SIZE)
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most CAP rows (`SELECT COUNT(*) FROM (... LIMIT CAP)`): at national size a
+    municipality's access log has millions of rows, and a full COUNT(*) on every changelist view
+    would read them all. Pages past CAP rows are not offered; narrow the search instead."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list[:self.CAP].count()
