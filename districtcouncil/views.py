@@ -21,7 +21,7 @@ from districtcouncil.models import (
     CouncilMeeting, Decision, Review, Submission, SubmissionState,
 )
 from haandguide import roles
-from haandguide.access import Action, log_access, log_children_listed
+from haandguide.access import Action, log_access, log_children_listed, note_refused
 from haandguide.exceptions import Refused
 from haandguide.lib.formats import date_da
 from haandguide.lib.ids import parse_id
@@ -280,7 +280,7 @@ def decision_create(request, pk):
         raise PermissionDenied("Kun distriktets pædagogiske konsulent registrerer afgørelsen.")
     refusal = services.refusal_decision(request.user, submission)
     if refusal:
-        log_access(request.actor, Action.REFUSED, submission, child_id=submission.child_id, detail=refusal[:200])
+        note_refused(refusal, code=getattr(refusal, "code", ""))
         messages.error(request, refusal)
         return redirect("districtcouncil:submission_detail", pk=submission.pk)
     form = DecisionForm(request.POST or None, district=council.district,

@@ -429,7 +429,8 @@ def test_decision_button_shows_the_reason_before_the_agenda_closes(client_for, l
         form = client.get(reverse("districtcouncil:decision_create", args=[submission.pk]), follow=True)
         assert "Dagsordenen lukker" in form.content.decode() and 'name="resource_type"' not in form.content.decode()
     assert AccessLog.objects.filter(action=AccessLog.Action.REFUSED, object_type="submission",
-                                    object_id=str(submission.pk), detail__startswith="Dagsordenen lukker").exists()
+                                    object_id=str(submission.pk), child_id=submission.child_id,
+                                    detail__startswith="Nægtet [", detail__contains="Dagsordenen lukker").exists()
     services.agenda_close(meeting.pk, actor=Actor.job("agenda_close"), now=local(2026, 11, 30, 13, 0))
     client = client_for(birgitte)  # a fresh session: the travelled one has idled out
     page = client.get(reverse("districtcouncil:submission_detail", args=[submission.pk])).content.decode()
