@@ -303,6 +303,9 @@ class Guardian(models.Model):
     phone = models.CharField("telefon", max_length=30, blank=True)
     email = models.EmailField("e-mail", blank=True)
     has_custody = models.BooleanField("forældremyndighed", default=True)
+    # A keyed hash of the guardian's CPR number (haandguide.lib.cpr.digest), never the number:
+    # how the parents' portal recognises a custodian by the CPR claim and an integration matches.
+    cpr_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
 
     class Meta:
         verbose_name = "forælder/værge"

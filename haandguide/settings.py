@@ -108,6 +108,9 @@ if PRODUCTION and DEBUG:
 SECRET_KEY = env_str("SECRET_KEY", None if PRODUCTION else _DEV_SECRET_KEY)
 if PRODUCTION and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of at least 50 characters in production.")
+# The key for CPR digests (haandguide.lib.cpr.digest): separate from SECRET_KEY so rotating the
+# session key does not orphan every stored digest. Falls back to SECRET_KEY when unset.
+CPR_HASH_KEY = env_str("CPR_HASH_KEY", "")
 
 ALLOWED_HOSTS = [h.strip() for h in (env_str("ALLOWED_HOSTS", "") or "").split(",") if h.strip()]
 if not ALLOWED_HOSTS:

@@ -66,3 +66,17 @@ def test_log_filter_removes_full_cpr_from_log_lines(caplog):
         logger.info("GET /boern/?q=%s", "0102204001")
     assert "0102204001" not in caplog.text
     assert "010220-XXXX" in caplog.text
+
+
+def test_cpr_digest_is_keyed_normalised_and_refuses_invalid(settings):
+    from django.core.exceptions import ValidationError
+
+    from haandguide.lib import cpr as cprlib
+
+    settings.CPR_HASH_KEY = "key-one"
+    first = cprlib.digest("010203-1234")
+    assert first == cprlib.digest("0102031234") and len(first) == 64 and "0102031234" not in first
+    settings.CPR_HASH_KEY = "key-two"
+    assert cprlib.digest("0102031234") != first
+    with pytest.raises(ValidationError):
+        cprlib.digest("991399-1234")

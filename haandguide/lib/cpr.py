@@ -91,3 +91,17 @@ class MaskCprLogFilter(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
+
+
+def digest(value: str) -> str:
+    """A keyed hash of a CPR number (HMAC-SHA256 with the installation's CPR_HASH_KEY, falling
+    back to SECRET_KEY): what is stored to recognise a custodian signing in (the parents'
+    portal, the CPR claim) or matched by an integration, without keeping the number itself.
+    Raises ValidationError for an invalid number."""
+    import hashlib
+    import hmac
+
+    from django.conf import settings
+
+    key = (getattr(settings, "CPR_HASH_KEY", "") or settings.SECRET_KEY).encode()
+    return hmac.new(key, normalise(value).encode(), hashlib.sha256).hexdigest()
