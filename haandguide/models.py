@@ -194,9 +194,9 @@ class ChildQuerySet(models.QuerySet):
         from haandguide import roles
         self = self.filter(anonymised_at__isnull=True)
         if roles.is_institution_staff(user):
-            return self.filter(institution__in=user.institutions.values("pk"))
+            return self.filter(institution__in=list(roles.institution_ids(user)))
         if roles.is_consultant(user):
-            return self.filter(institution__district__in=user.districts.values("pk"))
+            return self.filter(institution__district__in=list(roles.district_ids(user)))
         if roles.is_external_counsellor(user):
             active = CounsellorAssignment.objects.active().filter(child=OuterRef("pk"), counsellor=user)
             return self.filter(Exists(active))
