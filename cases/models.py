@@ -78,6 +78,17 @@ class CaseQuerySet(models.QuerySet):
         """The child's case (a child has at most one), or None; takes a child, its id or None."""
         if child is None:
             return None
+        if isinstance(child, models.Model):
+            # The child's reverse one-to-one cache, as `child.case` keeps it: a page asks several
+            # times (the actions, the plan, the council's section) and reads the row once.
+            accessor = Case.child.field.remote_field
+            if accessor.is_cached(child):
+                return accessor.get_cached_value(child)
+            case = self.filter(child=child).first()
+            accessor.set_cached_value(child, case)
+            if case is not None:
+                case.child = child
+            return case
         return self.filter(child=child).first()
 
 

@@ -234,6 +234,11 @@ class Child(models.Model):
     updated_at = models.DateTimeField("ændret", auto_now=True)
     version = models.PositiveIntegerField(default=0, editable=False)
     anonymised_at = models.DateTimeField("anonymiseret", null=True, blank=True, editable=False)
+    # The child's latest TOPI position, kept by the one service that records a TOPI observation
+    # (cases.services.observation_add), so the child list shows and filters it without computing
+    # it for every row. Never written by a form or a plain save (see save()).
+    latest_topi = models.CharField("seneste TOPI-position", max_length=5, blank=True, default="", editable=False)
+    latest_topi_on = models.DateField("seneste TOPI-dato", null=True, blank=True, editable=False)
 
     objects = ChildQuerySet.as_manager()
 
@@ -260,7 +265,14 @@ class Child(models.Model):
         except ValidationError as error:
             raise ValidationError({"cpr": error.messages})
 
+    DERIVED_FIELDS = ("latest_topi", "latest_topi_on")
+
     def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            # An edit saves what the person changed, never the derived TOPI position this object
+            # may hold from before an observation recorded meanwhile.
+            kwargs["update_fields"] = {f.name for f in self._meta.concrete_fields
+                                       if not f.primary_key and f.name not in self.DERIVED_FIELDS}
         if self.anonymised_at is None:
             self.cpr = cprlib.normalise(self.cpr)
             self.birth_date = cprlib.birth_date(self.cpr)

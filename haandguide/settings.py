@@ -202,7 +202,7 @@ TEMPLATES = [
 AUTH_USER_MODEL = "haandguide.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "haandguide.backends.StaffBackend",  # ModelBackend, the user read with the municipality
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
