@@ -39,7 +39,7 @@ def write(model, rows: Iterable, batch: int) -> int:
     return count
 
 
-def generate(children: int, years: int, batch: int, seed: int) -> None:
+def generate(children: int, years: int, batch: int, seed: int, log_per_child: int = 13) -> None:
     from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
     from django.utils import timezone
@@ -309,13 +309,26 @@ def generate(children: int, years: int, batch: int, seed: int) -> None:
                 hours=rng.choice([20, 40, 80]) if resource.has_hours else None, period_start=decided.date(),
                 period_end=decided.date() + datetime.timedelta(days=182), follow_up_on=decided.date(),
                 least_intrusive_discussed=True, decided_by=named[Role.KONSULENT], decided_at=decided))
+    # The first district's next meeting: an agenda of about 20 submissions (the agenda page measured).
+    first_district = institutions[0].district_id
+    next_meeting = meetings[first_district][past]
+    submitted = {s.child_id for s in submissions}
+    agenda = [c for c in cases if inst_district[inst_pk[kid_inst[c.child_id]]] == first_district
+              and c.state != "lukket" and c.child_id not in submitted][:20]
+    for case in agenda:
+        inst = kid_inst[case.child_id]
+        submissions.append(Submission(
+            institution_id=inst_pk[inst], child_id=case.child_id, kind=rng.choice(["ressourcevurdering", "sparring"]),
+            track="uden_cpr", description="Barnet har brug for en voksen tæt på i overgange.", meeting=next_meeting,
+            state="indsendt", submitted_at=next_meeting.starts_at - datetime.timedelta(days=12),
+            created_by_id=inst_staff[inst][0]))
     write(Submission, submissions, batch)
     write(Decision, decisions, batch)
     step("council meetings, submissions and decisions", len(submissions) + len(decisions))
 
     # --- the access log: staff opening lists and children's pages over the years -----------------
     # About 13 rows per child at national size (4 M for 300,000 children); chained as the app writes them.
-    log_rows = 13 * children
+    log_rows = log_per_child * children
     by_inst: dict[int, list[int]] = {}
     for child_id, inst, _ in kids:
         by_inst.setdefault(inst, []).append(child_id)

@@ -38,9 +38,7 @@ def child_list(request):
     children = Child.objects.visible_to(request.user).present().select_related("institution", "case")
     if form.is_valid():
         data = form.cleaned_data
-        children = children.search(data["q"])
-        if data["institution"]:
-            children = children.filter(institution=data["institution"])
+        children = form.filter_institution(children.search(data["q"]))
         if data["level"] == "ingen":
             children = children.filter(case__isnull=True)
         elif data["level"]:

@@ -206,6 +206,8 @@ class ChildQuerySet(models.QuerySet):
         query = (query or "").strip()
         if not query:
             return self
+        if cprlib.is_valid(query):  # a CPR number typed into the search: exactly that child (in scope)
+            return self.filter(cpr=cprlib.normalise(query))
         condition = Q()
         for word in query.split()[:5]:
             condition &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
@@ -246,7 +248,8 @@ class Child(models.Model):
         verbose_name = "barn"
         verbose_name_plural = "børn"
         ordering = ["first_name", "last_name", "pk"]
-        indexes = [models.Index(fields=["institution", "first_name", "last_name"], name="child_inst_name")]
+        indexes = [models.Index(fields=["institution", "first_name", "last_name"], name="child_inst_name"),
+                   models.Index(fields=["cpr"], name="child_cpr")]  # the search by CPR, in any scope
         constraints = [models.UniqueConstraint(fields=["municipality", "cpr"], name="child_cpr_unique_per_municipality")]
 
     def __str__(self) -> str:
