@@ -169,6 +169,36 @@ def pages_for(municipality) -> list[Page]:
     ]
 
 
+SPENT: dict[str, float] = {"log": 0.0, "session": 0.0}
+
+
+def watch_costs() -> None:
+    """Time, inside every request, the access-log writes and the session's read and save (the
+    shares issue 16 asks about): wrappers on the classes, so every caller is counted."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from haandguide.models import AccessLog, AppendOnlyQuerySet
+
+    def timed(owner, name: str, bucket: str) -> None:
+        original = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            began = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                SPENT[bucket] += time.perf_counter() - began
+        setattr(owner, name, wrapper)
+
+    timed(AccessLog, "save", "log")
+    timed(AppendOnlyQuerySet, "bulk_create", "log")
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    timed(store, "load", "session")
+    timed(store, "save", "session")
+
+
 def timings(func: Callable, runs: int) -> tuple[float, float, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -212,12 +242,15 @@ def measure(pages: list[Page], municipality, runs: int) -> list[str]:
                 raise RuntimeError(f"{page.label}: {page.url} answered {response.status_code}")
             size["bytes"] = len(response.content)
 
+        get()  # the first view renews the session once; the measured ones are the steady state
+        before = dict(SPENT)
         try:
             p50, p95, queries = timings(get, runs)
         except RuntimeError as error:
             failures.append(str(error))
             continue
-        page.result = {"p50": p50, "p95": p95, "queries": queries, "bytes": size["bytes"]}
+        page.result = {"p50": p50, "p95": p95, "queries": queries, "bytes": size["bytes"],
+                       **{k: (SPENT[k] - before[k]) * 1000 / (runs + 1) for k in SPENT}}
         if page.floor:
             page.result["floor"] = timings(page.floor, runs)[0]
         if page.admin:
@@ -234,8 +267,8 @@ def measure(pages: list[Page], municipality, runs: int) -> list[str]:
 
 
 def report(pages: list[Page], limits: bool) -> None:
-    print(f"| {'page':52} | p50 / p95 ms | queries | KB | × floor | × admin |")
-    print(f"|{'-' * 54}|-------------:|--------:|------:|--------:|--------:|")
+    print(f"| {'page':52} | p50 / p95 ms | queries | KB | × floor (floor ms) | × admin | log ms | session ms |")
+    print(f"|{'-' * 54}|-------------:|--------:|------:|--------:|--------:|-------:|-------:|")
     for page in pages:
         r = page.result
         if not r:
@@ -243,7 +276,7 @@ def report(pages: list[Page], limits: bool) -> None:
         floor = f"{r['p50'] / r['floor']:.0f} ({r['floor']:.1f})" if r.get("floor") else "–"
         admin = f"{r['p50'] / r['admin']:.2f}" if r.get("admin") else "–"
         print(f"| {page.label:52} | {r['p50']:5.1f} / {r['p95']:5.1f} | {r['queries']:7} | {r['bytes'] / 1024:5.0f} "
-              f"| {floor:>7} | {admin:>7} |")
+              f"| {floor:>7} | {admin:>7} | {r['log']:6.2f} | {r['session']:6.2f} |")
     if limits:
         print()
         for page in pages:
@@ -271,6 +304,7 @@ def main() -> None:
     pages = pages_for(municipality)
     if args.only:
         pages = [p for p in pages if args.only.lower() in p.label.lower()]
+    watch_costs()
     failures = measure(pages, municipality, args.runs)
     children = Child.objects.filter(municipality=municipality).count()
     print(f"\n{vendor}, {children:,} children, {args.runs} requests per page, server time "
