@@ -363,6 +363,10 @@ def generate(children: int, years: int, batch: int, seed: int, log_per_child: in
         count += len(part)
     step("access-log rows", count)
 
+    if connection.vendor == "postgresql":  # fresh planner statistics and visibility map, as autovacuum would
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        step("vacuum analyze")
     # bulk_create sends no signals: tell the statistics cache the municipality's data changed.
     from reports import cache as figures_cache
 
