@@ -15,14 +15,9 @@ from handleplan.models import Effort, Handleplan, ReadinessRule
 
 
 def plan_of(case: Case) -> Handleplan | None:
-    """The case's handleplan with its current version, kept in the case's reverse one-to-one cache
-    (as `case.handleplan` keeps it), so the child page's summary and readiness read it once."""
-    accessor = Handleplan.case.field.remote_field
-    if accessor.is_cached(case):
-        return accessor.get_cached_value(case)
-    plan = Handleplan.objects.select_related("current").filter(case=case).first()
-    accessor.set_cached_value(case, plan)
-    return plan
+    """The case's handleplan with its current version, read fresh (a plan reached as `plan.case`
+    or asked about twice around a save may be older than its current version)."""
+    return Handleplan.objects.select_related("current").filter(case=case).first()
 
 
 def _municipality_id(case: Case) -> int | None:
