@@ -164,3 +164,21 @@ def test_a_users_institutions_are_read_once_and_forgotten_when_they_change(lars,
     assert roles.leads(lars, regnbuen)
     lars.institutions.remove(solsikken)
     assert not roles.works_at(lars, solsikken)
+
+
+# --- the admin at national size -------------------------------------------------------------------
+
+
+def test_the_admin_child_list_filters_by_district_not_by_thousands_of_institutions(client_for, admin_user, alma,
+                                                                                  regnbuen):
+    body = client_for(admin_user).get(reverse("admin:haandguide_child_changelist")).content.decode()
+    assert "Alma" in body
+    assert regnbuen.name not in body  # no child of it listed: only a sidebar of institutions would name it
+
+
+def test_the_admin_case_event_list_never_counts_every_event(client_for, admin_user, alma, alice, topi):
+    services.case_open(actor=as_user(alice), child=alma)
+    with CaptureQueriesContext(connection) as queries:
+        assert client_for(admin_user).get(reverse("admin:cases_caseevent_changelist")).status_code == 200
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper() and "caseevent" in q["sql"]]
+    assert counts and all("LIMIT" in sql.upper() for sql in counts)
