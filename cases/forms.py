@@ -9,6 +9,7 @@ from cases.models import (
 )
 from haandguide.lib import cpr as cprlib
 from haandguide.lib import files
+from haandguide.lib.ids import parse_id
 from haandguide import roles
 from haandguide.models import Child, Guardian
 
@@ -40,9 +41,10 @@ class ChildSearchForm(forms.Form):
         chosen = self.cleaned_data.get("institution")
         if not chosen:
             return children
-        if isinstance(chosen, str) and not chosen.isdigit():
+        institution_id = parse_id(chosen)  # a choice, or an id from a link; never raises
+        if institution_id is None:
             return children.filter(institution__name__icontains=chosen)
-        return children.filter(institution=int(chosen))
+        return children.filter(institution=institution_id)
 
 
 class ChildForm(forms.ModelForm):

@@ -183,3 +183,9 @@ def test_the_admin_case_event_list_never_counts_every_event(client_for, admin_us
         assert client_for(admin_user).get(reverse("admin:cases_caseevent_changelist")).status_code == 200
     counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper() and "caseevent" in q["sql"]]
     assert counts and all("LIMIT" in sql.upper() for sql in counts)
+
+
+@pytest.mark.parametrize("typed", ["²", "99999999999999999999999", "-3", "'; DROP TABLE x", " 12 ", "Solsikken\x00"])
+def test_whatever_is_typed_as_institution_the_list_answers(client_for, birgitte, nord, typed):
+    Institution.objects.bulk_create([Institution(district=nord, name=f"Børnehus {n}") for n in range(40)])
+    assert client_for(birgitte).get(reverse("cases:child_list"), {"institution": typed}).status_code == 200
