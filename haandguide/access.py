@@ -212,15 +212,32 @@ def log_access(
     return row
 
 
-def log_children_listed(actor: Actor, children: Iterable[Child], detail: str = "") -> None:
-    """One row per child whose name was shown in a list, written with a single query."""
-    rows = [
-        AccessLog.written_by(actor, action=Action.LIST, object_type="child", object_id=str(child.pk),
-                             child_id=child.pk, detail=detail)
-        for child in children
-    ]
-    if rows:
-        AccessLog.objects.bulk_create(rows)
+def log_children_listed(actor: Actor, children: Iterable[Child | int], detail: str = "") -> AccessLog | None:
+    """One row for a list page, whatever its length: `child_ids` holds every child whose name was
+    shown (in the order shown), so `rows_for_child` finds the list among the child's rows.
+    `children` may be children or their ids (a list that has `child_id` need not load the child)."""
+    child_ids = list(dict.fromkeys(getattr(child, "pk", child) for child in children))
+    if not child_ids:
+        return None
+    row = AccessLog.written_by(actor, action=Action.LIST, object_type="child", object_id=str(len(child_ids)),
+                               child_ids=child_ids, detail=detail)
+    row.save()
+    return row
+
+
+def rows_for_child(child_id: int, *, since=None, until=None, municipality_id: int | None = None) -> models.QuerySet:
+    """Every access-log row about one child, newest first: its own rows and the list views that
+    showed it. For the administrators' search, the citizen's indsigt (the parents' portal) and
+    "who saw this child". `since` (inclusive) and `until` (exclusive) are moments; bounding the
+    period lets PostgreSQL read only those months' partitions."""
+    rows = AccessLog.objects.for_child(child_id)
+    if municipality_id is not None:
+        rows = rows.filter(municipality_id=municipality_id)
+    if since is not None:
+        rows = rows.filter(at__gte=since)
+    if until is not None:
+        rows = rows.filter(at__lt=until)
+    return rows.order_by("-at", "-pk")
 
 
 def get_in_scope(queryset: models.QuerySet, object_type: str, pk, *, child_id: int | None = None):
