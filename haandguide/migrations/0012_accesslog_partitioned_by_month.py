@@ -28,7 +28,8 @@ def _rebuild(cursor, *, partitioned: bool) -> None:
     same names, so later Django migrations find them."""
     cursor.execute("SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = %s::regclass "
                    "AND NOT indisprimary AND indexrelid::regclass::text <> 'accesslog_child_ids'", [TABLE])
-    indexes = [definition for (definition,) in cursor.fetchall()]
+    # A partitioned table's index reads "ON ONLY" (the parent alone): rebuilt, it must cover the rows.
+    indexes = [definition.replace(" ON ONLY ", " ON ") for (definition,) in cursor.fetchall()]
     cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
                    "AND contype = 'f'", [TABLE])
     foreign_keys = cursor.fetchall()
