@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from haandguide import dashboard, roles
-from haandguide.access import Action, get_in_scope, log_access
+from haandguide.access import Action, NewestFirst, get_in_scope, log_access
 from haandguide.forms import AccessLogSearchForm
 from haandguide.lib.pages import page_of, page_without_count
 from haandguide.models import AccessLog, Child, Notice
@@ -79,7 +79,7 @@ def accesslog(request):
     """Who looked at which child, when: searchable by child, user, action and period."""
     form = AccessLogSearchForm(request.POST or None)
     entries = AccessLog.objects.filter(municipality_id=request.user.municipality_id)
-    child_ids = None
+    child_ids = since = until = None
     if request.method == "POST" and form.is_valid():
         kind, value = form.child_query()
         municipality_children = Child.objects.filter(
@@ -99,18 +99,22 @@ def accesslog(request):
         if data["actor_kind"]:
             entries = entries.filter(actor_kind=data["actor_kind"])
         # Bounds on `at` itself (not its local date), so PostgreSQL reads only those months' partitions.
-        if data["date_from"]:
-            entries = entries.filter(at__gte=_day_start(data["date_from"]))
-        if data["date_to"]:
-            entries = entries.filter(at__lt=_day_start(data["date_to"] + datetime.timedelta(days=1)))
+        since = _day_start(data["date_from"]) if data["date_from"] else None
+        until = _day_start(data["date_to"] + datetime.timedelta(days=1)) if data["date_to"] else None
+        if since:
+            entries = entries.filter(at__gte=since)
+        if until:
+            entries = entries.filter(at__lt=until)
         if "export" in request.POST:
             if child_ids is not None and len(child_ids) == 1:
                 return _access_request_csv(request, child_ids[0], entries)
             form.add_error("child", "Vælg præcis ét barn (fx med CPR-nummer) for at lave en indsigtsudskrift.")
         log_access(request.actor, Action.SEARCH, object_type="accesslog",
                    detail=f"Søgning: {kind} {'angivet' if value else 'tom'}")
-    # No COUNT(*): at national size the municipality's log has millions of rows.
-    page = page_without_count(entries, request.POST.get("side") or request.GET.get("side"))
+    # No COUNT(*): at national size the municipality's log has millions of rows. A child's rows
+    # are read back in time window by window (NewestFirst), not sorted over the whole period.
+    listing = NewestFirst(entries, since=since, until=until) if child_ids is not None else entries
+    page = page_without_count(listing, request.POST.get("side") or request.GET.get("side"))
     searched = set(child_ids or ())
     ids = {e.child_id for e in page.object_list if e.child_id}
     ids |= {c for e in page.object_list for c in e.child_ids if c in searched}

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from haandguide import accesslog_partitions as partitions
 from haandguide import services
-from haandguide.access import log_access, log_children_listed, rows_for_child
+from haandguide.access import NewestFirst, log_access, log_children_listed, rows_for_child
 from haandguide.actors import Actor
 from haandguide.models import AccessLog, AccessLogChain, seal_access_log
 from cases import services as case_services
@@ -84,6 +84,24 @@ def test_the_lookup_bounds_the_period(alice, alma):
     split = at(2026, 2, 1)
     assert [r.at for r in rows_for_child(alma.pk, since=split)] == [at(2026, 3, 5)]
     assert [r.at for r in rows_for_child(alma.pk, until=split)] == [at(2026, 1, 5)]
+
+
+def test_a_childs_rows_read_back_in_windows_come_in_the_same_order(alice, lars, alma, settings):
+    settings.PAGE_SIZE = 3
+    now = datetime.datetime(2026, 11, 30, 12, 0, tzinfo=datetime.UTC)
+    for days in (0, 0, 1, 3, 9, 40, 200, 700):
+        with time_machine.travel(now - datetime.timedelta(days=days, minutes=days), tick=False):
+            log_children_listed(Actor.staff(alice), [alma.pk], detail=f"{days} dage")
+            log_access(Actor.staff(lars), AccessLog.Action.VIEW, alma, detail=f"{days} dage")
+    expected = list(rows_for_child(alma.pk))
+    with time_machine.travel(now, tick=False):
+        windows = NewestFirst(AccessLog.objects.for_child(alma.pk))
+        with CaptureQueriesContext(connection) as first_page:
+            assert windows[0:4] == expected[:4]
+        assert len(first_page.captured_queries) == 1  # the newest day fills a page: one query
+        assert windows[0:16] == expected and windows[5:9] == expected[5:9]
+        assert NewestFirst(AccessLog.objects.for_child(alma.pk), since=now - datetime.timedelta(days=5))[0:16] == \
+            [row for row in expected if row.at >= now - datetime.timedelta(days=5)]
 
 
 def test_the_administrators_search_and_indsigt_find_list_views(client_for, admin_user, alice, alma, viggo):
