@@ -8,6 +8,7 @@ import os
 import pytest
 import time_machine
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -260,3 +261,30 @@ def test_the_purge_drops_whole_months_and_the_chain_still_verifies(settings, lar
     purge = AccessLog.objects.get(action=AccessLog.Action.DELETE, object_type="accesslog")
     assert (purge.object_id, purge.anchor) == ("3", last_of_january.hash)
     assert services.accesslog_verify() == {}
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_existing_rows_into_month_partitions_and_back():
+    def migrate(targets):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(targets)
+        return executor.loader.project_state(targets).apps
+
+    old = migrate([("haandguide", "0011_accesslog_list_rows_unsealed")])
+    try:
+        assert not partitions.is_partitioned()
+        row = old.get_model("haandguide", "AccessLog").objects.create(
+            at=at(2026, 9, 4), username="u", action="liste", object_type="child", child_ids=[7, 8])
+        new = migrate([("haandguide", "0012_accesslog_partitioned_by_month")])
+        assert partitions.is_partitioned()
+        assert raw("SELECT tableoid::regclass::text, child_ids FROM {table} WHERE id = %s", [row.pk]) == \
+            [(f"{TABLE}_y2026m09", [7, 8])]
+        later = new.get_model("haandguide", "AccessLog").objects.create(username="u", action="vis", object_type="t")
+        assert later.pk > row.pk  # the id sequence went along
+        back = migrate([("haandguide", "0011_accesslog_list_rows_unsealed")])
+        assert not partitions.is_partitioned()
+        assert back.get_model("haandguide", "AccessLog").objects.filter(pk__in=[row.pk, later.pk]).count() == 2
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
