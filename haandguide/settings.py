@@ -138,7 +138,6 @@ INSTALLED_APPS = [
     "handleplan",
     "districtcouncil",
     "reports",
-    "sso",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -153,6 +152,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # After django-otp's apps: its admin replaces their unscoped device admins.
+    "sso",
 ]
 
 MIDDLEWARE = [

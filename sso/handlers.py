@@ -36,6 +36,7 @@ class SignInRefused(Refused):
         self.code = code
         self.reason = self.message = reason
         self.user = user
+        self.provider = None  # set by sso.oidc.complete once the sign-in it answers is known
 
 
 def register(audience: str, handler: Handler) -> None:

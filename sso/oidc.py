@@ -115,8 +115,9 @@ def signing_keys(provider: IdentityProvider, *, refresh: bool = False) -> dict:
 # --- the flow -----------------------------------------------------------------------------------
 
 
-def redirect_uri(request, provider: IdentityProvider) -> str:
-    return request.build_absolute_uri(reverse("sso:callback", args=[provider.slug]))
+def redirect_uri(request, provider: IdentityProvider | None = None) -> str:
+    """One redirect URI for every provider: the answer's `state` says which sign-in it belongs to."""
+    return request.build_absolute_uri(reverse("sso:callback"))
 
 
 def _client(provider: IdentityProvider, request, **kwargs) -> OAuth2Session:
@@ -144,22 +145,35 @@ def begin(request, provider: IdentityProvider, next_url: str = "") -> str:
     return url
 
 
-def _take_pending(request, provider: IdentityProvider) -> dict:
-    """The sign-in this answer belongs to, used up at once: a replayed answer finds nothing."""
+def _take_pending(request) -> tuple[IdentityProvider, dict]:
+    """The sign-in this answer belongs to, used up at once (a replayed answer finds nothing), and
+    its provider (still active)."""
     state = request.GET.get("state", "")
     pending = request.session.get("sso_pending", {})
     entry = pending.pop(state, None) if state else None
     request.session["sso_pending"] = pending
-    if (entry is None or entry.get("provider") != provider.pk
-            or entry.get("at", 0) <= time.time() - PENDING_SECONDS):
+    provider = None
+    if entry is not None and entry.get("at", 0) > time.time() - PENDING_SECONDS:
+        provider = IdentityProvider.objects.filter(pk=entry.get("provider"), active=True).select_related(
+            "municipality").first()
+    if provider is None:
         raise refuse("sso_state")
-    return entry
+    return provider, entry
 
 
-def complete(request, provider: IdentityProvider) -> Verified:
-    """The provider's answer (?code=…&state=…): exchange the code (with the PKCE verifier) and
-    verify the ID token. Raises SignInRefused with the reason."""
-    entry = _take_pending(request, provider)
+def complete(request) -> tuple[IdentityProvider, Verified]:
+    """The provider's answer (?code=…&state=…): find the sign-in it belongs to, exchange the code
+    (with the PKCE verifier) and verify the ID token. Raises SignInRefused with the reason; its
+    `provider` is set once the sign-in is known."""
+    provider, entry = _take_pending(request)
+    try:
+        return provider, _verified(request, provider, entry)
+    except SignInRefused as refused:
+        refused.provider = provider
+        raise
+
+
+def _verified(request, provider: IdentityProvider, entry: dict) -> Verified:
     if request.GET.get("error") or not request.GET.get("code"):
         logger.info("Identity provider %s answered error %r", provider.slug, request.GET.get("error", ""))
         raise refuse("sso_provider_error")

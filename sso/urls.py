@@ -5,6 +5,6 @@ from sso import views
 app_name = "sso"
 
 urlpatterns = [
-    path("<slug:slug>/", views.start, name="start"),
-    path("<slug:slug>/svar/", views.callback, name="callback"),
+    path("", views.start, name="start"),
+    path("svar/", views.callback, name="callback"),
 ]

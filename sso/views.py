@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,17 +22,16 @@ def staff_providers():
             .select_related("municipality").order_by("municipality__name", "name"))
 
 
-def _provider(slug: str) -> IdentityProvider:
-    provider = IdentityProvider.objects.filter(slug=slug, active=True).select_related("municipality").first()
-    if provider is None:
-        raise Http404("Ukendt identitetsudbyder.")
-    return provider
+def _provider(slug: str) -> IdentityProvider | None:
+    return IdentityProvider.objects.filter(slug=slug, active=True).select_related("municipality").first()
 
 
-def note_sign_in_refused(request, provider: IdentityProvider, refused: SignInRefused) -> None:
-    """Logged under the provider's municipality (nobody is signed in), naming the user if known."""
-    note_denial(request, Denial("identityprovider", provider.pk, model=IdentityProvider, action=Action.REFUSED,
-                                detail=f"Login afvist [{refused.code}]: {refused.reason}"[:200], user=refused.user))
+def note_sign_in_refused(request, provider: IdentityProvider | None, refused: SignInRefused) -> None:
+    """Logged under the provider's municipality (nobody is signed in), naming the user if known.
+    An answer that belongs to no sign-in started here names no provider."""
+    note_denial(request, Denial("identityprovider", provider.pk if provider else None, model=IdentityProvider,
+                                action=Action.REFUSED, user=refused.user,
+                                detail=f"Login afvist [{refused.code}]: {refused.reason}"[:200]))
 
 
 def _login_page(request, error: str = "", status: int = 200):
@@ -54,9 +53,11 @@ class LoginView(auth_views.LoginView):
 
 @login_not_required
 @require_POST
-def start(request, slug: str):
+def start(request):
     """The login page's button: off to the provider, with state, nonce and PKCE remembered here."""
-    provider = _provider(slug)
+    provider = _provider(request.POST.get("udbyder", ""))
+    if provider is None:
+        return _login_page(request, "Vælg kommunens login på listen.", status=400)
     try:
         url = oidc.begin(request, provider, next_url=request.POST.get("next", ""))
     except SignInRefused as refused:
@@ -67,17 +68,17 @@ def start(request, slug: str):
 
 @login_not_required
 @require_GET
-def callback(request, slug: str):
+def callback(request):
     """The provider's answer: verified, then handed to the handler of the provider's audience."""
-    provider = _provider(slug)
+    provider = None
     try:
-        verified = oidc.complete(request, provider)
+        provider, verified = oidc.complete(request)
         handler = handler_for(provider.audience)
         if handler is None:
             raise oidc.refuse("sso_unavailable")
         return handler(request, provider, verified)
     except SignInRefused as refused:
-        note_sign_in_refused(request, provider, refused)
+        note_sign_in_refused(request, refused.provider or provider, refused)
         return _login_page(request, refused.reason)
 
 
