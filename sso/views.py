@@ -127,14 +127,15 @@ def admin_login(request, extra_context=None):
 
 
 @login_not_required
-@require_POST
+@require_GET
 def start(request):
-    """The login page's button: off to the provider, with state, nonce and PKCE remembered here."""
-    provider = _provider(request.POST.get("udbyder", ""))
+    """The login page's link: off to the provider, with state, nonce and PKCE remembered here.
+    A link, not a form: the CSP's form-action 'self' stops a form's redirect to another origin."""
+    provider = _provider(request.GET.get("udbyder", ""))
     if provider is None:
         return _login_page(request, "Vælg kommunens login på listen.", status=400)
     try:
-        url = oidc.begin(request, provider, next_url=request.POST.get("next", ""))
+        url = oidc.begin(request, provider, next_url=request.GET.get("next", ""))
     except SignInRefused as refused:
         note_sign_in_refused(request, provider, refused)
         return _login_page(request, refused.reason, status=503)
@@ -167,5 +168,7 @@ def sign_out(request):
     if provider is not None and signed_in_with.get("id_token"):
         url = oidc.end_session_url(request, provider, signed_in_with["id_token"])
         if url:
-            return HttpResponseRedirect(url)
+            # A page that goes on to the provider, not a redirect: the CSP's form-action 'self'
+            # stops the log-out form's redirect to another origin; a followed page is no form.
+            return render(request, "sso/signed_out.html", {"end_session_url": url, "provider": provider})
     return redirect("login")

@@ -132,7 +132,7 @@ def local(url: str) -> str:
 
 def start_sign_in(client, slug: str, next_url: str = "") -> str:
     """Haandguide's button: the provider's authorization URL."""
-    response = client.post("/login/udbyder/", {"udbyder": slug, "next": next_url})
+    response = client.get("/login/udbyder/", {"udbyder": slug, "next": next_url})
     assert response.status_code == 302, response.content.decode()[:2000]
     return response["Location"]
 
