@@ -337,3 +337,54 @@ def test_sign_out_ends_the_session_here_and_sends_the_browser_to_the_provider(cl
 def test_a_local_login_signs_out_as_before(client_for, alice):
     response = client_for(alice).post(reverse("logout"))
     assert response.status_code == 302 and response["Location"] == reverse("login")
+
+
+# --- bad input and a provider that is down -----------------------------------------------------
+
+
+def test_an_answer_without_state_or_code_is_refused_and_logged(client, db):
+    response = client.get(reverse("sso:callback"))
+    assert response.status_code == 200 and "Start forfra" in response.content.decode()
+    assert refusals("sso_state").count() == 1 and signed_in_user(client) is None
+
+
+def test_the_provider_saying_no_is_a_danish_message(client, haderslev_idp):
+    state = parse_qs(urlsplit(start_sign_in(client, "haderslev")).query)["state"][0]
+    response = client.get(reverse("sso:callback"), {"state": state, "error": "access_denied"})
+    assert_refused(response, client, haderslev_idp, "sso_provider_error", "afbrød login")
+
+
+def test_an_unknown_provider_name_shows_the_login_page_with_a_message(client, db):
+    response = client.get(reverse("sso:start"), {"udbyder": "findes-ikke"})
+    assert response.status_code == 400 and "Vælg kommunens login" in response.content.decode()
+
+
+def test_a_provider_that_cannot_be_reached_is_a_danish_message_and_logged(client, municipality):
+    from tests.oidc import free_port
+
+    provider = IdentityProvider.objects.create(municipality=municipality, name="Nede", slug="nede",
+                                               issuer=f"http://127.0.0.1:{free_port()}/o", client_id="x")
+    response = client.get(reverse("sso:start"), {"udbyder": "nede"})
+    assert response.status_code == 503 and "kan ikke nås" in response.content.decode()
+    assert refusals("sso_unavailable").get().municipality_id == provider.municipality_id
+
+
+def test_the_login_page_asks_the_same_queries_for_one_provider_or_many(client, db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("login")).status_code == 200
+        return len(queries)
+
+    def add(n: int) -> None:
+        for i in range(n):
+            IdentityProvider.objects.create(municipality=factories.municipality(), name=f"Udbyder {i}",
+                                            slug=f"udbyder-{i}-{IdentityProvider.objects.count()}",
+                                            issuer="https://idp.example", client_id="x")
+
+    add(1)
+    one = count()
+    add(7)
+    assert count() == one
