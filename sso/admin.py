@@ -2,6 +2,7 @@
 provider and group mapping, sees who is linked, and removes a local account's second factor
 (a lost phone). Secrets are never shown or stored: only where the app looks for them."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
@@ -38,8 +39,7 @@ class IdentityProviderAdmin(AuditedAdmin):
 
     @admin.display(description="Registrering hos udbyderen")
     def registration(self, obj):
-        request = getattr(self, "_request", None)
-        base = request.build_absolute_uri("/")[:-1] if request else ""
+        base = settings.SITE_URL.rstrip("/")  # the address the provider sends the browser back to
         configured = obj and obj.pk and secrets.client_secret(obj) is not None
         return format_html(
             "Redirect-URI: <code>{}</code><br>Logout-URI (post_logout_redirect_uri): <code>{}</code><br>"
@@ -47,10 +47,6 @@ class IdentityProviderAdmin(AuditedAdmin):
             "– {}",
             base + reverse("sso:callback"), base + reverse("login"), secrets.env_name(obj.slug if obj else "<kort-navn>"),
             obj.slug if obj else "<kort-navn>", "fundet" if configured else "ikke fundet")
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        self._request = request
-        return super().get_form(request, obj, change=change, **kwargs)
 
 
 @admin.register(ExternalIdentity)

@@ -388,3 +388,12 @@ def test_the_login_page_asks_the_same_queries_for_one_provider_or_many(client, d
     one = count()
     add(7)
     assert count() == one
+
+
+def test_the_administrator_sees_what_to_register_but_never_a_secret(client_for, admin_user, haderslev_idp, settings):
+    settings.SITE_URL = "https://haandguide.haderslev.dk"
+    body = client_for(admin_user).get(reverse("admin:sso_identityprovider_change", args=[haderslev_idp.pk])) \
+        .content.decode()
+    assert "https://haandguide.haderslev.dk/login/udbyder/svar/" in body
+    assert "SSO_CLIENT_SECRET_HADERSLEV" in body and "fundet" in body
+    assert "hemmelig-haderslev" not in body
