@@ -3,8 +3,9 @@
 Authorization code flow with PKCE (S256), state and nonce, through Authlib's OAuth 2 client; the
 ID token is verified with Authlib's JOSE library (joserfc): signature against the provider's JWKS,
 issuer, audience (and `azp` when there are several), expiry and issue time with a minute's leeway,
-and the nonce of this very sign-in. The discovery document and the JWKS are cached; a token
-signed with a key id the cached JWKS does not know fetches the JWKS once more (key rotation).
+and the nonce of this very sign-in; then two factors, as the provider's data says (`amr`/`acr`),
+for every audience. The discovery document and the JWKS are cached; a token signed with a key id
+the cached JWKS does not know fetches the JWKS once more (key rotation).
 
 Nothing here decides who the person is: `complete` returns the verified claims and the views hand
 them to the audience's handler (`sso.handlers`).
@@ -26,6 +27,7 @@ from joserfc import jws, jwt
 from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, JoseError
 from joserfc.jwk import KeySet
 
+from haandguide.exceptions import Refusal
 from sso import secrets
 from sso.handlers import SignInRefused
 from sso.models import IdentityProvider
@@ -195,7 +197,19 @@ def _verified(request, provider: IdentityProvider, entry: dict) -> Verified:
     if not id_token:
         raise refuse("sso_token")
     claims = verify_id_token(provider, id_token, nonce=entry["nonce"])
+    if (refusal := refusal_mfa(provider, claims)) is not None:
+        raise SignInRefused(refusal.code, refusal.reason)
     return Verified(claims=claims, id_token=id_token, next_url=entry.get("next", ""))
+
+
+def refusal_mfa(provider: IdentityProvider, claims: dict) -> Refusal | None:
+    """Two factors are shown by the provider's `amr` or `acr` holding one of the accepted values."""
+    value = claims.get(provider.mfa_claim)
+    values = value if isinstance(value, list) else [value] if value else []
+    if any(str(v) in provider.accepted_mfa_values for v in values):
+        return None
+    return Refusal("sso_mfa", "Login afvist: dit login hos kommunen viser ikke to faktorer (fx en kode eller en "
+                              "godkendelse på telefonen). Log ind igen med to faktorer.")
 
 
 def verify_id_token(provider: IdentityProvider, id_token: str, *, nonce: str) -> dict:

@@ -5,7 +5,7 @@ chose (e-mail or UPN), to a user the administrator created in the provider's mun
 creates one where the municipality turned that on. Roles, institutions and districts are assigned
 in Haandguide, or, where the provider has a group mapping, taken from the group claim at every
 sign-in, each change logged. Refused (with a Danish reason, logged by the view): no two factors,
-an unknown, deactivated or unmapped user. Nothing of another municipality is ever linked.
+an unknown, deactivated or unmapped user (missing two factors: `sso.oidc`, for every audience). Nothing of another municipality is ever linked.
 """
 
 from __future__ import annotations
@@ -21,22 +21,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from haandguide.access import Action, log_access
 from haandguide.actors import Actor
-from haandguide.exceptions import Refusal
 from haandguide.models import Role, User
 from sso.handlers import SignInRefused
 from sso.models import ExternalIdentity, GroupMapping, IdentityProvider
 
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def refusal_mfa(provider: IdentityProvider, claims: dict) -> Refusal | None:
-    """Two factors are shown by the provider's `amr` or `acr` holding one of the accepted values."""
-    value = claims.get(provider.mfa_claim)
-    values = value if isinstance(value, list) else [value] if value else []
-    if any(str(v) in provider.accepted_mfa_values for v in values):
-        return None
-    return Refusal("sso_mfa", "Login afvist: dit login hos kommunen viser ikke to faktorer (fx en kode eller en "
-                              "godkendelse på telefonen). Log ind igen med to faktorer.")
 
 
 def _unknown(provider: IdentityProvider) -> SignInRefused:
@@ -92,10 +81,8 @@ def apply_group_mapping(user: User, mappings: list[GroupMapping], *, actor: Acto
 
 @transaction.atomic
 def staff_user_for_claims(provider: IdentityProvider, claims: dict, *, path: str = "") -> User:
-    """The staff user these verified claims sign in, after the two-factor check, the link and the
-    group mapping. Raises SignInRefused."""
-    if (refusal := refusal_mfa(provider, claims)) is not None:
-        raise SignInRefused(refusal.code, refusal.reason)
+    """The staff user these verified claims sign in (two factors were checked by `sso.oidc`),
+    after the link and the group mapping. Raises SignInRefused."""
     identity = (ExternalIdentity.objects.select_related("user")
                 .filter(provider=provider, issuer=provider.issuer, subject=claims["sub"]).first())
     mappings = _matching(provider, claims)

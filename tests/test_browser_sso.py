@@ -41,3 +41,26 @@ def test_a_mapped_user_signs_in_at_the_provider_and_out_of_both(page, live_serve
     page.get_by_role("link", name="Log ind med Haderslev Kommunes login").click()
     page.wait_for_url(f"{op_a.url}/login/**")
     expect(page.get_by_label("Brugernavn hos kommunen")).to_be_visible()
+
+
+def test_a_local_account_enrols_an_authenticator_app_in_production(page, live_server, alice, settings):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.test_totp import code_for
+
+    settings.LOCAL_LOGIN_TOTP = True
+    page.goto("/login/")
+    page.get_by_label("Brugernavn").fill("alice")
+    page.get_by_label("Adgangskode").fill("korrekt-hest-batteri")
+    page.get_by_role("button", name="Log ind").click()
+    page.wait_for_url("**/login/kode/opret/")
+    expect(page.get_by_role("heading", name="Tilknyt en godkendelsesapp")).to_be_visible()
+    screenshot_and_axe(page, "sso-02-tilknyt-godkendelsesapp")
+    device = TOTPDevice.objects.get(user=alice, confirmed=False)
+    page.get_by_label("Kode").fill(code_for(device))
+    page.get_by_role("button", name="Bekræft og log ind").click()
+    expect(page.get_by_role("heading", name="Dine gendannelseskoder")).to_be_visible()
+    screenshot_and_axe(page, "sso-03-gendannelseskoder")
+    page.get_by_role("link", name="Jeg har gemt koderne – fortsæt").click()
+    page.wait_for_url(f"{live_server.url}/")
+    expect(page.get_by_text("Alice", exact=True)).to_be_visible()
