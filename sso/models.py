@@ -126,7 +126,9 @@ class GroupMapping(models.Model):
 
 
 class ExternalIdentity(models.Model):
-    """A staff user as the provider knows them: matched on issuer + sub at every sign-in."""
+    """A staff user as the provider knows them: matched on issuer + sub at every sign-in. Unique per
+    provider, not per issuer: KOMBIT's Context Handler is one issuer for every municipality, and a
+    consultant may work for two."""
 
     provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="identities",
                                  verbose_name="identitetsudbyder")
@@ -140,7 +142,8 @@ class ExternalIdentity(models.Model):
     class Meta:
         verbose_name = "ekstern identitet"
         verbose_name_plural = "eksterne identiteter"
-        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="sso_issuer_subject_once")]
+        constraints = [models.UniqueConstraint(fields=["provider", "subject"], name="sso_subject_once_per_provider")]
+        indexes = [models.Index(fields=["issuer", "subject"], name="sso_identity_issuer_subject")]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.provider})"

@@ -118,6 +118,7 @@ def totp_enrol(request):
                   {"form": form, "qr": totp.qr_svg(device), "secret": totp.secret_of(device)})
 
 
+@login_not_required  # as Django's own admin login is
 def admin_login(request, extra_context=None):
     """Django's admin login, except where local logins need a second factor: then the one login
     page (password, then code), so the admin is no way around the second factor."""
