@@ -32,7 +32,8 @@ class IdentityProviderAdmin(AuditedAdmin):
     fieldsets = [
         (None, {"fields": ["municipality", "audience", "protocol", "name", "slug", "active"]}),
         ("Udbyderen", {"fields": ["issuer", "client_id", "scopes", "registration", "end_session"]}),
-        ("Claims", {"fields": ["link_claim", "email_claim", "given_name_claim", "family_name_claim", "groups_claim"]}),
+        ("Claims", {"fields": ["link_claim", "email_claim", "given_name_claim", "family_name_claim", "groups_claim",
+                               "cpr_claim"]}),
         ("To faktorer", {"fields": ["mfa_claim", "mfa_values"]}),
         ("Brugere", {"fields": ["auto_create"]}),
     ]

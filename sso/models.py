@@ -62,6 +62,9 @@ class IdentityProvider(models.Model):
     given_name_claim = models.CharField("claim med fornavn", max_length=50, default="given_name")
     family_name_claim = models.CharField("claim med efternavn", max_length=50, default="family_name")
     groups_claim = models.CharField("claim med grupper", max_length=50, default="groups", blank=True)
+    cpr_claim = models.CharField("claim med CPR-nummer", max_length=100, blank=True,
+                                 help_text="Kun for borgere (forældreportalen): det claim, der bærer personens "
+                                           "CPR-nummer fra MitID/NemLog-in.")
     mfa_claim = models.CharField("claim der viser to faktorer", max_length=3, choices=MfaClaim.choices,
                                  default=MfaClaim.AMR)
     mfa_values = models.CharField(

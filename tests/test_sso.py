@@ -397,3 +397,37 @@ def test_the_administrator_sees_what_to_register_but_never_a_secret(client_for, 
     assert "https://haandguide.haderslev.dk/login/udbyder/svar/" in body
     assert "SSO_CLIENT_SECRET_HADERSLEV" in body and "fundet" in body
     assert "hemmelig-haderslev" not in body
+
+
+# --- the citizens' side: the same relying party, the portal's handler ---------------------------
+
+
+def test_a_citizen_provider_hands_the_verified_claims_to_the_handler_the_portal_registers(
+        client, municipality, op_a, monkeypatch):
+    from django.http import HttpResponse
+
+    from sso import handlers
+    from sso.models import Audience
+
+    provider = make_provider(municipality, op_a, "mitid", monkeypatch, audience=Audience.CITIZEN, cpr_claim="cpr",
+                             mfa_claim="acr", mfa_values="https://data.gov.dk/concept/core/nsis/loa/Substantial")
+    op_a.user("foraelder", cpr="0101801234", given_name="Mette")
+    assert provider.name not in client.get(reverse("login")).content.decode()  # staff see only staff providers
+
+    monkeypatch.delitem(handlers._handlers, Audience.CITIZEN, raising=False)
+    assert_refused(sign_in(client, "mitid", "foraelder"), client, provider, "sso_unavailable", "kan ikke nås")
+
+    received = []
+
+    def portal(request, provider, verified):
+        received.append(verified.claims[provider.cpr_claim])
+        return HttpResponse("forældreportalen")
+
+    monkeypatch.setitem(handlers._handlers, Audience.CITIZEN, portal)
+    response = sign_in(client, "mitid", "foraelder")
+    assert response.content.decode() == "forældreportalen" and received == ["0101801234"]
+    assert signed_in_user(client) is None and not ExternalIdentity.objects.exists()  # no staff user involved
+
+    op_a.user("foraelder", cpr="0101801234", mfa=False)
+    assert_refused(sign_in(client, "mitid", "foraelder"), client, provider, "sso_mfa", "to faktorer")
+    assert received == ["0101801234"]

@@ -24,7 +24,7 @@ class Validator(OAuth2Validator):
 
     def get_additional_claims(self, request):
         extra = state.USERS.get(request.user.username, {})
-        claims = {key: extra[key] for key in ("email", "upn", "given_name", "family_name", "groups") if key in extra}
+        claims = {key: extra[key] for key in ("email", "upn", "given_name", "family_name", "groups", "cpr") if key in extra}
         mfa = extra.get("mfa", True)
         claims["amr"] = ["pwd", "mfa"] if mfa else ["pwd"]
         claims["acr"] = NSIS_SUBSTANTIAL if mfa else NSIS_LOW
