@@ -838,5 +838,5 @@ def test_administrator_opens_own_municipalitys_child_but_not_another_municipalit
     shortcut = client.get(reverse("admin:view_on_site", args=[ContentType.objects.get_for_model(Child).pk,
                                                                   other.child.pk]))
     assert shortcut.status_code == 404
-    assert not AccessLog.objects.filter(user=user, child_id=other.child.pk).exclude(
+    assert not AccessLog.objects.for_child(other.child.pk).filter(user=user).exclude(
         action=AccessLog.Action.DENIED).exists()
