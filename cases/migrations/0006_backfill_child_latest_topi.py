@@ -24,7 +24,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("cases", "0005_names_underretning_event_actions"),
-        ("haandguide", "0011_child_latest_topi_list_indexes"),
+        ("haandguide", "0013_child_latest_topi_list_indexes"),
     ]
 
     operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('districtcouncil', '0007_walk_letter_kind_reassessment'),
-        ('haandguide', '0011_child_latest_topi_list_indexes'),
+        ('haandguide', '0013_child_latest_topi_list_indexes'),
         ('handleplan', '0003_inbox_reminders_to_notices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

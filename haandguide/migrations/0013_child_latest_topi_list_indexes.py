@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('haandguide', '0010_guardian_cpr_digest'),
+        ('haandguide', '0012_accesslog_partitioned_by_month'),
     ]
 
     operations = [
