@@ -344,10 +344,25 @@ def consent_withdraw(*, actor: Actor, consent: Consent) -> Consent:
 # --- observations -----------------------------------------------------------------------------
 
 
+def refusal_observation(user: User, child: Child) -> str | None:
+    """Staff and the consultant log observations; an attached external counsellor does too once the
+    case is foregribende (the guide: praksisvejleder, Det Rådgivende Team and Familierådgivningen
+    join the anticipatory work), never on a case still at forebyggende."""
+    if roles.works_at(user, child.institution_id) or roles.consults_for(user, child.institution.district_id):
+        return None
+    if roles.is_attached_to(user, child):
+        case = Case.objects.of_child(child)
+        if case is not None and case.is_open and CaseState.rank(case.state) >= CaseState.rank(CaseState.FOREGRIBENDE):
+            return None
+        return Refusal("counsellor_before_foregribende",
+                       "Eksterne rådgivere registrerer observationer, når sagen er på foregribende niveau.")
+    return Refusal("not_staff", "Kun institutionens personale og konsulenten kan registrere observationer.")
+
+
 def observation_add(*, actor: Actor, child: Child, data: dict, files=()) -> Observation:
     user = actor.user
-    if not (roles.works_at(user, child.institution_id) or roles.consults_for(user, child.institution.district_id)):
-        raise Refused("not_staff", "Kun institutionens personale og konsulenten kan registrere observationer.")
+    if refusal := refusal_observation(user, child):
+        raise Refused(refusal)
     obs_type = data["type"]
     if obs_type.municipality_id != child.institution.district.municipality_id or not obs_type.active:
         raise Refused("observation_type_unknown", "Observationstypen findes ikke i kommunen.")

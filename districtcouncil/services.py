@@ -24,6 +24,7 @@ from districtcouncil.models import (
 )
 from handleplan.models import Handleplan
 from handleplan.services import plan_freeze
+from community.services import group_plan_freeze
 from haandguide import roles
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
@@ -118,6 +119,9 @@ def _refusal_draft(user: User, institution: Institution, child: Child | None, da
         return Refusal("group_without_cpr", "En indstilling om en børnegruppe går uden CPR.")
     if child is None and not (data.get("group_description") or "").strip():
         return Refusal("group_description_missing", "Beskriv børnegruppen og målene for læringsmiljøet.")
+    group_plan = data.get("group_plan")
+    if group_plan is not None and (child is not None or group_plan.group.institution_id != institution.pk):
+        return Refusal("group_plan_other", "Læringsfællesskabets plan skal høre til en stue i institutionen, og indstillingen skal gælde børnegruppen.")
     if data["meeting"].council.district_id != institution.district_id:
         return Refusal("meeting_other_district", "Mødet hører ikke til institutionens distriktsråd.")
     return None
@@ -216,6 +220,10 @@ def submission_submit(*, actor: Actor, submission_id: int, version: int | None, 
             if plan is None:
                 raise Refused("plan_missing", "Barnet har ingen handleplan. Indstillingen skal bygge på handleplanen.")
             snapshot = plan_freeze(actor=actor, plan=plan, purpose=f"Indstilling til {meeting}")
+        elif submission.group_plan_id:
+            # The group's plan goes frozen with the submission, as a child's plan does.
+            submission.group_snapshot = group_plan_freeze(actor=actor, plan=submission.group_plan,
+                                                          purpose=f"Indstilling til {meeting}")
         submission.submit(meeting, chosen if meeting.pk != chosen.pk else None, snapshot)
         submission.save()
         case = Case.objects.of_child(submission.child_id)
