@@ -38,7 +38,7 @@ class GroupPlanForm(forms.Form):
 
 
 class RoundForm(forms.Form):
-    name = forms.CharField(label="Runde", max_length=60, initial="TOPI-runde")
+    name = forms.CharField(label="Rundens navn", max_length=60, initial="TOPI-runde")
     held_on = forms.DateField(label="Dato", widget=DATE)
 
     def __init__(self, *args, **kwargs):

@@ -90,22 +90,16 @@ class GroupPlanVersion(ContentVersion):
         constraints = [models.UniqueConstraint(fields=["plan", "number"], name="groupplanversion_unique_number")]
 
 
-class GroupPlanSnapshot(FrozenPlan, ImmutableModel):
+class GroupPlanSnapshot(FrozenPlan):
     """The group's plan as it was sent to the district council. Its `content` is shaped like a
     child's frozen plan (texts, efforts), so `FrozenPlan` and the plan sections partial read it."""
 
     plan = models.ForeignKey(GroupPlan, on_delete=models.PROTECT, related_name="snapshots")
     version = models.ForeignKey(GroupPlanVersion, on_delete=models.PROTECT, related_name="snapshots")
-    purpose = models.CharField("formål", max_length=150, blank=True)
-    content = models.JSONField("indhold")
-    content_hash = models.CharField(max_length=64)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField("frosset", default=timezone.now)
 
-    class Meta:
+    class Meta(FrozenPlan.Meta):
         verbose_name = "frosset plan for læringsfællesskabet"
         verbose_name_plural = "frosne planer for læringsfællesskaber"
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"Plan for læringsfællesskabet frosset {datetime_da(self.created_at)}"

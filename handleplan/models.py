@@ -174,10 +174,20 @@ class PlanVersion(ContentVersion):
         constraints = [models.UniqueConstraint(fields=["plan", "number"], name="planversion_unique_number")]
 
 
-class FrozenPlan:
-    """How a frozen plan reads: the child's `PlanSnapshot` and the learning community's snapshot
-    (community.GroupPlanSnapshot) share these, so the plan sections partial shows both alike.
-    Needs `content` and `content_hash`; the hash is taken once, when the row is written."""
+class FrozenPlan(ImmutableModel):
+    """A plan frozen as it was sent: the child's `PlanSnapshot` and the learning community's
+    (community.GroupPlanSnapshot) are these, so the plan sections partial reads both alike. The
+    hash is taken once, when the row is written."""
+
+    purpose = models.CharField("formål", max_length=150, blank=True)
+    content = models.JSONField("indhold")
+    content_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("frosset", default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
 
     def save(self, *args, **kwargs):
         if self._state.adding:
@@ -225,22 +235,16 @@ class FrozenPlan:
         return [(label, voice.get(key, "")) for key, label in VOICE_STATEMENTS]
 
 
-class PlanSnapshot(FrozenPlan, ImmutableModel):
+class PlanSnapshot(FrozenPlan):
     """The plan frozen as it was when it was sent (guide: "a plan sent to the district council is
     frozen as it was when sent"). `content` also names the child and institution at that time."""
 
     plan = models.ForeignKey(Handleplan, on_delete=models.CASCADE, related_name="snapshots")
     version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="snapshots")
-    purpose = models.CharField("formål", max_length=150, blank=True)
-    content = models.JSONField("indhold")
-    content_hash = models.CharField(max_length=64)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField("frosset", default=timezone.now)
 
-    class Meta:
+    class Meta(FrozenPlan.Meta):
         verbose_name = "frosset handleplan"
         verbose_name_plural = "frosne handleplaner"
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"Handleplan frosset {datetime_da(self.created_at)}"
