@@ -179,9 +179,16 @@ def rating_add(*, actor: Actor, topi_round: TopiRound, child: Child, position: s
 def refusal_joint(user: User, topi_round: TopiRound, child: Child) -> str | None:
     if refusal := _refusal_rate(user, topi_round, child):
         return refusal
-    if TopiRating.objects.filter(round=topi_round, child=child, joint=True).exists():
-        return Refusal("joint_exists", "Barnet har allerede en fælles vurdering i runden.")
+    joint = TopiRating.objects.filter(round=topi_round, child=child, joint=True).exists()
     raters = TopiRating.objects.filter(round=topi_round, child=child, joint=False).values("rater").distinct().count()
+    return joint_refusal(joint, raters)
+
+
+def joint_refusal(joint_exists: bool, raters: int) -> str | None:
+    """The joint rating's own rule, from what the round holds for the child (the round page reads
+    it from its overview without a query per child)."""
+    if joint_exists:
+        return Refusal("joint_exists", "Barnet har allerede en fælles vurdering i runden.")
     if raters < INDEPENDENT_RATINGS_NEEDED:
         return Refusal("independent_ratings_missing",
                        f"Den fælles vurdering kræver først {INDEPENDENT_RATINGS_NEEDED} uafhængige vurderinger (der er {raters}).")
@@ -212,11 +219,13 @@ def joint_rating_add(*, actor: Actor, topi_round: TopiRound, child: Child, posit
     return rating
 
 
-def suggestion_for(child: Child, position: str) -> str:
+def suggestion_for(child: Child, position: str, has_open_case: bool | None = None) -> str:
     """What a yellow or red rating suggests: open a case, or review the open one."""
-    case = Case.objects.of_child(child)
+    if has_open_case is None:
+        case = Case.objects.of_child(child)
+        has_open_case = case is not None and case.is_open
     label = dict(TopiPosition.choices)[position].lower()
-    if case is None or not case.is_open:
+    if not has_open_case:
         return f"{child} er vurderet {label} i TOPI-runden. Overvej at oprette en sag og en handleplan."
     return f"{child} er vurderet {label} i TOPI-runden. Gennemgå sagen og handleplanen."
 
@@ -232,6 +241,7 @@ def round_overview(topi_round: TopiRound) -> list[dict]:
     independent positions themselves are not shown before the joint rating, so each rater rates
     without seeing the others' (independence)."""
     ratings = list(TopiRating.objects.filter(round=topi_round).values("child_id", "rater_id", "joint", "position"))
+    open_cases = set(Case.objects.open().filter(child__child_groups=topi_round.group_id).values_list("child_id", flat=True))
     rows = []
     for child in topi_round.group.children.order_by("first_name", "last_name"):
         mine = [r for r in ratings if r["child_id"] == child.pk]
@@ -242,6 +252,7 @@ def round_overview(topi_round: TopiRound) -> list[dict]:
             "joint": joint["position"] if joint else "",
             "joint_label": dict(TopiPosition.choices).get(joint["position"], "") if joint else "",
             "independent_positions": [r["position"] for r in mine if not r["joint"]] if joint else [],
+            "has_open_case": child.pk in open_cases,
         })
     return rows
 

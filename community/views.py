@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.models import TopiPosition
-from cases.scope import get_counselling_session_for_user
+from cases.models import CounsellingSession, TopiPosition
+from cases.scope import feature_institutions, get_counselling_session_for_user
 from community import scope, services
 from community.forms import (
     BookingForm, DeclineForm, GroupPlanForm, ProposalForm, ReflectiveEvaluationForm, RatingForm, RoundForm, SparringForm,
@@ -40,7 +40,11 @@ def home(request):
         size=Count("children", distinct=True), rounds=Count("topi_rounds", distinct=True))
     page = page_of(groups, request.GET.get("side"))
     schedule = TopiSchedule.objects.filter(municipality_id=request.user.municipality_id)
-    return render(request, "community/home.html", {"page": page, "schedule": schedule})
+    # Aabenraa: the coming open-counselling sessions, for which staff send the parents a booking link.
+    sessions = (CounsellingSession.objects.filter(institution__in=feature_institutions(request.user, "open_counselling_enabled"),
+                                                  starts_at__gt=timezone.now())
+                .select_related("institution").order_by("starts_at")[:5])
+    return render(request, "community/home.html", {"page": page, "schedule": schedule, "sessions": sessions})
 
 
 def _group_page(request, group, form=None, round_form=None, status=200):
@@ -129,18 +133,18 @@ def _round_page(request, topi_round, errors=None, status=200):
     log_children_listed(request.actor, [row["child"] for row in rows], detail=f"TOPI-runde {topi_round}")
     labels = dict(TopiPosition.choices)
     errors = {str(key): value for key, value in (errors or {}).items()}
+    staff = roles.works_at(request.user, topi_round.institution_id)
     for row in rows:
         row["mine"] = request.user.pk in row["raters"]
         row["error"] = errors.get(str(row["child"].pk), "")
         row["independent_labels"] = [labels[p] for p in row["independent_positions"]]
-        row["suggestion"] = (services.suggestion_for(row["child"], row["joint"])
+        row["suggestion"] = (services.suggestion_for(row["child"], row["joint"], row["has_open_case"])
                              if row["joint"] in (TopiPosition.YELLOW, TopiPosition.RED) else "")
-        row["joint_refusal"] = (services.refusal_joint(request.user, topi_round, row["child"])
-                                if not row["joint"] else None)
+        row["joint_refusal"] = None if row["joint"] else services.joint_refusal(False, row["independent"])
     criteria = TopiCriterion.objects.filter(municipality_id=topi_round.institution.district.municipality_id)
     return render(request, "community/round_detail.html", {
         "round": topi_round, "rows": rows, "criteria": criteria, "positions": TopiPosition.choices,
-        "staff": roles.works_at(request.user, topi_round.institution_id),
+        "staff": staff,
         "done": bool(rows) and all(row["joint"] for row in rows),
     }, status=status)
 
