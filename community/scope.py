@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from cases.scope import institutions_served, led_institutions, serves_institution  # noqa: F401
 from haandguide.access import get_in_scope
+from handleplan.scope import get_child_for_user, plan_for_child  # noqa: F401  (a proposal lives under the child's plan)
 from community.models import ChildGroup, GroupPlan, GroupPlanSnapshot, ReflectiveEvaluation, SparringSession, TopiRound
 
-__all__ = ["institutions_served", "led_institutions", "serves_institution", "group_plans_led_by", "groups_for", "get_group_for_user",
-           "get_round_for_user", "evaluations_for", "sparring_for", "get_group_snapshot"]
+__all__ = ["get_child_for_user", "plan_for_child", "institutions_served", "led_institutions", "serves_institution", "group_plans_led_by", "groups_for", "get_group_for_user",
+           "get_round_for_user", "get_round_of_group", "get_child_of_round", "get_proposal", "evaluations_for", "sparring_for", "get_group_snapshot"]
 
 
 def groups_for(user):
@@ -25,6 +26,19 @@ def get_group_for_user(request, pk) -> ChildGroup:
 def get_round_for_user(request, pk) -> TopiRound:
     rounds = TopiRound.objects.filter(institution__in=institutions_served(request.user))
     return get_in_scope(rounds.select_related("group", "institution__district__municipality"), "topiround", pk)
+
+
+def get_round_of_group(group: ChildGroup, pk) -> TopiRound:
+    return get_in_scope(group.topi_rounds.all(), "topiround", pk)
+
+
+def get_child_of_round(topi_round: TopiRound, pk):
+    return get_in_scope(topi_round.group.children.all(), "child", pk)
+
+
+def get_proposal(plan, pk):
+    """A counsellor's proposal under the child's plan (the child is already in scope)."""
+    return get_in_scope(plan.proposals.all(), "counsellorproposal", pk, child_id=plan.case.child_id)
 
 
 def get_group_snapshot(group: ChildGroup, pk) -> GroupPlanSnapshot:

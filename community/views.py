@@ -22,11 +22,10 @@ from community.forms import (
 )
 from community.models import CounsellorProposal, GroupPlan, TopiCriterion, TopiSchedule
 from haandguide import roles
-from haandguide.access import Action, get_in_scope, log_access, log_children_listed
+from haandguide.access import Action, log_access, log_children_listed
 from haandguide.actors import Actor, ActorKind
 from haandguide.exceptions import Refused
 from haandguide.lib.pages import page_of
-from handleplan.scope import get_child_for_user, plan_for_child
 
 
 def _require_served(request):
@@ -94,7 +93,7 @@ def group_plan_edit(request, pk):
         initial["children"] = texts["children"]
     elif round_pk := request.GET.get("runde"):
         # Written from a TOPI round: the children rated yellow or red are proposed.
-        topi_round = get_in_scope(group.topi_rounds.all(), "topiround", round_pk)
+        topi_round = scope.get_round_of_group(group, round_pk)
         initial["children"] = [row["child"].pk for row in services.round_overview(topi_round)
                                if row["joint"] in (TopiPosition.YELLOW, TopiPosition.RED)]
     form = GroupPlanForm(request.POST or None, initial=initial, children=group.children.order_by("first_name"))
@@ -163,7 +162,7 @@ def round_rate(request, pk):
     form = RatingForm(request.POST)
     errors = {}
     if form.is_valid():
-        child = get_in_scope(topi_round.group.children.all(), "child", form.cleaned_data["child"])
+        child = scope.get_child_of_round(topi_round, form.cleaned_data["child"])
         add = services.joint_rating_add if form.cleaned_data["joint"] else services.rating_add
         try:
             add(actor=request.actor, topi_round=topi_round, child=child, position=form.cleaned_data["position"],
@@ -232,8 +231,8 @@ def sparring(request):
 
 @require_http_methods(["GET", "POST"])
 def proposals(request, child_pk):
-    child = get_child_for_user(request, child_pk, detail="Forslag til handleplanen")
-    plan = plan_for_child(child)
+    child = scope.get_child_for_user(request, child_pk, detail="Forslag til handleplanen")
+    plan = scope.plan_for_child(child)
     propose = services.refusal_propose(request.user, plan) is None
     form = ProposalForm(request.POST or None) if propose else None
     if request.method == "POST":
@@ -258,9 +257,9 @@ def proposals(request, child_pk):
 
 @require_POST
 def proposal_decide(request, child_pk, pk):
-    child = get_child_for_user(request, child_pk, action=Action.UPDATE, detail="Forslag til handleplanen behandlet")
-    plan = plan_for_child(child)
-    proposal = get_in_scope(plan.proposals.all(), "counsellorproposal", pk, child_id=child.pk)
+    child = scope.get_child_for_user(request, child_pk, action=Action.UPDATE, detail="Forslag til handleplanen behandlet")
+    plan = scope.plan_for_child(child)
+    proposal = scope.get_proposal(plan, pk)
     try:
         if request.POST.get("accept"):
             services.proposal_accept(actor=request.actor, proposal=proposal)
