@@ -236,6 +236,21 @@ def test_counsellors_work_only_from_foregribende_and_only_where_attached(lars, r
         case_services.observation_add(actor=as_user(other), child=alma, data=data)
 
 
+def test_an_attached_counsellor_takes_part_in_and_records_a_meeting_from_foregribende(
+        lars, raadgiver, attached_case, municipality, config, handleplan):
+    from cases.models import MeetingType
+
+    meeting_type = MeetingType.objects.get(municipality=municipality, name="Netværksmøde")
+    data = {"type": meeting_type, "held_on": TODAY, "participants": "Jonas (praksisvejleder)\nLars\nForældre",
+            "minutes": "Aftalt: små legegrupper", "follow_up_on": None}
+    with refused("counsellor_before_foregribende"):
+        case_services.meeting_record(actor=as_user(raadgiver), case=attached_case, data=data, agreements=[])
+    case = escalate(attached_case, lars, handleplan)
+    meeting = case_services.meeting_record(actor=as_user(raadgiver), case=case, data=data, agreements=[])
+    assert meeting.created_by == raadgiver
+    assert AccessLog.objects.filter(user=raadgiver, object_type="meeting", action="opret").exists()
+
+
 # --- evaluation culture and Køge's sparring --------------------------------------------------------
 
 
