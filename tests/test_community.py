@@ -102,6 +102,30 @@ def test_a_group_submission_carries_the_frozen_group_plan(client_for, alice, lar
     assert "Et nyt mål" not in page.content.decode()
 
 
+def test_the_councils_decision_for_the_group_links_back_to_the_frozen_plan(client_for, alice, lars, birgitte, stue, solsikken, config, nord):
+    from districtcouncil.models import ResourceType
+    from haandguide.actors import Actor as JobActor
+
+    write_plan(alice, stue)
+    meeting = CouncilMeeting.objects.create(
+        council=Council.objects.get(district=nord), type=CouncilMeetingType.objects.filter(municipality=config).first(),
+        starts_at=timezone.now() + datetime.timedelta(days=30))
+    draft = council_services.submission_create(actor=as_user(lars), institution=solsikken, child=None, data={
+        "meeting": meeting, "kind": "ressourcevurdering", "track": "uden_cpr", "description": "Frie midler til stuen",
+        "group_description": "Mariehønen", "group_plan": stue.plan})
+    submission = council_services.submission_submit(actor=as_user(lars), submission_id=draft.pk, version=None)
+    council_services.agenda_close(meeting.pk, actor=JobActor.job("agenda_close"),
+                                  now=meeting.deadline + datetime.timedelta(minutes=1))
+    start = meeting.starts_at.date()
+    decision = council_services.decision_record(actor=as_user(birgitte), submission_id=submission.pk, data={
+        "resource_type": ResourceType.objects.get(municipality=config, name="Frie midler"), "amount_dkk": 60000,
+        "hours": None, "mellemform": None, "period_start": start, "period_end": start + datetime.timedelta(days=150),
+        "goals": "Alle børn er med i legen", "follow_up_on": start + datetime.timedelta(days=60),
+        "least_intrusive_discussed": True, "notes": "Stuen har brug for flere voksne i legen."})
+    page = client_for(lars).get(reverse("districtcouncil:decision_detail", args=[decision.pk])).content.decode()
+    assert "læringsfællesskabets plan, som den blev sendt" in page and "#frosset-gruppe" in page
+
+
 def test_a_group_submission_cannot_carry_another_institutions_plan(alice, bob, stue, regnbuen, config, syd):
     write_plan(alice, stue)
     meeting = CouncilMeeting.objects.create(
