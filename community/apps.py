@@ -11,3 +11,8 @@ class CommunityConfig(AppConfig):
         from community.child_page import proposals_section
 
         register_child_section(proposals_section)
+
+        from haandguide import retention
+        from community.retention import anonymise_child
+
+        retention.register(anonymise_child)

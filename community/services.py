@@ -26,7 +26,7 @@ from haandguide.actors import Actor
 from haandguide.exceptions import EditConflict, Refusal, Refused
 from haandguide.models import Child, CounsellorKind, Institution, User
 from haandguide.notify import notify
-from handleplan.formdata import TEXT_FIELDS, texts_as_form_initial
+from handleplan.formdata import texts_as_form_initial
 from handleplan.models import Handleplan
 from handleplan.services import plan_save
 
@@ -101,8 +101,10 @@ def group_plan_save(*, actor: Actor, group: ChildGroup, data: dict, version: int
     return new
 
 
-def group_children_names(plan: GroupPlan, texts: dict) -> list[str]:
-    return [str(c) for c in Child.objects.filter(pk__in=texts.get("children") or []).order_by("first_name", "last_name")]
+def group_children(texts: dict) -> list[dict]:
+    """The children the plan concerns, by id and name (the id lets retention remove one)."""
+    return [{"id": c.pk, "name": str(c)}
+            for c in Child.objects.filter(pk__in=texts.get("children") or []).order_by("first_name", "last_name")]
 
 
 def group_plan_freeze(*, actor: Actor, plan: GroupPlan, purpose: str = "") -> GroupPlanSnapshot:
@@ -125,7 +127,7 @@ def group_plan_freeze(*, actor: Actor, plan: GroupPlan, purpose: str = "") -> Gr
                         for e in texts["efforts"]],
             "version": plan.current.number,
             "group": {"id": plan.group_id, "name": plan.group.name},
-            "children": group_children_names(plan, texts),
+            "children": group_children(texts),
             "institution": str(plan.group.institution),
             "case_level": CaseState.FOREBYGGENDE,
             "frozen_at": timezone.now().isoformat(),

@@ -20,11 +20,11 @@ from community import scope, services
 from community.forms import (
     BookingForm, DeclineForm, GroupPlanForm, ProposalForm, ReflectiveEvaluationForm, RatingForm, RoundForm, SparringForm,
 )
-from community.models import CounsellorProposal, GroupPlan, TopiCriterion, TopiSchedule
+from community.models import GroupPlan, TopiCriterion, TopiSchedule
 from haandguide import roles
 from haandguide.access import Action, log_access, log_children_listed
 from haandguide.actors import Actor, ActorKind
-from haandguide.exceptions import Refused
+from haandguide.exceptions import EditConflict, Refused
 from haandguide.lib.pages import page_of
 
 
@@ -55,7 +55,8 @@ def _group_page(request, group, form=None, round_form=None, status=200):
         yellow=Count("ratings", filter=Q(ratings__joint=True, ratings__position=TopiPosition.YELLOW)),
         red=Count("ratings", filter=Q(ratings__joint=True, ratings__position=TopiPosition.RED)),
         joint=Count("ratings", filter=Q(ratings__joint=True)))
-    efforts = [{**e, "level": "forebyggende", "is_active": True, "evaluation_list": [], "started_on": None}
+    started = plan.current.created_at.date() if plan and plan.current_id else None
+    efforts = [{**e, "level": "forebyggende", "is_active": True, "evaluation_list": [], "started_on": started}
                for e in (texts or {}).get("efforts", [])]
     from handleplan.levels import effort_groups
 
@@ -97,17 +98,29 @@ def group_plan_edit(request, pk):
         initial["children"] = [row["child"].pk for row in services.round_overview(topi_round)
                                if row["joint"] in (TopiPosition.YELLOW, TopiPosition.RED)]
     form = GroupPlanForm(request.POST or None, initial=initial, children=group.children.order_by("first_name"))
+    conflict_texts = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.group_plan_save(actor=request.actor, group=group, data=data, version=data["version"])
+        except EditConflict as conflict:
+            # A colleague saved meanwhile: keep what this person typed, show the saved version
+            # beside it, and let the next save be made knowingly on top of it.
+            plan = GroupPlan.objects.select_related("current__author").get(group=group)
+            data = request.POST.copy()
+            data["version"] = plan.version
+            form = GroupPlanForm(data, children=group.children.order_by("first_name"))
+            form.is_valid()
+            form.add_error(None, conflict.message)
+            conflict_texts = plan.texts
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
             messages.success(request, "Planen for læringsfællesskabet er gemt.")
             return redirect("community:group_detail", pk=group.pk)
     log_access(request.actor, Action.VIEW, group, detail=f"Plan for stue {group}")
-    return render(request, "community/group_plan_form.html", {"form": form, "group": group, "plan": plan},
+    return render(request, "community/group_plan_form.html", {"form": form, "group": group, "plan": plan,
+                                                              "conflict_texts": conflict_texts},
                   status=400 if form.errors else 200)
 
 

@@ -106,4 +106,4 @@ def test_a_topi_round_becomes_the_groups_plan_and_goes_to_the_council(page, worl
     submission = Submission.objects.get(child=None)
     assert submission.state == SubmissionState.INDSENDT and submission.group_plan.group == group
     assert submission.group_snapshot.content["texts"]["goals_community"] == ["Alle børn er med i legen"]
-    assert submission.group_snapshot.content["children"] == ["Alma Jensen"]
+    assert submission.group_snapshot.content["children"] == [{"id": alma.pk, "name": "Alma Jensen"}]

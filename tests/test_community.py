@@ -325,3 +325,25 @@ def test_parents_book_open_counselling_once_with_their_code(lars, solsikken, mun
     assert session.bookings.count() == 1 and "ugyldig" in again.content.decode()
     with refused("code_invalid"):
         services.invitation_book(actor=Actor(kind=ActorKind.PARENT), code=code, slot=2, professional="sundhedspleje", topic="x")
+
+
+def test_anonymising_a_child_removes_it_from_the_learning_communitys_records(
+        alice, karen, lars, raadgiver, attached_case, stue, alma, bo, handleplan):
+    from haandguide import retention
+
+    escalate(attached_case, lars, handleplan)
+    proposal = services.proposal_add(actor=as_user(raadgiver), plan=attached_case.handleplan, field="signs", text="Alma leger")
+    services.proposal_accept(actor=as_user(alice), proposal=proposal)  # points at a plan version that goes
+    topi_round = services.round_open(actor=as_user(lars), group=stue, name="Runde")
+    services.rating_add(actor=as_user(alice), topi_round=topi_round, child=alma, position="gul", note="Alma er ked af det")
+    write_plan(alice, stue, children=[alma, bo])
+    snapshot = services.group_plan_freeze(actor=as_user(lars), plan=stue.plan)
+    assert [c["name"] for c in snapshot.content["children"]] == ["Alma Jensen", "Bo Lund"]
+
+    retention.anonymise(alma, actor=Actor.job("retention_run"))
+
+    assert not CounsellorProposal.objects.filter(child=alma).exists()
+    assert TopiRating.objects.get(child=alma).note == "" and TopiRating.objects.get(child=alma).position == "gul"
+    assert list(stue.children.all()) == [bo]
+    snapshot = GroupPlanSnapshot.objects.get(pk=snapshot.pk)
+    assert snapshot.content["children"] == [{"id": bo.pk, "name": "Bo Lund"}] and snapshot.verify()

@@ -61,8 +61,10 @@ def test_a_stale_plan_save_keeps_the_typed_text_and_says_why(client_for, alice, 
     data = {"goals_community": "Et mål", "efforts": "Små grupper", "signs": "", "version": "0"}
     assert client_for(alice).post(url, data).status_code == 302
     response = client_for(alice).post(url, {**data, "signs": "Mit udkast"})
-    assert response.status_code == 400 and "Mit udkast" in response.content.decode()
-    assert "gemt af en anden" in response.content.decode()
+    body = response.content.decode()
+    assert response.status_code == 400 and "Mit udkast" in body and "gemt af en anden" in body
+    assert "Den udgave, der nu er gemt (version 1" in body and 'name="version" value="1"' in body
+    assert GroupPlan.objects.get().versions.count() == 1
 
 
 def test_another_institution_gets_a_logged_404(client_for, bob, stue):
