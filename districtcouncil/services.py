@@ -440,9 +440,11 @@ def decision_record(*, actor: Actor, submission_id: int, data: dict) -> Decision
         mellemform = data.get("mellemform")
         if mellemform and mellemform.district_id != council.district_id:
             raise Refused("mellemform_other_district", "Mellemformen hører ikke til distriktet.")
-        if mellemform and (submission.child_id is None or submission.snapshot_id is None):
-            # 001: a placement in a mellemform is for one child, with an individual handleplan.
-            raise Refused("mellemform_needs_child_plan", "En placering i en mellemform gælder ét barn med en individuel handleplan.")
+        if mellemform and submission.snapshot_id is None and submission.group_snapshot_id is None:
+            # 001: a placement in a mellemform is always made on a plan: one child's individual
+            # handleplan, or (issue 20) the learning community's plan a group submission carried.
+            raise Refused("mellemform_needs_child_plan", "En mellemform kræver en plan: barnets individuelle handleplan eller "
+                          "læringsfællesskabets plan, sendt med indstillingen.")
         _check_decision_data(data, resource, basis=Decision.Basis.COUNCIL, municipality=council.district.municipality)
         # A resource assessment answered with "no resource" is a refusal, and needs its reasons too;
         # a sparring answer is advice, not a decision on a resource.

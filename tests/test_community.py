@@ -124,6 +124,31 @@ def test_the_councils_decision_for_the_group_links_back_to_the_frozen_plan(clien
         "least_intrusive_discussed": True, "notes": "Stuen har brug for flere voksne i legen."})
     page = client_for(lars).get(reverse("districtcouncil:decision_detail", args=[decision.pk])).content.decode()
     assert "læringsfællesskabets plan, som den blev sendt" in page and "#frosset-gruppe" in page
+    assert decision.submission.group_snapshot.plan == stue.plan
+
+
+def test_a_group_on_its_frozen_plan_may_be_given_a_mellemform(alice, lars, birgitte, stue, solsikken, config, nord):
+    from districtcouncil.models import Mellemform, ResourceType
+    from haandguide.actors import Actor as JobActor
+
+    write_plan(alice, stue)
+    meeting = CouncilMeeting.objects.create(
+        council=Council.objects.get(district=nord), type=CouncilMeetingType.objects.filter(municipality=config).first(),
+        starts_at=timezone.now() + datetime.timedelta(days=30))
+    draft = council_services.submission_create(actor=as_user(lars), institution=solsikken, child=None, data={
+        "meeting": meeting, "kind": "ressourcevurdering", "track": "uden_cpr", "description": "Mellemform for stuen",
+        "group_description": "Mariehønen", "group_plan": stue.plan})
+    submission = council_services.submission_submit(actor=as_user(lars), submission_id=draft.pk, version=None)
+    council_services.agenda_close(meeting.pk, actor=JobActor.job("agenda_close"),
+                                  now=meeting.deadline + datetime.timedelta(minutes=1))
+    start = meeting.starts_at.date()
+    decision = council_services.decision_record(actor=as_user(birgitte), submission_id=submission.pk, data={
+        "resource_type": ResourceType.objects.get(municipality=config, name="Mellemform"), "amount_dkk": None,
+        "hours": 200, "mellemform": Mellemform.objects.filter(district=nord).first(), "period_start": start,
+        "period_end": start + datetime.timedelta(days=150), "goals": "Tilbage i det store fællesskab",
+        "follow_up_on": start + datetime.timedelta(days=60), "least_intrusive_discussed": True,
+        "notes": "En periode i det lille fællesskab med stuens plan."})
+    assert decision.mellemform is not None and decision.submission.group_snapshot_id
 
 
 def test_a_group_submission_cannot_carry_another_institutions_plan(alice, bob, stue, regnbuen, config, syd):
