@@ -82,72 +82,65 @@ def test_the_plan_names_only_children_of_the_group(alice, stue, alma, viggo):
     assert version.content["texts"]["children"] == [alma.pk]
 
 
-def test_a_group_submission_carries_the_frozen_group_plan(client_for, alice, lars, birgitte, stue, solsikken, config, nord):
-    write_plan(alice, stue)
-    meeting = CouncilMeeting.objects.create(
+@pytest.fixture
+def council_meeting(config, nord):
+    return CouncilMeeting.objects.create(
         council=Council.objects.get(district=nord), type=CouncilMeetingType.objects.filter(municipality=config).first(),
         starts_at=timezone.now() + datetime.timedelta(days=30))
-    submission = council_services.submission_create(actor=as_user(lars), institution=solsikken, child=None, data={
-        "meeting": meeting, "kind": "ressourcevurdering", "track": "uden_cpr", "description": "Stuen har brug for frie midler",
+
+
+def send_group_plan(lars, stue, meeting, description="Stuen har brug for frie midler"):
+    """The group's plan on a group submission for a resource assessment, sent to `meeting`."""
+    draft = council_services.submission_create(actor=as_user(lars), institution=stue.institution, child=None, data={
+        "meeting": meeting, "kind": "ressourcevurdering", "track": "uden_cpr", "description": description,
         "group_description": "Mariehønen", "group_plan": stue.plan})
-    sent = council_services.submission_submit(actor=as_user(lars), submission_id=submission.pk, version=None)
+    return council_services.submission_submit(actor=as_user(lars), submission_id=draft.pk, version=None)
+
+
+def decide_for_group(birgitte, submission, resource, **data):
+    """The council's decision at the meeting (the agenda closed at its deadline)."""
+    from districtcouncil.models import ResourceType
+
+    meeting = submission.meeting
+    council_services.agenda_close(meeting.pk, actor=Actor.job("agenda_close"), now=meeting.deadline + datetime.timedelta(minutes=1))
+    start = meeting.starts_at.date()
+    return council_services.decision_record(actor=as_user(birgitte), submission_id=submission.pk, data={
+        "resource_type": ResourceType.objects.get(municipality=meeting.council.district.municipality, name=resource),
+        "amount_dkk": None, "hours": None, "mellemform": None, "period_start": start,
+        "period_end": start + datetime.timedelta(days=150), "goals": "Alle børn er med i legen",
+        "follow_up_on": start + datetime.timedelta(days=60), "least_intrusive_discussed": True,
+        "notes": "Stuen har brug for flere voksne i legen.", **data})
+
+
+def test_a_group_submission_carries_the_frozen_group_plan(client_for, alice, lars, birgitte, stue, council_meeting):
+    write_plan(alice, stue)
+    sent = send_group_plan(lars, stue, council_meeting)
     snapshot = sent.group_snapshot
     assert snapshot is not None and snapshot.verify() and snapshot.content["version"] == 1
     assert [e["name"] for e in snapshot.content["efforts"]] == ["Små legegrupper", "Billedstøtte ved samling"]
     write_plan(alice, stue, version=1, goals_community="Et nyt mål efter indsendelsen")
     snapshot.refresh_from_db()
     assert snapshot.content["texts"]["goals_community"] == ["Alle børn er med i legen", "Ro ved samling"]
-    page = client_for(birgitte).get(reverse("districtcouncil:submission_detail", args=[submission.pk]))
+    page = client_for(birgitte).get(reverse("districtcouncil:submission_detail", args=[sent.pk]))
     assert "Læringsfællesskabets plan som sendt" in page.content.decode() and "Ro ved samling" in page.content.decode()
     assert "Et nyt mål" not in page.content.decode()
 
 
-def test_the_councils_decision_for_the_group_links_back_to_the_frozen_plan(client_for, alice, lars, birgitte, stue, solsikken, config, nord):
-    from districtcouncil.models import ResourceType
-    from haandguide.actors import Actor as JobActor
-
+def test_the_councils_decision_for_the_group_links_back_to_the_frozen_plan(client_for, alice, lars, birgitte, stue, council_meeting):
     write_plan(alice, stue)
-    meeting = CouncilMeeting.objects.create(
-        council=Council.objects.get(district=nord), type=CouncilMeetingType.objects.filter(municipality=config).first(),
-        starts_at=timezone.now() + datetime.timedelta(days=30))
-    draft = council_services.submission_create(actor=as_user(lars), institution=solsikken, child=None, data={
-        "meeting": meeting, "kind": "ressourcevurdering", "track": "uden_cpr", "description": "Frie midler til stuen",
-        "group_description": "Mariehønen", "group_plan": stue.plan})
-    submission = council_services.submission_submit(actor=as_user(lars), submission_id=draft.pk, version=None)
-    council_services.agenda_close(meeting.pk, actor=JobActor.job("agenda_close"),
-                                  now=meeting.deadline + datetime.timedelta(minutes=1))
-    start = meeting.starts_at.date()
-    decision = council_services.decision_record(actor=as_user(birgitte), submission_id=submission.pk, data={
-        "resource_type": ResourceType.objects.get(municipality=config, name="Frie midler"), "amount_dkk": 60000,
-        "hours": None, "mellemform": None, "period_start": start, "period_end": start + datetime.timedelta(days=150),
-        "goals": "Alle børn er med i legen", "follow_up_on": start + datetime.timedelta(days=60),
-        "least_intrusive_discussed": True, "notes": "Stuen har brug for flere voksne i legen."})
+    decision = decide_for_group(birgitte, send_group_plan(lars, stue, council_meeting), "Frie midler", amount_dkk=60000)
     page = client_for(lars).get(reverse("districtcouncil:decision_detail", args=[decision.pk])).content.decode()
     assert "læringsfællesskabets plan, som den blev sendt" in page and "#frosset-gruppe" in page
     assert decision.submission.group_snapshot.plan == stue.plan
 
 
-def test_a_group_on_its_frozen_plan_may_be_given_a_mellemform(alice, lars, birgitte, stue, solsikken, config, nord):
-    from districtcouncil.models import Mellemform, ResourceType
-    from haandguide.actors import Actor as JobActor
+def test_a_group_on_its_frozen_plan_may_be_given_a_mellemform(alice, lars, birgitte, stue, council_meeting, nord):
+    from districtcouncil.models import Mellemform
 
     write_plan(alice, stue)
-    meeting = CouncilMeeting.objects.create(
-        council=Council.objects.get(district=nord), type=CouncilMeetingType.objects.filter(municipality=config).first(),
-        starts_at=timezone.now() + datetime.timedelta(days=30))
-    draft = council_services.submission_create(actor=as_user(lars), institution=solsikken, child=None, data={
-        "meeting": meeting, "kind": "ressourcevurdering", "track": "uden_cpr", "description": "Mellemform for stuen",
-        "group_description": "Mariehønen", "group_plan": stue.plan})
-    submission = council_services.submission_submit(actor=as_user(lars), submission_id=draft.pk, version=None)
-    council_services.agenda_close(meeting.pk, actor=JobActor.job("agenda_close"),
-                                  now=meeting.deadline + datetime.timedelta(minutes=1))
-    start = meeting.starts_at.date()
-    decision = council_services.decision_record(actor=as_user(birgitte), submission_id=submission.pk, data={
-        "resource_type": ResourceType.objects.get(municipality=config, name="Mellemform"), "amount_dkk": None,
-        "hours": 200, "mellemform": Mellemform.objects.filter(district=nord).first(), "period_start": start,
-        "period_end": start + datetime.timedelta(days=150), "goals": "Tilbage i det store fællesskab",
-        "follow_up_on": start + datetime.timedelta(days=60), "least_intrusive_discussed": True,
-        "notes": "En periode i det lille fællesskab med stuens plan."})
+    submission = send_group_plan(lars, stue, council_meeting, description="Mellemform for stuen")
+    decision = decide_for_group(birgitte, submission, "Mellemform", hours=200,
+                                mellemform=Mellemform.objects.filter(district=nord).first())
     assert decision.mellemform is not None and decision.submission.group_snapshot_id
 
 
