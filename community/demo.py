@@ -9,10 +9,12 @@ import datetime
 
 from django.utils import timezone
 
+from cases import services as case_services
 from cases.models import Case, CaseState
 from community import services
 from community.models import ChildGroup, CounsellorProposal, ReflectiveEvaluation, SparringSession, TopiRound
 from haandguide.actors import Actor
+from haandguide.exceptions import Refused
 from haandguide.models import CounsellorKind
 from handleplan.models import Handleplan
 
@@ -50,7 +52,7 @@ def build(context: dict) -> None:
                 "findings": findings, "next_steps": "Vi prøver det af i fire uger og evaluerer igen.", "group": group})
     counsellor = users.get("raadgiver")
     if counsellor is not None:
-        _proposal(counsellor, home)
+        _proposal(counsellor, home, leader)
         if (counsellor.counsellor_kind == CounsellorKind.FAMILIECENTER
                 and not SparringSession.objects.filter(institution=home).exists()):
             services.sparring_add(actor=Actor.staff(leader), institution=home, data={
@@ -60,10 +62,11 @@ def build(context: dict) -> None:
 
 
 def _topi_round(group, leader, pedagogue, rng, today) -> None:
-    if TopiRound.objects.filter(group=group).exists():
-        return
+    # Draw first, so a second run leaves the random sequence of the apps after this one unchanged.
     children = list(group.children.order_by("pk"))
     positions = [rng.choices(["groen", "gul", "roed"], weights=[7, 2, 1])[0] for _ in children]
+    if TopiRound.objects.filter(group=group).exists():
+        return
     topi_round = services.round_open(actor=Actor.staff(leader), group=group, name="Efterårsrunde",
                                      held_on=today - datetime.timedelta(days=14))
     for child, position in zip(children, positions):
@@ -72,7 +75,18 @@ def _topi_round(group, leader, pedagogue, rng, today) -> None:
         services.joint_rating_add(actor=Actor.staff(leader), topi_round=topi_round, child=child, position=position)
 
 
-def _proposal(counsellor, home) -> None:
+def _proposal(counsellor, home, leader) -> None:
+    if not CounsellorProposal.objects.filter(author=counsellor).exists():
+        # The counsellor works on a foregribende (or indgribende) case of the leader's institution
+        # (cases/demo.py attaches them to the first open ones, which may still be forebyggende).
+        case = (Case.objects.filter(child__institution=home, handleplan__isnull=False,
+                                    state__in=[CaseState.FOREGRIBENDE, CaseState.INDGRIBENDE])
+                .select_related("child").order_by("pk").first())
+        if case is not None and not case.child.counsellor_assignments.active().filter(counsellor=counsellor).exists():
+            try:
+                case_services.counsellor_attach(actor=Actor.staff(leader), case=case, counsellor=counsellor)
+            except Refused:  # e.g. Køge's family centre without the parents' consent: no proposal then
+                return
     for assignment in counsellor.assignments.active().select_related("child"):
         case = Case.objects.of_child(assignment.child)
         plan = Handleplan.objects.filter(case=case).first()
