@@ -222,7 +222,9 @@ def submission_submit(request, pk):
         messages.warning(request, f"Fristen for {chosen} var overskredet. Indstillingen er sat på dagsordenen "
                                   f"til næste møde: {submission.meeting}.")
     else:
-        messages.success(request, f"Indstillingen er sendt til {submission.meeting}. Handleplanen er frosset.")
+        frozen = (" Handleplanen er frosset." if submission.snapshot_id else
+                  " Læringsfællesskabets plan er frosset." if submission.group_snapshot_id else "")
+        messages.success(request, f"Indstillingen er sendt til {submission.meeting}.{frozen}")
     return redirect("districtcouncil:submission_detail", pk=submission.pk)
 
 

@@ -100,6 +100,7 @@ def test_a_topi_round_becomes_the_groups_plan_and_goes_to_the_council(page, worl
     page.get_by_role("button", name="Gem som kladde").click()
     success(page, "Indstillingen er gemt som kladde.")
     page.get_by_role("button", name="Send indstilling").click()
+    success(page, f"Indstillingen er sendt til {meeting}. Læringsfællesskabets plan er frosset.")
     expect(page.get_by_role("heading", name="Læringsfællesskabets plan som sendt: Mariehønen")).to_be_visible()
     screenshot_and_axe(page, "community-indstilling-sendt")
 
