@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "haandguide",
     "cases",
     "handleplan",
+    "community",
     "districtcouncil",
     "reports",
     "django.contrib.admin",

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('districtcouncil', '0007_walk_letter_kind_reassessment'),
+        ('districtcouncil', '0008_submission_group_plan'),
         ('haandguide', '0013_child_latest_topi_list_indexes'),
         ('handleplan', '0003_inbox_reminders_to_notices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
