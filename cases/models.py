@@ -78,18 +78,13 @@ class CaseQuerySet(models.QuerySet):
         """The child's case (a child has at most one), or None; takes a child, its id or None."""
         if child is None:
             return None
-        if isinstance(child, models.Model):
-            # The child's reverse one-to-one cache, as `child.case` keeps it: a page asks several
-            # times (the actions, the plan, the council's section) and reads the row once.
-            accessor = Case.child.field.remote_field
-            if accessor.is_cached(child):
-                return accessor.get_cached_value(child)
-            case = self.filter(child=child).first()
-            accessor.set_cached_value(child, case)
-            if case is not None:
-                case.child = child
-            return case
-        return self.filter(child=child).first()
+        case = self.filter(child=child).first()
+        if case is not None and isinstance(child, models.Model):
+            # The child the caller holds (institution and district loaded by the page): the guards
+            # that follow `case.child` ask no query for it. The case itself is always read fresh:
+            # a case kept on the child went stale when a service escalated it meanwhile.
+            case.child = child
+        return case
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
