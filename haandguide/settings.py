@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "handleplan",
     "districtcouncil",
     "reports",
+    "portal",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
