@@ -344,7 +344,7 @@ def test_consent_through_the_portal_pages(family, purposes):
 @pytest.fixture
 def cpr_draft(family, lars, birgitte, handleplan, municipality, nord, syd):
     from districtcouncil.defaults import seed_council_configuration
-    from tests.test_districtcouncil import draft, local, meeting_at
+    from tests.test_districtcouncil import draft, meeting_at
 
     seed_case_configuration(municipality)
     seed_council_configuration(municipality)
@@ -360,7 +360,8 @@ def cpr_draft(family, lars, birgitte, handleplan, municipality, nord, syd):
         "type": MeetingType.objects.get(municipality=municipality, name="Netværksmøde"),
         "held_on": datetime.date(2026, 11, 2), "participants": "Lars\nForældre", "minutes": "", "follow_up_on": None},
         agreements=[{"kind": "indstilling", "text": "Indstilling til distriktsrådet", "with_parents": True}])
-    meeting = meeting_at(config, local(2026, 12, 10, 13, 0))
+    # Far enough ahead that a browser test submitting "now" is before the deadline.
+    meeting = meeting_at(config, timezone.now() + datetime.timedelta(days=40))
     return draft(lars, case, meeting, signed=False)
 
 
@@ -460,7 +461,8 @@ def letter(cpr_draft, family, lars, birgitte):
     for guardian in (family.mette, family.jens):
         services.submission_approve(actor=parent(guardian), submission=cpr_draft, guardian=guardian)
     submission = submit(lars, cpr_draft, now=local(2026, 11, 20, 12, 0))
-    council_services.agenda_close(submission.meeting_id, actor=Actor.job("agenda_close"), now=local(2026, 11, 30, 13, 0))
+    council_services.agenda_close(submission.meeting_id, actor=Actor.job("agenda_close"),
+                                  now=submission.meeting.deadline)
     resource = ResourceType.objects.get(municipality=family.alma.municipality, name="Praksisvejleder")
     decision = decide(birgitte, submission, resource)
     return Letter.objects.get(decision=decision)
