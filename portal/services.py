@@ -135,7 +135,7 @@ def sign_out(session, *, actor: Actor) -> None:
 # --- consent ---------------------------------------------------------------------------------------
 
 
-def _own_row(actor: Actor, guardian: Guardian, child: Child) -> None:
+def _own_row(*, actor: Actor, guardian: Guardian, child) -> None:
     """The guardian row is the acting person's own, with custody of this child (the portal's scope
     finds it; this guards a service called from elsewhere)."""
     if actor.kind != ActorKind.PARENT or guardian is None or not roles.is_custodian_of(guardian, child):
@@ -149,7 +149,7 @@ def purposes_for(child: Child) -> QuerySet[ConsentPurpose]:
 def consent_give(*, actor: Actor, child: Child, guardian: Guardian, purpose: ConsentPurpose) -> Consent:
     """A custodian gives consent to one purpose online; effective at once for the rules that read
     consent (`cases.services.refusal_consent`)."""
-    _own_row(actor, guardian, child)
+    _own_row(actor=actor, guardian=guardian, child=child)
     if purpose.municipality_id != child.municipality_id or not purpose.active:
         raise Refused("consent_purpose_unknown", "Samtykkeformålet findes ikke.")
     with transaction.atomic():
@@ -168,7 +168,7 @@ def consent_give(*, actor: Actor, child: Child, guardian: Guardian, purpose: Con
 
 def consent_withdraw(*, actor: Actor, consent: Consent, guardian: Guardian) -> Consent:
     """A custodian withdraws their own consent online; the next action that needs it is blocked at once."""
-    _own_row(actor, guardian, consent.child)
+    _own_row(actor=actor, guardian=guardian, child=consent.child)
     if consent.guardian_id != guardian.pk:
         raise Refused("not_own_consent", "Du kan kun trække dit eget samtykke tilbage.")
     with transaction.atomic():
@@ -192,7 +192,7 @@ def consent_withdraw(*, actor: Actor, consent: Consent, guardian: Guardian) -> C
 def submission_approve(*, actor: Actor, submission: Submission, guardian: Guardian) -> SubmissionApproval:
     """A custodian approves a with-CPR submission online: the signature the CPR track needs. When
     every custodian has approved, the leader can send it without a scanned declaration."""
-    _own_row(actor, guardian, submission.child_id)
+    _own_row(actor=actor, guardian=guardian, child=submission.child_id)
     if submission.child_id != guardian.child_id or submission.track != Submission.Track.WITH_CPR:
         raise Refused("not_for_approval", "Indstillingen skal ikke godkendes af dig.")
     with transaction.atomic():
@@ -218,7 +218,7 @@ def perspective_write(*, actor: Actor, child: Child, guardian: Guardian, text: s
     """Write the parents' perspective into the plan as a new version attributed to the custodian.
     `version` is the plan version the form was opened at: a version saved meanwhile that changed
     the perspective refuses (nothing silently overwritten), the typed text is shown again."""
-    _own_row(actor, guardian, child)
+    _own_row(actor=actor, guardian=guardian, child=child)
     text = (text or "").strip()
     if not text:
         raise Refused("perspective_empty", "Skriv jeres perspektiv, før I gemmer.")
@@ -290,7 +290,7 @@ def letter_custodians(letter: Letter) -> list[Guardian]:
 
 def letter_read(*, actor: Actor, letter: Letter, guardian: Guardian) -> LetterReceipt:
     """The custodian opened the letter: the first opening is the read receipt the leader sees."""
-    _own_row(actor, guardian, letter.decision.child_id)
+    _own_row(actor=actor, guardian=guardian, child=letter.decision.child_id)
     receipt, created = LetterReceipt.objects.get_or_create(delivery=letter.portal_delivery, guardian=guardian)
     log_access(actor, Action.VIEW, letter, child_id=letter.decision.child_id,
                detail="Brev læst i forældreportalen" + (" (første gang)" if created else ""))
