@@ -74,7 +74,7 @@ def link_sign_in(session, *, token: str, now: datetime.datetime | None = None) -
     """Redeem a one-time link: valid `LINK_MINUTES`, usable once; then start the portal session."""
     now = now or timezone.now()
     with transaction.atomic():
-        link = (SignInLink.objects.select_for_update().select_related("guardian__child")
+        link = (SignInLink.objects.select_for_update(of=("self",)).select_related("guardian__child")
                 .filter(token_hash=_token_hash(token or "")).first())
         if link is None:
             raise Refused("link_unknown", "Linket er ikke gyldigt. Bed om et nyt link til forældreportalen.")
@@ -172,7 +172,7 @@ def consent_withdraw(*, actor: Actor, consent: Consent, guardian: Guardian) -> C
     if consent.guardian_id != guardian.pk:
         raise Refused("not_own_consent", "Du kan kun trække dit eget samtykke tilbage.")
     with transaction.atomic():
-        consent = Consent.objects.select_for_update().select_related("purpose").get(pk=consent.pk)
+        consent = Consent.objects.select_for_update(of=("self",)).select_related("purpose").get(pk=consent.pk)
         if consent.withdrawn_at:
             raise Refused("consent_withdrawn", "Samtykket er allerede trukket tilbage.")
         consent.withdrawn_at = timezone.now()
@@ -230,7 +230,7 @@ def perspective_write(*, actor: Actor, child: Child, guardian: Guardian, text: s
     if not case.is_open:
         raise Refused("case_not_open", "Sagen er afsluttet; handleplanen kan ikke længere ændres.")
     with transaction.atomic():
-        plan = Handleplan.objects.select_for_update().select_related("current").get(case=case)
+        plan = Handleplan.objects.select_for_update(of=("self",)).select_related("current").get(case=case)
         texts = {**EMPTY_TEXTS, **plan.texts}
         if version != plan.version:
             based_on = plan.versions.filter(number=version).first()
