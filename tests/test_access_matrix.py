@@ -152,6 +152,7 @@ REGISTRY: dict[str, list[Ids]] = {
     "handleplan:plan_start": [ids(L, child_pk="child")],
     "handleplan:plan_edit": [ids(P, child_pk="child")],
     "handleplan:effort_add": [ids(P, child_pk="child")],
+    "handleplan:plan_share": [ids(P, child_pk="child")],
     "handleplan:effort_edit": [ids(P, child_pk="child", effort_pk="effort")],
     "handleplan:evaluation_add": [ids(P, child_pk="child", effort_pk="effort")],
     "handleplan:version_list": [ids(K, child_pk="child")],

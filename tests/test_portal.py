@@ -571,3 +571,16 @@ def test_the_accessibility_statement_is_linked_from_both_footers(client_for, lar
     assert Client().get(statement).status_code == 200
     assert statement in client_for(lars).get(reverse("home")).content.decode()
     assert statement in parent_client("mette@example.dk").get(reverse("portal:home")).content.decode()
+
+
+def test_staff_mark_what_is_shared_on_the_plan_page(family, plan, client_for, alice):
+    staff = client_for(alice)
+    page = staff.get(reverse("handleplan:plan_detail", args=[family.alma.pk])).content.decode()
+    assert "Delt med forældre" in page and "Gem deling" in page
+    response = staff.post(reverse("handleplan:plan_share", args=[family.alma.pk]),
+                          {"goals_and_signs": "1", "efforts": [str(plan.shared_effort.pk), "ikke-et-id"]})
+    assert response.status_code == 302
+    assert Handleplan.objects.get(pk=plan.pk).shared_with_parents
+    assert list(Effort.objects.filter(plan=plan, shared_with_parents=True)) == [plan.shared_effort]
+    row = AccessLog.objects.filter(detail__startswith="Delt med forældre").latest("pk")
+    assert row.user == alice and "Sprogleg" in row.detail
