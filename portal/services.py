@@ -270,6 +270,9 @@ def publish_letter(letter: Letter, *, actor: Actor) -> LetterDelivery:
     if refusal:
         raise Refused(refusal)
     with transaction.atomic():
+        Letter.objects.select_for_update().filter(pk=letter.pk).defer("pdf").first()  # two leaders at once
+        if LetterDelivery.objects.filter(letter=letter).exists():
+            raise Refused("letter_published", "Brevet er allerede sendt til forældreportalen.")
         delivery = LetterDelivery.objects.create(letter=letter, published_by=actor.user)
         child_id = letter.decision.child_id
         recipients = [g.email for g in roles.custodians_of(child_id) if g.email]
@@ -279,7 +282,8 @@ def publish_letter(letter: Letter, *, actor: Actor) -> LetterDelivery:
                          reason="Brev lagt i forældreportalen")
         log_access(actor, Action.CREATE, delivery, child_id=child_id, detail="Brev lagt i forældreportalen")
         url = absolute_url(reverse("portal:home"))
-        transaction.on_commit(lambda: send_templated("portal/email/letter_waiting", {"url": url}, recipients))
+        for recipient in recipients:  # one e-mail each: a parent never sees the other's address
+            transaction.on_commit(lambda to=recipient: send_templated("portal/email/letter_waiting", {"url": url}, [to]))
     return delivery
 
 
