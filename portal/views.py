@@ -60,6 +60,30 @@ def home(request):
     return render(request, "portal/home.html", {"children": children})
 
 
+def sign_in_citizen(request, provider, verified):
+    """The citizen login's handler (`sso.handlers`, registered for `Audience.CITIZEN` in
+    `PortalConfig.ready`): the provider's verified CPR claim signs the custodian in through
+    `services.sign_in_custodian`; a refusal goes back to the sign-in view as `SignInRefused`."""
+    from sso.handlers import SignInRefused
+
+    if request.user.is_authenticated:
+        raise SignInRefused("staff_session", "Du er logget ind som medarbejder. Log ud, før du bruger forældreportalen.")
+    cpr = str(verified.claims.get(provider.cpr_claim) or "") if provider.cpr_claim else ""
+    try:
+        services.sign_in_custodian(request.session, municipality=provider.municipality_id, cpr=cpr)
+    except Refused as refusal:
+        raise SignInRefused(refusal.code, refusal.reason) from None
+    return redirect("portal:home")
+
+
+def citizen_providers():
+    """The municipalities' citizen logins (MitID through NemLog-in), offered on the sign-in page."""
+    from sso.models import Audience, IdentityProvider
+
+    return (IdentityProvider.objects.filter(active=True, audience=Audience.CITIZEN)
+            .select_related("municipality").order_by("municipality__name", "name"))
+
+
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def sign_in(request):
@@ -72,7 +96,8 @@ def sign_in(request):
         services.link_request(email=form.cleaned_data["email"])
         return render(request, "portal/link_sent.html", {"email": form.cleaned_data["email"],
                                                          "minutes": services.LINK_MINUTES})
-    return render(request, "portal/sign_in.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "portal/sign_in.html", {"form": form, "providers": citizen_providers()},
+                  status=400 if form.errors else 200)
 
 
 @login_not_required

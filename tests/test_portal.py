@@ -585,3 +585,26 @@ def test_staff_mark_what_is_shared_on_the_plan_page(family, plan, client_for, al
     assert list(Effort.objects.filter(plan=plan, shared_with_parents=True)) == [plan.shared_effort]
     row = AccessLog.objects.filter(detail__startswith="Delt med forældre").latest("pk")
     assert row.user == alice and "Sprogleg" in row.detail
+
+
+def test_the_citizen_login_signs_a_custodian_into_the_portal_through_the_relying_party(
+        client, family, municipality, op_a, monkeypatch):
+    """End to end against the test provider: the CPR claim reaches `sign_in_custodian` through the
+    handler the portal registers for the citizens' audience; someone without custody is refused."""
+    from sso.models import Audience
+    from tests.oidc import sign_in
+    from tests.test_sso import make_provider
+
+    provider = make_provider(municipality, op_a, "mitid", monkeypatch, audience=Audience.CITIZEN, cpr_claim="cpr",
+                             mfa_claim="acr", mfa_values="https://data.gov.dk/concept/core/nsis/loa/Substantial")
+    assert provider.name in client.get(reverse("portal:sign_in")).content.decode()
+    op_a.user("mette", cpr=METTE_CPR, given_name="Mette")
+    response = sign_in(client, "mitid", "mette")
+    assert response.status_code == 302 and response["Location"] == reverse("portal:home")
+    assert client.session[SESSION_KEY]["via"] == "oidc"
+    assert "Ida" in client.get(reverse("portal:home")).content.decode()
+    stranger = Client()
+    op_a.user("fremmed", cpr="0202851234", given_name="Fremmed")
+    response = sign_in(stranger, "mitid", "fremmed")
+    assert SESSION_KEY not in stranger.session
+    assert AccessLog.objects.filter(detail__contains="not_custodian").exists()

@@ -44,7 +44,8 @@ from tests.test_access_matrix import _routes
 
 MISSING = 987654
 # Pages anyone may open, signed in or not: they show no child's data.
-PUBLIC = {"login", "favicon", "accessibility", "session_keepalive", "logout"}
+PUBLIC = {"login", "favicon", "accessibility", "session_keepalive", "logout",
+          "sso:start", "sso:callback"}  # sign-in itself: a bad answer shows the login page with an error
 
 
 def _family(child, *, guardian_name, email, leader, consultant, district, handleplan):
