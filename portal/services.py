@@ -24,7 +24,7 @@ from districtcouncil.models import Letter, Submission, SubmissionApproval, Submi
 from handleplan.content import new_version
 from handleplan.models import EMPTY_TEXTS, Handleplan
 from haandguide import roles
-from haandguide.access import Action, log_access
+from haandguide.access import Action, log_access, rows_for_child
 from haandguide.actors import Actor, ActorKind
 from haandguide.exceptions import Refusal, Refused
 from haandguide.lib import cpr as cprlib
@@ -305,9 +305,9 @@ def letter_read(*, actor: Actor, letter: Letter, guardian: Guardian) -> LetterRe
 
 
 def access_rows(child: Child) -> QuerySet[AccessLog]:
-    """The access log's rows about this child, newest first: the one query to switch when the
-    access log offers a per-child lookup that also finds list views."""
-    return AccessLog.objects.filter(child_id=child.pk).order_by("-at", "-pk")
+    """The access log's rows about this child, newest first, its list views included: the one
+    function indsigt reads through (`access.rows_for_child`), in the child's municipality."""
+    return rows_for_child(child.pk, municipality_id=child.municipality_id)
 
 
 def shows_staff_names(municipality_id: int) -> bool:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.models import Consent
 from districtcouncil import scope as council_scope
-from haandguide.access import log_children_listed
+from haandguide.access import NewestFirst, log_children_listed
 from haandguide.actors import Actor, ActorKind
 from haandguide.exceptions import Refused
 from haandguide.lib.pages import page_of, page_without_count
@@ -256,7 +256,7 @@ def letter(request, child_pk, letter_pk):
 @parent_view
 def access_overview(request, child_pk):
     child, _guardian = scope.get_child_for_parent(request, child_pk, detail="Forældreportalen: indsigt")
-    page = page_without_count(services.access_rows(child), request.GET.get("side"))
+    page = page_without_count(NewestFirst(services.access_rows(child)), request.GET.get("side"))
     names = services.shows_staff_names(child.municipality_id)
     rows = [{"at": row.at, "who": services.who_label(row, names=names), "what": row.get_action_display(),
              "via": row.get_actor_kind_display() if row.actor_kind else ""} for row in page]

@@ -186,8 +186,9 @@ def test_every_read_by_a_parent_is_logged_as_the_parent(family):
     mette.get(reverse("portal:child", args=[family.alma.pk]))
     row = AccessLog.objects.filter(child_id=family.alma.pk, action=AccessLog.Action.VIEW).latest("pk")
     assert (row.actor_kind, row.actor_label, row.user_id, row.role) == (ActorKind.PARENT, "Mette Jensen", None, "")
-    assert AccessLog.objects.filter(child_id=family.ida.pk, action=AccessLog.Action.LIST,
-                                    actor_kind=ActorKind.PARENT).exists()
+    from haandguide.access import rows_for_child
+
+    assert rows_for_child(family.ida.pk).filter(action=AccessLog.Action.LIST, actor_kind=ActorKind.PARENT).exists()
 
 
 @pytest.fixture
@@ -246,7 +247,7 @@ def test_coming_meetings_with_the_parents_show_but_not_their_minutes(family, lar
 
 
 def test_each_portal_page_asks_a_fixed_number_of_queries(family, plan, lars, solsikken, municipality):
-    """Measured with one sibling, effort, consent and visit, then with four: the same counts."""
+    """Measured with one sibling, effort, consent and visit, then with four: no page asks more."""
     from tests import factories
 
     seed_case_configuration(municipality)
@@ -272,7 +273,10 @@ def test_each_portal_page_asks_a_fixed_number_of_queries(family, plan, lars, sol
                 with CaptureQueriesContext(connection) as queries:
                     assert mette.get(url).status_code == 200
                 counts[name].append(len(queries))
-    assert all(first == last for first, last in counts.values()), counts
+    # Indsigt reads the log back in growing windows (access.NewestFirst): more rows fill its page in
+    # fewer windows, so its count may only fall.
+    assert not {name: pair for name, pair in counts.items() if pair[1] > pair[0]}
+    assert not {name: pair for name, pair in counts.items() if name != "access" and pair[1] != pair[0]}
 
 
 

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('districtcouncil', '0008_portal_submission_approval'),
+        ('districtcouncil', '0009_portal_submission_approval'),
         ('haandguide', '0010_guardian_cpr_digest'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
