@@ -18,7 +18,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases.models import Basis, Case
 from haandguide.lib import files
-from haandguide.models import Child, District, Institution, Municipality
+from haandguide.models import Child, District, Guardian, Institution, Municipality
 from haandguide.lib.formats import date_da
 
 
@@ -270,6 +270,27 @@ class DecisionQuerySet(models.QuerySet):
         today = today or timezone.localdate()
         return self.granted().filter(period_start__lte=today, period_end__gt=today,
                                      awaiting_reassessment_since__isnull=True)
+
+
+class SubmissionApproval(models.Model):
+    """A custodian's approval of a with-CPR submission, given online in the parents' portal: the
+    signature the CPR track needs ("forældrenes underskrift"), without a scanned declaration. One
+    per custodian and submission, never changed."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="approvals")
+    guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE, related_name="submission_approvals",
+                                 verbose_name="forælder")
+    approved_at = models.DateTimeField("godkendt", default=timezone.now)
+
+    class Meta:
+        verbose_name = "forældregodkendelse af indstilling"
+        verbose_name_plural = "forældregodkendelser af indstillinger"
+        ordering = ["approved_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["submission", "guardian"], name="one_approval_per_custodian")]
+
+    @property
+    def child_id(self):
+        return self.submission.child_id
 
 
 class Decision(models.Model):

@@ -163,6 +163,14 @@ def submission_update(*, actor: Actor, submission_id: int, version: int | None, 
     return submission
 
 
+def approved_by_every_custodian(submission: Submission) -> bool:
+    """The CPR track's signature given online: every custodian of the child approved this submission
+    in the parents' portal (`SubmissionApproval`), so no scanned declaration is needed."""
+    custodians = set(roles.custodians_of(submission.child_id).values_list("pk", flat=True))
+    approved = set(submission.approvals.values_list("guardian_id", flat=True))
+    return bool(custodians) and custodians <= approved
+
+
 def refusal_submission(user: User, submission: Submission) -> str | None:
     """Why this submission cannot be sent now, or None. The same reasons show on its page."""
     if not roles.leads(user, submission.institution):
@@ -188,7 +196,8 @@ def refusal_submission(user: User, submission: Submission) -> str | None:
             readiness = interfaces.level_readiness(case, level)
             if not readiness.ready:
                 return Refusal("plan_not_ready", f"En ressourcevurdering kræver, at både forebyggende og foregribende indsatser er beskrevet og evalueret. {readiness.reason}")
-    if submission.track == Submission.Track.WITH_CPR and not submission.signed_form:
+    if submission.track == Submission.Track.WITH_CPR and not submission.signed_form \
+            and not approved_by_every_custodian(submission):
         refusal = case_services.refusal_consent(child, purpose_code=case_services.PURPOSE_SUBMISSION_WITH_CPR)
         if refusal:
             return Refusal("signature_missing", "Sporet med CPR kræver forældrenes underskrift: upload den underskrevne erklæring under "

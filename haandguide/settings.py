@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "community",
     "districtcouncil",
     "reports",
+    "portal",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
