@@ -249,6 +249,11 @@ class Effort(models.Model):
     created_at = models.DateTimeField("oprettet", default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField(default=1)
+    # The evaluation reminder job's mark: the evaluation date it last reminded of, and whether as
+    # overdue. A daily run skips the efforts already reminded in SQL, so a run with nothing new
+    # reads no effort at all (handleplan/reminders.py).
+    reminded_for = models.DateField(null=True, blank=True, editable=False)
+    reminded_overdue = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = "indsats"
