@@ -36,9 +36,10 @@ their key, so a new day is a new entry.
 
 If the cache is unreachable, the page computes the figures directly and a write still succeeds
 (the failure is logged). A token change lost that way – Redis unreachable at the moment of a
-change, but reachable before and after – is repaired by the nightly warm-up, which recomputes
-every municipality's and district's figures (`reports.services.statistics_warm(refresh=True)`),
-and by entries expiring after `TIMEOUT`.
+change, but reachable before and after – is repaired by entries expiring after `TIMEOUT`; the
+warm-up (`reports.services.statistics_warm`, before the working day and hourly) computes only
+the scopes whose entry is missing, so its work follows what changed, not the country's size
+(`refresh=True` recomputes everything, by hand).
 """
 
 from __future__ import annotations
