@@ -166,3 +166,23 @@ def test_a_new_institution_without_history_has_no_rows(municipality, nord):
     institution = Institution.objects.create(district=nord, name="Nyt hus")
     factories.child(institution)
     assert not MonthFigure.objects.filter(kind=ScopeKind.INSTITUTION, scope_pk=institution.pk).exists()
+
+
+def test_a_change_makes_stale_only_the_scopes_that_contain_it(ladder, solsikken, regnbuen, municipality):
+    from reports import cache as figures_cache
+
+    scopes = {"solsikken": solsikken_scope(solsikken), "regnbuen": solsikken_scope(regnbuen),
+              "nord": district_scope(solsikken.district), "syd": district_scope(regnbuen.district),
+              "kommune": municipality_scope(municipality)}
+    for scope in scopes.values():
+        figures_cache.report_figures(scope, Q1)
+    move(ladder["a5"], Act.ESCALATED, F, G, noon(2026, 3, 9))  # in Solsikken (Nord)
+    cached = {name for name, scope in scopes.items() if figures_cache.is_cached(scope, Q1)}
+    assert cached == {"regnbuen", "syd"}
+    assert figures_cache.report_figures(scopes["kommune"], Q1)["months"][-1]["counts"][G] == 3
+    # A change of configuration (a district renamed) concerns every figure of the municipality.
+    for scope in scopes.values():
+        figures_cache.report_figures(scope, Q1)
+    regnbuen.district.name = "Syd-Øst"
+    regnbuen.district.save()
+    assert not any(figures_cache.is_cached(scope, Q1) for scope in scopes.values())
