@@ -35,6 +35,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=7, help="views per measurement (p50/p95 of them)")
     parser.add_argument("--changes", type=int, default=20, help="changes before the timed warm-up")
     parser.add_argument("--skip-pdf", action="store_true")
+    parser.add_argument("--skip-jobs", action="store_true")
     return parser.parse_args()
 
 
@@ -61,8 +62,10 @@ def measured(func, repeat: int, before=None) -> tuple[list[float], int, object]:
 
 
 def row(label: str, times: list[float], queries: int, size: int | str = "") -> str:
-    return (f"| {label:52} | {statistics.median(times):8.1f} | {percentile(times, 95):8.1f} | {queries:7} "
+    line = (f"| {label:52} | {statistics.median(times):8.1f} | {percentile(times, 95):8.1f} | {queries:7} "
             f"| {size:>9} |")
+    print(line, file=sys.stderr, flush=True)  # progress; the table follows on stdout
+    return line
 
 
 def prepare(args: argparse.Namespace):
@@ -151,7 +154,8 @@ def main() -> None:
         lines.append(row("PDF-rapport, kommune, kold", times, queries, size))
 
     lines += changes_then_warm_up(municipality, institution, args.changes)
-    lines += jobs()
+    if not args.skip_jobs:
+        lines += jobs()
     print(f"\n{connection.vendor}, {children} children in the benchmark municipality; "
           f"{args.repeat} views per line (p50/p95)")
     print(f"| {'what':52} | {'p50 ms':>8} | {'p95 ms':>8} | {'queries':>7} | {'bytes':>9} |")

@@ -37,7 +37,7 @@ from django.db.models import F, Q, Sum
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
-from reports.models import DirtyMonth, LevelStay, MonthFigure, ScopeKind, YellowRun
+from reports.models import DirtyMonth, EffortDue, LevelStay, MonthFigure, ScopeKind, YellowRun
 
 EVALUATION = "evaluation"
 LEVEL = "level"
@@ -147,9 +147,10 @@ def _stays(institution_ids=None, case_ids=None) -> list[LevelStay]:
             continue
         following = ladder[i + 1] if i + 1 < len(ladder) and ladder[i + 1][0] == case_id else None
         district, municipality = places[institution]
+        ended = following[5] if following else None
         stays.append(LevelStay(case_id=case_id, institution_id=institution, district_id=district,
-                               municipality_id=municipality, level=target, started_at=at,
-                               ended_at=following[5] if following else None))
+                               municipality_id=municipality, level=target, started_at=at, ended_at=ended,
+                               days=(ended - at).total_seconds() / 86400 if ended else None))
     return stays
 
 
@@ -175,6 +176,25 @@ def _runs(institution_ids=None, child_ids=None) -> list[YellowRun]:
                               municipality_id=municipality, started_on=observed_on,
                               ended_on=following[3] if following else None))
     return runs
+
+
+def _efforts_due(institution_ids=None, effort_ids=None) -> list[EffortDue]:
+    from django.db.models import Min
+
+    from handleplan.models import Effort
+
+    rows = Effort.objects.filter(evaluation_date__isnull=False)
+    rows = rows.filter(pk__in=effort_ids) if effort_ids is not None else rows.filter(
+        plan__case__child__institution_id__in=list(institution_ids))
+    rows = list(rows.annotate(first=Min("evaluations__evaluated_on",
+                                        filter=Q(evaluations__evaluated_on__gte=F("evaluation_date"))))
+                .order_by().values_list("pk", "plan__case__child__institution_id", "evaluation_date", "started_on",
+                                        "ended_on", "first"))
+    places = _places({row[1] for row in rows})
+    return [EffortDue(effort_id=pk, institution_id=institution, district_id=places[institution][0],
+                      municipality_id=places[institution][1], due_on=due, started_on=started, ended_on=ended,
+                      evaluated_on=first)
+            for pk, institution, due, started, ended, first in rows if institution in places]
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -223,10 +243,10 @@ def _write_months(institution_ids: list[int], months: set | None) -> None:
 
 
 def refresh(institution_id: int | None, months: Iterable[datetime.date] = (), *, case_ids: Iterable[int] = (),
-            child_ids: Iterable[int] = ()) -> None:
+            child_ids: Iterable[int] = (), effort_ids: Iterable[int] = ()) -> None:
     """Recompute what a change touched: the institution's `months`, the stays of `case_ids`, the
-    yellow runs of `child_ids`. Runs in the caller's transaction."""
-    months, case_ids, child_ids = set(months), list(case_ids), list(child_ids)
+    yellow runs of `child_ids`, the due evaluations of `effort_ids`. In the caller's transaction."""
+    months, case_ids, child_ids, effort_ids = set(months), list(case_ids), list(child_ids), list(effort_ids)
     with transaction.atomic():
         if institution_id is not None and months:
             _write_months([institution_id], months)
@@ -236,6 +256,9 @@ def refresh(institution_id: int | None, months: Iterable[datetime.date] = (), *,
         if child_ids:
             YellowRun.objects.filter(child_id__in=child_ids).delete()
             YellowRun.objects.bulk_create(_runs(child_ids=child_ids))
+        if effort_ids:
+            EffortDue.objects.filter(effort_id__in=effort_ids).delete()
+            EffortDue.objects.bulk_create(_efforts_due(effort_ids=effort_ids))
 
 
 def rebuild(institution_ids: Iterable[int], months: Iterable[datetime.date] | None = None) -> None:
@@ -256,6 +279,8 @@ def rebuild(institution_ids: Iterable[int], months: Iterable[datetime.date] | No
         LevelStay.objects.bulk_create(_stays(institution_ids), batch_size=2000)
         YellowRun.objects.filter(institution_id__in=institution_ids).delete()
         YellowRun.objects.bulk_create(_runs(institution_ids), batch_size=2000)
+        EffortDue.objects.filter(institution_id__in=institution_ids).delete()
+        EffortDue.objects.bulk_create(_efforts_due(institution_ids), batch_size=2000)
 
 
 def rebuild_municipality(municipality_id: int, *, batch: int = 200) -> int:
@@ -277,6 +302,8 @@ def rebuild_municipality(municipality_id: int, *, batch: int = 200) -> int:
             LevelStay.objects.bulk_create(_stays(part), batch_size=5000)
             YellowRun.objects.filter(institution_id__in=part).delete()
             YellowRun.objects.bulk_create(_runs(part), batch_size=5000)
+            EffortDue.objects.filter(institution_id__in=part).delete()
+            EffortDue.objects.bulk_create(_efforts_due(part), batch_size=5000)
         _sum_upward(municipality_id)
         DirtyMonth.objects.filter(institution_id__in=institutions).delete()
     return len(institutions)
@@ -385,7 +412,7 @@ def _evaluation_saved(sender, instance, raw=False, **kwargs):
         return
     before = instance.__dict__.pop("_reports_on_before", None)
     months = {month_of(instance.evaluated_on)} | ({month_of(before)} if before else set())
-    refresh(_evaluation_institution(instance), months)
+    refresh(_evaluation_institution(instance), months, effort_ids=[instance.effort_id])
 
 
 def _evaluation_deleting(sender, instance, **kwargs):
@@ -393,7 +420,13 @@ def _evaluation_deleting(sender, instance, **kwargs):
 
 
 def _evaluation_deleted(sender, instance, **kwargs):
-    refresh(instance.__dict__.pop("_reports_institution", None), {month_of(instance.evaluated_on)})
+    refresh(instance.__dict__.pop("_reports_institution", None), {month_of(instance.evaluated_on)},
+            effort_ids=[instance.effort_id])
+
+
+def _effort_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        refresh(None, effort_ids=[instance.pk])
 
 
 def _moved_pre_save(sender, instance, raw=False, **kwargs):
@@ -420,7 +453,7 @@ def _institution_saved(sender, instance, raw=False, **kwargs):
 
     with transaction.atomic():
         municipality = District.objects.filter(pk=instance.district_id).values_list("municipality_id", flat=True).first()
-        for model in (LevelStay, YellowRun):
+        for model in (LevelStay, YellowRun, EffortDue):
             model.objects.filter(institution=instance).update(district_id=instance.district_id,
                                                               municipality_id=municipality)
         for district in {before, instance.district_id}:
@@ -453,7 +486,7 @@ def _resum(kind: str, pk: int, months: Iterable[datetime.date] | None = None) ->
 def connect_signals() -> None:
     from cases.models import CaseEvent, Observation
     from haandguide.models import Child, Institution
-    from handleplan.models import Evaluation
+    from handleplan.models import Effort, Evaluation
 
     uid = "reports-aggregates-"
     pre_save.connect(_event_pre_save, sender=CaseEvent, dispatch_uid=uid + "event-pre")
@@ -466,6 +499,7 @@ def connect_signals() -> None:
     post_save.connect(_evaluation_saved, sender=Evaluation, dispatch_uid=uid + "evaluation")
     pre_delete.connect(_evaluation_deleting, sender=Evaluation, dispatch_uid=uid + "evaluation-pre-del")
     post_delete.connect(_evaluation_deleted, sender=Evaluation, dispatch_uid=uid + "evaluation-del")
+    post_save.connect(_effort_saved, sender=Effort, dispatch_uid=uid + "effort")
     for model, receiver in ((Child, _child_saved), (Institution, _institution_saved)):
         pre_save.connect(_moved_pre_save, sender=model, dispatch_uid=uid + f"{model._meta.model_name}-pre")
         post_save.connect(receiver, sender=model, dispatch_uid=uid + model._meta.model_name)

@@ -173,11 +173,15 @@ class LevelStay(_Placed):
     level = models.CharField(max_length=20)
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True)
+    days = models.FloatField(null=True)  # ended_at − started_at, for the quartiles' sort
 
     class Meta:
-        indexes = [models.Index(fields=["municipality", "ended_at"], name="levelstay_municipality"),
-                   models.Index(fields=["district", "ended_at"], name="levelstay_district"),
-                   models.Index(fields=["institution", "ended_at"], name="levelstay_institution"),
+        # By scope, level and end, then the days: the quartiles read the index alone, in level order.
+        indexes = [models.Index(fields=["municipality", "level", "ended_at", "days"],
+                                name="levelstay_municipality"),
+                   models.Index(fields=["district", "level", "ended_at", "days"], name="levelstay_district"),
+                   models.Index(fields=["institution", "level", "ended_at", "days"],
+                                name="levelstay_institution"),
                    models.Index(fields=["case"], name="levelstay_case")]
 
 
@@ -190,10 +194,29 @@ class YellowRun(_Placed):
     ended_on = models.DateField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["municipality", "ended_on"], name="yellowrun_municipality"),
-                   models.Index(fields=["district", "ended_on"], name="yellowrun_district"),
-                   models.Index(fields=["institution", "ended_on"], name="yellowrun_institution"),
+        indexes = [models.Index(fields=["municipality", "ended_on", "started_on"], name="yellowrun_municipality"),
+                   models.Index(fields=["district", "ended_on", "started_on"], name="yellowrun_district"),
+                   models.Index(fields=["institution", "ended_on", "started_on"], name="yellowrun_institution"),
                    models.Index(fields=["child"], name="yellowrun_child")]
+
+
+class EffortDue(_Placed):
+    """An effort's next evaluation date and the first evaluation on or after it: whether the
+    evaluation was overdue on any day is a filter on this row alone (no join up to the
+    institution, no search among the evaluations)."""
+
+    effort = models.OneToOneField("handleplan.Effort", on_delete=models.CASCADE, related_name="+")
+    due_on = models.DateField()
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True)
+    evaluated_on = models.DateField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["municipality", "due_on", "started_on", "ended_on", "evaluated_on"],
+                                name="effortdue_municipality"),
+                   models.Index(fields=["district", "due_on", "started_on", "ended_on", "evaluated_on"],
+                                name="effortdue_district"),
+                   models.Index(fields=["institution", "due_on"], name="effortdue_institution")]
 
 
 class DirtyMonth(models.Model):

@@ -12,7 +12,7 @@ from cases.models import CaseEvent, Observation, ObservationType
 from haandguide.models import Institution
 from handleplan.models import Evaluation
 from reports import aggregates, selectors, services
-from reports.models import DirtyMonth, LevelStay, MonthFigure, ScopeKind, YellowRun
+from reports.models import DirtyMonth, EffortDue, LevelStay, MonthFigure, ScopeKind, YellowRun
 from reports.scope import Period, Scope
 from tests import factories
 from tests.test_reports_data import (  # noqa: F401
@@ -39,14 +39,16 @@ def snapshot(municipality) -> dict:
                    for s in LevelStay.objects.filter(municipality=municipality))
     runs = sorted((r.child_id, r.institution_id, r.district_id, r.started_on, r.ended_on)
                   for r in YellowRun.objects.filter(municipality=municipality))
-    return {"months": months, "stays": stays, "runs": runs}
+    due = sorted((d.effort_id, d.institution_id, d.district_id, d.due_on, d.started_on, d.ended_on, d.evaluated_on)
+                 for d in EffortDue.objects.filter(municipality=municipality))
+    return {"months": months, "stays": stays, "runs": runs, "due": due}
 
 
 @pytest.fixture
 def mixed(dataset, solsikken, regnbuen, lars):
     """The known data set, then the changes the running figures must follow: a backdated step in
     the middle of a history, an event moved to another month, an event deleted, a late
-    evaluation, a TOPI observation inserted into a run, and a child moved to another district."""
+    evaluation and a new next date, a TOPI observation inserted into a run, and a child moved to another district."""
     cases = dataset
     move(cases["a3"], Act.DE_ESCALATED, G, F, noon(2026, 1, 25))  # before a3's escalation on 4 Feb
     late = CaseEvent.objects.filter(case=cases["a4"], action=Act.ESCALATED).get()
@@ -56,6 +58,9 @@ def mixed(dataset, solsikken, regnbuen, lars):
     evaluation = Evaluation.objects.filter(effort__plan__case=cases["a1"]).order_by("evaluated_on").first()
     Evaluation.objects.create(effort=evaluation.effort, evaluated_on=datetime.date(2026, 2, 27),
                               planned_for=datetime.date(2026, 2, 20), result="delvist", seen="x", author=lars)
+    effort = evaluation.effort
+    effort.evaluation_date = datetime.date(2026, 2, 25)  # a new next date: evaluated since (27 Feb)
+    effort.save()
     kind = ObservationType.objects.get(municipality=solsikken.district.municipality, name="TOPI")
     Observation.objects.create(child=cases["a2"].child, type=kind, observed_on=datetime.date(2026, 2, 15),
                                text="x", topi_position="roed", author=lars)
@@ -67,7 +72,7 @@ def mixed(dataset, solsikken, regnbuen, lars):
 
 def test_running_figures_equal_a_rebuild_from_the_source_rows(mixed, municipality):
     kept = snapshot(municipality)
-    assert kept["months"] and kept["stays"] and kept["runs"]
+    assert kept["months"] and kept["stays"] and kept["runs"] and kept["due"]
     aggregates.rebuild_municipality(municipality.pk)
     assert snapshot(municipality) == kept
 
@@ -186,3 +191,26 @@ def test_a_change_makes_stale_only_the_scopes_that_contain_it(ladder, solsikken,
     regnbuen.district.name = "Syd-Øst"
     regnbuen.district.save()
     assert not any(figures_cache.is_cached(scope, Q1) for scope in scopes.values())
+
+
+def overdue_from_source(scope, as_of) -> int:
+    """Efforts whose evaluation date had passed at `as_of`, with no evaluation since (from the
+    handleplan rows themselves, as the figure was computed before the kept rows)."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from handleplan.models import Effort
+
+    since = Evaluation.objects.filter(effort=OuterRef("pk"), evaluated_on__gte=OuterRef("evaluation_date"),
+                                      evaluated_on__lte=as_of)
+    return (Effort.objects.filter(scope.q("plan__case__child__institution"), evaluation_date__lt=as_of,
+                                  started_on__lte=as_of)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=as_of)).exclude(Exists(since)).count())
+
+
+def test_overdue_evaluations_from_the_kept_rows_equal_the_source(mixed, solsikken, municipality):
+    for scope in (solsikken_scope(solsikken), municipality_scope(municipality)):
+        for day in (datetime.date(2026, 2, 26), datetime.date(2026, 3, 1), datetime.date(2026, 3, 31),
+                    datetime.date(2026, 5, 1)):
+            kept = selectors.evaluations(scope, Period(datetime.date(2026, 1, 1), day), today=day)["overdue"]
+            assert kept == overdue_from_source(scope, day)
+    assert selectors.evaluations(municipality_scope(municipality), Q1, today=Q1.end)["overdue"] > 0
