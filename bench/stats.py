@@ -172,6 +172,7 @@ def changes_then_warm_up(municipality, institution, n: int) -> list[str]:
     from cases.models import Case, CaseEvent, Observation, ObservationType
     from reports import services
 
+    services.statistics_warm()  # everything warm first: what follows is the work of the N changes
     topi = ObservationType.objects.filter(municipality=municipality, has_topi_position=True).first()
     cases = list(Case.objects.filter(child__institution__district__municipality=municipality)
                  .select_related("child").order_by("pk")[:n])

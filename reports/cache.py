@@ -257,3 +257,23 @@ def report_figures(scope: Scope, period: Period, *, refresh: bool = False) -> di
 def is_cached(scope: Scope, period: Period) -> bool:
     """Whether the figures for the current data are in the cache (tests, the warm-up)."""
     return cache.get(figures_key(scope, period, data_version(scope))) is not None
+
+
+def rendered(scope: Scope, period: Period, render) -> str:
+    """The figures as the page shows them (`render()`: the sections' HTML, after suppression),
+    cached beside the figures under the same version: a repeat view skips the template's few
+    thousand cells. Nothing in it depends on who looks (the scope check came first)."""
+    from django.utils.safestring import mark_safe
+
+    try:
+        key = figures_key(scope, period, data_version(scope)) + ":html"
+        html = cache.get(key)
+    except Exception:  # noqa: BLE001 - the page works without the cache
+        return render()
+    if html is None:
+        html = render()
+        try:
+            cache.set(key, str(html), timeout=TIMEOUT)
+        except Exception:  # noqa: BLE001
+            logger.warning("Statistikken kunne ikke gemmes i cachen", exc_info=True)
+    return mark_safe(html)  # noqa: S308 - our own template's output, escaped when rendered

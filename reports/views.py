@@ -12,11 +12,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from haandguide.access import Action, log_access
-from reports import presentation, privacy, services
+from reports import cache, presentation, privacy, services
 from reports.forms import PeriodForm
 from reports.models import Report
 from reports.scope import (
@@ -65,6 +66,8 @@ def statistics(request, kind, pk):
     period = form.period
     context = presentation.build(scope, period)
     context.update({
+        "sections_html": cache.rendered(scope, period, lambda: render_to_string(
+            "reports/includes/sections.html", context)),
         "form": form, "scopes": scopes_for(request.user, scope), "period_query": _period_query(period),
         "reports": list(_reports_for(scope)[:20]),
     })
