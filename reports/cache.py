@@ -259,21 +259,26 @@ def is_cached(scope: Scope, period: Period) -> bool:
     return cache.get(figures_key(scope, period, data_version(scope))) is not None
 
 
-def rendered(scope: Scope, period: Period, render) -> str:
-    """The figures as the page shows them (`render()`: the sections' HTML, after suppression),
-    cached beside the figures under the same version: a repeat view skips the template's few
-    thousand cells. Nothing in it depends on who looks (the scope check came first)."""
-    from django.utils.safestring import mark_safe
-
+def remembered(scope: Scope, period: Period, name: str, compute):
+    """What `compute()` makes of the figures (the built sections, the page's HTML), cached beside
+    the figures under the same version, so a repeat view neither suppresses, draws nor renders
+    again. Nothing in it depends on who looks (the scope check came first)."""
     try:
-        key = figures_key(scope, period, data_version(scope)) + ":html"
-        html = cache.get(key)
+        key = f"{figures_key(scope, period, data_version(scope))}:{name}"
+        value = cache.get(key)
     except Exception:  # noqa: BLE001 - the page works without the cache
-        return render()
-    if html is None:
-        html = render()
+        return compute()
+    if value is None:
+        value = compute()
         try:
-            cache.set(key, str(html), timeout=TIMEOUT)
+            cache.set(key, value, timeout=TIMEOUT)
         except Exception:  # noqa: BLE001
             logger.warning("Statistikken kunne ikke gemmes i cachen", exc_info=True)
-    return mark_safe(html)  # noqa: S308 - our own template's output, escaped when rendered
+    return value
+
+
+def rendered(scope: Scope, period: Period, render) -> str:
+    """The sections' HTML (`render()`), remembered beside the figures."""
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(remembered(scope, period, "html", lambda: str(render())))  # noqa: S308 - our template's output
