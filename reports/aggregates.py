@@ -363,15 +363,22 @@ def _case_touch(case_id: int, extra: Iterable[datetime.datetime] = ()) -> tuple[
     return institution, months | {month_of(at) for at in extra}
 
 
+def _on_ladder(instance) -> bool:
+    actions, *_ = _ladder()
+    return instance.action in actions
+
+
 def _event_pre_save(sender, instance, raw=False, **kwargs):
     if not raw and not instance._state.adding and instance.pk:
         instance._reports_at_before = sender._base_manager.filter(pk=instance.pk).values_list("at", flat=True).first()
 
 
 def _event_saved(sender, instance, raw=False, **kwargs):
-    if raw:
-        return
     before = instance.__dict__.pop("_reports_at_before", None)
+    # Most events (an observation logged, a meeting, a letter) are not on the ladder: nothing to do.
+    # An event never changes its action (the app appends; a migration that renames does so by update).
+    if raw or not _on_ladder(instance):
+        return
     institution, months = _case_touch(instance.case_id, [instance.at] + ([before] if before else []))
     refresh(institution, months, case_ids=[instance.case_id])
 
@@ -379,11 +386,15 @@ def _event_saved(sender, instance, raw=False, **kwargs):
 def _event_deleting(sender, instance, **kwargs):
     from cases.models import Case
 
+    if not _on_ladder(instance):
+        return
     instance._reports_institution = Case.objects.filter(pk=instance.case_id).values_list(
         "child__institution_id", flat=True).first()
 
 
 def _event_deleted(sender, instance, **kwargs):
+    if not _on_ladder(instance):
+        return
     institution = instance.__dict__.pop("_reports_institution", None)
     _, months = _case_touch(instance.case_id, [instance.at])
     refresh(institution, months, case_ids=[instance.case_id])

@@ -214,3 +214,9 @@ def test_overdue_evaluations_from_the_kept_rows_equal_the_source(mixed, solsikke
             kept = selectors.evaluations(scope, Period(datetime.date(2026, 1, 1), day), today=day)["overdue"]
             assert kept == overdue_from_source(scope, day)
     assert selectors.evaluations(municipality_scope(municipality), Q1, today=Q1.end)["overdue"] > 0
+
+
+def test_an_event_off_the_ladder_costs_the_figures_no_query(ladder, django_assert_num_queries):
+    # The insert, and the statistics cache's lookup of where the row belongs (tests/test_reports_cache.py).
+    with django_assert_num_queries(2):
+        CaseEvent.objects.create(case=ladder["a5"], action=Act.MEETING, at=noon(2026, 3, 9))
