@@ -149,6 +149,11 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    # After django-otp's apps: its admin replaces their unscoped device admins.
+    "sso",
 ]
 
 MIDDLEWARE = [
@@ -232,6 +237,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# Sign-in through the municipality's identity provider (sso/): each provider is data in the admin;
+# its client secret comes from SSO_CLIENT_SECRET_<SLUG> or the file SSO_SECRETS_DIR/<slug>, never the database.
+SSO_SECRETS_DIR = env_str("SSO_SECRETS_DIR", "") or ""
+# Local password accounts need a second factor (TOTP through django-otp, with recovery codes) in
+# production; the embedded default keeps its plain demo logins.
+LOCAL_LOGIN_TOTP = env_bool("LOCAL_LOGIN_TOTP", PRODUCTION)
+OTP_TOTP_ISSUER = "Haandguide"
 
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", "Dansk")]

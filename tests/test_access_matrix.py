@@ -64,6 +64,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases import interfaces
 from cases import services as case_services
@@ -85,6 +87,7 @@ from handleplan import services as plan_services
 from handleplan.models import EffortCatalogueEntry, Evaluation, ReadinessRule
 from handleplan.reminders import evaluation_reminders_send
 from reports.models import Measure, Report
+from sso.models import ExternalIdentity, GroupMapping, IdentityProvider
 from tests import factories
 from tests.case_fixtures import FakeHandleplan, as_user
 
@@ -191,6 +194,8 @@ ADMIN_OBJECTS: dict[type, str] = {
     ChildTransferRequest: "transfer_request",
     LetterWording: "letter_wording",
     ReadinessRule: "readiness_rule",
+    IdentityProvider: "identity_provider", ExternalIdentity: "external_identity",
+    TOTPDevice: "totp_device", StaticDevice: "static_device",
 }
 ADMIN_UNSCOPED: dict[type, str] = {
     Group: "permission groups belong to no municipality; Django's model permissions guard them",
@@ -252,6 +257,10 @@ class Place:
     measure: Any = None
     notice: Any = None
     transfer_request: Any = None
+    identity_provider: Any = None
+    external_identity: Any = None
+    totp_device: Any = None
+    static_device: Any = None
 
     @property
     def secrets(self) -> list[str]:
@@ -363,6 +372,16 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
                                                                  requested_by=place.leader)
     place.notice = Notice.objects.create(user=place.pedagogue, key=f"matrix-{last_name}",
                                          subject="Dagsordenen er klar", url="/")
+    place.identity_provider = IdentityProvider.objects.filter(municipality=municipality).first() or \
+        IdentityProvider.objects.create(municipality=municipality, name=f"Login {last_name}",
+                                        slug=f"idp-{last_name.lower()}", issuer=f"https://idp.example/{last_name}",
+                                        client_id=f"haandguide-{last_name}")
+    GroupMapping.objects.create(provider=place.identity_provider, group=f"ansatte-{last_name}", role=Role.PAEDAGOG)
+    place.external_identity = ExternalIdentity.objects.create(
+        provider=place.identity_provider, issuer=place.identity_provider.issuer, subject=f"sub-{last_name}",
+        user=place.pedagogue)
+    place.totp_device = TOTPDevice.objects.create(user=place.leader, name=f"Telefon {last_name}")
+    place.static_device = StaticDevice.objects.create(user=place.leader, name=f"Gendannelseskoder {last_name}")
     return place
 
 
