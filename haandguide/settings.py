@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "haandguide",
     "cases",
     "handleplan",
+    "community",
     "districtcouncil",
     "reports",
     "django.contrib.admin",
@@ -306,6 +307,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # task would be delivered a second time; the sweeps find lost work sooner (reports after 30 min).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600, minimum=1)}
 CELERY_BEAT_SCHEDULE = {
+    "seal-access-log": {"task": "haandguide.tasks.seal_access_log", "schedule": crontab()},  # every minute
+    "ensure-access-log-partitions": {"task": "haandguide.tasks.ensure_access_log_partitions",
+                                     "schedule": crontab(hour=1, minute=50)},
     "purge-access-log": {"task": "haandguide.tasks.purge_access_log", "schedule": crontab(hour=2, minute=15)},
     "verify-access-log": {"task": "haandguide.tasks.verify_access_log", "schedule": crontab(hour=2, minute=30)},
     "anonymise-due-children": {"task": "haandguide.tasks.anonymise_due_children", "schedule": crontab(hour=2, minute=45)},

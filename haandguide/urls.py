@@ -28,6 +28,7 @@ urlpatterns = [
     path("opbevaring/", views.retention_preview, name="retention"),
     path("boern/", include("cases.urls")),
     path("boern/", include("handleplan.urls")),
+    path("faellesskab/", include("community.urls")),
     path("distriktsraad/", include("districtcouncil.urls")),
     path("statistik/", include("reports.urls")),
     path("admin/", admin.site.urls),

@@ -23,7 +23,7 @@ from django.utils import timezone
 from cases.models import CaseEvent, CaseState, CloseReason, Observation, TopiPosition
 from districtcouncil.models import Decision, Submission
 from handleplan.models import Evaluation
-from reports import aggregates
+from reports import aggregates, community
 from reports.models import EffortDue, LevelStay, ScopeKind, YellowRun
 from reports.scope import Period, Scope
 
@@ -392,6 +392,7 @@ def report_figures(scope: Scope, period: Period) -> dict:
         "deadlines": deadlines(scope, period),
         "evaluations": evaluations(scope, period),
         "reassessments": overdue_reassessments(scope, period),
+        "community": community.figures(scope, period),
     }
 
 

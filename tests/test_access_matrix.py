@@ -70,6 +70,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from cases import interfaces
 from cases import services as case_services
 from cases.defaults import seed_case_configuration
+from community import services as community_services
+from community.models import ChildGroup, CounsellorProposal, TopiCriterion, TopiSchedule
 from cases.models import CaseEvent, ConsentPurpose, CounsellingSession, FamilyGroup, MeetingType, ObservationType
 from districtcouncil import services as council_services
 from districtcouncil.defaults import seed_council_configuration
@@ -174,6 +176,15 @@ REGISTRY: dict[str, list[Ids]] = {
     "districtcouncil:letter": [ids(K, pk="decision", letter_pk="letter")],
     "districtcouncil:letter_dispatch": [ids(L, pk="decision", letter_pk="letter")],
     "districtcouncil:visitation": [ids(K, child_pk="child")],
+    # community (issue 20)
+    "community:group_detail": [ids(P, pk="child_group")],
+    "community:group_plan_edit": [ids(P, pk="child_group")],
+    "community:round_open": [ids(L, pk="child_group")],
+    "community:round_detail": [ids(P, pk="topi_round")],
+    "community:round_rate": [ids(P, pk="topi_round")],
+    "community:proposals": [ids(E, child_pk="child")],
+    "community:proposal_decide": [ids(P, child_pk="child", pk="proposal")],
+    "community:invitation_create": [ids(P, session_pk="counselling_session")],
     "districtcouncil:revisitation": [ids(K, pk="decision")],
     # reports: kind names the kind of scope, pk the municipality, district or institution
     "reports:report_status": [ids(L, pk="report")],
@@ -194,6 +205,7 @@ ADMIN_OBJECTS: dict[type, str] = {
     ChildTransferRequest: "transfer_request",
     LetterWording: "letter_wording",
     ReadinessRule: "readiness_rule",
+    ChildGroup: "child_group", TopiSchedule: "topi_schedule", TopiCriterion: "topi_criterion",
     IdentityProvider: "identity_provider", ExternalIdentity: "external_identity",
     TOTPDevice: "totp_device", StaticDevice: "static_device",
 }
@@ -257,6 +269,11 @@ class Place:
     measure: Any = None
     notice: Any = None
     transfer_request: Any = None
+    child_group: Any = None
+    topi_round: Any = None
+    proposal: Any = None
+    topi_schedule: Any = None
+    topi_criterion: Any = None
     identity_provider: Any = None
     external_identity: Any = None
     totp_device: Any = None
@@ -368,6 +385,14 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
         actor=leader, group=place.family_group, data={"held_on": today, "theme": "Leg og sprog"})
     place.measure, _ = Measure.objects.get_or_create(municipality=municipality, title="Kort tid i gul",
                                                      defaults={"kind": Measure.Kind.YELLOW_BRIEF, "threshold_days": 90})
+    place.child_group = ChildGroup.objects.create(institution=institution, name="Stue")
+    place.child_group.children.add(place.child)
+    place.topi_round = community_services.round_open(actor=leader, group=place.child_group, name="Runde")
+    place.proposal = CounsellorProposal.objects.create(plan=place.plan, child=place.child, base_version=1,
+                                                       field="signs", text="Forslag", author=place.counsellor)
+    place.topi_schedule = TopiSchedule.objects.get_or_create(municipality=municipality, name="Forår", month=3)[0]
+    place.topi_criterion = TopiCriterion.objects.get_or_create(municipality=municipality, position="gul",
+                                                               defaults={"text": "Bekymring"})[0]
     place.transfer_request = ChildTransferRequest.objects.create(child=place.child, to_institution=institution,
                                                                  requested_by=place.leader)
     place.notice = Notice.objects.create(user=place.pedagogue, key=f"matrix-{last_name}",
@@ -838,5 +863,5 @@ def test_administrator_opens_own_municipalitys_child_but_not_another_municipalit
     shortcut = client.get(reverse("admin:view_on_site", args=[ContentType.objects.get_for_model(Child).pk,
                                                                   other.child.pk]))
     assert shortcut.status_code == 404
-    assert not AccessLog.objects.filter(user=user, child_id=other.child.pk).exclude(
+    assert not AccessLog.objects.for_child(other.child.pk).filter(user=user).exclude(
         action=AccessLog.Action.DENIED).exists()

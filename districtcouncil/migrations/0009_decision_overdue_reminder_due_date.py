@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('districtcouncil', '0007_walk_letter_kind_reassessment'),
+        ('districtcouncil', '0008_submission_group_plan'),
     ]
 
     operations = [
