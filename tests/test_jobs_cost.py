@@ -17,8 +17,9 @@ from handleplan.reminders import EVALUATION_KEY_PREFIX
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
-# The most queries a run with nothing new may make, whatever the data size.
-NOTHING_NEW = 6
+# The most queries a run with nothing new may make, whatever the data size (on PostgreSQL the
+# access-log purge looks at its month partitions: 7).
+NOTHING_NEW = 8
 
 
 def run(name: str) -> int:
