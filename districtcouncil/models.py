@@ -333,6 +333,11 @@ class Decision(models.Model):
     awaiting_reassessment_since = models.DateField("afventer revurdering siden", null=True, blank=True,
                                                    editable=False)
     follow_up_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The overdue re-assessment job's due date: the day the next reminder falls due, by the interval
+    # then set. The daily run reads only the decisions whose day has come, or whose municipality
+    # has changed its interval since (services.reassessments_remind_overdue).
+    next_overdue_reminder_on = models.DateField(null=True, blank=True, editable=False)
+    overdue_reminder_interval = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     reassessed_at = models.DateTimeField(null=True, blank=True, editable=False)
     reassessment_outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, editable=False)
     reassessment_notes = models.TextField(blank=True, editable=False)

@@ -8,7 +8,7 @@ import hashlib
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -783,10 +783,13 @@ def reassessments_notify_due(today: datetime.date | None = None) -> int:
     due = Decision.objects.filter(reassessment_notified_at__isnull=True, reassessed_at__isnull=True,
                                   resource_type__grants_resource=True, child__isnull=False,
                                   period_end__gte=today).select_related("institution__district__municipality", "child")
-    for decision in due:
-        notice_days = decision.institution.district.municipality.reassessment_notice_days
-        if decision.period_end - datetime.timedelta(days=notice_days) > today:
-            continue
+    # Only the decisions inside their municipality's notice window are read: per municipality, a
+    # date range, so a run with nothing new reads no decision.
+    windows = Q(pk__in=[])
+    for municipality_id, notice_days in Municipality.objects.values_list("pk", "reassessment_notice_days"):
+        windows |= Q(institution__district__municipality_id=municipality_id,
+                     period_end__lte=today + datetime.timedelta(days=notice_days))
+    for decision in due.filter(windows).iterator(500):
         with transaction.atomic():
             locked = Decision.objects.select_for_update().get(pk=decision.pk)
             if locked.reassessment_notified_at:
@@ -813,8 +816,9 @@ def reassessments_remind_overdue(today: datetime.date | None = None) -> int:
     today = today or timezone.localdate()
     sent = 0
     overdue = (Decision.objects.awaiting_reassessment(today)
+               .filter(_overdue_reminder_due(today))
                .select_related("institution__district__municipality", "child", "resource_type"))
-    for decision in overdue:
+    for decision in overdue.iterator(500):
         if decision.awaiting_reassessment_since is None:
             Decision.objects.filter(pk=decision.pk, awaiting_reassessment_since__isnull=True).update(
                 awaiting_reassessment_since=decision.period_end)
@@ -827,7 +831,20 @@ def reassessments_remind_overdue(today: datetime.date | None = None) -> int:
                             "niveau ned mod det almene.",
                        url=reverse("districtcouncil:decision_detail", args=[decision.pk]),
                        email_template="districtcouncil/email/reassessment_overdue", context={"decision": decision})
+        # After the notices: a failed email raises before this, and the next run tries again.
+        Decision.objects.filter(pk=decision.pk).update(
+            next_overdue_reminder_on=decision.period_end + datetime.timedelta(days=(number + 1) * interval),
+            overdue_reminder_interval=interval)
     return sent
+
+
+def _overdue_reminder_due(today: datetime.date) -> Q:
+    """Decisions whose next overdue reminder is due today, never reminded, or reminded by an interval
+    their municipality has since changed."""
+    due = Q(next_overdue_reminder_on__isnull=True) | Q(next_overdue_reminder_on__lte=today)
+    for municipality_id, days in Municipality.objects.values_list("pk", "reassessment_reminder_days"):
+        due |= Q(institution__district__municipality_id=municipality_id) & ~Q(overdue_reminder_interval=max(days, 1))
+    return due
 
 
 def follow_ups_remind_due(today: datetime.date | None = None) -> int:

@@ -289,6 +289,11 @@ class Effort(models.Model):
     version = models.PositiveIntegerField(default=1)
     # The parents' portal shows the effort and its evaluations only when shared.
     shared_with_parents = models.BooleanField("delt med forældre", default=False)
+    # The evaluation reminder job's mark: the evaluation date it last reminded of, and whether as
+    # overdue. A daily run skips the efforts already reminded in SQL, so a run with nothing new
+    # reads no effort at all (handleplan/reminders.py).
+    reminded_for = models.DateField(null=True, blank=True, editable=False)
+    reminded_overdue = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = "indsats"
