@@ -28,7 +28,7 @@ class ActorKind(models.TextChoices):
     STAFF = "personale", "Medarbejder i browseren"
     ADMIN = "admin", "Administrator i administrationen"
     JOB = "job", "Planlagt job"
-    # Designed for, not yet used: the parents' portal and the integration API.
+    # The parents' portal (portal/); the integration API is designed for, not yet used.
     PARENT = "foraelder", "Forælder i forældreportalen"
     CLIENT = "integration", "Integration"
 
@@ -66,6 +66,12 @@ class Actor:
     def job(cls, name: str) -> Actor:
         """A scheduled job, named as in the beat schedule (`agendas_close_due`)."""
         return cls(kind=ActorKind.JOB, label=name)
+
+    @classmethod
+    def parent(cls, guardian, *, path: str = "") -> Actor:
+        """A custodian in the parents' portal: no staff `User`; `party` is the guardian row they
+        signed in as (portal/scope.py finds the person's other rows), `label` their name."""
+        return cls(kind=ActorKind.PARENT, party=guardian, label=guardian.name if guardian else "", path=path)
 
     def as_user(self, user) -> Actor:
         """The same door, another person: a refused admin login is logged as who tried."""
