@@ -96,7 +96,7 @@ def test_saving_a_child_loaded_before_an_observation_keeps_the_new_position(alma
 def test_the_migration_fills_the_latest_position_from_the_observations(alma, viggo, alice, topi):
     import importlib
 
-    backfill = importlib.import_module("cases.migrations.0006_backfill_child_latest_topi")
+    backfill = importlib.import_module("cases.migrations.0007_backfill_child_latest_topi")
     observe(alma, alice, topi, "gul", datetime.date.today() - datetime.timedelta(days=9))
     observe(alma, alice, topi, "roed", datetime.date.today() - datetime.timedelta(days=2))
     Child.objects.filter(pk=alma.pk).update(latest_topi="", latest_topi_on=None)

@@ -23,7 +23,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0005_names_underretning_event_actions"),
+        ("cases", "0006_portal_consent_channel"),
         ("haandguide", "0013_child_latest_topi_list_indexes"),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('districtcouncil', '0008_submission_group_plan'),
+        ('districtcouncil', '0010_decision_overdue_reminder_due_date'),
         ('haandguide', '0013_child_latest_topi_list_indexes'),
         ('handleplan', '0003_inbox_reminders_to_notices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
