@@ -1,17 +1,21 @@
-"""Load run (not a test): gunicorn on PostgreSQL, N logged-in clients at once for a bounded time,
-requests per second and p50/p95 latency per page.
+"""Load run (not a test): gunicorn on PostgreSQL, 1, 4 and 8 logged-in clients at once, each page
+on its own for a bounded time: requests per second and p50/p95 latency per page and client count.
 
     createdb -h 127.0.0.1 -U postgres haandguide_load
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/haandguide_load .venv/bin/python bench/load.py \
-        --children 2500 --seconds 20 --clients 8
+        --children 2500 --seconds 10 --clients 1,4,8
+    # the national data set (bench/generate.py --children 300000), Redis-backed sessions as in production:
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hg_national REDIS_URL=redis://127.0.0.1:6379/3 \
+        SESSION_STORE=cached_db .venv/bin/python bench/load.py --reuse --seconds 10
 
-It generates a municipality with bench/generate.py (unless --reuse finds one), starts gunicorn on
-127.0.0.1 with the production worker count, logs every client in through the login page (half as
-the institution leader, half as the district's consultant) and has each client request, in turn,
-the child list, one child's page and the district council's agenda. Only the standard library.
+It generates a municipality with bench/national.py (unless --reuse finds one), starts gunicorn on
+127.0.0.1 (--workers, default 3 as docker-compose runs; --threads), logs every client in through
+the login page (half as the institution leader, half as the districts' consultant) and then, for
+each page (the child list, one child's page, the district council's agenda) and each client count,
+has every client request that page as fast as it can. Only the standard library.
 
---short (CI's PostgreSQL pass): a fresh small data set, a few seconds, 4 clients. The exit status
-is 1 only if a request failed (not 200); slowness never fails the run.
+--short (CI's PostgreSQL pass): a fresh small data set, 2 s per phase, 1 and 4 clients. The exit
+status is 1 only if a request failed (not 200); slowness never fails the run.
 """
 
 from __future__ import annotations
@@ -44,14 +48,15 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--children", type=int, default=2500)
     parser.add_argument("--years", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", default="1,4,8", help="client counts, comma-separated: one phase each per page")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (docker-compose runs 3)")
     parser.add_argument("--reuse", action="store_true", help="use the newest benchmark municipality if there is one")
     parser.add_argument("--fresh", action="store_true", help="empty the database first")
     parser.add_argument("--short", action="store_true", help="CI: 200 children, 1 year, 4 s, 4 clients, fresh")
     args = parser.parse_args()
     if args.short:
-        args.children, args.years, args.seconds, args.clients, args.workers = 200, 1, 4, 4, 2
+        args.children, args.years, args.seconds, args.clients, args.workers = 200, 1, 2, "1,4", 2
         args.fresh, args.reuse = True, False
     return args
 
@@ -78,7 +83,7 @@ def prepare(args: argparse.Namespace) -> dict:
     municipality = Municipality.objects.filter(name__startswith="Benchkommune").order_by("-pk").first()
     if municipality is None or not args.reuse:
         began = time.perf_counter()
-        generate(args.children, args.years, batch=5000, seed=7)
+        generate(args.children, args.years, batch=10000, seed=7)
         print(f"Generation took {time.perf_counter() - began:.1f} s.")
         municipality = Municipality.objects.filter(name__startswith="Benchkommune").order_by("-pk").first()
     password = secrets.token_urlsafe(16)
@@ -113,11 +118,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int, threads: int = 1) -> subprocess.Popen:
     env = {**os.environ, "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "haandguide.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--log-level", "warning"], cwd=BASE_DIR, env=env)
+         "--workers", str(workers), "--threads", str(threads), "--log-level", "warning"], cwd=BASE_DIR, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -168,7 +173,7 @@ class Session:
             raise RuntimeError(f"login as {username} answered {status}, not a redirect")
 
 
-def run(port: int, setup: dict, clients: int, seconds: float):
+def run(port: int, setup: dict, clients: int, seconds: float, pages: list[tuple[str, str]] | None = None):
     timings: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, list[str]] = defaultdict(list)
     lock = threading.Lock()
@@ -178,7 +183,7 @@ def run(port: int, setup: dict, clients: int, seconds: float):
         session.login(setup["logins"][i % 2], setup["password"])
         sessions.append(session)
     start = threading.Barrier(clients + 1)
-    pages = list(setup["pages"].items())
+    pages = pages or list(setup["pages"].items())
 
     def client(i: int, session: Session, stop_at: list[float]):
         start.wait()
@@ -224,27 +229,32 @@ def main() -> None:
 
     connections.close_all()  # the server has its own connections
     port = free_port()
-    server = start_gunicorn(port, args.workers)
+    server = start_gunicorn(port, args.workers, args.threads)
+    counts = [int(n) for n in str(args.clients).split(",")]
+    rows, failed = [], {}
     try:
-        timings, errors, elapsed = run(port, setup, args.clients, args.seconds)
+        # One phase per page and client count: every client asks that page only, as fast as it can.
+        for label, path in setup["pages"].items():
+            for clients in counts:
+                timings, errors, elapsed = run(port, setup, clients, args.seconds, [(label, path)])
+                done = timings.get(label, [])
+                rows.append((label, clients, done, len(errors.get(label, [])), elapsed))
+                if errors.get(label):
+                    failed[label] = sorted(set(errors[label]))
     finally:
         server.terminate()
         server.wait(timeout=30)
 
-    print(f"\nPostgreSQL, {setup['children']} children, gunicorn {args.workers} workers, "
-          f"{args.clients} clients, {elapsed:.1f} s")
-    print(f"| {'page':26} | {'requests':>8} | {'req/s':>6} | {'p50':>7} | {'p95':>7} | {'errors':>6} |")
-    print(f"|{'-' * 28}|{'-' * 9}:|{'-' * 7}:|{'-' * 8}:|{'-' * 8}:|{'-' * 7}:|")
-    for label in setup["pages"]:
-        done = timings.get(label, [])
+    print(f"\nPostgreSQL, {setup['children']:,} children, gunicorn {args.workers} workers × {args.threads} threads, "
+          f"{args.seconds:.0f} s per phase, sessions in {os.environ.get('SESSION_STORE') or 'db'}")
+    print(f"| {'page':26} | clients | {'requests':>8} | {'req/s':>6} | {'p50':>7} | {'p95':>7} | {'errors':>6} |")
+    print(f"|{'-' * 28}|--------:|{'-' * 9}:|{'-' * 7}:|{'-' * 8}:|{'-' * 8}:|{'-' * 7}:|")
+    for label, clients, done, error_count, elapsed in rows:
         p50 = f"{percentile(done, 50) * 1000:4.0f} ms" if done else "–"
         p95 = f"{percentile(done, 95) * 1000:4.0f} ms" if done else "–"
-        print(f"| {label:26} | {len(done):8} | {len(done) / elapsed:6.1f} | {p50:>7} | {p95:>7} | "
-              f"{len(errors.get(label, [])):6} |")
-    total = sum(len(v) for v in timings.values())
-    print(f"Total: {total / elapsed:.1f} requests/s")
-    failed = {label: sorted(set(found)) for label, found in errors.items() if found}
-    if failed or not total:
+        print(f"| {label:26} | {clients:7} | {len(done):8} | {len(done) / elapsed:6.1f} | {p50:>7} | {p95:>7} | "
+              f"{error_count:6} |")
+    if failed or not any(done for _, _, done, _, _ in rows):
         sys.exit(f"Failed requests: {failed or 'none answered'}")
 
 

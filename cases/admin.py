@@ -6,6 +6,7 @@ from cases.models import (
 )
 from haandguide.access import log_children_listed
 from haandguide.lib.ids import parse_id
+from haandguide.lib.pages import CappedCountPaginator
 from haandguide.admin import AuditedAdmin, MunicipalityScopeMixin, ReadOnlyAdmin
 
 
@@ -44,6 +45,7 @@ class CaseEventAdmin(ReadOnlyAdmin):
     list_filter = ["action"]
     list_select_related = ["case__child", "actor"]
     show_full_result_count = False
+    paginator = CappedCountPaginator  # 1.5 M events nationally: the count stops at 10,000
 
 
 class ReadOnlyInline(MunicipalityScopeMixin, admin.TabularInline):

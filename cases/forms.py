@@ -9,20 +9,42 @@ from cases.models import (
 )
 from haandguide.lib import cpr as cprlib
 from haandguide.lib import files
+from haandguide.lib.ids import parse_id
 from haandguide import roles
 from haandguide.models import Child, Guardian
 
 
 class ChildSearchForm(forms.Form):
+    """The child list's search. The institution is a choice among a few (a leader's, a district's),
+    and a name search where there could be hundreds (a consultant's districts, nationally 300+):
+    no page carries a `<select>` of hundreds of options. Either way only institutions in scope."""
+
+    MAX_CHOICES = 25
+
     q = forms.CharField(label="Søg", required=False, max_length=100,
-                        widget=forms.TextInput(attrs={"placeholder": "Søg på navn", "type": "search"}))
-    institution = forms.ModelChoiceField(label="Institution", required=False, queryset=None,
-                                         empty_label="Alle institutioner",
-                                         widget=forms.Select(attrs={"class": "form-select"}))
+                        widget=forms.TextInput(attrs={"placeholder": "Søg på navn eller CPR", "type": "search"}))
+    institution = forms.CharField(label="Institution", required=False, max_length=150, widget=forms.TextInput(
+        attrs={"type": "search", "placeholder": "Institution (navn)", "class": "form-control"}))
 
     def __init__(self, *args, institutions=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["institution"].queryset = institutions
+        few = list(institutions[:self.MAX_CHOICES + 1])  # one query either way, none to validate
+        if len(few) <= self.MAX_CHOICES:
+            self.fields["institution"] = forms.TypedChoiceField(
+                label="Institution", required=False, coerce=int, empty_value=None,
+                choices=[("", "Alle institutioner"), *((i.pk, str(i)) for i in few)],
+                widget=forms.Select(attrs={"class": "form-select"}))
+
+    def filter_institution(self, children):
+        """The children of the chosen institution, or of those whose name contains the text typed
+        (an id from a link works too); the children are already limited to the user's scope."""
+        chosen = self.cleaned_data.get("institution")
+        if not chosen:
+            return children
+        institution_id = parse_id(chosen)  # a choice, or an id from a link; never raises
+        if institution_id is None:
+            return children.filter(institution__name__icontains=chosen)
+        return children.filter(institution=institution_id)
 
 
 class ChildForm(forms.ModelForm):

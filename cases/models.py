@@ -78,7 +78,13 @@ class CaseQuerySet(models.QuerySet):
         """The child's case (a child has at most one), or None; takes a child, its id or None."""
         if child is None:
             return None
-        return self.filter(child=child).first()
+        case = self.filter(child=child).first()
+        if case is not None and isinstance(child, models.Model):
+            # The child the caller holds (institution and district loaded by the page): the guards
+            # that follow `case.child` ask no query for it. The case itself is always read fresh:
+            # a case kept on the child went stale when a service escalated it meanwhile.
+            case.child = child
+        return case
 
 
 class Case(ConcurrentTransitionMixin, models.Model):

@@ -27,7 +27,10 @@ __all__ = [
 
 
 def institutions_in_scope(user):
-    """The institutions of the children this user may see (the child list's filter)."""
+    """The institutions of the children this user may see (the child list's filter): staff their
+    own, a consultant their districts' (asked directly, not through every child in them)."""
+    if roles.is_institution_staff(user) or roles.is_consultant(user):
+        return institutions_served(user).order_by("name", "pk")
     return Institution.objects.filter(pk__in=Child.objects.visible_to(user).values("institution")).order_by("name")
 
 
@@ -42,9 +45,9 @@ def institutions_served(user):
     """The institutions whose open counselling and family groups this user works with: staff and
     leaders their own institutions, a consultant the institutions of their districts."""
     if roles.is_institution_staff(user):
-        return Institution.objects.filter(pk__in=user.institutions.values("pk"))
+        return Institution.objects.filter(pk__in=list(roles.institution_ids(user)))
     if roles.is_consultant(user):
-        return Institution.objects.filter(district__in=user.districts.values("pk"))
+        return Institution.objects.filter(district__in=list(roles.district_ids(user)))
     return Institution.objects.none()
 
 

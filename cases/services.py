@@ -10,6 +10,7 @@ The guards (`refusal_<action>`) are plain functions returning the reason an acti
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
@@ -276,11 +277,17 @@ def available_actions(user: User, child: Child, case: Case | None) -> list[dict]
 # --- consent ----------------------------------------------------------------------------------
 
 
-def meetings_needing_consent(municipality_id: int) -> list[MeetingType]:
+def active_meeting_types(municipality_id: int) -> list[MeetingType]:
+    """The municipality's active meeting types (a handful), read once for a page that asks several
+    questions of them."""
+    return list(MeetingType.objects.filter(municipality_id=municipality_id, active=True).order_by("order", "name"))
+
+
+def meetings_needing_consent(municipality_id: int, types: list[MeetingType] | None = None) -> list[MeetingType]:
     """The municipality's meeting types that need the parents' consent (Haderslev: arbejdsmøde;
     Køge also the ressourceteam): data, so the child page names them rather than assuming."""
-    return list(MeetingType.objects.filter(municipality_id=municipality_id, active=True,
-                                           requires_consent__isnull=False).order_by("order", "name"))
+    types = active_meeting_types(municipality_id) if types is None else types
+    return [t for t in types if t.requires_consent_id is not None]
 
 
 def refusal_consent(child: Child, purpose_code: str | None = None, purpose: ConsentPurpose | None = None) -> str | None:
@@ -345,6 +352,16 @@ def consent_withdraw(*, actor: Actor, consent: Consent) -> Consent:
 # --- observations -----------------------------------------------------------------------------
 
 
+def latest_topi_record(child: Child, observation: Observation) -> None:
+    """Keep the child's latest TOPI position (the child list's column and filter): this observation's,
+    unless one of a later date is already recorded. One conditional UPDATE, so two observations
+    recorded at once leave the later date's position whatever order they commit in."""
+    newer_or_same = Q(latest_topi_on__isnull=True) | Q(latest_topi_on__lte=observation.observed_on)
+    if Child.objects.filter(newer_or_same, pk=child.pk).update(
+            latest_topi=observation.topi_position, latest_topi_on=observation.observed_on):
+        child.latest_topi, child.latest_topi_on = observation.topi_position, observation.observed_on
+
+
 def refusal_works_on(user: User, child: Child, case: Case | None, refusal: Refusal | None = None) -> Refusal | None:
     """Staff and the consultant work on the child's case; an attached external counsellor does too
     once the case is foregribende (the guide: praksisvejleder, Det Rådgivende Team and
@@ -386,6 +403,8 @@ def observation_add(*, actor: Actor, child: Child, data: dict, files=()) -> Obse
                 observation=observation, file=upload, original_name=original_name(upload),
                 content_type=upload.content_type, size=upload.size, sha256=sha256_of(upload), uploaded_by=user,
             )
+        if observation.topi_position:
+            latest_topi_record(child, observation)
         case = Case.objects.of_child(child)
         if case:
             record_event(case, user, Event.OBSERVATION, reason=str(obs_type)
@@ -428,17 +447,18 @@ def meeting_record(*, actor: Actor, case: Case, data: dict, agreements: list[dic
 REFERRAL_MEETING_FLAG = {AgreementKind.PPV: "allows_ppv_referral", AgreementKind.VISO: "allows_viso_referral"}
 
 
-def referral_meetings(municipality_id: int, kind: str) -> str:
+def referral_meetings(municipality_id: int, kind: str, types: list[MeetingType] | None = None) -> str:
     """Where the parents' agreement to a referral may be made, in words ("et netværksmøde")."""
-    allowed = [t.name.lower() for t in MeetingType.objects.filter(
-        municipality_id=municipality_id, active=True, parents_take_part=True, **{REFERRAL_MEETING_FLAG[kind]: True})]
+    types = active_meeting_types(municipality_id) if types is None else types
+    allowed = [t.name.lower() for t in types if t.parents_take_part and getattr(t, REFERRAL_MEETING_FLAG[kind])]
     return " eller ".join(f"et {name}" for name in allowed) or "en mødetype, kommunen har godkendt til det"
 
 
-def referral_hint(municipality_id: int) -> str:
+def referral_hint(municipality_id: int, types: list[MeetingType] | None = None) -> str:
     """The child page's note beside "Henvis": the same rule `refusal_referral` applies, from the data."""
-    ppv = referral_meetings(municipality_id, AgreementKind.PPV)
-    viso = referral_meetings(municipality_id, AgreementKind.VISO)
+    types = active_meeting_types(municipality_id) if types is None else types
+    ppv = referral_meetings(municipality_id, AgreementKind.PPV, types)
+    viso = referral_meetings(municipality_id, AgreementKind.VISO, types)
     if ppv == viso:
         return f"PPV og VISO kræver en aftale med forældrene på {ppv} og deres samtykke."
     return f"PPV kræver en aftale med forældrene på {ppv}, VISO på {viso}; begge kræver forældrenes samtykke."

@@ -7,7 +7,7 @@ user typed is rendered back.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,13 +19,13 @@ from cases.forms import (
     CounsellorForm, FamilyGroupAttendanceForm, FamilyGroupForm, FamilyGroupParticipantForm, FamilyGroupSessionForm,
     GuardianForm, MeetingForm, NotificationForm, ObservationForm, ReferralForm,
 )
-from cases.models import CounsellingSession, FamilyGroup, Observation
+from cases.models import CounsellingSession, FamilyGroup
 from haandguide import services as org_services
 from haandguide import roles
 from haandguide.access import Action, log_children_listed
 from haandguide.exceptions import Refused
 from haandguide.keep_typed import keeps_typed
-from haandguide.lib.pages import page_of
+from haandguide.lib.pages import page_of, page_of_keys
 from haandguide.models import Child
 
 
@@ -35,26 +35,20 @@ def _municipality_id(child):
 
 def child_list(request):
     form = ChildFilterForm(request.GET or None, institutions=scope.institutions_in_scope(request.user))
-    latest_topi = (
-        Observation.objects.filter(child=OuterRef("pk")).exclude(topi_position="")
-        .order_by("-observed_on", "-pk").values("topi_position")[:1]
-    )
-    children = (
-        Child.objects.visible_to(request.user).present().select_related("institution", "case")
-        .annotate(latest_topi=Subquery(latest_topi))
-    )
+    children = Child.objects.visible_to(request.user).present()
     if form.is_valid():
         data = form.cleaned_data
-        children = children.search(data["q"])
-        if data["institution"]:
-            children = children.filter(institution=data["institution"])
+        children = form.filter_institution(children.search(data["q"]))
         if data["level"] == "ingen":
             children = children.filter(case__isnull=True)
         elif data["level"]:
             children = children.filter(case__state=data["level"])
         if data["topi"]:
             children = children.filter(latest_topi=data["topi"])
-    page = page_of(children.order_by("first_name", "last_name", "pk"), request.GET.get("side"))
+    # A consultant's districts hold thousands of children: the ids are ordered and paged from the
+    # index of present children per institution and name, then only the page's rows are read.
+    page = page_of_keys(children.order_by("first_name", "last_name", "pk"), request.GET.get("side"),
+                        lambda ids: Child.objects.filter(pk__in=ids).select_related("institution", "case"))
     log_children_listed(request.actor, page.object_list, detail="Børneliste")
     query = request.GET.copy()
     query.pop("side", None)
@@ -70,6 +64,7 @@ def _child_page(request, child, *, status=200, forms=None, error=None):
     case = scope.case_of(child)
     forms = forms or {}
     is_leader = roles.leads(user, child.institution_id)
+    meeting_types = services.active_meeting_types(_municipality_id(child))
     context = {
         "child": child,
         "case": case,
@@ -80,8 +75,8 @@ def _child_page(request, child, *, status=200, forms=None, error=None):
         "is_consultant": roles.consults_for(user, child.institution.district_id),
         "observations": list(child.observations.select_related("type", "author").prefetch_related("attachments")[:10]),
         "consents": list(child.consents.select_related("guardian", "purpose").order_by("withdrawn_at", "-recorded_at")[:20]),
-        "meetings_needing_consent": services.meetings_needing_consent(_municipality_id(child)),
-        "referral_hint": (services.referral_hint(_municipality_id(child))
+        "meetings_needing_consent": services.meetings_needing_consent(_municipality_id(child), meeting_types),
+        "referral_hint": (services.referral_hint(_municipality_id(child), meeting_types)
                           if case and case.is_open and is_leader else ""),
         "counsellors": list(child.counsellor_assignments.active().select_related("counsellor")),
         "actions": services.available_actions(user, child, case),

@@ -187,7 +187,9 @@ class Submission(ConcurrentTransitionMixin, models.Model):
         verbose_name = "indstilling"
         verbose_name_plural = "indstillinger"
         ordering = ["meeting__starts_at", "pk"]
-        indexes = [models.Index(fields=["meeting", "state"], name="submission_meeting_state")]
+        indexes = [models.Index(fields=["meeting", "state"], name="submission_meeting_state"),
+                   # The submission lists' order (newest first): the first page without sorting them all.
+                   models.Index(fields=["-created_at", "-id"], name="submission_newest")]
 
     def __str__(self) -> str:
         subject = str(self.child) if self.child_id else "Børnegruppe"

@@ -46,6 +46,8 @@ from django.utils.crypto import constant_time_compare
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_POST
 
+from haandguide.middleware import IdleTimeoutMiddleware
+
 PARKED = "keep_typed_parked"   # session key: saves that arrived after the session ended
 OWNER = "keep_typed_owner"     # session key: whose session this browser had when it ended
 SAVED_COOKIE = "hg_drafts_saved"  # cookie: form addresses saved since the script last looked
@@ -180,10 +182,12 @@ class KeepTypedMiddleware:
 @login_not_required
 @require_POST
 def session_keepalive(request: HttpRequest) -> HttpResponse:
-    """The heartbeat of a person typing. Answering it renews the session (SESSION_SAVE_EVERY_REQUEST);
-    an ended session answers 401, so the script can say so instead of the person finding out on «Gem»."""
+    """The heartbeat of a person typing. Answering it renews the session (always, unlike a page
+    view: IdleTimeoutMiddleware); an ended session answers 401, so the script can say so instead of
+    the person finding out on «Gem»."""
     if not request.user.is_authenticated:
         return JsonResponse({"active": False}, status=401)
+    IdleTimeoutMiddleware.renew(request.session)
     return JsonResponse({"active": True, "idle_seconds": settings.SESSION_COOKIE_AGE})
 
 

@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import resolve_url
@@ -104,3 +106,38 @@ class AccessDeniedLogMiddleware:
             denial.detail = "Administrationen er kun for administratorer"
             return denial
         return None
+
+
+class IdleTimeoutMiddleware:
+    """The inactivity timeout without a session write on every request.
+
+    The session expires SESSION_COOKIE_AGE after it was last saved. Saving it on every request
+    (SESSION_SAVE_EVERY_REQUEST) cost a write per page view; instead the session is renewed when
+    its last renewal is older than a thirtieth of the idle timeout (60 s of 30 min), so a person
+    is signed out between 29 and 30 minutes after their last request, and a page view writes no
+    session row in between. The typing heartbeat always renews (keep_typed.session_keepalive).
+    Placed right after SessionMiddleware, so the session is saved on the way out."""
+
+    KEY = "_idle_renewed"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    @classmethod
+    def renew(cls, session) -> None:
+        session[cls.KEY] = int(time.time())
+
+    @classmethod
+    def signed_in(cls, sender, request, user, **kwargs) -> None:
+        """Signing in saves a fresh session anyway: count it as the first renewal."""
+        if getattr(request, "session", None) is not None:
+            cls.renew(request.session)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and not session.modified and not session.is_empty():
+            every = min(60, settings.SESSION_COOKIE_AGE / 30)
+            if time.time() - session.get(self.KEY, 0) >= every:
+                self.renew(session)
+        return response

@@ -195,9 +195,9 @@ class ChildQuerySet(models.QuerySet):
         from haandguide import roles
         self = self.filter(anonymised_at__isnull=True)
         if roles.is_institution_staff(user):
-            return self.filter(institution__in=user.institutions.values("pk"))
+            return self.filter(institution__in=list(roles.institution_ids(user)))
         if roles.is_consultant(user):
-            return self.filter(institution__district__in=user.districts.values("pk"))
+            return self.filter(institution__district__in=list(roles.district_ids(user)))
         if roles.is_external_counsellor(user):
             active = CounsellorAssignment.objects.active().filter(child=OuterRef("pk"), counsellor=user)
             return self.filter(Exists(active))
@@ -207,6 +207,8 @@ class ChildQuerySet(models.QuerySet):
         query = (query or "").strip()
         if not query:
             return self
+        if cprlib.is_valid(query):  # a CPR number typed into the search: exactly that child (in scope)
+            return self.filter(cpr=cprlib.normalise(query))
         condition = Q()
         for word in query.split()[:5]:
             condition &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
@@ -235,6 +237,11 @@ class Child(models.Model):
     updated_at = models.DateTimeField("ændret", auto_now=True)
     version = models.PositiveIntegerField(default=0, editable=False)
     anonymised_at = models.DateTimeField("anonymiseret", null=True, blank=True, editable=False)
+    # The child's latest TOPI position, kept by the one service that records a TOPI observation
+    # (cases.services.observation_add), so the child list shows and filters it without computing
+    # it for every row. Never written by a form or a plain save (see save()).
+    latest_topi = models.CharField("seneste TOPI-position", max_length=5, blank=True, default="", editable=False)
+    latest_topi_on = models.DateField("seneste TOPI-dato", null=True, blank=True, editable=False)
 
     objects = ChildQuerySet.as_manager()
 
@@ -242,7 +249,12 @@ class Child(models.Model):
         verbose_name = "barn"
         verbose_name_plural = "børn"
         ordering = ["first_name", "last_name", "pk"]
-        indexes = [models.Index(fields=["institution", "first_name", "last_name"], name="child_inst_name")]
+        indexes = [models.Index(fields=["institution", "first_name", "last_name"], name="child_inst_name"),
+                   models.Index(fields=["cpr"], name="child_cpr"),  # the search by CPR, in any scope
+                   # The child list's ids in name order for any set of institutions, from the index
+                   # alone (cases.views.child_list pages over it: a deep page costs as the first).
+                   models.Index(fields=["institution", "first_name", "last_name", "id"], name="child_present_inst_name",
+                                condition=Q(left_at__isnull=True, anonymised_at__isnull=True))]
         constraints = [models.UniqueConstraint(fields=["municipality", "cpr"], name="child_cpr_unique_per_municipality")]
 
     def __str__(self) -> str:
@@ -261,7 +273,14 @@ class Child(models.Model):
         except ValidationError as error:
             raise ValidationError({"cpr": error.messages})
 
+    DERIVED_FIELDS = ("latest_topi", "latest_topi_on")
+
     def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            # An edit saves what the person changed, never the derived TOPI position this object
+            # may hold from before an observation recorded meanwhile.
+            kwargs["update_fields"] = {f.name for f in self._meta.concrete_fields
+                                       if not f.primary_key and f.name not in self.DERIVED_FIELDS}
         if self.anonymised_at is None:
             self.cpr = cprlib.normalise(self.cpr)
             self.birth_date = cprlib.birth_date(self.cpr)

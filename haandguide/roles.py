@@ -119,19 +119,45 @@ def sees_resource_overview(user) -> bool:
 # --- who someone is to something ------------------------------------------------------------------
 
 
+def institution_ids(user) -> dict[int, int]:
+    """The institutions this user is attached to, as {institution id: district id}: one query per
+    request, remembered on the user object (a page asks `works_at`/`leads` several times). The
+    memo is dropped when the user's institutions change (`forget_memberships`)."""
+    memo = getattr(user, "_roles_institutions", None)
+    if memo is None:
+        memo = dict(user.institutions.values_list("pk", "district_id")) if user.pk else {}
+        user._roles_institutions = memo
+    return memo
+
+
+def district_ids(user) -> frozenset[int]:
+    """The districts this user serves as consultant: one query per request, remembered likewise."""
+    memo = getattr(user, "_roles_districts", None)
+    if memo is None:
+        memo = frozenset(user.districts.values_list("pk", flat=True)) if user.pk else frozenset()
+        user._roles_districts = memo
+    return memo
+
+
+def forget_memberships(user) -> None:
+    """Drop the remembered institutions and districts (called when they change)."""
+    user.__dict__.pop("_roles_institutions", None)
+    user.__dict__.pop("_roles_districts", None)
+
+
 def works_at(user, institution) -> bool:
     """A pædagog or leader attached to this institution."""
-    return is_institution_staff(user) and user.institutions.filter(pk=_pk(institution)).exists()
+    return is_institution_staff(user) and _pk(institution) in institution_ids(user)
 
 
 def leads(user, institution) -> bool:
     """The leader of this institution."""
-    return is_leader(user) and user.institutions.filter(pk=_pk(institution)).exists()
+    return is_leader(user) and _pk(institution) in institution_ids(user)
 
 
 def consults_for(user, district) -> bool:
     """The pedagogical consultant serving this district."""
-    return is_consultant(user) and user.districts.filter(pk=_pk(district)).exists()
+    return is_consultant(user) and _pk(district) in district_ids(user)
 
 
 def is_attached_to(user, child) -> bool:
@@ -145,7 +171,7 @@ def sits_on_council(user, district) -> bool:
     municipality's head of daycare."""
     role = _role(user)
     if role == Role.LEDER:
-        return user.institutions.filter(district_id=_pk(district)).exists()
+        return _pk(district) in institution_ids(user).values()
     if role == Role.KONSULENT:
         return consults_for(user, district)
     if role == Role.CHEF:
@@ -258,3 +284,17 @@ def flags(user) -> dict[str, bool]:
         "is_administrator": is_administrator(user),
         "serves_institutions": serves_institutions(user),
     }
+
+
+def watch_memberships() -> None:
+    """Forget a user's remembered memberships when `user.institutions`/`user.districts` change
+    (from the user's side; from the institution's side every User instance in memory is stale, so
+    those paths are rare admin edits that reload the user anyway)."""
+    from django.db.models.signals import m2m_changed
+
+    def changed(sender, instance, action, **kwargs):
+        if action.startswith("post_") and isinstance(instance, User):
+            forget_memberships(instance)
+
+    for through in (User.institutions.through, User.districts.through):
+        m2m_changed.connect(changed, sender=through, weak=False, dispatch_uid=f"roles-memberships-{through.__name__}")

@@ -161,6 +161,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "haandguide.middleware.IdleTimeoutMiddleware",  # renews the session at most once a minute
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -208,7 +209,7 @@ TEMPLATES = [
 AUTH_USER_MODEL = "haandguide.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "haandguide.backends.StaffBackend",  # ModelBackend, the user read with the municipality
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -220,9 +221,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Inactivity timeout: the session lives SESSION_IDLE_MINUTES after the last request.
+# Inactivity timeout: the session lives SESSION_IDLE_MINUTES after the last request, renewed at
+# most once a minute (haandguide.middleware.IdleTimeoutMiddleware), not written on every request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=5) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 # While a person types, the page sends a heartbeat this often (only after real input since the
 # last one), so typing counts as activity; it must come well within the idle timeout.
 SESSION_KEEPALIVE_SECONDS = env_int("SESSION_KEEPALIVE_SECONDS", 120, minimum=10)
@@ -289,6 +291,16 @@ if REDIS_URL:
                           "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions: in production with Redis, read from the cache and written through to the database
+# ("cached_db": a page view reads no session row, and a lost Redis signs nobody out); elsewhere
+# the database. SESSION_STORE=db|cached_db overrides (the load benchmark measures both).
+SESSION_STORE = env_str("SESSION_STORE") or ("cached_db" if PRODUCTION and REDIS_URL else "db")
+if SESSION_STORE not in {"db", "cached_db"}:
+    raise ImproperlyConfigured(f"SESSION_STORE must be db or cached_db, not {SESSION_STORE!r}.")
+if SESSION_STORE == "cached_db" and not REDIS_URL:
+    raise ImproperlyConfigured("SESSION_STORE=cached_db needs REDIS_URL (a per-process cache would not be shared).")
+SESSION_ENGINE = f"django.contrib.sessions.backends.{SESSION_STORE}"
 
 # Celery: without Redis, tasks run eagerly inside the request (development, first-command demo).
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -9,9 +9,23 @@ from django.utils import timezone
 
 from cases.interfaces import LevelReadiness, Missing
 from cases.models import Case, CaseState
-from haandguide.models import Child
+from haandguide.models import Child, Institution
 from handleplan.levels import level_concluded
 from handleplan.models import Effort, Handleplan, ReadinessRule
+
+
+def plan_of(case: Case) -> Handleplan | None:
+    """The case's handleplan with its current version, read fresh (a plan reached as `plan.case`
+    or asked about twice around a save may be older than its current version)."""
+    return Handleplan.objects.select_related("current").filter(case=case).first()
+
+
+def _municipality_id(case: Case) -> int | None:
+    """From the child the page already holds (institution and district loaded), else one query."""
+    child = Case.child.field.get_cached_value(case, None)
+    if child is not None and Child.institution.is_cached(child) and Institution.district.is_cached(child.institution):
+        return child.institution.district.municipality_id
+    return Child.objects.filter(pk=case.child_id).values_list("institution__district__municipality_id", flat=True).first()
 
 
 def _efforts_with_counts(plan: Handleplan):
@@ -63,15 +77,14 @@ class HandleplanPort:
 
     def level_readiness(self, case: Case, level: str) -> LevelReadiness:
         level_label = CaseState(level).label.lower() if level in CaseState.ladder() else level
-        plan = Handleplan.objects.select_related("current").filter(case=case).first()
+        plan = plan_of(case)
         if plan is None:
             return LevelReadiness(
                 False, "Barnet har ingen handleplan endnu. Start handleplanen, og beskriv mål, "
                        f"indsatser og evalueringer på {level_label} niveau.",
                 (Missing("en handleplan", reverse("handleplan:plan_detail", args=[case.child_id])),))
         plan.case = case
-        municipality_id = Child.objects.filter(pk=case.child_id).values_list(
-            "institution__district__municipality_id", flat=True).first()
+        municipality_id = _municipality_id(case)
         missing = missing_for_level(plan, level, ReadinessRule.for_level(municipality_id, level))
         if missing:
             return LevelReadiness(False, f"Handleplanen mangler på {level_label} niveau: "
@@ -81,7 +94,7 @@ class HandleplanPort:
     def summary(self, case: Case) -> dict | None:
         """Three queries at most, whatever the size of the plan."""
         child_id = case.child_id
-        plan = Handleplan.objects.select_related("current").filter(case=case).first()
+        plan = plan_of(case)
         base = {"template": "handleplan/includes/case_summary.html", "plan": plan,
                 "plan_url": reverse("handleplan:plan_detail", args=[child_id]),
                 "start_url": reverse("handleplan:plan_start", args=[child_id]),

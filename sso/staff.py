@@ -25,7 +25,7 @@ from haandguide.models import Role, User
 from sso.handlers import SignInRefused
 from sso.models import ExternalIdentity, GroupMapping, IdentityProvider
 
-LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+LOGIN_BACKEND = "haandguide.backends.StaffBackend"  # ModelBackend reading the user with the municipality
 
 
 def _unknown(provider: IdentityProvider) -> SignInRefused:

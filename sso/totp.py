@@ -73,7 +73,7 @@ def qr_svg(device: TOTPDevice) -> str:
 
 def _finish(request, user: User, pending: dict, device) -> None:
     request.session.pop("totp_pending", None)
-    login(request, user, backend=pending.get("backend") or "django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=pending.get("backend") or "haandguide.backends.StaffBackend")
     otp_login(request, device)
 
 

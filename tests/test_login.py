@@ -1,5 +1,7 @@
 """Login in Danish, throttling after repeated failures, inactivity timeout, logout."""
 
+import datetime
+
 from django.conf import settings
 from django.urls import reverse
 
@@ -36,7 +38,45 @@ def test_repeated_failures_lock_the_login_even_with_the_right_password(client, a
 
 def test_session_expires_after_inactivity_and_is_renewed_by_activity():
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert "haandguide.middleware.IdleTimeoutMiddleware" in settings.MIDDLEWARE
+
+
+def _expiry(client):
+    from django.contrib.sessions.models import Session
+    return Session.objects.get(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value).expire_date
+
+
+def test_a_page_view_renews_the_session_at_most_once_a_minute(client_for, alice):
+    """A page view does not write the session row each time (a write per request at national
+    load); a view more than a minute after the last renewal does renew it."""
+    import time
+    from unittest import mock
+
+    from django.contrib.sessions.models import Session
+
+    client = client_for(alice)
+    client.get(reverse("home"))
+    first = _expiry(client)
+    with mock.patch("haandguide.middleware.time.time", return_value=time.time() + 30):
+        client.get(reverse("home"))
+    assert _expiry(client) == first  # within the minute: not written
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    Session.objects.filter(session_key=key).update(expire_date=first - datetime.timedelta(minutes=5))
+    with mock.patch("haandguide.middleware.time.time", return_value=time.time() + 61):
+        client.get(reverse("home"))
+    assert _expiry(client) > first - datetime.timedelta(minutes=1)  # renewed: a full idle period again
+
+
+def test_a_session_idle_longer_than_the_timeout_is_over(client_for, alice):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client = client_for(alice)
+    client.get(reverse("home"))
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
 
 
 def test_logout_is_a_post_and_ends_the_session(client_for, alice):

@@ -158,7 +158,12 @@ def test_scopes_and_periods_have_entries_of_their_own(client_for, chef, municipa
     february = Period(datetime.date(2026, 2, 1), datetime.date(2026, 2, 28))
     feb, cold_feb = get(client, page("kommune", municipality.pk), period_query(february))
     # Each was computed (none answered from another's entry) and shows its own figures.
-    assert min(cold_whole, cold_own, cold_other, cold_feb) > 20
+    # (measured against a repeat view of each: the page's own queries shrink as the request gets cheaper)
+    for (url, period), cold in [((page("kommune", municipality.pk), Q1), cold_whole),
+                                ((page("institution", solsikken.pk), Q1), cold_own),
+                                ((page("institution", regnbuen.pk), Q1), cold_other),
+                                ((page("kommune", municipality.pk), february), cold_feb)]:
+        assert cold - get(client, url, period_query(period))[1] >= 8
     assert [r[1] for r in rows(whole, "niveauer")] == [9, 14, 14]  # forebyggende
     assert [r[1] for r in rows(own, "niveauer")] == [8, 13, 13]
     assert [r[1] for r in rows(other, "niveauer")] == ["< 5"] * 3

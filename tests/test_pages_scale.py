@@ -1,0 +1,191 @@
+"""Issue 16 (national scale), staff pages and wide lists: every page of bench/pages.py keeps its
+query count when the data grows; the child list's TOPI column is kept on the child, a CPR typed
+into the search finds the child (only in scope), and no page offers hundreds of institutions in a
+<select>."""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from bench.national import generate
+from bench.pages import STAFF, pages_for
+from cases import services
+from cases.defaults import seed_case_configuration
+from cases.models import ObservationType
+from haandguide import roles
+from haandguide.models import AccessLog, Child, Institution, Municipality
+from tests import factories
+from tests.case_fixtures import as_user
+
+# Above issue 16's goal of 15: the child page has 22-27 (its many sections, and the access log's
+# three statements per write until the access-log work makes it one; PostgreSQL counts the
+# savepoints too). A ceiling that catches a new N+1, not the goal; the README lists the queries.
+STAFF_QUERY_CEILING = 28
+
+
+def page_queries(municipality) -> dict[str, int]:
+    counts, clients = {}, {}
+    User = get_user_model()
+    for page in pages_for(municipality):
+        if page.role not in clients:
+            clients[page.role] = Client()
+            clients[page.role].force_login(User.objects.get(municipality=municipality, role=page.role,
+                                                            username__startswith="bench-"))
+        client = clients[page.role]
+        client.get(page.url) if not page.data else client.post(page.url, page.data)  # first view: session renewal
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(page.url, page.data) if page.data else client.get(page.url)
+        assert response.status_code == 200, (page.label, response.status_code)
+        assert len(response.content) < 200 * 1024, page.label
+        counts[page.label.split(",")[0] + "," + page.role if "side " in page.label else page.label] = (
+            len(queries.captured_queries), page.kind)
+    return counts
+
+
+@pytest.mark.django_db
+def test_every_benchmarked_page_keeps_its_query_count_as_the_data_grows(settings):
+    settings.ALLOWED_HOSTS = ["testserver"]
+    generate(300, 1, 2000, 7, log_per_child=1)
+    small = page_queries(Municipality.objects.order_by("-pk").first())
+    generate(1500, 1, 2000, 8, log_per_child=1)
+    large = page_queries(Municipality.objects.order_by("-pk").first())
+    assert large == small
+    over = {label: n for label, (n, kind) in large.items() if kind == STAFF and n > STAFF_QUERY_CEILING}
+    assert not over
+
+
+# --- the latest TOPI position, kept on the child ------------------------------------------------
+
+
+@pytest.fixture
+def topi(municipality):
+    seed_case_configuration(municipality)
+    return ObservationType.objects.filter(municipality=municipality, has_topi_position=True).first()
+
+
+def observe(child, user, obs_type, position, on):
+    return services.observation_add(actor=as_user(user), child=child, data={
+        "type": obs_type, "observed_on": on, "text": "TOPI", "topi_position": position})
+
+
+def test_a_topi_observation_sets_the_childs_latest_position_and_an_older_one_does_not(alma, alice, topi):
+    today = datetime.date.today()
+    observe(alma, alice, topi, "gul", today - datetime.timedelta(days=3))
+    assert Child.objects.get(pk=alma.pk).latest_topi == "gul"
+    observe(alma, alice, topi, "roed", today - datetime.timedelta(days=30))  # entered late, older date
+    fresh = Child.objects.get(pk=alma.pk)
+    assert (fresh.latest_topi, fresh.latest_topi_on) == ("gul", today - datetime.timedelta(days=3))
+    observe(alma, alice, topi, "groen", today)
+    assert Child.objects.get(pk=alma.pk).latest_topi == "groen"
+
+
+def test_saving_a_child_loaded_before_an_observation_keeps_the_new_position(alma, alice, topi):
+    stale = Child.objects.get(pk=alma.pk)
+    observe(alma, alice, topi, "roed", datetime.date.today())
+    stale.first_name = "Alma Marie"
+    stale.save()
+    fresh = Child.objects.get(pk=alma.pk)
+    assert (fresh.first_name, fresh.latest_topi) == ("Alma Marie", "roed")
+
+
+def test_the_migration_fills_the_latest_position_from_the_observations(alma, viggo, alice, topi):
+    import importlib
+
+    backfill = importlib.import_module("cases.migrations.0007_backfill_child_latest_topi")
+    observe(alma, alice, topi, "gul", datetime.date.today() - datetime.timedelta(days=9))
+    observe(alma, alice, topi, "roed", datetime.date.today() - datetime.timedelta(days=2))
+    Child.objects.filter(pk=alma.pk).update(latest_topi="", latest_topi_on=None)
+    with connection.cursor() as cursor:
+        cursor.execute(backfill.BACKFILL)
+    assert Child.objects.get(pk=alma.pk).latest_topi == "roed"
+    assert Child.objects.get(pk=viggo.pk).latest_topi == ""  # no TOPI observation: none
+
+
+def test_the_child_list_filters_on_the_kept_position_without_a_subquery(client_for, alma, alice, topi, solsikken):
+    other = factories.child(solsikken, first_name="Bent")
+    observe(alma, alice, topi, "gul", datetime.date.today())
+    observe(other, alice, topi, "groen", datetime.date.today())
+    client = client_for(alice)
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(reverse("cases:child_list") + "?topi=gul").content.decode()
+    assert "Alma" in body and "Bent" not in body
+    assert not [q for q in queries.captured_queries if "cases_observation" in q["sql"]]
+
+
+# --- CPR search ---------------------------------------------------------------------------------
+
+
+def test_a_cpr_typed_into_the_search_finds_the_child(client_for, alice, alma, solsikken):
+    factories.child(solsikken, first_name="Bent")
+    cpr = f"{alma.cpr[:6]}-{alma.cpr[6:]}"
+    body = client_for(alice).get(reverse("cases:child_list"), {"q": cpr}).content.decode()
+    assert "Alma" in body and "Bent" not in body
+
+
+def test_a_cpr_outside_the_scope_finds_nothing_and_tells_nothing(client_for, bob, alma):
+    body = client_for(bob).get(reverse("cases:child_list"), {"q": alma.cpr}).content.decode()
+    assert "Alma" not in body and "Ingen børn matcher" in body
+    assert not AccessLog.objects.filter(child_id=alma.pk, user=bob).exclude(action=AccessLog.Action.SEARCH).exists()
+
+
+# --- institution choices ------------------------------------------------------------------------
+
+
+def test_a_consultant_with_hundreds_of_institutions_searches_them_by_name(client_for, birgitte, nord, alma):
+    Institution.objects.bulk_create([Institution(district=nord, name=f"Børnehus {n}") for n in range(40)])
+    client = client_for(birgitte)
+    body = client.get(reverse("cases:child_list")).content.decode()
+    assert 'name="institution"' in body and "<select" in body  # level and TOPI stay choices
+    assert body.count("<option") < 20  # the institutions are not
+    found = client.get(reverse("cases:child_list"), {"institution": "solsik"}).content.decode()
+    assert "Alma" in found
+    assert "Alma" not in client.get(reverse("cases:child_list"), {"institution": "Børnehus 3"}).content.decode()
+    assert "Alma" in client.get(reverse("cases:child_list"), {"institution": str(alma.institution_id)}).content.decode()
+
+
+def test_a_leader_chooses_among_their_institutions(client_for, lars, solsikken):
+    body = client_for(lars).get(reverse("cases:child_list")).content.decode()
+    assert f'<option value="{solsikken.pk}">{solsikken.name}</option>' in body
+
+
+# --- memberships asked once per request ---------------------------------------------------------
+
+
+def test_a_users_institutions_are_read_once_and_forgotten_when_they_change(lars, regnbuen, solsikken,
+                                                                          django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert roles.leads(lars, solsikken) and roles.works_at(lars, solsikken.pk)
+        assert not roles.leads(lars, regnbuen)
+    lars.institutions.add(regnbuen)
+    assert roles.leads(lars, regnbuen)
+    lars.institutions.remove(solsikken)
+    assert not roles.works_at(lars, solsikken)
+
+
+# --- the admin at national size -------------------------------------------------------------------
+
+
+def test_the_admin_child_list_filters_by_district_not_by_thousands_of_institutions(client_for, admin_user, alma,
+                                                                                  regnbuen):
+    body = client_for(admin_user).get(reverse("admin:haandguide_child_changelist")).content.decode()
+    assert "Alma" in body
+    assert regnbuen.name not in body  # no child of it listed: only a sidebar of institutions would name it
+
+
+def test_the_admin_case_event_list_never_counts_every_event(client_for, admin_user, alma, alice, topi):
+    services.case_open(actor=as_user(alice), child=alma)
+    with CaptureQueriesContext(connection) as queries:
+        assert client_for(admin_user).get(reverse("admin:cases_caseevent_changelist")).status_code == 200
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper() and "caseevent" in q["sql"]]
+    assert counts and all("LIMIT" in sql.upper() for sql in counts)
+
+
+@pytest.mark.parametrize("typed", ["²", "99999999999999999999999", "-3", "'; DROP TABLE x", " 12 ", "Solsikken\x00"])
+def test_whatever_is_typed_as_institution_the_list_answers(client_for, birgitte, nord, typed):
+    Institution.objects.bulk_create([Institution(district=nord, name=f"Børnehus {n}") for n in range(40)])
+    assert client_for(birgitte).get(reverse("cases:child_list"), {"institution": typed}).status_code == 200
