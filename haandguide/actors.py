@@ -28,7 +28,7 @@ class ActorKind(models.TextChoices):
     STAFF = "personale", "Medarbejder i browseren"
     ADMIN = "admin", "Administrator i administrationen"
     JOB = "job", "Planlagt job"
-    # Designed for, not yet used: the parents' portal and the integration API.
+    # The parents' portal (designed for) and the integration API (integrations/).
     PARENT = "foraelder", "Forælder i forældreportalen"
     CLIENT = "integration", "Integration"
 
@@ -66,6 +66,12 @@ class Actor:
     def job(cls, name: str) -> Actor:
         """A scheduled job, named as in the beat schedule (`agendas_close_due`)."""
         return cls(kind=ActorKind.JOB, label=name)
+
+    @classmethod
+    def client(cls, client, *, path: str = "") -> Actor:
+        """An integration client of the API (integrations.models.ApiClient), acting for its
+        municipality: the log names it by its name."""
+        return cls(kind=ActorKind.CLIENT, party=client, label=client.name, path=path)
 
     def as_user(self, user) -> Actor:
         """The same door, another person: a refused admin login is logged as who tried."""

@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "handleplan",
     "districtcouncil",
     "reports",
+    "integrations",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -258,6 +259,9 @@ STORAGES = {
 }
 # Uploaded documents live outside the web root and are only served through permission-checked views.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "private")))
+# Where the folder adapters drop outgoing files (Digital Post MeMo files, journalisering) unless a
+# municipality's channel names its own folder (integrations/channels.py).
+OUTBOX_ROOT = Path(env_str("OUTBOX_ROOT", str(VAR_DIR / "outbox")))
 # No URL route serves MEDIA_ROOT; files go out only through views that check the user's scope.
 MEDIA_URL = "/ingen-direkte-adgang/"
 
@@ -312,6 +316,8 @@ CELERY_BEAT_SCHEDULE = {
     # working day (refresh: recompute even if cached), and each hour whatever changed since.
     "warm-statistics-nightly": {"task": "reports.tasks.warm_statistics", "schedule": crontab(hour=4, minute=0),
                                 "kwargs": {"refresh": True}},
+    # Integrations: letters and documents whose send task was lost or failed (integrations/outbox.py).
+    "send-outbox-due": {"task": "integrations.tasks.send_outbox_due", "schedule": 5 * 60},
     "warm-statistics-hourly": {"task": "reports.tasks.warm_statistics", "schedule": crontab(minute=20, hour="6-18")},
 }
 

@@ -5,6 +5,7 @@ from django.urls import include, path
 from haandguide import keep_typed, public, views
 from haandguide.admin import close_unscoped_admins
 from haandguide.forms import AdminLoginForm, LoginForm
+from integrations.api import urlpatterns as api_urlpatterns
 
 admin.site.site_header = "Haandguide – administration"
 admin.site.site_title = "Haandguide"
@@ -27,6 +28,8 @@ urlpatterns = [
     path("distriktsraad/", include("districtcouncil.urls")),
     path("statistik/", include("reports.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", (api_urlpatterns(), "api-v1", "api-v1")),
+    path("", include("integrations.urls")),
     path("favicon.ico", public.favicon, name="favicon"),
 ]
 
