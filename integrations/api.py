@@ -11,12 +11,13 @@ refusal is logged), so nothing tells whether they exist elsewhere.
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Path, Schema, Status
-from ninja.errors import AuthenticationError, ValidationError as NinjaValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
+from pydantic import AfterValidator, StrictBool
 
 from haandguide.access import Action
 from haandguide.actors import Actor, ActorKind
@@ -27,12 +28,23 @@ from integrations.models import ApiClient, Operation
 EXTERNAL_ID = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}$"
 MAX_ROWS = 5000
 
+
+def _real_date(value: str) -> str:
+    datetime.date.fromisoformat(value)  # ValueError → 422, as the document's "format: date" says
+    return value
+
+
+# Dates as ISO strings that must be real dates: never a number read as a Unix time.
+IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"}),
+                    AfterValidator(_real_date)]
+
 DESCRIPTION = """Stamdata ind fra kommunens systemer (KMD Institution, IST, integrationsplatform).
 
 **Idempotent:** hver operation er en upsert nøglet på kommunens eksterne id (børn også på CPR-nummer,
 forældre på CPR-nummer pr. barn). Samme kald to gange ændrer intet anden gang (`status: uaendret`).
 
-**Kørsler (`/sync/…`):** alle rækker valideres først. En afvist række får en kode og en dansk
+**Én række** (`PUT`): `200` med `status` oprettet/aendret/uaendret, eller `409` når rækken afvises
+(kode og dansk begrundelse i svaret). **Kørsler (`/sync/…`):** alle rækker valideres først. En afvist række får en kode og en dansk
 begrundelse og ændrer intet. `mode: rows` anvender de gyldige rækker, `mode: all` anvender intet,
 hvis blot én række afvises. En kørsel skrives i én transaktion og er aldrig halvt anvendt.
 Højst 5.000 rækker pr. kald; en natlig fuld synkronisering sendes i flere kald.
@@ -77,6 +89,13 @@ def invalid_request(request, exc):
                                status=422)
 
 
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    """Ninja's own refusals (400: a body that is not JSON), in Danish."""
+    detail = "Forespørgslens indhold kan ikke læses som JSON." if exc.status_code == 400 else str(exc)
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
+
+
 class ValidationProblem(Schema):
     detail: str
     errors: list[dict]
@@ -106,8 +125,8 @@ class ChildIn(Schema):
     first_name: str = Text
     last_name: str = Text
     institution: str = Field(..., pattern=EXTERNAL_ID, description="Institutionens eksterne id.")
-    started_at: datetime.date = Field(..., description="Indskrivningsdato.")
-    left_at: datetime.date | None = Field(None, description="Ophørsdato; starter opbevaringsfristen.")
+    started_at: IsoDate = Field(..., description="Indskrivningsdato.")
+    left_at: IsoDate | None = Field(None, description="Ophørsdato; starter opbevaringsfristen.")
 
 
 class CustodyIn(Schema):
@@ -116,7 +135,7 @@ class CustodyIn(Schema):
     relation: Literal["mor", "far", "vaerge"] = "vaerge"
     email: str = Field("", max_length=254)
     phone: str = Field("", max_length=30)
-    has_custody: bool = True
+    has_custody: StrictBool = True
 
 
 class StaffIn(Schema):
@@ -126,7 +145,7 @@ class StaffIn(Schema):
     email: str = Field("", max_length=254)
     role: Literal["paedagog", "leder"]
     institutions: list[str] = Field(default_factory=list, max_length=50, description="Institutionernes eksterne id'er.")
-    active: bool = True
+    active: StrictBool = True
 
 
 class RowOut(Schema):
@@ -183,8 +202,10 @@ class StaffBatch(Schema):
     rows: list[StaffRow] = Field(..., max_length=MAX_ROWS)
 
 
-ERRORS = {401: Problem, 403: Problem, 422: ValidationProblem}
-SINGLE = {200: RowOut, 400: RowOut, **ERRORS}
+ERRORS = {400: Problem, 401: Problem, 403: Problem, 422: ValidationProblem}
+# 409: the request was well-formed, but the row is refused against what the municipality holds
+# (an unknown institution, an invalid CPR number, a CPR number of another child …): code and reason.
+SINGLE = {200: RowOut, 409: RowOut, **ERRORS}
 BATCH = {200: BatchOut, **ERRORS}
 
 
@@ -204,7 +225,7 @@ def _single(request, operation: str, kind: str, row: dict):
         return refused
     result = sync.UPSERTS[kind]([row], actor=request.actor, municipality=request.auth.municipality)[0]
     _log_refused(request, kind, [result])
-    return Status(400 if result.status == sync.REFUSED else 200, result.as_dict())
+    return Status(409 if result.status == sync.REFUSED else 200, result.as_dict())
 
 
 def _batch(request, operation: str, kind: str, batch):

@@ -162,7 +162,7 @@ def test_institutions_are_upserted_into_a_named_district(api, nord):
     assert response.json()["status"] == "oprettet"
     assert Institution.objects.get(name="Mælkebøtten").district == nord
     unknown = api.put("/institutions/I-10", {"name": "X", "district": "Øst"})
-    assert unknown.status_code == 400 and unknown.json()["code"] == "district_unknown"
+    assert unknown.status_code == 409 and unknown.json()["code"] == "district_unknown"
 
 
 def test_a_wrong_key_is_refused_and_logged(api, mapped):
@@ -196,9 +196,9 @@ def test_an_operation_the_client_was_not_granted_is_refused_and_logged(api, muni
 def test_another_municipalitys_ids_are_unknown_refused_and_logged(api, mapped, elsewhere):
     other, inst, child = elsewhere
     into_other = api.put("/children/NEW-1", body(child_row("NEW-1", factories.cpr_number(), institution="INST-OTHER")))
-    assert into_other.status_code == 400 and into_other.json()["code"] == "institution_unknown"
+    assert into_other.status_code == 409 and into_other.json()["code"] == "institution_unknown"
     custody = api.put("/children/CHILD-OTHER/custody", {"cpr": "0101904321", "name": "X"})
-    assert custody.status_code == 400 and custody.json()["code"] == "child_unknown"
+    assert custody.status_code == 409 and custody.json()["code"] == "child_unknown"
     # Their child's CPR number registers here like a free one: nothing tells it exists elsewhere.
     same_cpr = api.put("/children/MINE", body(child_row("MINE", child.cpr)))
     assert same_cpr.json()["status"] == "oprettet"
