@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from haandguide import roles
 from haandguide.access import Action
 from haandguide.actors import Actor
 from haandguide.lib import cpr as cprlib
@@ -190,7 +191,7 @@ def _upsert(result: RowResult, obj, values: dict, new: Callable[[], object]) -> 
     return Plan(result, obj, changed)
 
 
-def _log_rows(actor: Actor, plans: list[Plan], object_type: str, child_of: Callable[[object], int | None]) -> None:
+def _log_rows(plans: list[Plan], object_type: str, child_of: Callable[[object], int | None], *, actor: Actor) -> None:
     rows = [
         AccessLog.written_by(
             actor, action=Action.CREATE if p.result.status == CREATED else Action.UPDATE, object_type=object_type,
@@ -243,7 +244,7 @@ def institutions_upsert(rows: list[dict], *, actor: Actor, municipality: Municip
 
     def apply(plans):
         _save_with_refs(plans, municipality, Kind.INSTITUTION)
-        _log_rows(actor, plans, "institution", lambda obj: None)
+        _log_rows(plans, "institution", lambda obj: None, actor=actor)
 
     return _run(rows, mode=mode, plan_rows=plan_rows, apply=apply, dry_run=dry_run)
 
@@ -316,7 +317,7 @@ def children_upsert(rows: list[dict], *, actor: Actor, municipality: Municipalit
              for p in plans if p.result.status == CREATED or "external_id" in p.result.changed], batch_size=2000)
         for p in new:
             p.result.id = p.obj.pk
-        _log_rows(actor, plans, "child", lambda obj: obj.pk)
+        _log_rows(plans, "child", lambda obj: obj.pk, actor=actor)
 
     return _run(rows, mode=mode, plan_rows=plan_rows, apply=apply, dry_run=dry_run)
 
@@ -360,7 +361,7 @@ def custody_upsert(rows: list[dict], *, actor: Actor, municipality: Municipality
 
     def apply(plans):
         _save_with_refs(plans, municipality, "")
-        _log_rows(actor, plans, "guardian", lambda obj: obj.child_id)
+        _log_rows(plans, "guardian", lambda obj: obj.child_id, actor=actor)
 
     return _run(rows, mode=mode, plan_rows=plan_rows, apply=apply, dry_run=dry_run)
 
@@ -407,7 +408,7 @@ def memberships_upsert(rows: list[dict], *, actor: Actor, municipality: Municipa
             user = users.get(refs.get(ext))
             if taken.get(username) not in (None, getattr(user, "pk", None)):
                 raise RowRefused("username_taken", "Brugernavnet er allerede i brug.")
-            if user is not None and user.role not in STAFF_ROLES.values():
+            if user is not None and not roles.is_institution_staff(user):
                 raise RowRefused("role_not_allowed", "Brugeren har en rolle, som integrationen ikke styrer.")
             if user is not None and current.get(user.pk, set()) != institutions:
                 result.changed.append("institutions")
@@ -425,7 +426,7 @@ def memberships_upsert(rows: list[dict], *, actor: Actor, municipality: Municipa
 
     def apply(plans):
         _save_with_refs(plans, municipality, Kind.STAFF)
-        _log_rows(actor, plans, "user", lambda obj: None)
+        _log_rows(plans, "user", lambda obj: None, actor=actor)
 
     return _run(rows, mode=mode, plan_rows=plan_rows, apply=apply, dry_run=dry_run)
 
