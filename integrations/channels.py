@@ -171,8 +171,10 @@ class PortalChannel(Channel):
     name, label, purpose = "portal", "Forældreportalen", "brev"
 
     def send(self, item, doc, *, actor, setting=None) -> str:
-        from portal.services import publish_letter  # the parents' portal (issue 18)
-
+        try:
+            from portal.services import publish_letter  # the parents' portal (issue 18)
+        except ImportError:
+            raise ChannelError("Forældreportalen er ikke installeret.") from None
         publish_letter(doc.obj, actor=actor)
         return "Lagt i forældreportalen"
 

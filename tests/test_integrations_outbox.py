@@ -191,3 +191,32 @@ def test_the_letters_delivery_status_shows_on_the_decision_page(letter, client_f
     text = page.content.decode()
     assert "Digital Post (MeMo-fil): <strong>Sendt</strong>" in text
     assert "E-mail (besked om brev): <strong>Sendt</strong>" in text
+
+
+def test_the_portal_channel_calls_the_portals_publishing_once(letter, municipality, monkeypatch):
+    """The seam with the parents' portal (issue 18): the channel calls portal.services.publish_letter."""
+    import sys
+    import types
+
+    published = []
+    portal = types.ModuleType("portal")
+    portal.services = types.SimpleNamespace(publish_letter=lambda letter, *, actor: published.append((letter.pk, actor)))
+    monkeypatch.setitem(sys.modules, "portal", portal)
+    monkeypatch.setitem(sys.modules, "portal.services", portal.services)
+    setting = ChannelSetting.objects.create(municipality=municipality, purpose="brev", channel="portal")
+    item = outbox.outbox_enqueue("brev", letter.pk, municipality_id=municipality.pk,
+                                 child_id=letter.decision.child_id)
+    portal_item = next(i for i in item if i.channel == "portal")
+    assert outbox.outbox_send(portal_item.pk, actor=JOB) == Status.SENT
+    assert outbox.outbox_send(portal_item.pk, actor=JOB) is None
+    assert published == [(letter.pk, JOB)] and setting.active
+
+
+def test_without_the_portal_installed_the_portal_channel_fails_and_is_retried(letter, municipality, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "portal", None)  # import fails
+    ChannelSetting.objects.create(municipality=municipality, purpose="brev", channel="portal")
+    items_ = outbox.outbox_enqueue("brev", letter.pk, municipality_id=municipality.pk, child_id=letter.decision.child_id)
+    portal_item = next(i for i in items_ if i.channel == "portal")
+    assert outbox.outbox_send(portal_item.pk, actor=JOB) == Status.FAILED
