@@ -344,10 +344,30 @@ def consent_withdraw(*, actor: Actor, consent: Consent) -> Consent:
 # --- observations -----------------------------------------------------------------------------
 
 
+def refusal_works_on(user: User, child: Child, case: Case | None, refusal: Refusal | None = None) -> Refusal | None:
+    """Staff and the consultant work on the child's case; an attached external counsellor does too
+    once the case is foregribende (the guide: praksisvejleder, Det Rådgivende Team and
+    Familierådgivningen join the anticipatory work) – records observations, takes part in and
+    records meetings – never on a case still at forebyggende. Anyone else gets `refusal`."""
+    if roles.works_at(user, child.institution_id) or roles.consults_for(user, child.institution.district_id):
+        return None
+    if roles.is_attached_to(user, child):
+        if case is not None and case.is_open and CaseState.rank(case.state) >= CaseState.rank(CaseState.FOREGRIBENDE):
+            return None
+        return Refusal("counsellor_before_foregribende",
+                       "Eksterne rådgivere arbejder med i sagen, når den er på foregribende niveau.")
+    return refusal or Refusal("not_staff", "Kun institutionens personale og konsulenten arbejder med barnets sag.")
+
+
+def refusal_observation(user: User, child: Child) -> str | None:
+    return refusal_works_on(user, child, Case.objects.of_child(child), Refusal(
+        "not_staff", "Kun institutionens personale og konsulenten kan registrere observationer."))
+
+
 def observation_add(*, actor: Actor, child: Child, data: dict, files=()) -> Observation:
     user = actor.user
-    if not (roles.works_at(user, child.institution_id) or roles.consults_for(user, child.institution.district_id)):
-        raise Refused("not_staff", "Kun institutionens personale og konsulenten kan registrere observationer.")
+    if refusal := refusal_observation(user, child):
+        raise Refused(refusal)
     obs_type = data["type"]
     if obs_type.municipality_id != child.institution.district.municipality_id or not obs_type.active:
         raise Refused("observation_type_unknown", "Observationstypen findes ikke i kommunen.")
@@ -377,8 +397,9 @@ def observation_add(*, actor: Actor, child: Child, data: dict, files=()) -> Obse
 
 
 def refusal_meeting(user: User, case: Case, meeting_type) -> str | None:
-    if not (roles.works_at(user, case.child.institution_id) or roles.consults_for(user, case.child.institution.district_id)):
-        return Refusal("not_staff", "Kun institutionens personale og konsulenten kan registrere møder.")
+    if refusal := refusal_works_on(user, case.child, case, Refusal(
+            "not_staff", "Kun institutionens personale og konsulenten kan registrere møder.")):
+        return refusal
     if not case.is_open:
         return Refusal("case_closed", "Sagen er lukket.")
     if meeting_type.requires_consent_id:

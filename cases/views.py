@@ -75,7 +75,7 @@ def _child_page(request, child, *, status=200, forms=None, error=None):
         "case": case,
         "guardians": list(child.guardians.all()),
         "can_edit": org_services.can_edit_child_records(user, child.institution),
-        "can_log": roles.works_at(user, child.institution_id) or roles.consults_for(user, child.institution.district_id),
+        "can_log": services.refusal_works_on(user, child, case) is None,
         "is_leader": is_leader,
         "is_consultant": roles.consults_for(user, child.institution.district_id),
         "observations": list(child.observations.select_related("type", "author").prefetch_related("attachments")[:10]),

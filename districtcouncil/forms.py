@@ -9,6 +9,7 @@ from django.utils import timezone
 from districtcouncil.models import (
     Council, CouncilMeetingType, Decision, Letter, Mellemform, ResourceType, Submission,
 )
+from community.models import GroupPlan
 from haandguide.lib import files
 from haandguide.lib.formats import datetime_da
 
@@ -24,13 +25,16 @@ class SubmissionForm(forms.ModelForm):
 
     class Meta:
         model = Submission
-        fields = ["meeting", "child", "kind", "track", "group_description", "description"]
+        fields = ["meeting", "child", "kind", "track", "group_plan", "group_description", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 8}),
                    "group_description": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, children=None, meetings=(), **kwargs):
+    def __init__(self, *args, children=None, meetings=(), group_plans=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["child"].queryset = children
+        self.fields["group_plan"].queryset = group_plans if group_plans is not None else GroupPlan.objects.none()
+        self.fields["group_plan"].label_from_instance = lambda plan: f"{plan.group} ({plan.group.institution})"
+        self.fields["group_plan"].help_text = "For en børnegruppe: stuens mål- og indsatsplan sendes med, frosset som den er."
         self.fields["meeting"].queryset = self.fields["meeting"].queryset.filter(pk__in=[m.pk for m in meetings])
         self.fields["meeting"].label_from_instance = (
             lambda m: f"{m} – frist {datetime_da(m.deadline)}")
@@ -40,7 +44,7 @@ class SubmissionForm(forms.ModelForm):
         self.helper.attrs = {"enctype": "multipart/form-data"}
         self.helper.layout = Layout(
             Row(Column("meeting"), Column("child")), Row(Column("kind"), Column("track")),
-            "group_description", "description", Row(Column("signed_form"), Column("document")),
+            "group_plan", "group_description", "description", Row(Column("signed_form"), Column("document")),
             Submit("save", "Gem som kladde"),
         )
 
@@ -56,6 +60,8 @@ class SubmissionForm(forms.ModelForm):
         data = super().clean()
         if not data.get("child") and data.get("track") == Submission.Track.WITH_CPR:
             self.add_error("track", "En indstilling om en børnegruppe går uden CPR.")
+        if data.get("child") and data.get("group_plan"):
+            self.add_error("group_plan", "Læringsfællesskabets plan hører til en indstilling om en børnegruppe.")
         if not data.get("child") and not (data.get("group_description") or "").strip():
             self.add_error("group_description", "Beskriv børnegruppen, eller vælg et barn.")
         return data
@@ -74,7 +80,7 @@ class SubmissionDraftForm(SubmissionForm):
             self.fields["signed_form"].help_text = "En erklæring er vedlagt; en ny fil erstatter den. " + files.HELP_TEXT
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Row(Column("meeting"), Column("kind")), "track", "group_description", "description",
+            Row(Column("meeting"), Column("kind")), "track", "group_plan", "group_description", "description",
             Row(Column("signed_form"), Column("document")))
 
     def clean(self):

@@ -169,6 +169,11 @@ class Submission(ConcurrentTransitionMixin, models.Model):
     state = FSMField("status", default=SubmissionState.KLADDE, choices=SubmissionState.choices, protected=True)
     snapshot = models.ForeignKey("handleplan.PlanSnapshot", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="submissions", editable=False)
+    # A group submission names the learning community's plan and carries it frozen when sent.
+    group_plan = models.ForeignKey("community.GroupPlan", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="submissions", verbose_name="plan for læringsfællesskabet")
+    group_snapshot = models.ForeignKey("community.GroupPlanSnapshot", on_delete=models.PROTECT, null=True,
+                                       blank=True, related_name="submissions", editable=False)
     signed_form = models.FileField("underskrevet samtykkeerklæring", upload_to=files.RandomName("submissions"),
                                    blank=True)
     signed_form_name = models.CharField("filnavn", max_length=255, blank=True, editable=False)

@@ -24,6 +24,7 @@ from districtcouncil.models import (
 )
 from handleplan.models import Handleplan
 from handleplan.services import plan_freeze
+from community.services import group_plan_freeze
 from haandguide import roles
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
@@ -118,6 +119,9 @@ def _refusal_draft(user: User, institution: Institution, child: Child | None, da
         return Refusal("group_without_cpr", "En indstilling om en børnegruppe går uden CPR.")
     if child is None and not (data.get("group_description") or "").strip():
         return Refusal("group_description_missing", "Beskriv børnegruppen og målene for læringsmiljøet.")
+    group_plan = data.get("group_plan")
+    if group_plan is not None and (child is not None or group_plan.group.institution_id != institution.pk):
+        return Refusal("group_plan_other", "Læringsfællesskabets plan skal høre til en stue i institutionen, og indstillingen skal gælde børnegruppen.")
     if data["meeting"].council.district_id != institution.district_id:
         return Refusal("meeting_other_district", "Mødet hører ikke til institutionens distriktsråd.")
     return None
@@ -216,6 +220,10 @@ def submission_submit(*, actor: Actor, submission_id: int, version: int | None, 
             if plan is None:
                 raise Refused("plan_missing", "Barnet har ingen handleplan. Indstillingen skal bygge på handleplanen.")
             snapshot = plan_freeze(actor=actor, plan=plan, purpose=f"Indstilling til {meeting}")
+        elif submission.group_plan_id:
+            # The group's plan goes frozen with the submission, as a child's plan does.
+            submission.group_snapshot = group_plan_freeze(actor=actor, plan=submission.group_plan,
+                                                          purpose=f"Indstilling til {meeting}")
         submission.submit(meeting, chosen if meeting.pk != chosen.pk else None, snapshot)
         submission.save()
         case = Case.objects.of_child(submission.child_id)
@@ -432,9 +440,11 @@ def decision_record(*, actor: Actor, submission_id: int, data: dict) -> Decision
         mellemform = data.get("mellemform")
         if mellemform and mellemform.district_id != council.district_id:
             raise Refused("mellemform_other_district", "Mellemformen hører ikke til distriktet.")
-        if mellemform and (submission.child_id is None or submission.snapshot_id is None):
-            # 001: a placement in a mellemform is for one child, with an individual handleplan.
-            raise Refused("mellemform_needs_child_plan", "En placering i en mellemform gælder ét barn med en individuel handleplan.")
+        if mellemform and submission.snapshot_id is None and submission.group_snapshot_id is None:
+            # 001: a placement in a mellemform is always made on a plan: one child's individual
+            # handleplan, or (issue 20) the learning community's plan a group submission carried.
+            raise Refused("mellemform_needs_child_plan", "En mellemform kræver en plan: barnets individuelle handleplan eller "
+                          "læringsfællesskabets plan, sendt med indstillingen.")
         _check_decision_data(data, resource, basis=Decision.Basis.COUNCIL, municipality=council.district.municipality)
         # A resource assessment answered with "no resource" is a refusal, and needs its reasons too;
         # a sparring answer is advice, not a decision on a resource.

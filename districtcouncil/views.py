@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from community.scope import group_plans_led_by
 from districtcouncil import delivery, scope, services
 from districtcouncil.forms import (
     DecisionForm, LetterDispatchForm, MeetingSeriesForm, OverviewForm, ReassessForm, ReviewForm, SubmissionDraftForm,
@@ -146,8 +147,10 @@ def submission_create(request):
     initial = {}
     if request.GET.get("barn"):
         initial["child"] = children.filter(pk=parse_id(request.GET["barn"])).first()
+    if request.GET.get("gruppeplan"):
+        initial["group_plan"] = group_plans_led_by(user).filter(pk=parse_id(request.GET["gruppeplan"])).first()
     form = SubmissionForm(request.POST or None, request.FILES or None, children=children, meetings=meetings,
-                          initial=initial)
+                          initial=initial, group_plans=group_plans_led_by(user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         child = data.pop("child")
@@ -171,7 +174,8 @@ def _draft_form(request, submission, data=None, files=None) -> SubmissionDraftFo
     meetings = services.open_meetings([submission.meeting.council_id])
     if submission.meeting not in meetings:
         meetings.insert(0, submission.meeting)
-    return SubmissionDraftForm(data, files, instance=copy.copy(submission), meetings=meetings)
+    return SubmissionDraftForm(data, files, instance=copy.copy(submission), meetings=meetings,
+                               group_plans=group_plans_led_by(request.user))
 
 
 def _submission_page(request, submission, *, status=200, forms=None, error=None):
@@ -185,7 +189,7 @@ def _submission_page(request, submission, *, status=200, forms=None, error=None)
     reviews = list(submission.reviews.select_related("recommended_resource", "consultant"))
     review = reviews[0] if reviews else None
     context = {
-        "submission": submission, "snapshot": submission.snapshot, "documents": list(submission.documents.all()),
+        "submission": submission, "snapshot": submission.snapshot, "group_snapshot": submission.group_snapshot, "documents": list(submission.documents.all()),
         "review": review, "reviews": reviews, "decision": decision, "error": error,
         "refusal_decision": (services.refusal_decision(user, submission)
                              if is_consultant and submission.state == SubmissionState.INDSENDT else None),
@@ -218,7 +222,9 @@ def submission_submit(request, pk):
         messages.warning(request, f"Fristen for {chosen} var overskredet. Indstillingen er sat på dagsordenen "
                                   f"til næste møde: {submission.meeting}.")
     else:
-        messages.success(request, f"Indstillingen er sendt til {submission.meeting}. Handleplanen er frosset.")
+        frozen = (" Handleplanen er frosset." if submission.snapshot_id else
+                  " Læringsfællesskabets plan er frosset." if submission.group_snapshot_id else "")
+        messages.success(request, f"Indstillingen er sendt til {submission.meeting}.{frozen}")
     return redirect("districtcouncil:submission_detail", pk=submission.pk)
 
 

@@ -6,15 +6,18 @@ Views never filter children themselves: they call `get_child_for_user` (one chil
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django import forms
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
+from django.utils import timezone
 
 from haandguide.actors import Actor
 from haandguide.lib.ids import parse_id
@@ -212,15 +215,61 @@ def log_access(
     return row
 
 
-def log_children_listed(actor: Actor, children: Iterable[Child], detail: str = "") -> None:
-    """One row per child whose name was shown in a list, written with a single query."""
-    rows = [
-        AccessLog.written_by(actor, action=Action.LIST, object_type="child", object_id=str(child.pk),
-                             child_id=child.pk, detail=detail)
-        for child in children
-    ]
-    if rows:
-        AccessLog.objects.bulk_create(rows)
+def log_children_listed(actor: Actor, children: Iterable[Child | int], detail: str = "") -> AccessLog | None:
+    """One row for a list page, whatever its length: `child_ids` holds every child whose name was
+    shown (in the order shown), so `rows_for_child` finds the list among the child's rows.
+    `children` may be children or their ids (a list that has `child_id` need not load the child)."""
+    child_ids = list(dict.fromkeys(getattr(child, "pk", child) for child in children))
+    if not child_ids:
+        return None
+    row = AccessLog.written_by(actor, action=Action.LIST, object_type="child", object_id=str(len(child_ids)),
+                               child_ids=child_ids, detail=detail)
+    row.save()
+    return row
+
+
+def rows_for_child(child_id: int, *, since=None, until=None, municipality_id: int | None = None) -> models.QuerySet:
+    """Every access-log row about one child, newest first: its own rows and the list views that
+    showed it. For the administrators' search, the citizen's indsigt (the parents' portal) and
+    "who saw this child". `since` (inclusive) and `until` (exclusive) are moments; bounding the
+    period lets PostgreSQL read only those months' partitions."""
+    rows = AccessLog.objects.for_child(child_id)
+    if municipality_id is not None:
+        rows = rows.filter(municipality_id=municipality_id)
+    if since is not None:
+        rows = rows.filter(at__gte=since)
+    if until is not None:
+        rows = rows.filter(at__lt=until)
+    return rows.order_by("-at", "-pk")
+
+
+class NewestFirst:
+    """A child's rows newest first, read back in time in growing windows (a day, 4, 16, 64 …).
+
+    The GIN index finds the list views that name a child but cannot return them in time order, so
+    one query over a year fetches and sorts every row of the child's year (over a second at
+    national volume). A window holds about the rows a page needs: the first page is one query
+    when the newest day fills it, and five years are at most seven windows. Slice it like a queryset
+    (`page_without_count` does); `since`/`until` bound the period (default: the retention period)."""
+
+    FIRST_WINDOW = datetime.timedelta(days=1)
+
+    def __init__(self, rows: models.QuerySet, *, since=None, until=None):
+        now = timezone.now()
+        self.rows = rows
+        self.until = until or now + datetime.timedelta(minutes=1)
+        # Whole months are purged, so a row may outlive the period by up to a month.
+        self.since = since or now - datetime.timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS + 31)
+
+    def __getitem__(self, window: slice) -> list:
+        need = window.stop
+        found: list = []
+        end, width = self.until, self.FIRST_WINDOW
+        while end > self.since and len(found) < need:
+            start = max(self.since, end - width)
+            found += self.rows.filter(at__gte=start, at__lt=end).order_by("-at", "-pk")[:need - len(found)]
+            end, width = start, width * 4
+        return found[window.start or 0:need]
 
 
 def get_in_scope(queryset: models.QuerySet, object_type: str, pk, *, child_id: int | None = None):

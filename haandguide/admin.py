@@ -439,7 +439,7 @@ class AccessLogAdmin(ReadOnlyAdmin):
 
     municipality_path = "municipality_id"
 
-    list_display = ["at", "username", "role", "actor_kind", "action", "object_type", "object_id", "child_id"]
+    list_display = ["at", "username", "role", "actor_kind", "action", "object_type", "object_id", "child_id", "child_ids"]
     # Only choice filters: a filter on `role` (no choices) runs SELECT DISTINCT over the whole log.
     list_filter = ["action", "actor_kind"]
     search_fields = ["username"]

@@ -18,6 +18,8 @@ def navigation(request):
             items.append(("Åben rådgivning", reverse("cases:counselling_list")))
         if municipality and municipality.family_groups_enabled:
             items.append(("Familiegrupper", reverse("cases:family_group_list")))
+    if roles.serves_institutions(user):
+        items.append(("Læringsfællesskab", reverse("community:home")))
     if roles.takes_part_in_councils(user):
         items.append(("Distriktsråd", reverse("districtcouncil:home")))
     if roles.sees_statistics(user):

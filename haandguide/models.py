@@ -13,13 +13,14 @@ import json
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import IntegrityError, connection, models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import ngettext
 
 from haandguide.actors import ActorKind
 from haandguide.lib import cpr as cprlib
+from haandguide.lib.idlist import IdListField
 from haandguide.lib.formats import date_da
 
 
@@ -383,8 +384,11 @@ def chain_digest(prev_hash: str, row) -> str:
                row.municipality_id, row.detail, row.path, row.anchor]
     # Rows written before the actor was recorded (and migration 0007's historical rows) hash as they did.
     actor = [getattr(row, "actor_kind", ""), getattr(row, "actor_label", "")]
-    if any(actor):
+    children = list(getattr(row, "child_ids", None) or [])
+    if any(actor) or children:
         content += actor
+    if children:  # a list row: the children it showed (rows of one child hash as before)
+        content.append(children)
     payload = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(f"{prev_hash}|{payload}".encode()).hexdigest()
 
@@ -392,9 +396,9 @@ def chain_digest(prev_hash: str, row) -> str:
 class AccessLogChain(models.Model):
     """The head of one municipality's hash chain (municipality 0: rows of no municipality).
 
-    Every writer takes this row's lock (by updating it first) before it numbers and hashes its
-    rows, so concurrent writers of a municipality queue up and never fork the chain; on SQLite the
-    update takes the database's write lock, to the same effect."""
+    Writers do not touch it: a row is appended unsealed (no number, no hash), and the sealing job
+    (`seal_access_log`, every minute and before each verification) takes this row's lock, numbers
+    and hashes the unsealed rows in order and moves the head. Only sealers queue on it."""
 
     municipality_id = models.BigIntegerField(unique=True)
     seq = models.BigIntegerField(default=0)
@@ -408,41 +412,57 @@ class AccessLogChain(models.Model):
         return f"Kæde {self.municipality_id}: {self.seq}"
 
 
-def _chain_advance(key: int, count: int) -> tuple[int, str] | None:
-    """Reserve `count` numbers at the end of chain `key`: one UPDATE … RETURNING (PostgreSQL, and
-    SQLite ≥ 3.35), which also takes the head row's lock until the transaction ends. Returns the
-    new last number and the hash the reserved rows follow, or None if the chain has no head yet."""
-    table = connection.ops.quote_name(AccessLogChain._meta.db_table)
+SEAL_BATCH = 5000
+
+
+def _store_seals(rows: list) -> None:
+    """Write the numbers and hashes of sealed rows in one statement (the app's own update() is
+    refused: this is the only change a row ever gets, and only while it is unsealed)."""
+    table = connection.ops.quote_name(AccessLog._meta.db_table)
+    values = ", ".join(["(CAST(%s AS bigint), CAST(%s AS bigint), %s, %s)"] * len(rows))
+    params = [value for row in rows for value in (row.pk, row.seq, row.prev_hash, row.hash)]
+    # The bounds on `at` let PostgreSQL touch only the month partitions these rows live in.
+    adapt = connection.ops.adapt_datetimefield_value
+    params += [adapt(min(row.at for row in rows)), adapt(max(row.at for row in rows))]
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET seq = seq + %s WHERE municipality_id = %s RETURNING seq, head",
-                       [count, key])
-        return cursor.fetchone()
+        cursor.execute(
+            f"WITH v(id, seq, prev_hash, hash) AS (VALUES {values}) "
+            f"UPDATE {table} SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash FROM v "
+            f"WHERE {table}.id = v.id AND {table}.seq IS NULL AND {table}.at BETWEEN %s AND %s", params)
 
 
-def _chain_link(rows: list) -> None:
-    """Number and hash `rows` onto the end of their municipalities' chains (in the caller's
-    transaction; the chain heads stay locked until it ends). Two queries per chain written to."""
-    chains: dict[int, list] = {}
-    for row in rows:
-        row.normalise()
-        chains.setdefault(row.municipality_id or 0, []).append(row)
-    for key in sorted(chains):  # one order for every writer: no deadlock between two chains
-        batch = chains[key]
-        reserved = _chain_advance(key, len(batch))
-        if reserved is None:
-            try:
-                with transaction.atomic():
-                    AccessLogChain.objects.create(municipality_id=key)
-            except IntegrityError:  # a concurrent writer created it first
-                pass
-            reserved = _chain_advance(key, len(batch))
-        seq, prev = reserved
-        seq -= len(batch)
-        for row in batch:
+def seal_chain_batch(key: int, batch_size: int = SEAL_BATCH) -> int:
+    """Number and hash the oldest unsealed rows of chain `key` (at most `batch_size`), in the order
+    they were written, onto the end of the chain. One transaction holding the chain's head row."""
+    with transaction.atomic():
+        AccessLogChain.objects.get_or_create(municipality_id=key)
+        head = AccessLogChain.objects.select_for_update().get(municipality_id=key)
+        rows = list(AccessLog.objects.of_chain(key).filter(seq__isnull=True).order_by("at", "pk")[:batch_size])
+        if not rows:
+            return 0
+        seq, prev = head.seq, head.head
+        for row in rows:
             seq += 1
             row.seq, row.prev_hash = seq, prev
             row.hash = prev = chain_digest(prev, row)
-        AccessLogChain.objects.filter(municipality_id=key).update(head=prev)
+        _store_seals(rows)
+        AccessLogChain.objects.filter(pk=head.pk).update(seq=seq, head=prev)
+    return len(rows)
+
+
+def seal_access_log(batch_size: int = SEAL_BATCH) -> int:
+    """Seal every unsealed row of every chain; returns how many. Concurrent sealers of one chain
+    queue on its head; a row committed while a sealer runs is sealed by the next run."""
+    keys = {m or 0 for m in AccessLog.objects.filter(seq__isnull=True)
+            .values_list("municipality_id", flat=True).distinct().order_by()}
+    sealed = 0
+    for key in sorted(keys):
+        while True:
+            done = seal_chain_batch(key, batch_size)
+            sealed += done
+            if done < batch_size:
+                break
+    return sealed
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -453,30 +473,62 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise PermissionError("Adgangsloggen kan ikke slettes fra appen.")
 
     def bulk_create(self, objs, *args, **kwargs):
-        """Many rows (a list page: one per child shown) in one insert, each chained."""
+        """Rows in one insert, unsealed: the sealing job chains them (no lock on the writer's path)."""
         objs = list(objs)
-        with transaction.atomic(savepoint=False):
-            _chain_link(objs)
-            return super().bulk_create(objs, *args, **kwargs)
+        for row in objs:
+            row.normalise()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def of_chain(self, key: int) -> AppendOnlyQuerySet:
+        """The rows of one municipality's chain (0: the rows of no municipality)."""
+        return self.filter(municipality_id=key) if key else self.filter(municipality_id__isnull=True)
+
+    def for_children(self, child_ids) -> AppendOnlyQuerySet:
+        """Every row about any of these children: their own rows (`child_id`) and the list views
+        that showed them (`child_ids`, a GIN index on PostgreSQL)."""
+        child_ids = [int(c) for c in child_ids]
+        if not child_ids:
+            return self.none()
+        return self.filter(Q(child_id__in=child_ids) | Q(child_ids__overlaps=child_ids))
+
+    def for_child(self, child_id: int) -> AppendOnlyQuerySet:
+        return self.for_children([child_id])
+
+    def sealed(self) -> AppendOnlyQuerySet:
+        return self.filter(seq__isnull=False)
+
+    def unsealed(self) -> AppendOnlyQuerySet:
+        return self.filter(seq__isnull=True)
 
     def purge_older_than(self, cutoff, *, actor) -> int:
         """The one way rows leave the log: the retention job, for rows older than the period.
 
-        Each municipality's chain is cut after its last row older than the cutoff (everything
-        before it goes, so the cut is clean), and a purge record in that chain carries the last
-        purged row's hash (`anchor`) and number, so verification starts from there."""
-        count = 0
-        cuts = self.filter(at__lt=cutoff).values("municipality_id").annotate(through=Max("seq")).order_by()
-        for cut in list(cuts):
-            chain = self.filter(municipality_id=cut["municipality_id"]) if cut["municipality_id"] is not None \
-                else self.filter(municipality_id__isnull=True)
+        The log is sealed first. Each municipality's chain is cut after its last row older than the
+        cutoff (everything before it goes, so the cut is clean), and a purge record in that chain
+        carries the last purged row's hash (`anchor`) and number, so verification starts from
+        there. On PostgreSQL whole month partitions are dropped (`accesslog_partitions`): the
+        cutoff is rounded down to the start of its month, so a row is kept until its whole month is
+        past the period, and a purge deletes no rows one by one beyond the few a cut leaves behind."""
+        from haandguide import accesslog_partitions as partitions
+
+        seal_access_log()
+        horizon = partitions.purge_horizon(cutoff)
+        cuts = []
+        for cut in list(self.sealed().filter(at__lt=horizon).values("municipality_id")
+                        .annotate(through=Max("seq")).order_by()):
+            chain = self.of_chain(cut["municipality_id"] or 0)
             last = chain.get(seq=cut["through"])
-            removed, _ = models.QuerySet.delete(chain.filter(seq__lte=cut["through"]))
+            cuts.append((cut["municipality_id"], last, chain.filter(seq__lte=last.seq).count()))
+        partitions.drop_older_than(horizon)
+        count = 0
+        for municipality_id, last, removed in cuts:
+            chain = self.of_chain(municipality_id or 0)
+            models.QuerySet.delete(chain.filter(seq__lte=last.seq))  # what no dropped partition held
             count += removed
             AccessLog.written_by(
                 actor, action=AccessLog.Action.DELETE, object_type="accesslog",
-                object_id=str(last.seq), municipality_id=cut["municipality_id"], anchor=last.hash,
-                detail=f"{removed} {ngettext('række', 'rækker', removed)} ældre end {date_da(cutoff)} slettet (opbevaringsperiode), "
+                object_id=str(last.seq), municipality_id=municipality_id, anchor=last.hash,
+                detail=f"{removed} {ngettext('række', 'rækker', removed)} ældre end {date_da(horizon)} slettet (opbevaringsperiode), "
                        f"til og med nr. {last.seq}").save()
         return count
 
@@ -485,7 +537,8 @@ class AccessLog(models.Model):
     """Append-only record of every read of a child's data and every change (GDPR art. 9).
 
     child_id is a plain number, not a foreign key: the log must outlive the child's record
-    (a citizen's access request asks who looked, also after deletion).
+    (a citizen's access request asks who looked, also after deletion). A list view is one row
+    whose `child_ids` holds every child it showed; `AccessLog.objects.for_child` finds both kinds.
     """
 
     class Action(models.TextChoices):
@@ -507,10 +560,13 @@ class AccessLog(models.Model):
     object_type = models.CharField("objekttype", max_length=50)
     object_id = models.CharField("objekt-id", max_length=50, blank=True)
     child_id = models.BigIntegerField("barn-id", null=True, blank=True)
+    # A list view: the children it showed (bigint[] with a GIN index on PostgreSQL).
+    child_ids = IdListField("børn i listen", editable=False)
     municipality_id = models.BigIntegerField(null=True, blank=True)
     detail = models.CharField("detaljer", max_length=255, blank=True)
     path = models.CharField("adresse", max_length=255, blank=True)
     # The municipality's hash chain (chain_digest): number, the previous row's hash, this row's.
+    # Empty until the sealing job has chained the row.
     seq = models.BigIntegerField("nr.", null=True, editable=False)
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -530,8 +586,12 @@ class AccessLog(models.Model):
             models.Index(fields=["child_id", "-at"], name="accesslog_child_at"),
             models.Index(fields=["user", "-at"], name="accesslog_user_at"),
             models.Index(fields=["-at"], name="accesslog_at"),
+            # Not unique: on PostgreSQL the table is partitioned by `at`, and a unique index must
+            # include it. Only the sealer numbers rows, under the chain's lock; verification finds a
+            # number twice.
+            models.Index(fields=["municipality_id", "seq"], name="accesslog_chain_seq_idx"),
+            models.Index(fields=["municipality_id", "at"], condition=Q(seq__isnull=True), name="accesslog_unsealed"),
         ]
-        constraints = [models.UniqueConstraint(fields=["municipality_id", "seq"], name="accesslog_chain_seq")]
 
     @classmethod
     def written_by(cls, actor, **fields) -> AccessLog:
@@ -558,11 +618,11 @@ class AccessLog(models.Model):
         self.path = cprlib.scrub(self.path)[:255]
 
     def save(self, *args, **kwargs):
+        """One plain insert, unsealed: the sealing job numbers and hashes it within a minute."""
         if self.pk is not None and not self._state.adding:
             raise PermissionError("Adgangsloggen kan ikke ændres.")
-        with transaction.atomic(savepoint=False):
-            _chain_link([self])
-            super().save(*args, **kwargs)
+        self.normalise()
+        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Adgangsloggen kan ikke slettes fra appen.")

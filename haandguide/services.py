@@ -21,7 +21,7 @@ from haandguide.actors import Actor
 from haandguide.exceptions import EditConflict, Refused
 from haandguide.models import (
     AccessLog, AccessLogChain, Child, ChildTransferRequest, Guardian, Institution, User, chain_digest,
-    municipality_id_of,
+    municipality_id_of, seal_access_log,
 )
 from haandguide.notify import notify
 from haandguide.lib.formats import date_da
@@ -178,14 +178,13 @@ def accesslog_purge(*, actor: Actor, now=None) -> int:
 def accesslog_chain_problems(chain: int) -> list[str]:
     """Walk one municipality's chain (0: rows of no municipality) and say, in Danish, every row
     that was changed or removed other than by the purge. Reads the rows in order, in one pass."""
-    rows = AccessLog.objects.filter(municipality_id=chain) if chain else \
-        AccessLog.objects.filter(municipality_id__isnull=True)
+    rows = AccessLog.objects.of_chain(chain).sealed()  # the unsealed tail is not yet in the chain
     # Where purges cut the chain: the number of the last purged row → its hash.
     cuts = {int(object_id): anchor for object_id, anchor in rows.exclude(anchor="").filter(
         action=AccessLog.Action.DELETE, object_type="accesslog").values_list("object_id", "anchor")}
     problems, last_seq, last_hash = [], None, ""
     for row in rows.order_by("seq").iterator(chunk_size=2000):
-        if row.seq is None or row.hash != chain_digest(row.prev_hash, row):
+        if row.hash != chain_digest(row.prev_hash, row):
             problems.append(f"Række nr. {row.seq} er ændret efter den blev skrevet.")
         if last_seq is None:
             if row.seq != 1 and cuts.get(row.seq - 1) != row.prev_hash:
@@ -205,10 +204,26 @@ def accesslog_chain_problems(chain: int) -> list[str]:
     return problems
 
 
+def accesslog_seal() -> int:
+    """Every minute (and before each verification and purge): chain the rows written since the
+    last run, so writers never wait for one another (`models.seal_access_log`)."""
+    return seal_access_log()
+
+
+def accesslog_partitions_ensure(*, now=None, ahead: int = 3) -> list[str]:
+    """Daily: the access log's month partitions for this month and `ahead` more (PostgreSQL)."""
+    from haandguide import accesslog_partitions
+
+    return accesslog_partitions.ensure_months(now or timezone.now(), ahead)
+
+
 def accesslog_verify() -> dict[int, list[str]]:
     """The nightly check of every municipality's chain. Tells the municipality's administrators
-    (superusers for the rows of no municipality) once per finding; returns the findings."""
+    (superusers for the rows of no municipality) once per finding; returns the findings. The log is
+    sealed first, so the check covers every row written until then."""
     from haandguide.notify import notify
+
+    seal_access_log()
 
     chains = set(AccessLogChain.objects.values_list("municipality_id", flat=True))
     chains |= {m or 0 for m in AccessLog.objects.values_list("municipality_id", flat=True).distinct().order_by()}

@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "haandguide",
     "cases",
     "handleplan",
+    "community",
     "districtcouncil",
     "reports",
     "integrations",
@@ -150,6 +151,11 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    # After django-otp's apps: its admin replaces their unscoped device admins.
+    "sso",
 ]
 
 MIDDLEWARE = [
@@ -234,6 +240,14 @@ AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# Sign-in through the municipality's identity provider (sso/): each provider is data in the admin;
+# its client secret comes from SSO_CLIENT_SECRET_<SLUG> or the file SSO_SECRETS_DIR/<slug>, never the database.
+SSO_SECRETS_DIR = env_str("SSO_SECRETS_DIR", "") or ""
+# Local password accounts need a second factor (TOTP through django-otp, with recovery codes) in
+# production; the embedded default keeps its plain demo logins.
+LOCAL_LOGIN_TOTP = env_bool("LOCAL_LOGIN_TOTP", PRODUCTION)
+OTP_TOTP_ISSUER = "Haandguide"
+
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", "Dansk")]
 TIME_ZONE = "Europe/Copenhagen"
@@ -297,6 +311,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # task would be delivered a second time; the sweeps find lost work sooner (reports after 30 min).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600, minimum=1)}
 CELERY_BEAT_SCHEDULE = {
+    "seal-access-log": {"task": "haandguide.tasks.seal_access_log", "schedule": crontab()},  # every minute
+    "ensure-access-log-partitions": {"task": "haandguide.tasks.ensure_access_log_partitions",
+                                     "schedule": crontab(hour=1, minute=50)},
     "purge-access-log": {"task": "haandguide.tasks.purge_access_log", "schedule": crontab(hour=2, minute=15)},
     "verify-access-log": {"task": "haandguide.tasks.verify_access_log", "schedule": crontab(hour=2, minute=30)},
     "anonymise-due-children": {"task": "haandguide.tasks.anonymise_due_children", "schedule": crontab(hour=2, minute=45)},

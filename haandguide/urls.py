@@ -1,22 +1,26 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from haandguide import keep_typed, public, views
 from haandguide.admin import close_unscoped_admins
-from haandguide.forms import AdminLoginForm, LoginForm
+from haandguide.forms import AdminLoginForm
 from integrations.api import urlpatterns as api_urlpatterns
+from sso import views as sso_views
 
 admin.site.site_header = "Haandguide – administration"
 admin.site.site_title = "Haandguide"
 admin.site.index_title = "Organisation, brugere og opsætning"
 close_unscoped_admins(admin.site)
 admin.site.login_form = AdminLoginForm  # a refused login of a non-administrator is logged
+admin.site.login = sso_views.admin_login  # with a second factor for local logins: through the one login page
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", sso_views.LoginView.as_view(), name="login"),
+    path("login/udbyder/", include("sso.urls")),
+    path("login/kode/", sso_views.totp_verify, name="totp_verify"),
+    path("login/kode/opret/", sso_views.totp_enrol, name="totp_enrol"),
+    path("logout/", sso_views.sign_out, name="logout"),
     path("session/fortsaet/", keep_typed.session_keepalive, name="session_keepalive"),
     path("beskeder/", views.notice_list, name="notice_list"),
     path("beskeder/<int:pk>/laest/", views.notice_seen, name="notice_seen"),
@@ -25,6 +29,7 @@ urlpatterns = [
     path("opbevaring/", views.retention_preview, name="retention"),
     path("boern/", include("cases.urls")),
     path("boern/", include("handleplan.urls")),
+    path("faellesskab/", include("community.urls")),
     path("distriktsraad/", include("districtcouncil.urls")),
     path("statistik/", include("reports.urls")),
     path("admin/", admin.site.urls),

@@ -1,4 +1,5 @@
 import csv
+import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import user_passes_test
@@ -12,11 +13,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from haandguide import dashboard, roles
-from haandguide.access import Action, get_in_scope, log_access
+from haandguide.access import Action, NewestFirst, get_in_scope, log_access
 from haandguide.forms import AccessLogSearchForm
 from haandguide.lib.pages import page_of, page_without_count
 from haandguide.models import AccessLog, Child, Notice
 from haandguide.notify import notices_mark_seen
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def _access_request_csv(request, child_id: int, entries) -> HttpResponse:
@@ -74,19 +79,18 @@ def accesslog(request):
     """Who looked at which child, when: searchable by child, user, action and period."""
     form = AccessLogSearchForm(request.POST or None)
     entries = AccessLog.objects.filter(municipality_id=request.user.municipality_id)
-    children_by_id = {}
+    child_ids = since = until = None
     if request.method == "POST" and form.is_valid():
         kind, value = form.child_query()
         municipality_children = Child.objects.filter(
             institution__district__municipality_id=request.user.municipality_id
         )
-        child_ids = None
         if kind == "cpr":
             child_ids = list(municipality_children.filter(cpr=value).values_list("pk", flat=True))
-            entries = entries.filter(child_id__in=child_ids)
+            entries = entries.for_children(child_ids)
         elif value:
             child_ids = list(municipality_children.search(value).values_list("pk", flat=True)[:200])
-            entries = entries.filter(child_id__in=child_ids)
+            entries = entries.for_children(child_ids)
         data = form.cleaned_data
         if data["username"]:
             entries = entries.filter(username__icontains=data["username"])
@@ -94,23 +98,33 @@ def accesslog(request):
             entries = entries.filter(action=data["action"])
         if data["actor_kind"]:
             entries = entries.filter(actor_kind=data["actor_kind"])
-        if data["date_from"]:
-            entries = entries.filter(at__date__gte=data["date_from"])
-        if data["date_to"]:
-            entries = entries.filter(at__date__lte=data["date_to"])
+        # Bounds on `at` itself (not its local date), so PostgreSQL reads only those months' partitions.
+        since = _day_start(data["date_from"]) if data["date_from"] else None
+        until = _day_start(data["date_to"] + datetime.timedelta(days=1)) if data["date_to"] else None
+        if since:
+            entries = entries.filter(at__gte=since)
+        if until:
+            entries = entries.filter(at__lt=until)
         if "export" in request.POST:
             if child_ids is not None and len(child_ids) == 1:
                 return _access_request_csv(request, child_ids[0], entries)
             form.add_error("child", "Vælg præcis ét barn (fx med CPR-nummer) for at lave en indsigtsudskrift.")
         log_access(request.actor, Action.SEARCH, object_type="accesslog",
                    detail=f"Søgning: {kind} {'angivet' if value else 'tom'}")
-    # No COUNT(*): at national size the municipality's log has millions of rows.
-    page = page_without_count(entries, request.POST.get("side") or request.GET.get("side"))
+    # No COUNT(*): at national size the municipality's log has millions of rows. A child's rows
+    # are read back in time window by window (NewestFirst), not sorted over the whole period.
+    listing = NewestFirst(entries, since=since, until=until) if child_ids is not None else entries
+    page = page_without_count(listing, request.POST.get("side") or request.GET.get("side"))
+    searched = set(child_ids or ())
     ids = {e.child_id for e in page.object_list if e.child_id}
+    ids |= {c for e in page.object_list for c in e.child_ids if c in searched}
     children_by_id = {c.pk: c for c in Child.objects.filter(pk__in=ids).only("first_name", "last_name", "cpr")}
     for entry in page.object_list:
-        entry.child = children_by_id.get(entry.child_id)
-    return render(request, "haandguide/accesslog.html", {"form": form, "page": page})
+        # A list view shows the searched child it named; otherwise how many children it showed.
+        named = [c for c in entry.child_ids if c in searched]
+        entry.child = children_by_id.get(entry.child_id or (named[0] if named else None))
+    unsealed = AccessLog.objects.filter(municipality_id=request.user.municipality_id).unsealed()[:1001].count()
+    return render(request, "haandguide/accesslog.html", {"form": form, "page": page, "unsealed": unsealed})
 
 
 @user_passes_test(_administrators_only)

@@ -141,8 +141,10 @@ class Handleplan(models.Model):
         return {**EMPTY_TEXTS, **(self.current.content.get("texts", {}) if self.current_id else {})}
 
 
-class PlanVersion(ImmutableModel):
-    plan = models.ForeignKey(Handleplan, on_delete=models.CASCADE, related_name="versions")
+class ContentVersion(ImmutableModel):
+    """One saved version of a plan: the whole plan as JSON with its sha256, written once. The
+    child's `PlanVersion` and the learning community's (community.GroupPlanVersion) are these."""
+
     number = models.PositiveIntegerField("version")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                verbose_name="gemt af")
@@ -152,10 +154,8 @@ class PlanVersion(ImmutableModel):
     content_hash = models.CharField(max_length=64)
 
     class Meta:
-        verbose_name = "version af handleplan"
-        verbose_name_plural = "versioner af handleplaner"
+        abstract = True
         ordering = ["-number"]
-        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="planversion_unique_number")]
 
     def __str__(self) -> str:
         return f"Version {self.number}"
@@ -165,12 +165,20 @@ class PlanVersion(ImmutableModel):
         super().save(*args, **kwargs)
 
 
-class PlanSnapshot(ImmutableModel):
-    """The plan frozen as it was when it was sent (guide: "a plan sent to the district council is
-    frozen as it was when sent"). `content` also names the child and institution at that time."""
+class PlanVersion(ContentVersion):
+    plan = models.ForeignKey(Handleplan, on_delete=models.CASCADE, related_name="versions")
 
-    plan = models.ForeignKey(Handleplan, on_delete=models.CASCADE, related_name="snapshots")
-    version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="snapshots")
+    class Meta(ContentVersion.Meta):
+        verbose_name = "version af handleplan"
+        verbose_name_plural = "versioner af handleplaner"
+        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="planversion_unique_number")]
+
+
+class FrozenPlan(ImmutableModel):
+    """A plan frozen as it was sent: the child's `PlanSnapshot` and the learning community's
+    (community.GroupPlanSnapshot) are these, so the plan sections partial reads both alike. The
+    hash is taken once, when the row is written."""
+
     purpose = models.CharField("formål", max_length=150, blank=True)
     content = models.JSONField("indhold")
     content_hash = models.CharField(max_length=64)
@@ -178,12 +186,8 @@ class PlanSnapshot(ImmutableModel):
     created_at = models.DateTimeField("frosset", default=timezone.now)
 
     class Meta:
-        verbose_name = "frosset handleplan"
-        verbose_name_plural = "frosne handleplaner"
+        abstract = True
         ordering = ["-created_at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"Handleplan frosset {datetime_da(self.created_at)}"
 
     def save(self, *args, **kwargs):
         if self._state.adding:
@@ -229,6 +233,21 @@ class PlanSnapshot(ImmutableModel):
     def voice_for_display(self) -> list[tuple[str, str]]:
         voice = self.content.get("texts", {}).get("voice", {})
         return [(label, voice.get(key, "")) for key, label in VOICE_STATEMENTS]
+
+
+class PlanSnapshot(FrozenPlan):
+    """The plan frozen as it was when it was sent (guide: "a plan sent to the district council is
+    frozen as it was when sent"). `content` also names the child and institution at that time."""
+
+    plan = models.ForeignKey(Handleplan, on_delete=models.CASCADE, related_name="snapshots")
+    version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="snapshots")
+
+    class Meta(FrozenPlan.Meta):
+        verbose_name = "frosset handleplan"
+        verbose_name_plural = "frosne handleplaner"
+
+    def __str__(self) -> str:
+        return f"Handleplan frosset {datetime_da(self.created_at)}"
 
 
 class Effort(models.Model):

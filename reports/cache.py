@@ -74,6 +74,7 @@ def _watched() -> dict[type[models.Model], str]:
     from haandguide.models import Child, District, Institution
     from handleplan.models import Effort, Evaluation
     from reports.models import Measure
+    from community.models import ReflectiveEvaluation, TopiRating, TopiRound
 
     child = "child__institution__district__municipality"
     return {
@@ -89,6 +90,9 @@ def _watched() -> dict[type[models.Model], str]:
         FamilyGroup: "institution__district__municipality",
         FamilyGroupSession: "group__institution__district__municipality",
         FamilyGroupAttendance: "session__group__institution__district__municipality",
+        ReflectiveEvaluation: "institution__district__municipality",
+        TopiRound: "institution__district__municipality",
+        TopiRating: "round__institution__district__municipality",
         # Names and configuration shown with the figures, and the organisation that scopes them.
         ResourceType: "municipality",
         MeetingType: "municipality",

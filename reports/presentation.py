@@ -9,7 +9,7 @@ amount, hours or a duration that belongs to a suppressed count is hidden with it
 
 from __future__ import annotations
 
-from reports import cache, charts, privacy, selectors
+from reports import cache, charts, community, privacy, selectors
 from reports.privacy import is_shown, is_suppressed, share as _share, suppress, with_count
 from reports.scope import Period, Scope
 from haandguide.lib.formats import date_da
@@ -392,5 +392,6 @@ def build(scope: Scope, period: Period) -> dict:
             quarters_section(figures["resources"]),
             deadlines_section(figures["deadlines"], figures["evaluations"], figures.get("reassessments")),
             *measure_sections(figures["measures"]),
+            *community.sections(figures.get("community")),
         ],
     }

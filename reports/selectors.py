@@ -23,6 +23,7 @@ from django.utils import timezone
 from cases.models import CaseEvent, CaseState, CloseReason, Observation, TopiPosition
 from districtcouncil.models import Decision, Submission
 from handleplan.models import Effort, Evaluation
+from reports import community
 from reports.models import ScopeKind
 from reports.scope import Period, Scope
 
@@ -362,6 +363,7 @@ def report_figures(scope: Scope, period: Period) -> dict:
         "deadlines": deadlines(scope, period),
         "evaluations": evaluations(scope, period),
         "reassessments": overdue_reassessments(scope, period),
+        "community": community.figures(scope, period),
     }
 
 

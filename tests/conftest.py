@@ -28,6 +28,26 @@ class _OneRequestAtATime(WSGIServer):
 LiveServerThread.server_class = _OneRequestAtATime
 
 
+@pytest.fixture(scope="session")
+def op_a():
+    """A real OpenID provider on loopback (tests/oidc_op), one issuer; started when a test asks."""
+    from tests.oidc import start_provider
+
+    provider = start_provider()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture(scope="session")
+def op_b():
+    """A second provider: another municipality's issuer."""
+    from tests.oidc import start_provider
+
+    provider = start_provider()
+    yield provider
+    provider.stop()
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache: primary keys repeat between tests (and between runs

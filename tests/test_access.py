@@ -53,7 +53,7 @@ def test_child_list_logs_each_child_shown(client_for, alice, alma, viggo):
     response = client_for(alice).get(reverse("cases:child_list"))
     assert "Alma" in response.content.decode() and "Viggo" not in response.content.decode()
     listed = AccessLog.objects.filter(action=AccessLog.Action.LIST)
-    assert list(listed.values_list("child_id", flat=True)) == [alma.pk]
+    assert list(listed.values_list("child_ids", flat=True)) == [[alma.pk]]
 
 
 def test_scope_per_role(alice, lars, bob, birgitte, chef, admin_user, raadgiver, alma, viggo):

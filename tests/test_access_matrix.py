@@ -65,10 +65,14 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases import interfaces
 from cases import services as case_services
 from cases.defaults import seed_case_configuration
+from community import services as community_services
+from community.models import ChildGroup, CounsellorProposal, TopiCriterion, TopiSchedule
 from cases.models import CaseEvent, ConsentPurpose, CounsellingSession, FamilyGroup, MeetingType, ObservationType
 from districtcouncil import services as council_services
 from districtcouncil.defaults import seed_council_configuration
@@ -87,6 +91,7 @@ from handleplan import services as plan_services
 from handleplan.models import EffortCatalogueEntry, Evaluation, ReadinessRule
 from handleplan.reminders import evaluation_reminders_send
 from reports.models import Measure, Report
+from sso.models import ExternalIdentity, GroupMapping, IdentityProvider
 from tests import factories
 from tests.case_fixtures import FakeHandleplan, as_user
 
@@ -173,6 +178,15 @@ REGISTRY: dict[str, list[Ids]] = {
     "districtcouncil:letter": [ids(K, pk="decision", letter_pk="letter")],
     "districtcouncil:letter_dispatch": [ids(L, pk="decision", letter_pk="letter")],
     "districtcouncil:visitation": [ids(K, child_pk="child")],
+    # community (issue 20)
+    "community:group_detail": [ids(P, pk="child_group")],
+    "community:group_plan_edit": [ids(P, pk="child_group")],
+    "community:round_open": [ids(L, pk="child_group")],
+    "community:round_detail": [ids(P, pk="topi_round")],
+    "community:round_rate": [ids(P, pk="topi_round")],
+    "community:proposals": [ids(E, child_pk="child")],
+    "community:proposal_decide": [ids(P, child_pk="child", pk="proposal")],
+    "community:invitation_create": [ids(P, session_pk="counselling_session")],
     "districtcouncil:revisitation": [ids(K, pk="decision")],
     # reports: kind names the kind of scope, pk the municipality, district or institution
     # integrations: the child's whole record out (the API's external ids: tests/test_integrations_sync.py)
@@ -195,6 +209,9 @@ ADMIN_OBJECTS: dict[type, str] = {
     ChildTransferRequest: "transfer_request",
     LetterWording: "letter_wording",
     ReadinessRule: "readiness_rule",
+    ChildGroup: "child_group", TopiSchedule: "topi_schedule", TopiCriterion: "topi_criterion",
+    IdentityProvider: "identity_provider", ExternalIdentity: "external_identity",
+    TOTPDevice: "totp_device", StaticDevice: "static_device",
     ApiClient: "api_client", ChannelSetting: "channel_setting", OutboxItem: "outbox_item",
     ExternalRef: "external_ref", ImportFile: "import_file",
 }
@@ -258,6 +275,15 @@ class Place:
     measure: Any = None
     notice: Any = None
     transfer_request: Any = None
+    child_group: Any = None
+    topi_round: Any = None
+    proposal: Any = None
+    topi_schedule: Any = None
+    topi_criterion: Any = None
+    identity_provider: Any = None
+    external_identity: Any = None
+    totp_device: Any = None
+    static_device: Any = None
     api_client: Any = None
     channel_setting: Any = None
     outbox_item: Any = None
@@ -370,10 +396,28 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
         actor=leader, group=place.family_group, data={"held_on": today, "theme": "Leg og sprog"})
     place.measure, _ = Measure.objects.get_or_create(municipality=municipality, title="Kort tid i gul",
                                                      defaults={"kind": Measure.Kind.YELLOW_BRIEF, "threshold_days": 90})
+    place.child_group = ChildGroup.objects.create(institution=institution, name="Stue")
+    place.child_group.children.add(place.child)
+    place.topi_round = community_services.round_open(actor=leader, group=place.child_group, name="Runde")
+    place.proposal = CounsellorProposal.objects.create(plan=place.plan, child=place.child, base_version=1,
+                                                       field="signs", text="Forslag", author=place.counsellor)
+    place.topi_schedule = TopiSchedule.objects.get_or_create(municipality=municipality, name="Forår", month=3)[0]
+    place.topi_criterion = TopiCriterion.objects.get_or_create(municipality=municipality, position="gul",
+                                                               defaults={"text": "Bekymring"})[0]
     place.transfer_request = ChildTransferRequest.objects.create(child=place.child, to_institution=institution,
                                                                  requested_by=place.leader)
     place.notice = Notice.objects.create(user=place.pedagogue, key=f"matrix-{last_name}",
                                          subject="Dagsordenen er klar", url="/")
+    place.identity_provider = IdentityProvider.objects.filter(municipality=municipality).first() or \
+        IdentityProvider.objects.create(municipality=municipality, name=f"Login {last_name}",
+                                        slug=f"idp-{last_name.lower()}", issuer=f"https://idp.example/{last_name}",
+                                        client_id=f"haandguide-{last_name}")
+    GroupMapping.objects.create(provider=place.identity_provider, group=f"ansatte-{last_name}", role=Role.PAEDAGOG)
+    place.external_identity = ExternalIdentity.objects.create(
+        provider=place.identity_provider, issuer=place.identity_provider.issuer, subject=f"sub-{last_name}",
+        user=place.pedagogue)
+    place.totp_device = TOTPDevice.objects.create(user=place.leader, name=f"Telefon {last_name}")
+    place.static_device = StaticDevice.objects.create(user=place.leader, name=f"Gendannelseskoder {last_name}")
     place.api_client = ApiClient(municipality=municipality, name=f"KMD {last_name}", operations=["children"])
     place.api_client.new_key()
     place.api_client.save()
@@ -849,5 +893,5 @@ def test_administrator_opens_own_municipalitys_child_but_not_another_municipalit
     shortcut = client.get(reverse("admin:view_on_site", args=[ContentType.objects.get_for_model(Child).pk,
                                                                   other.child.pk]))
     assert shortcut.status_code == 404
-    assert not AccessLog.objects.filter(user=user, child_id=other.child.pk).exclude(
+    assert not AccessLog.objects.for_child(other.child.pk).filter(user=user).exclude(
         action=AccessLog.Action.DENIED).exists()

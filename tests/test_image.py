@@ -25,7 +25,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["haandguide", "cases", "handleplan", "districtcouncil", "reports"]
+APPS = ["haandguide", "cases", "handleplan", "community", "districtcouncil", "reports", "sso"]
 
 
 def instructions() -> list[tuple[str, str]]:

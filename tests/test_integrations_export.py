@@ -43,17 +43,20 @@ def two_children(monkeypatch):
                                           family_groups_enabled=True)
     district = factories.district(municipality, name="Nord")
     institution = factories.institution(district, name="Solstrålen")
+    neighbour = factories.institution(district, name="Månestrålen")
     _seed(municipality)
 
-    def staff(tag):
+    def staff(tag, institution):
         return {"leader": factories.user(L, institutions=[institution], username=f"{tag}-leder"),
                 "pedagogue": factories.user(P, institutions=[institution], username=f"{tag}-paedagog"),
                 "consultant": factories.user(K, districts=[district], username=f"{tag}-konsulent"),
                 "counsellor": factories.user(E, municipality_obj=municipality, username=f"{tag}-raadgiver",
                                              counsellor_kind="praksisvejleder")}
 
-    mine = _build_place(municipality, district, institution, staff("a"), "Alma", "Eksportbarn", datetime.date(2022, 3, 14))
-    other = _build_place(municipality, district, institution, staff("b"), "Bodil", "Andetbarn", datetime.date(2022, 5, 2))
+    mine = _build_place(municipality, district, institution, staff("a", institution), "Alma", "Eksportbarn",
+                        datetime.date(2022, 3, 14))
+    other = _build_place(municipality, district, neighbour, staff("b", neighbour), "Bodil", "Andetbarn",
+                         datetime.date(2022, 5, 2))
     # (each place also has an external id and an outbox row: see _build_place)
     admin = factories.user(A, municipality_obj=municipality, username="eksport-admin")
     return mine, other, admin

@@ -144,7 +144,7 @@ def test_statistics_page_shows_charts_and_tables_without_inline_script_or_style(
     body = response.content.decode()
     assert response.status_code == 200
     assert "Statistik: Haderslev Kommune" in body and "1. januar 2026 – 31. marts 2026" in body
-    assert body.count('role="img"') == 6 and "<title" in body and 'aria-label="Andel børn' in body
+    assert body.count('role="img"') == 6 + 2 and "<title" in body and 'aria-label="Andel børn' in body  # + the learning community's two (reports/community.py)
     assert "style=" not in body and "<script>" not in body
     assert "&lt; 5" in body
     assert "Andel børn på hvert niveau ved månedens udgang" in body

@@ -20,7 +20,7 @@ from tests import factories
 from tests.case_fixtures import as_user
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("haandguide", "cases", "handleplan", "districtcouncil", "reports", "integrations")
+APPS = ("haandguide", "cases", "handleplan", "community", "districtcouncil", "reports", "integrations")
 
 
 # --- 1. nothing but roles.py compares a role ----------------------------------------------------
@@ -68,7 +68,7 @@ DIRECT_LOOKUP = re.compile(r"\bget_in_scope\(|\bOutOfScope\(|\bget_object_or_404
                            r"from haandguide\.access import [^\n]*\bget_child_for_user\b")
 
 
-@pytest.mark.parametrize("app", ["cases", "handleplan", "districtcouncil", "reports"])
+@pytest.mark.parametrize("app", ["cases", "handleplan", "community", "districtcouncil", "reports"])
 def test_views_look_objects_up_only_through_the_apps_scope_module(app):
     assert (ROOT / app / "scope.py").exists()
     source = (ROOT / app / "views.py").read_text(encoding="utf-8")

@@ -20,6 +20,11 @@ def date_da(value: datetime.date | datetime.datetime | None) -> str:
     """24. december 2026 (a datetime is shown on its local date)."""
     if value is None or value == "":
         return ""
+    if isinstance(value, str):  # an ISO date kept in a plan's JSON
+        try:
+            value = datetime.date.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
     return f"{value.day}. {MONTHS[value.month - 1]} {value.year}"
