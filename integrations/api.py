@@ -144,7 +144,8 @@ class StaffIn(Schema):
     last_name: str = Field("", max_length=100)
     email: str = Field("", max_length=254)
     role: Literal["paedagog", "leder"]
-    institutions: list[str] = Field(default_factory=list, max_length=50, description="Institutionernes eksterne id'er.")
+    institutions: list[Annotated[str, Field(pattern=EXTERNAL_ID)]] = Field(
+        default_factory=list, max_length=50, description="Institutionernes eksterne id'er.")
     active: StrictBool = True
 
 

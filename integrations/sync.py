@@ -69,6 +69,12 @@ class RowRefused(Exception):
 def _text(row: dict, key: str, label: str, *, required: bool = True, max_length: int = 100) -> str:
     value = row.get(key)
     value = "" if value is None else str(value).strip()
+    if any(ord(c) < 32 for c in value):  # a NUL byte cannot even be stored in PostgreSQL
+        raise RowRefused("text_invalid", f"{label} indeholder kontroltegn.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise RowRefused("text_invalid", f"{label} indeholder tegn, der ikke kan gemmes.") from None
     if required and not value:
         raise RowRefused("field_missing", f"{label} mangler.")
     if len(value) > max_length:

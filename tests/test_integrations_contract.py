@@ -5,7 +5,9 @@ running server (.ci/run)."""
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from integrations.api import api
@@ -19,6 +21,16 @@ schema.app = get_wsgi_application()
 
 @pytest.fixture
 def key(db):
+    # As Django's test client does: the WSGI handler must not close the test's database connection
+    # at the end of each request (it would, on PostgreSQL, between schemathesis' requests).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield _client_key()
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def _client_key() -> str:
     municipality = factories.municipality(name="Kontraktkommune")
     district = factories.district(municipality, name="Nord")
     institution = factories.institution(district, name="Kontrakthuset")

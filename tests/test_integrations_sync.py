@@ -225,3 +225,10 @@ def test_the_openapi_document_is_published(client):
     assert response.status_code == 200
     document = response.json()
     assert document["openapi"].startswith("3.") and "/api/v1/sync/children" in document["paths"]
+
+
+def test_control_characters_and_broken_unicode_are_refused_rows_not_errors(kmd_actor, municipality, mapped):
+    rows = [child_row("N1", factories.cpr_number(), first_name="Ida\x00"),
+            child_row("N2", factories.cpr_number(), last_name="\udaae")]
+    results = sync.children_upsert(rows, actor=kmd_actor, municipality=municipality)
+    assert [r.code for r in results] == ["text_invalid", "text_invalid"] and Child.objects.count() == 0
