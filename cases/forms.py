@@ -68,9 +68,20 @@ class ChildForm(forms.ModelForm):
 
 
 class GuardianForm(forms.ModelForm):
+    # Stored only as a keyed hash (Guardian.cpr_digest): how the parents' portal recognises the
+    # custodian from the citizen login's CPR claim. The number itself is never kept.
+    cpr = forms.CharField(
+        label="CPR-nummer", required=False, max_length=11,
+        help_text="Valgfrit. Gemmes ikke – kun et kodet aftryk, så forælderen kan logge ind i forældreportalen med MitID.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+
     class Meta:
         model = Guardian
         fields = ["name", "relation", "phone", "email", "has_custody"]
+
+    def clean_cpr(self):
+        value = (self.cleaned_data.get("cpr") or "").strip()
+        return cprlib.normalise(value) if value else ""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,7 +89,7 @@ class GuardianForm(forms.ModelForm):
         self.helper.layout = Layout(
             Row(Column("name"), Column("relation")),
             Row(Column("phone"), Column("email")),
-            "has_custody",
+            Row(Column("cpr"), Column("has_custody")),
             Submit("save", "Tilføj"),
         )
 

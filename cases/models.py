@@ -304,12 +304,20 @@ class Consent(models.Model):
         "form", max_length=20, default="skriftligt",
         choices=[("skriftligt", "Skriftligt"), ("mundtligt", "Mundtligt, noteret")],
     )
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    class Channel(models.TextChoices):
+        STAFF = "personale", "Registreret af institutionen"
+        PORTAL = "portal", "Af forælderen i forældreportalen"
+
+    # Who registered it: a staff member, or nobody but the guardian (`guardian`) in the portal.
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    null=True, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
+    channel = models.CharField("kanal", max_length=12, choices=Channel.choices, default=Channel.STAFF)
     withdrawn_at = models.DateTimeField("trukket tilbage", null=True, blank=True)
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    withdrawn_channel = models.CharField("trukket tilbage via", max_length=12, choices=Channel.choices, blank=True)
 
     objects = ConsentQuerySet.as_manager()
 

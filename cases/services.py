@@ -332,7 +332,8 @@ def consent_withdraw(*, actor: Actor, consent: Consent) -> Consent:
             raise Refused("consent_withdrawn", "Samtykket er allerede trukket tilbage.")
         consent.withdrawn_at = timezone.now()
         consent.withdrawn_by = actor.user
-        consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        consent.withdrawn_channel = Consent.Channel.STAFF
+        consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_channel"])
         case = Case.objects.of_child(consent.child_id)
         if case:
             record_event(case, actor.user, Event.CONSENT_WITHDRAWN,

@@ -18,7 +18,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases.models import Basis, Case
 from haandguide.lib import files
-from haandguide.models import Child, District, Institution, Municipality
+from haandguide.models import Child, District, Guardian, Institution, Municipality
 from haandguide.lib.formats import date_da
 
 
@@ -272,6 +272,27 @@ class DecisionQuerySet(models.QuerySet):
                                      awaiting_reassessment_since__isnull=True)
 
 
+class SubmissionApproval(models.Model):
+    """A custodian's approval of a with-CPR submission, given online in the parents' portal: the
+    signature the CPR track needs ("forældrenes underskrift"), without a scanned declaration. One
+    per custodian and submission, never changed."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="approvals")
+    guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE, related_name="submission_approvals",
+                                 verbose_name="forælder")
+    approved_at = models.DateTimeField("godkendt", default=timezone.now)
+
+    class Meta:
+        verbose_name = "forældregodkendelse af indstilling"
+        verbose_name_plural = "forældregodkendelser af indstillinger"
+        ordering = ["approved_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["submission", "guardian"], name="one_approval_per_custodian")]
+
+    @property
+    def child_id(self):
+        return self.submission.child_id
+
+
 class Decision(models.Model):
     """The council's decision on a submission, or the consultant's §32 / chronic-illness grant."""
 
@@ -312,6 +333,11 @@ class Decision(models.Model):
     awaiting_reassessment_since = models.DateField("afventer revurdering siden", null=True, blank=True,
                                                    editable=False)
     follow_up_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The overdue re-assessment job's due date: the day the next reminder falls due, by the interval
+    # then set. The daily run reads only the decisions whose day has come, or whose municipality
+    # has changed its interval since (services.reassessments_remind_overdue).
+    next_overdue_reminder_on = models.DateField(null=True, blank=True, editable=False)
+    overdue_reminder_interval = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     reassessed_at = models.DateTimeField(null=True, blank=True, editable=False)
     reassessment_outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, editable=False)
     reassessment_notes = models.TextField(blank=True, editable=False)

@@ -8,7 +8,7 @@ import hashlib
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -163,6 +163,14 @@ def submission_update(*, actor: Actor, submission_id: int, version: int | None, 
     return submission
 
 
+def approved_by_every_custodian(submission: Submission) -> bool:
+    """The CPR track's signature given online: every custodian of the child approved this submission
+    in the parents' portal (`SubmissionApproval`), so no scanned declaration is needed."""
+    custodians = set(roles.custodians_of(submission.child_id).values_list("pk", flat=True))
+    approved = set(submission.approvals.values_list("guardian_id", flat=True))
+    return bool(custodians) and custodians <= approved
+
+
 def refusal_submission(user: User, submission: Submission) -> str | None:
     """Why this submission cannot be sent now, or None. The same reasons show on its page."""
     if not roles.leads(user, submission.institution):
@@ -188,7 +196,8 @@ def refusal_submission(user: User, submission: Submission) -> str | None:
             readiness = interfaces.level_readiness(case, level)
             if not readiness.ready:
                 return Refusal("plan_not_ready", f"En ressourcevurdering kræver, at både forebyggende og foregribende indsatser er beskrevet og evalueret. {readiness.reason}")
-    if submission.track == Submission.Track.WITH_CPR and not submission.signed_form:
+    if submission.track == Submission.Track.WITH_CPR and not submission.signed_form \
+            and not approved_by_every_custodian(submission):
         refusal = case_services.refusal_consent(child, purpose_code=case_services.PURPOSE_SUBMISSION_WITH_CPR)
         if refusal:
             return Refusal("signature_missing", "Sporet med CPR kræver forældrenes underskrift: upload den underskrevne erklæring under "
@@ -774,10 +783,13 @@ def reassessments_notify_due(today: datetime.date | None = None) -> int:
     due = Decision.objects.filter(reassessment_notified_at__isnull=True, reassessed_at__isnull=True,
                                   resource_type__grants_resource=True, child__isnull=False,
                                   period_end__gte=today).select_related("institution__district__municipality", "child")
-    for decision in due:
-        notice_days = decision.institution.district.municipality.reassessment_notice_days
-        if decision.period_end - datetime.timedelta(days=notice_days) > today:
-            continue
+    # Only the decisions inside their municipality's notice window are read: per municipality, a
+    # date range, so a run with nothing new reads no decision.
+    windows = Q(pk__in=[])
+    for municipality_id, notice_days in Municipality.objects.values_list("pk", "reassessment_notice_days"):
+        windows |= Q(institution__district__municipality_id=municipality_id,
+                     period_end__lte=today + datetime.timedelta(days=notice_days))
+    for decision in due.filter(windows).iterator(500):
         with transaction.atomic():
             locked = Decision.objects.select_for_update().get(pk=decision.pk)
             if locked.reassessment_notified_at:
@@ -804,8 +816,9 @@ def reassessments_remind_overdue(today: datetime.date | None = None) -> int:
     today = today or timezone.localdate()
     sent = 0
     overdue = (Decision.objects.awaiting_reassessment(today)
+               .filter(_overdue_reminder_due(today))
                .select_related("institution__district__municipality", "child", "resource_type"))
-    for decision in overdue:
+    for decision in overdue.iterator(500):
         if decision.awaiting_reassessment_since is None:
             Decision.objects.filter(pk=decision.pk, awaiting_reassessment_since__isnull=True).update(
                 awaiting_reassessment_since=decision.period_end)
@@ -818,7 +831,20 @@ def reassessments_remind_overdue(today: datetime.date | None = None) -> int:
                             "niveau ned mod det almene.",
                        url=reverse("districtcouncil:decision_detail", args=[decision.pk]),
                        email_template="districtcouncil/email/reassessment_overdue", context={"decision": decision})
+        # After the notices: a failed email raises before this, and the next run tries again.
+        Decision.objects.filter(pk=decision.pk).update(
+            next_overdue_reminder_on=decision.period_end + datetime.timedelta(days=(number + 1) * interval),
+            overdue_reminder_interval=interval)
     return sent
+
+
+def _overdue_reminder_due(today: datetime.date) -> Q:
+    """Decisions whose next overdue reminder is due today, never reminded, or reminded by an interval
+    their municipality has since changed."""
+    due = Q(next_overdue_reminder_on__isnull=True) | Q(next_overdue_reminder_on__lte=today)
+    for municipality_id, days in Municipality.objects.values_list("pk", "reassessment_reminder_days"):
+        due |= Q(institution__district__municipality_id=municipality_id) & ~Q(overdue_reminder_interval=max(days, 1))
+    return due
 
 
 def follow_ups_remind_due(today: datetime.date | None = None) -> int:

@@ -28,7 +28,7 @@ class ActorKind(models.TextChoices):
     STAFF = "personale", "Medarbejder i browseren"
     ADMIN = "admin", "Administrator i administrationen"
     JOB = "job", "Planlagt job"
-    # The parents' portal (designed for) and the integration API (integrations/).
+    # The parents' portal (portal/) and the integration API (integrations/).
     PARENT = "foraelder", "Forælder i forældreportalen"
     CLIENT = "integration", "Integration"
 
@@ -66,6 +66,12 @@ class Actor:
     def job(cls, name: str) -> Actor:
         """A scheduled job, named as in the beat schedule (`agendas_close_due`)."""
         return cls(kind=ActorKind.JOB, label=name)
+
+    @classmethod
+    def parent(cls, guardian, *, path: str = "") -> Actor:
+        """A custodian in the parents' portal: no staff `User`; `party` is the guardian row they
+        signed in as (portal/scope.py finds the person's other rows), `label` their name."""
+        return cls(kind=ActorKind.PARENT, party=guardian, label=guardian.name if guardian else "", path=path)
 
     @classmethod
     def client(cls, client, *, path: str = "") -> Actor:

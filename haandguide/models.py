@@ -316,6 +316,11 @@ class Guardian(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.get_relation_display().lower()})"
 
+    @property
+    def municipality_id(self) -> int | None:
+        """The municipality whose records hold this guardian (a parent's access-log rows go there)."""
+        return self.child.municipality_id
+
 
 class CounsellorAssignmentQuerySet(models.QuerySet):
     def active(self):

@@ -1,4 +1,4 @@
-"""What anyone may ask for, logged in or not: the favicon, and the error pages (`handler400` … in urls.py).
+"""What anyone may ask for, logged in or not: the favicon, the accessibility statement, and the error pages (`handler400` … in urls.py).
 
 The error pages are Danish and say nothing technical. 400 and 500 are plain, standalone HTML rendered
 without the request's context processors: a request that failed that way may not be able to reach the
@@ -27,6 +27,14 @@ def favicon(request):
     if path is None:  # pragma: no cover - static/favicon.ico is part of the checkout
         raise Http404
     return FileResponse(open(path, "rb"), content_type="image/x-icon")
+
+
+@login_not_required
+@require_safe
+def accessibility(request):
+    """The accessibility statement (tilgængelighedserklæring) public bodies must publish (WCAG 2.1
+    AA, webtilgængelighedsloven), linked from the footer of the staff app and the parents' portal."""
+    return render(request, "accessibility.html")
 
 
 def _plain(template_name: str, status: int) -> HttpResponse:

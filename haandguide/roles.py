@@ -181,6 +181,18 @@ def custodians_of(child) -> QuerySet[Guardian]:
     return Guardian.objects.filter(child_id=_pk(child), has_custody=True)
 
 
+def custody_rows_of_person(municipality, *, cpr_digests=(), emails=()) -> QuerySet[Guardian]:
+    """One person's guardian rows with custody in one municipality (a row per child): the rows that
+    carry one of the person's CPR digests or e-mail addresses. The parents' portal signs a person
+    in with these; losing custody of a child removes the row from the answer at once."""
+    match = Q(pk__in=[])
+    for digest in {d for d in cpr_digests if d}:
+        match |= Q(cpr_digest=digest)
+    for email in {e.strip().lower() for e in emails if e and e.strip()}:
+        match |= Q(email__iexact=email)
+    return Guardian.objects.filter(match, child__municipality_id=_pk(municipality), has_custody=True)
+
+
 # --- the same relationships as querysets ----------------------------------------------------------
 
 

@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "community",
     "districtcouncil",
     "reports",
+    "portal",
     "integrations",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -329,10 +330,10 @@ CELERY_BEAT_SCHEDULE = {
                                         "schedule": crontab(hour=6, minute=30)},
     # Reports: pick up PDF reports whose queue message was lost (Redis down when they were asked for).
     "build-pending-reports": {"task": "reports.tasks.build_pending_reports", "schedule": 5 * 60},
-    # Statistics: compute every municipality's and district's figures into the cache before the
-    # working day (refresh: recompute even if cached), and each hour whatever changed since.
-    "warm-statistics-nightly": {"task": "reports.tasks.warm_statistics", "schedule": crontab(hour=4, minute=0),
-                                "kwargs": {"refresh": True}},
+    # Statistics: rebuild the institution-months marked dirty and compute the figures of every
+    # municipality and district whose cached figures are stale, before the working day and each
+    # hour: work in proportion to what changed (a lost invalidation expires with the entry, 25 h).
+    "warm-statistics-nightly": {"task": "reports.tasks.warm_statistics", "schedule": crontab(hour=4, minute=0)},
     # Integrations: letters and documents whose send task was lost or failed (integrations/outbox.py).
     "send-outbox-due": {"task": "integrations.tasks.send_outbox_due", "schedule": 5 * 60},
     "warm-statistics-hourly": {"task": "reports.tasks.warm_statistics", "schedule": crontab(minute=20, hour="6-18")},

@@ -33,6 +33,9 @@ urlpatterns = [
     path("distriktsraad/", include("districtcouncil.urls")),
     path("statistik/", include("reports.urls")),
     path("admin/", admin.site.urls),
+    # The parents' portal: its own kind of session (portal/views.py), never a staff login.
+    path("portal/", include("portal.urls")),
+    path("tilgaengelighed/", public.accessibility, name="accessibility"),
     path("api/v1/", (api_urlpatterns(), "api-v1", "api-v1")),
     path("", include("integrations.urls")),
     path("favicon.ico", public.favicon, name="favicon"),

@@ -47,14 +47,16 @@ def _efforts_content(plan: Handleplan) -> list[dict]:
     return [_effort_content(effort, list(effort.evaluations.all())) for effort in efforts]
 
 
-def new_version(plan: Handleplan, user: User, summary: str, texts: dict | None = None) -> PlanVersion:
+def new_version(plan: Handleplan, user: User | None, summary: str, texts: dict | None = None,
+                guardian=None) -> PlanVersion:
     """Write the next version: the given texts (or the current ones) and the efforts as they are
-    now. Call with the plan row locked."""
+    now. Call with the plan row locked. `guardian`: a custodian wrote it in the parents' portal."""
     content = {
         "texts": texts if texts is not None else plan.texts,
         "efforts": _efforts_content(plan),
     }
     version = PlanVersion.objects.create(plan=plan, number=plan.version + 1, author=user, content=content,
+                                         author_guardian=guardian,
                                          summary=summary[:255])
     plan.current = version
     plan.save(update_fields=["current"])

@@ -120,6 +120,8 @@ class Handleplan(models.Model):
                                 verbose_name="gældende version")
     created_at = models.DateTimeField("oprettet", default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # What the parents' portal shows: the goals and signs only once the institution shares them.
+    shared_with_parents = models.BooleanField("mål og tegn delt med forældre", default=False)
 
     class Meta:
         verbose_name = "handleplan"
@@ -160,6 +162,11 @@ class ContentVersion(ImmutableModel):
     def __str__(self) -> str:
         return f"Version {self.number}"
 
+    @property
+    def author_name(self) -> str:
+        """Who saved it, as staff see it."""
+        return str(self.author)
+
     def save(self, *args, **kwargs):
         self.content_hash = content_hash(self.content)
         super().save(*args, **kwargs)
@@ -167,6 +174,18 @@ class ContentVersion(ImmutableModel):
 
 class PlanVersion(ContentVersion):
     plan = models.ForeignKey(Handleplan, on_delete=models.CASCADE, related_name="versions")
+    # A version the parents wrote in the portal (their perspective) has a custodian, not a staff author.
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name="gemt af", null=True, blank=True)
+    author_guardian = models.ForeignKey("haandguide.Guardian", on_delete=models.SET_NULL, null=True, blank=True,
+                                        related_name="+", verbose_name="skrevet af forælder")
+
+    @property
+    def author_name(self) -> str:
+        """Who saved it, as staff see it: the staff member, or the custodian who wrote in the portal."""
+        if self.author_guardian_id:
+            return f"{self.author_guardian} via forældreportalen"
+        return str(self.author) if self.author_id else "forælder (slettet)"
 
     class Meta(ContentVersion.Meta):
         verbose_name = "version af handleplan"
@@ -268,6 +287,13 @@ class Effort(models.Model):
     created_at = models.DateTimeField("oprettet", default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField(default=1)
+    # The parents' portal shows the effort and its evaluations only when shared.
+    shared_with_parents = models.BooleanField("delt med forældre", default=False)
+    # The evaluation reminder job's mark: the evaluation date it last reminded of, and whether as
+    # overdue. A daily run skips the efforts already reminded in SQL, so a run with nothing new
+    # reads no effort at all (handleplan/reminders.py).
+    reminded_for = models.DateField(null=True, blank=True, editable=False)
+    reminded_overdue = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = "indsats"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -46,15 +46,18 @@ def evaluation_reminders_send(today: datetime.date | None = None) -> int:
     today = today or timezone.localdate()
     due = Q(evaluation_date__isnull=False, ended_on__isnull=True, plan__case__child__left_at__isnull=True) & ~Q(
         plan__case__state=CaseState.LUKKET) & ~concluded_level_q()
+    # Already reminded of this date, as overdue, or as due soon while it is not yet overdue.
+    reminded = Q(reminded_for=F("evaluation_date")) & (Q(reminded_overdue=True) | Q(evaluation_date__gte=today))
     notified = 0
     for municipality in Municipality.objects.all():
         horizon = today + datetime.timedelta(days=municipality.evaluation_reminder_days)
         efforts = (
             Effort.objects.filter(due, evaluation_date__lte=horizon,
                                   plan__case__child__institution__district__municipality=municipality)
+            .exclude(reminded)
             .select_related("responsible", "plan__case__child__institution").order_by("pk")
         )
-        for effort in efforts:
+        for effort in efforts.iterator(500):
             overdue = effort.evaluation_date < today
             child = effort.plan.case.child
             context = {"effort": effort, "institution": child.institution, "overdue": overdue,
@@ -65,6 +68,9 @@ def evaluation_reminders_send(today: datetime.date | None = None) -> int:
                 body=f"Evalueres senest {date_da(effort.evaluation_date)}.",
                 url=reverse("handleplan:plan_detail", args=[child.pk]), child=child,
                 email_template=EVALUATION_EMAIL, context=context)
+            # Marked only after every recipient was notified: a failed email raises, and the next run
+            # finds the effort again (the notice keys keep it from being sent twice).
+            Effort.objects.filter(pk=effort.pk).update(reminded_for=effort.evaluation_date, reminded_overdue=overdue)
     return notified
 
 

@@ -36,7 +36,7 @@ def effort_for_child(child: Child, effort_pk) -> Effort:
 
 
 def version_of(plan: Handleplan, number: int) -> PlanVersion:
-    return get_object_or_404(PlanVersion.objects.select_related("author"), plan=plan, number=number)
+    return get_object_or_404(PlanVersion.objects.select_related("author", "author_guardian"), plan=plan, number=number)
 
 
 def led_institution_ids(user):

@@ -247,3 +247,25 @@ def plan_freeze(*, actor: Actor, plan: Handleplan, purpose: str = "") -> PlanSna
     return snapshot
 
 
+
+
+def plan_share(*, actor: Actor, plan: Handleplan, goals_and_signs: bool, effort_ids: Iterable[int]) -> Handleplan:
+    """What the parents' portal shows of the plan: the goals and signs, and which efforts (with their
+    evaluations). Nothing is shared until staff mark it "delt med forældre"."""
+    guard(actor.user, plan.case)
+    with transaction.atomic():
+        plan = _locked_plan(plan.pk)
+        wanted = set(effort_ids)
+        efforts = list(Effort.objects.filter(plan=plan))
+        unknown = wanted - {e.pk for e in efforts}
+        if unknown:
+            raise Refused("effort_not_in_plan", "En af de valgte indsatser hører ikke til handleplanen.")
+        Handleplan.objects.filter(pk=plan.pk).update(shared_with_parents=goals_and_signs)
+        Effort.objects.filter(plan=plan).update(shared_with_parents=False)
+        Effort.objects.filter(plan=plan, pk__in=wanted).update(shared_with_parents=True)
+        plan.shared_with_parents = goals_and_signs
+        shared = [e.name for e in efforts if e.pk in wanted]
+        log_access(actor, LogAction.UPDATE, plan, child_id=plan.case.child_id,
+                   detail=("Delt med forældre: " + ("mål og tegn" if goals_and_signs else "ikke mål og tegn")
+                           + (f"; indsatser: {', '.join(shared)}" if shared else "; ingen indsatser"))[:255])
+    return plan

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:child_pk>/handleplan/indsats/ny/", views.effort_add, name="effort_add"),
     path("<int:child_pk>/handleplan/indsats/<int:effort_pk>/ret/", views.effort_edit, name="effort_edit"),
     path("<int:child_pk>/handleplan/evaluering/ny/<int:effort_pk>/", views.evaluation_add, name="evaluation_add"),
+    path("<int:child_pk>/handleplan/deling/", views.plan_share, name="plan_share"),
     path("<int:child_pk>/handleplan/versioner/", views.version_list, name="version_list"),
     path("<int:child_pk>/handleplan/versioner/<int:a>/<int:b>/", views.version_diff, name="version_diff"),
     path("<int:child_pk>/handleplan/pdf/", views.plan_pdf, name="plan_pdf"),

@@ -15,6 +15,7 @@ from haandguide.access import log_access, log_children_listed
 from haandguide.access import Action as LogAction
 from haandguide.exceptions import Refused
 from haandguide.keep_typed import keeps_typed
+from haandguide.lib.ids import parse_id
 from haandguide.lib.pages import page_of
 from haandguide.models import Child
 from handleplan import diff, formdata, levels, pdf, reminders, scope, services
@@ -48,8 +49,38 @@ def plan_detail(request, child_pk):
             "editable": context["can_write"] and case.is_open,
             "today": timezone.localdate(),
             "snapshots": list(plan.snapshots.select_related("created_by").order_by("-created_at")[:5]),
+            "parents_version": _parents_written_by(plan, texts),
         })
     return render(request, "handleplan/plan_detail.html", context)
+
+
+def _parents_written_by(plan, texts) -> PlanVersion | None:
+    """The version in which a custodian wrote the parents' perspective shown now, if they did (staff
+    see it as the parents' own words); one query."""
+    version = (plan.versions.filter(author_guardian__isnull=False).select_related("author_guardian")
+               .order_by("-number").first())
+    if version and version.content.get("texts", {}).get("parents", "") == texts.get("parents", ""):
+        return version
+    return None
+
+
+@require_POST
+def plan_share(request, child_pk):
+    """Mark what the parents' portal shows: the goals and signs, and each effort ("delt med forældre")."""
+    child = scope.get_child_for_user(request, child_pk, detail="Deling med forældre")
+    plan = scope.plan_of_case(scope.case_of(child))
+    if plan is None:
+        messages.error(request, "Der er ingen handleplan at dele.")
+        return redirect("handleplan:plan_detail", child_pk=child.pk)
+    effort_ids = [number for number in (parse_id(v) for v in request.POST.getlist("efforts")) if number is not None]
+    try:
+        services.plan_share(actor=request.actor, plan=plan, goals_and_signs=bool(request.POST.get("goals_and_signs")),
+                            effort_ids=effort_ids)
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, "Det er gemt, hvad forældrene kan se i forældreportalen.")
+    return redirect("handleplan:plan_detail", child_pk=child.pk)
 
 
 @require_POST
@@ -97,7 +128,7 @@ def plan_edit(request, child_pk):
 
 
 def _author(version: PlanVersion | None) -> str:
-    return str(version.author) if version else "den anden"
+    return version.author_name if version else "den anden"
 
 
 def _conflict(request, child: Child, conflict: services.PlanConflict) -> HttpResponse:
@@ -181,9 +212,10 @@ def evaluation_add(request, child_pk, effort_pk):
 def version_list(request, child_pk):
     child = scope.get_child_for_user(request, child_pk, detail="Handleplanens versioner")
     plan = scope.plan_for_child(child)
-    versions = (PlanVersion.objects.filter(plan=plan).select_related("author")
+    versions = (PlanVersion.objects.filter(plan=plan).select_related("author", "author_guardian")
                 .only("number", "created_at", "summary", "author__first_name", "author__last_name",
-                      "author__username", "plan_id").order_by("-number"))
+                      "author__username", "plan_id", "author_guardian__name", "author_guardian__relation")
+                .order_by("-number"))
     page = page_of(versions, request.GET.get("side"))
     return render(request, "handleplan/version_list.html", {"child": child, "plan": plan, "page": page})
 

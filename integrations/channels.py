@@ -175,7 +175,14 @@ class PortalChannel(Channel):
             from portal.services import publish_letter  # the parents' portal (issue 18)
         except ImportError:
             raise ChannelError("Forældreportalen er ikke installeret.") from None
-        publish_letter(doc.obj, actor=actor)
+        from haandguide.exceptions import Refused
+
+        try:
+            publish_letter(doc.obj, actor=actor)
+        except Refused as refused:
+            if refused.code == "letter_published":  # a leader published it already: delivered
+                return "Lå allerede i forældreportalen"
+            raise Permanent(refused.reason) from None
         return "Lagt i forældreportalen"
 
 

@@ -7,6 +7,9 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         # Any change to a row the statistics read makes the municipality's cached figures stale.
+        from reports import aggregates
         from reports.cache import connect_signals
 
         connect_signals()
+        # The running figures (per institution and month, stays, yellow runs) follow every change.
+        aggregates.connect_signals()

@@ -36,9 +36,10 @@ their key, so a new day is a new entry.
 
 If the cache is unreachable, the page computes the figures directly and a write still succeeds
 (the failure is logged). A token change lost that way – Redis unreachable at the moment of a
-change, but reachable before and after – is repaired by the nightly warm-up, which recomputes
-every municipality's and district's figures (`reports.services.statistics_warm(refresh=True)`),
-and by entries expiring after `TIMEOUT`.
+change, but reachable before and after – is repaired by entries expiring after `TIMEOUT`; the
+warm-up (`reports.services.statistics_warm`, before the working day and hourly) computes only
+the scopes whose entry is missing, so its work follows what changed, not the country's size
+(`refresh=True` recomputes everything, by hand).
 """
 
 from __future__ import annotations
@@ -109,67 +110,105 @@ WATCHED: dict[type[models.Model], str] = {}
 # --- the data version ---------------------------------------------------------------------------
 
 
-def _version_key(municipality_id: int) -> str:
-    return f"reports:figures-version:{municipality_id}"
+def _version_key(kind: str, pk: int) -> str:
+    return f"reports:figures-version:{kind}:{pk}"
 
 
-def data_version(municipality_id: int) -> str:
-    """The municipality's current token (a new one if the cache has none, e.g. after a restart)."""
-    return cache.get_or_set(_version_key(municipality_id), uuid.uuid4().hex, timeout=None)
+def _token(kind: str, pk: int) -> str:
+    return cache.get_or_set(_version_key(kind, pk), uuid.uuid4().hex, timeout=None)
 
 
-def _replace_token(municipality_id: int) -> None:
+def data_version(scope: Scope) -> str:
+    """The scope's current version: its municipality's token (configuration, names: everything)
+    and the scope's own (the data of its institutions); new ones if the cache has none."""
+    return f"{_token(ALL, scope.municipality_id)}.{_token(scope.kind, scope.pk)}"
+
+
+def _replace_tokens(keys: list[tuple[str, int]]) -> None:
     try:
-        cache.set(_version_key(municipality_id), uuid.uuid4().hex, timeout=None)
+        cache.set_many({_version_key(kind, pk): uuid.uuid4().hex for kind, pk in keys}, timeout=None)
     except Exception:  # noqa: BLE001 - a write must never fail because the cache is away
-        logger.warning("Statistikkens cache kunne ikke markeres som forældet for kommune %s", municipality_id,
-                       exc_info=True)
+        logger.warning("Statistikkens cache kunne ikke markeres som forældet: %s", keys, exc_info=True)
 
 
-def bump(municipality_id: int | None) -> None:
-    """The municipality's data changed: cached figures must not be shown again. Now, and once more
-    when the transaction commits (see the module docstring)."""
+def bump(municipality_id: int | None, district_id: int | None = None, institution_id: int | None = None) -> None:
+    """Data changed: cached figures that include it must not be shown again. With an institution,
+    only its own, its district's and its municipality's figures (a change in one institution leaves
+    the other districts' and institutions' entries warm); without, every figure of the
+    municipality. Now, and once more when the transaction commits (see the module docstring)."""
     if municipality_id is None:
         return
-    _replace_token(municipality_id)
-    transaction.on_commit(lambda: _replace_token(municipality_id), robust=True)
+    if institution_id is None:
+        keys = [(ALL, municipality_id)]
+    else:
+        keys = [("institution", institution_id), ("distrikt", district_id), ("kommune", municipality_id)]
+    _replace_tokens(keys)
+    transaction.on_commit(lambda: _replace_tokens(keys), robust=True)
 
 
-def _municipality_of(model: type[models.Model], pk) -> int | None:
+ALL = "alt"
+
+
+def _place_path(model: type[models.Model]) -> tuple[str, ...] | None:
+    """The paths to the row's institution, district and municipality; None for a row that concerns
+    the whole municipality (configuration, a district)."""
     path = WATCHED[model]
-    return model._base_manager.filter(pk=pk).values_list(path, flat=True).first()
+    if path == "district__municipality":  # the Institution itself
+        return "pk", "district_id", path
+    if path.endswith("institution__district__municipality"):
+        institution = path.removesuffix("__district__municipality")
+        return institution, f"{institution}__district", path
+    return None
 
 
-def _new_municipality_of(instance: models.Model) -> int | None:
-    """The municipality the row belongs to as it is now in memory (its foreign keys as set)."""
-    first, _, rest = WATCHED[type(instance)].partition("__")
+def _places_of(model: type[models.Model], pk) -> set[tuple]:
+    """(municipality, district, institution) of the row as stored, or (municipality, None, None)."""
+    paths = _place_path(model)
+    if paths is None:
+        municipality = model._base_manager.filter(pk=pk).values_list(WATCHED[model], flat=True).first()
+        return {(municipality, None, None)}
+    row = model._base_manager.filter(pk=pk).values_list(paths[2], paths[1], paths[0]).first()
+    return {row} if row else set()
+
+
+def _new_places_of(instance: models.Model) -> set[tuple]:
+    """The same for the row as it is now in memory (its foreign keys as set)."""
+    model = type(instance)
+    first, _, rest = WATCHED[model].partition("__")
     field = instance._meta.get_field(first)
     parent_pk = getattr(instance, field.attname)
     if parent_pk is None:
-        return None
-    if not rest:  # the row points at the municipality itself
-        return parent_pk
-    parent = field.related_model
-    return parent._base_manager.filter(pk=parent_pk).values_list(rest, flat=True).first()
+        return set()
+    paths = _place_path(model)
+    if paths is None or model._meta.model_name == "institution":
+        if not rest:  # the row points at the municipality itself
+            return {(parent_pk, None, None)}
+        municipality = field.related_model._base_manager.filter(pk=parent_pk).values_list(rest, flat=True).first()
+        if paths is None:
+            return {(municipality, None, None)}
+        return {(municipality, parent_pk, instance.pk)}
+    inner = [p.partition("__")[2] or "pk" for p in (paths[2], paths[1], paths[0])]
+    row = field.related_model._base_manager.filter(pk=parent_pk).values_list(*inner).first()
+    return {row} if row else set()
 
 
 def _before_save(sender, instance, raw=False, **kwargs) -> None:
     if raw or instance._state.adding or instance.pk is None:
         return
-    # The row may be moving (a child to another institution): its old municipality changes too.
-    instance._reports_municipality_before = _municipality_of(sender, instance.pk)
+    # The row may be moving (a child to another institution): where it was changes too.
+    instance._reports_places_before = _places_of(sender, instance.pk)
 
 
 def _after_save(sender, instance, raw=False, **kwargs) -> None:
-    before = instance.__dict__.pop("_reports_municipality_before", None)
-    after = _new_municipality_of(instance)
-    for municipality_id in {before, after} - {None}:
-        bump(municipality_id)
+    before = instance.__dict__.pop("_reports_places_before", set())
+    for place in before | _new_places_of(instance):
+        bump(*place)
 
 
 def _before_delete(sender, instance, **kwargs) -> None:
     # pre_delete: the rows on the way to the municipality still exist (a cascade deletes them next).
-    bump(_new_municipality_of(instance))
+    for place in _new_places_of(instance):
+        bump(*place)
 
 
 def connect_signals() -> None:
@@ -209,7 +248,7 @@ def report_figures(scope: Scope, period: Period, *, refresh: bool = False) -> di
     not changed since it was computed. `refresh` computes and stores it regardless (the warm-up).
     The caller has checked the scope (`reports.scope`): the cache is never asked before that."""
     try:
-        key = figures_key(scope, period, data_version(scope.municipality_id))
+        key = figures_key(scope, period, data_version(scope))
         cached = None if refresh else cache.get(key)
     except Exception:  # noqa: BLE001 - the page works without the cache
         logger.warning("Statistikkens cache svarer ikke; tallene beregnes direkte", exc_info=True)
@@ -221,4 +260,29 @@ def report_figures(scope: Scope, period: Period, *, refresh: bool = False) -> di
 
 def is_cached(scope: Scope, period: Period) -> bool:
     """Whether the figures for the current data are in the cache (tests, the warm-up)."""
-    return cache.get(figures_key(scope, period, data_version(scope.municipality_id))) is not None
+    return cache.get(figures_key(scope, period, data_version(scope))) is not None
+
+
+def remembered(scope: Scope, period: Period, name: str, compute):
+    """What `compute()` makes of the figures (the built sections, the page's HTML), cached beside
+    the figures under the same version, so a repeat view neither suppresses, draws nor renders
+    again. Nothing in it depends on who looks (the scope check came first)."""
+    try:
+        key = f"{figures_key(scope, period, data_version(scope))}:{name}"
+        value = cache.get(key)
+    except Exception:  # noqa: BLE001 - the page works without the cache
+        return compute()
+    if value is None:
+        value = compute()
+        try:
+            cache.set(key, value, timeout=TIMEOUT)
+        except Exception:  # noqa: BLE001
+            logger.warning("Statistikken kunne ikke gemmes i cachen", exc_info=True)
+    return value
+
+
+def rendered(scope: Scope, period: Period, render) -> str:
+    """The sections' HTML (`render()`), remembered beside the figures."""
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(remembered(scope, period, "html", lambda: str(render())))  # noqa: S308 - our template's output

@@ -118,3 +118,111 @@ class Measure(models.Model):
                 raise ValidationError({"meeting_type": "Vælg mødetypen."})
             if self.meeting_type.municipality_id != self.municipality_id:
                 raise ValidationError({"meeting_type": "Mødetypen hører til en anden kommune."})
+
+
+# --- the statistics' running figures (reports.aggregates keeps them; never edited by hand) --------
+
+
+class MonthFigure(models.Model):
+    """A count kept per calendar month for an institution, and summed upward for its district and
+    its municipality (`kind`, `scope_pk`: the same scope as the statistics page's), kept by
+    `reports.aggregates` from the source rows in the same transaction as the change. A page reads
+    the few rows of its own scope, never the events. `figure` says what is counted:
+
+    - "level": ladder events; `source` the case's level before (the previous ladder event's
+      to_state), `target` after. Cases at a level at a month's end are the running sum of
+      +target / −source up to that month.
+    - "opened", "reopened", "up", "down", "closed": the moves shown on the page, `source` → `target`
+      as recorded on the event; `returned` the closed cases that returned to the general environment.
+    - "evaluation": evaluations done in the month, `source` on_time / late / unplanned.
+    """
+
+    kind = models.CharField(max_length=12, choices=ScopeKind.choices)
+    scope_pk = models.IntegerField()
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    figure = models.CharField(max_length=12)
+    source = models.CharField(max_length=20, blank=True)
+    target = models.CharField(max_length=20, blank=True)
+    count = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "scope_pk", "month", "figure", "source", "target"],
+                                               name="monthfigure_unique")]
+        indexes = [models.Index(fields=["municipality", "kind"], name="monthfigure_municipality")]
+
+
+class _Placed(models.Model):
+    """Where a kept row counts: the child's institution, with its district and municipality copied
+    so that a scope's filter needs no join."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class LevelStay(_Placed):
+    """A case's time at one level: from a ladder event to the case's next one (open: `ended_at`
+    null). The durations are quartiles over these rows, so no window over all events is needed."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(max_length=20)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True)
+    days = models.FloatField(null=True)  # ended_at − started_at, for the quartiles' sort
+
+    class Meta:
+        # By scope, level and end, then the days: the quartiles read the index alone, in level order.
+        indexes = [models.Index(fields=["municipality", "level", "ended_at", "days"],
+                                name="levelstay_municipality"),
+                   models.Index(fields=["district", "level", "ended_at", "days"], name="levelstay_district"),
+                   models.Index(fields=["institution", "level", "ended_at", "days"],
+                                name="levelstay_institution"),
+                   models.Index(fields=["case"], name="levelstay_case")]
+
+
+class YellowRun(_Placed):
+    """A run of a child's yellow TOPI positions: from the first yellow observation to the next
+    observation with another position (open: `ended_on` null)."""
+
+    child = models.ForeignKey("haandguide.Child", on_delete=models.CASCADE, related_name="+")
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["municipality", "ended_on", "started_on"], name="yellowrun_municipality"),
+                   models.Index(fields=["district", "ended_on", "started_on"], name="yellowrun_district"),
+                   models.Index(fields=["institution", "ended_on", "started_on"], name="yellowrun_institution"),
+                   models.Index(fields=["child"], name="yellowrun_child")]
+
+
+class EffortDue(_Placed):
+    """An effort's next evaluation date and the first evaluation on or after it: whether the
+    evaluation was overdue on any day is a filter on this row alone (no join up to the
+    institution, no search among the evaluations)."""
+
+    effort = models.OneToOneField("handleplan.Effort", on_delete=models.CASCADE, related_name="+")
+    due_on = models.DateField()
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True)
+    evaluated_on = models.DateField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["municipality", "due_on", "started_on", "ended_on", "evaluated_on"],
+                                name="effortdue_municipality"),
+                   models.Index(fields=["district", "due_on", "started_on", "ended_on", "evaluated_on"],
+                                name="effortdue_district"),
+                   models.Index(fields=["institution", "due_on"], name="effortdue_institution")]
+
+
+class DirtyMonth(models.Model):
+    """An institution's month whose figures a write that bypassed the signals (bulk_create,
+    QuerySet.update) may have made stale; the warm-up job rebuilds it (`month` null: all months)."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(null=True)
+    marked_at = models.DateTimeField(default=timezone.now)

@@ -379,19 +379,25 @@ def measure_sections(measures: list[dict]) -> list[dict]:
 
 def build(scope: Scope, period: Period) -> dict:
     """The report's sections for a scope and period: the figures (one set of aggregate queries, or
-    the cached result of them while the municipality's data is unchanged – `reports.cache`), then
-    suppressed and drawn here on every call, so cached and fresh output are the same."""
-    figures = cache.report_figures(scope, period)
-    return {
-        "scope": scope, "period": period, "privacy_rule": privacy.RULE,
-        "sections": [
-            levels_section(figures["months"]),
-            flows_section(figures["flows"]),
-            durations_section(figures["durations"], figures["yellow"]),
-            resources_section(figures["resources"]),
-            quarters_section(figures["resources"]),
-            deadlines_section(figures["deadlines"], figures["evaluations"], figures.get("reassessments")),
-            *measure_sections(figures["measures"]),
-            *community.sections(figures.get("community")),
-        ],
-    }
+    the cached result of them while the scope's data is unchanged – `reports.cache`), suppressed
+    and drawn here; the result is remembered beside the figures under the same version, so cached
+    and fresh output are the same."""
+
+    def sections() -> list[dict]:
+        return _sections(cache.report_figures(scope, period))
+
+    return {"scope": scope, "period": period, "privacy_rule": privacy.RULE,
+            "sections": cache.remembered(scope, period, "sections", sections)}
+
+
+def _sections(figures: dict) -> list[dict]:
+    return [
+        levels_section(figures["months"]),
+        flows_section(figures["flows"]),
+        durations_section(figures["durations"], figures["yellow"]),
+        resources_section(figures["resources"]),
+        quarters_section(figures["resources"]),
+        deadlines_section(figures["deadlines"], figures["evaluations"], figures.get("reassessments")),
+        *measure_sections(figures["measures"]),
+        *community.sections(figures.get("community")),
+    ]

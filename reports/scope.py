@@ -35,6 +35,9 @@ class Scope:
     def key(self) -> str:
         return f"{self.kind}-{self.pk}"
 
+    def get_kind_display(self) -> str:
+        return ScopeKind(self.kind).label
+
     def q(self, institution_path: str) -> Q:
         """A filter for rows whose institution (reached by `institution_path`) lies in the scope."""
         if self.kind == ScopeKind.INSTITUTION:
@@ -103,18 +106,72 @@ def scope_of(obj) -> Scope:
     return Scope(ScopeKind.MUNICIPALITY, obj.pk, obj.name, obj.pk)
 
 
-def scopes_for(user: User) -> list[Scope]:
-    """Every scope the user may open, widest first (for the scope picker)."""
+# A picker lists every institution only up to this many (a leader's, a consultant's districts);
+# beyond it, the institutions of the district in view, and a search finds the rest.
+PICKER_INSTITUTIONS = 60
+
+
+def scopes_for(user: User, current: Scope | None = None) -> list[Scope]:
+    """The scopes the picker offers, widest first: the municipality, the districts, and the
+    institutions – all of them if few, else those of the district in view (`current`); the search
+    (`search_scopes`) finds any other. A fixed few queries and a small page at any size."""
     if not may_see_statistics(user):
         return []
     # Institutions as plain values: a municipality's chief picks among hundreds of them on every view.
-    institutions = _institutions(user).order_by("name").values_list("pk", "name", "district__municipality_id",
-                                                                    "district_id")
+    institutions = _institutions(user).order_by("name")
+    listed = list(institutions.values_list("pk", "name", "district__municipality_id", "district_id")
+                  [:PICKER_INSTITUTIONS + 1])
+    if len(listed) > PICKER_INSTITUTIONS:
+        district = current.district_id if current is not None else None
+        listed = list(institutions.filter(district_id=district).values_list(
+            "pk", "name", "district__municipality_id", "district_id")) if district else []
     return (
         [scope_of(m) for m in _municipalities(user)]
         + [scope_of(d) for d in _districts(user).select_related("municipality").order_by("name")]
-        + [Scope(ScopeKind.INSTITUTION, *row) for row in institutions]
+        + [Scope(ScopeKind.INSTITUTION, *row) for row in listed]
     )
+
+
+def search_scopes(user: User, text: str):
+    """The districts and institutions in the user's scope whose name contains `text` (districts
+    first), for the picker's search; the caller pages it."""
+    text = text.strip()[:100]
+    if not text or not may_see_statistics(user):
+        return []
+    districts = [scope_of(d) for d in _districts(user).filter(name__icontains=text)
+                 .select_related("municipality").order_by("name")[:PICKER_INSTITUTIONS]]
+    institutions = (_institutions(user).filter(name__icontains=text).order_by("name", "pk")
+                    .values_list("pk", "name", "district__municipality_id", "district_id"))
+    return _Chained(districts, institutions)
+
+
+class _Chained:
+    """Districts (a short list) then institutions (a queryset), sliceable and countable for
+    `page_of` without loading every institution."""
+
+    def __init__(self, first: list[Scope], rest):
+        self.first, self.rest = first, rest
+
+    def count(self) -> int:
+        return len(self.first) + self.rest.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        start, stop = index.start or 0, index.stop
+        head = self.first[start:stop]
+        rest_start = max(0, start - len(self.first))
+        rest_stop = None if stop is None else max(0, stop - len(self.first))
+        tail = [Scope(ScopeKind.INSTITUTION, *row) for row in self.rest[rest_start:rest_stop]] \
+            if rest_stop is None or rest_stop > rest_start else []
+        return head + tail
+
+
+def widest_scope(user: User) -> Scope | None:
+    """The first scope of the picker: the municipality, else the first district or institution."""
+    scopes = scopes_for(user)
+    return scopes[0] if scopes else None
 
 
 def allowed(user: User, kind: str, pk) -> Scope | None:

@@ -16,15 +16,15 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value, Window
-from django.db.models.functions import Lag, Lead, TruncQuarter
+from django.db.models import Count, F, Q, Sum, Value, Window
+from django.db.models.functions import Lead, TruncQuarter
 from django.utils import timezone
 
 from cases.models import CaseEvent, CaseState, CloseReason, Observation, TopiPosition
 from districtcouncil.models import Decision, Submission
-from handleplan.models import Effort, Evaluation
-from reports import community
-from reports.models import ScopeKind
+from handleplan.models import Evaluation
+from reports import aggregates, community
+from reports.models import EffortDue, LevelStay, ScopeKind, YellowRun
 from reports.scope import Period, Scope
 
 Action = CaseEvent.Action
@@ -33,6 +33,7 @@ LEVEL_ACTIONS = [Action.OPENED, Action.ESCALATED, Action.INTERVENTION, Action.DE
                  Action.REOPENED]
 LEVELS = [str(level) for level in CaseState.ladder()]
 LEVEL_LABELS = {str(s): s.label for s in CaseState}
+FLOW_KINDS = ["opened", "up", "down", "closed", "reopened"]
 MONTHS_DA = ["jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec."]
 
 
@@ -76,7 +77,8 @@ def _d(value: datetime.date):
 def _days_sql(start: str, end: str, *, dates: bool = False) -> str:
     """SQL for the number of days from column `start` to column `end` (fractional for timestamps)."""
     if connection.vendor == "postgresql":
-        return f"({end} - {start})" if dates else f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
+        # As double precision: EXTRACT gives numeric, whose sort (the quartiles) is several times slower.
+        return f"({end} - {start})" if dates else f"(CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS double precision) / 86400.0)"
     return f"(julianday({end}) - julianday({start}))"
 
 
@@ -119,6 +121,23 @@ def _quartiles(rows) -> dict[str, dict]:
     return result
 
 
+def _spreads(stays_sql: str, params: tuple) -> dict[str, dict]:
+    """Count, min, quartiles and max of `days` per `grp` over the rows of `stays_sql`. PostgreSQL
+    sorts only the values (percentile_cont: the same linear interpolation); elsewhere the rows at
+    the quartile ranks are picked with window functions."""
+    if connection.vendor == "postgresql":
+        sql = (f"WITH stays AS ({stays_sql}) SELECT grp, COUNT(*), MIN(days), "
+               "percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY days), MAX(days) "
+               "FROM stays GROUP BY grp")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {grp: {"count": int(n), "min": float(low), "q1": q[0], "median": q[1], "q3": q[2],
+                          "max": float(high)} for grp, n, low, q, high in cursor.fetchall()}
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH stays AS ({stays_sql}), {_QUARTILE_ROWS}", params)
+        return _quartiles(cursor.fetchall())
+
+
 def _empty_spread(count: int = 0) -> dict:
     return {"count": count, "min": None, "q1": None, "median": None, "q3": None, "max": None}
 
@@ -141,16 +160,10 @@ def level_months(scope: Scope, period: Period) -> list[dict]:
     """Children at each level at the end of each month: the to_state of each case's last ladder
     event at or before that moment (closed cases count at no level)."""
     months = month_ends(period)
-    inner, params = _inner(_level_events(scope, months[-1][1]))
-    columns, column_params = [], []
-    for i, (_, moment) in enumerate(months):
-        columns.append(f'SUM(CASE WHEN ev."at" < %s AND (ev."next_at" IS NULL OR ev."next_at" >= %s) '
-                       f"THEN 1 ELSE 0 END) AS m{i}")
-        column_params += [_dt(moment), _dt(moment)]
-    sql = f'SELECT ev."to_state", {", ".join(columns)} FROM ({inner}) ev GROUP BY ev."to_state"'
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*column_params, *params))
-        counts = {row[0]: [int(v or 0) for v in row[1:]] for row in cursor.fetchall()}
+    if aggregates.covers(period):
+        counts = _level_counts_from_months(scope, period, [month for month, _ in months])
+    else:
+        counts = _level_counts_from_events(scope, months)
     result = []
     for i, (month, _) in enumerate(months):
         by_level = {level: counts.get(level, [0] * len(months))[i] for level in LEVELS}
@@ -162,89 +175,97 @@ def level_months(scope: Scope, period: Period) -> list[dict]:
     return result
 
 
+def _level_counts_from_months(scope: Scope, period: Period, months: list[datetime.date]) -> dict[str, list[int]]:
+    """Cases per level at each month's end: the running sum of the kept month rows (one query over
+    a few hundred rows, whatever the scope's size)."""
+    change: dict[datetime.date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for month, _, source, target, n, _ in aggregates.month_rows(scope, period, [aggregates.LEVEL]):
+        change[month][target] += n
+        change[month][source] -= n
+    counts = {level: [0] * len(months) for level in LEVELS}
+    running: dict[str, int] = defaultdict(int)
+    position = 0
+    for month in sorted(set(change) | set(months)):
+        for level, n in change.get(month, {}).items():
+            running[level] += n
+        if position < len(months) and month == months[position]:
+            for level in LEVELS:
+                counts[level][position] = running[level]
+            position += 1
+    return counts
+
+
+def _level_counts_from_events(scope: Scope, months) -> dict[str, list[int]]:
+    """The same from the event rows, for a period that does not end at a month's end."""
+    inner, params = _inner(_level_events(scope, months[-1][1]))
+    columns, column_params = [], []
+    for i, (_, moment) in enumerate(months):
+        columns.append(f'SUM(CASE WHEN ev."at" < %s AND (ev."next_at" IS NULL OR ev."next_at" >= %s) '
+                       f"THEN 1 ELSE 0 END) AS m{i}")
+        column_params += [_dt(moment), _dt(moment)]
+    sql = f'SELECT ev."to_state", {", ".join(columns)} FROM ({inner}) ev GROUP BY ev."to_state"'
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*column_params, *params))
+        return {row[0]: [int(v or 0) for v in row[1:]] for row in cursor.fetchall()}
+
+
 def level_flows(scope: Scope, period: Period) -> dict:
     """Moves on the ladder in the period: up, down, opened, reopened, closed (and how many of the
     closed cases returned to the general learning environment)."""
-    rows = (
-        CaseEvent.objects.filter(scope.q("case__child__institution"), action__in=LEVEL_ACTIONS,
-                                 at__gte=local_midnight(period.start), at__lt=_after(period.end))
-        .order_by().values("action", "from_state", "to_state")
-        .annotate(n=Count("pk"), returned=Count("pk", filter=Q(reason__startswith=CloseReason.RETURNED.label)))
-    )
+    if aggregates.covers(period):
+        first = period.start
+        rows = [(kind, source, target, n, returned) for month, kind, source, target, n, returned
+                in aggregates.month_rows(scope, period, FLOW_KINDS) if month >= first]
+    else:
+        rows = [(aggregates.flow_kind(r["action"], r["from_state"], r["to_state"]), r["from_state"], r["to_state"],
+                 r["n"], r["returned"]) for r in (
+            CaseEvent.objects.filter(scope.q("case__child__institution"), action__in=LEVEL_ACTIONS,
+                                     at__gte=local_midnight(period.start), at__lt=_after(period.end))
+            .order_by().values("action", "from_state", "to_state")
+            .annotate(n=Count("pk"), returned=Count("pk", filter=Q(reason__startswith=CloseReason.RETURNED.label))))]
     flows: dict[tuple, dict] = {}
     totals = {"up": 0, "down": 0, "opened": 0, "reopened": 0, "closed": 0, "returned": 0}
-    for row in rows:
-        source, target = row["from_state"], row["to_state"]
-        if row["action"] == Action.OPENED:
-            kind = "opened"
-        elif row["action"] == Action.REOPENED:
-            kind = "reopened"
-        elif target == CaseState.LUKKET:
-            kind = "closed"
-            totals["returned"] += row["returned"]
-        elif source in LEVELS and target in LEVELS:
-            kind = "up" if LEVELS.index(target) > LEVELS.index(source) else "down"
-        else:
+    for kind, source, target, n, returned in rows:
+        if kind is None:
             continue
-        totals[kind] += row["n"]
+        if kind == "closed":
+            totals["returned"] += returned
+        totals[kind] += n
         key = (kind, source, target)
         flows.setdefault(key, {"kind": kind, "from": source, "to": target, "count": 0})
-        flows[key]["count"] += row["n"]
-    order = ["opened", "up", "down", "closed", "reopened"]
+        flows[key]["count"] += n
+    order = FLOW_KINDS
     rank = {level: i for i, level in enumerate(["", *LEVELS, str(CaseState.LUKKET)])}
     listed = sorted(flows.values(), key=lambda f: (order.index(f["kind"]), rank.get(f["from"], 9), rank.get(f["to"], 9)))
     return {"rows": listed, "totals": totals}
 
 
 def level_durations(scope: Scope, period: Period) -> list[dict]:
-    """Time at each level, from consecutive ladder events: the stays that ended in the period (the
-    case moved or was closed), in days – count, median and quartiles."""
-    end = _after(period.end)
-    inner, params = _inner(_level_events(scope, end))
-    days = _days_sql('ev."at"', 'ev."next_at"')
-    sql = (
-        f"WITH ev AS ({inner}), "
-        f'stays AS (SELECT ev."to_state" AS grp, {days} AS days '
-        f'FROM ev WHERE ev."next_at" >= %s AND ev."next_at" < %s AND ev."to_state" IN (%s, %s, %s)), '
-        f"{_QUARTILE_ROWS}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, _dt(local_midnight(period.start)), _dt(end), *LEVELS))
-        spreads = _quartiles(cursor.fetchall())
+    """Time at each level, from the kept stays (`LevelStay`, one per ladder event up to the case's
+    next): the stays that ended in the period (the case moved or was closed), in days – count,
+    median and quartiles. Reads only the scope's stays that ended in the period (an index range)."""
+    stays = (LevelStay.objects.filter(aggregates.scope_filter(scope), level__in=LEVELS,
+                                      ended_at__gte=local_midnight(period.start), ended_at__lt=_after(period.end))
+             .order_by().values("level", "days"))
+    inner, params = _inner(stays)
+    spreads = _spreads(f'SELECT s."level" AS grp, s."days" AS days FROM ({inner}) s', params)
     return [{"level": level, "label": LEVEL_LABELS[level], **spreads.get(level, _empty_spread())} for level in LEVELS]
 
 
-def _topi_positions(scope: Scope, period: Period):
-    """Each TOPI observation up to the period's end with the child's previous position beside it."""
-    return (
-        Observation.objects.filter(scope.q("child__institution"), observed_on__lte=period.end)
-        .exclude(topi_position="")
-        .annotate(prev=Window(Lag("topi_position"), partition_by=[F("child_id")],
-                              order_by=[F("observed_on").asc(), F("pk").asc()]))
-        .order_by().values("id", "child_id", "topi_position", "observed_on", "prev")
-    )
+def _yellow_runs(scope: Scope):
+    """The scope's kept runs of yellow TOPI positions (`YellowRun`)."""
+    return YellowRun.objects.filter(aggregates.scope_filter(scope)).order_by()
 
 
 def yellow_durations(scope: Scope, period: Period) -> dict:
-    """Time in a yellow TOPI position, from a child's consecutive TOPI observations: a run of
-    yellow lasts from its first yellow observation until the next non-yellow one. Runs that ended
-    in the period count; in days."""
-    inner, params = _inner(_topi_positions(scope, period))
-    days = _days_sql('c."observed_on"', 'c."next_on"', dates=True)
-    sql = (
-        f"WITH obs AS ({inner}), "
-        # Only the observations where the position changed; the next change after a yellow one
-        # is by construction the next non-yellow observation.
-        'changes AS (SELECT o."child_id", o."topi_position", o."observed_on", '
-        'LEAD(o."observed_on") OVER (PARTITION BY o."child_id" ORDER BY o."observed_on", o."id") AS next_on '
-        'FROM obs o WHERE o."prev" IS NULL OR o."prev" <> o."topi_position"), '
-        f'stays AS (SELECT c."topi_position" AS grp, {days} AS days FROM changes c '
-        'WHERE c."topi_position" = %s AND c."next_on" >= %s AND c."next_on" <= %s), '
-        f"{_QUARTILE_ROWS}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, TopiPosition.YELLOW, _d(period.start), _d(period.end)))
-        spreads = _quartiles(cursor.fetchall())
+    """Time in a yellow TOPI position: a run of yellow lasts from its first yellow observation until
+    the next non-yellow one. Runs that ended in the period count; in days. Reads only the scope's
+    runs that ended in the period (an index range), never all observations."""
+    runs = _yellow_runs(scope).filter(ended_on__gte=period.start, ended_on__lte=period.end).values(
+        "started_on", "ended_on")
+    inner, params = _inner(runs)
+    days = _days_sql('r."started_on"', 'r."ended_on"', dates=True)
+    spreads = _spreads(f"SELECT 'gul' AS grp, {days} AS days FROM ({inner}) r", params)
     return {"label": "Gul TOPI-position", **spreads.get(str(TopiPosition.YELLOW), _empty_spread())}
 
 
@@ -319,24 +340,32 @@ def evaluations(scope: Scope, period: Period, today: datetime.date | None = None
     """Evaluations in the period done on time (evaluated_on <= planned_for) or late, and the efforts
     whose evaluation date had passed, with no evaluation since, at the period's end (or today)."""
     path = "effort__plan__case__child__institution"
-    done = Evaluation.objects.filter(scope.q(path), evaluated_on__gte=period.start, evaluated_on__lte=period.end
+    if aggregates.covers(period):
+        done = {"on_time": 0, "late": 0, "unplanned": 0}
+        for month, _, result, _, n, _ in aggregates.month_rows(scope, period, [aggregates.EVALUATION]):
+            if month >= period.start:
+                done[result] += n
+    else:
+        done = _evaluations_from_rows(scope, period, path)
+    as_of = min(period.end, today or timezone.localdate())
+    # From the kept rows (EffortDue: each effort's next date and first evaluation since), by scope.
+    overdue = (
+        EffortDue.objects.filter(aggregates.scope_filter(scope), due_on__lt=as_of, started_on__lte=as_of)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
+        .filter(Q(evaluated_on__isnull=True) | Q(evaluated_on__gt=as_of)).order_by().count()
+    )
+    planned = done["on_time"] + done["late"]
+    return {**done, "overdue": overdue, "as_of": as_of,
+            "on_time_share": 100 * done["on_time"] / planned if planned else None}
+
+
+def _evaluations_from_rows(scope: Scope, period: Period, path: str) -> dict:
+    return Evaluation.objects.filter(scope.q(path), evaluated_on__gte=period.start, evaluated_on__lte=period.end
                                      ).order_by().aggregate(
         on_time=Count("pk", filter=Q(planned_for__isnull=False, evaluated_on__lte=F("planned_for"))),
         late=Count("pk", filter=Q(planned_for__isnull=False, evaluated_on__gt=F("planned_for"))),
         unplanned=Count("pk", filter=Q(planned_for__isnull=True)),
     )
-    as_of = min(period.end, today or timezone.localdate())
-    since = Evaluation.objects.filter(effort=OuterRef("pk"), evaluated_on__gte=OuterRef("evaluation_date"),
-                                      evaluated_on__lte=as_of)
-    overdue = (
-        Effort.objects.filter(scope.q("plan__case__child__institution"), evaluation_date__lt=as_of,
-                              started_on__lte=as_of)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
-        .exclude(Exists(since)).order_by().count()
-    )
-    planned = done["on_time"] + done["late"]
-    return {**done, "overdue": overdue, "as_of": as_of,
-            "on_time_share": 100 * done["on_time"] / planned if planned else None}
 
 
 def overdue_reassessments(scope: Scope, period: Period, today: datetime.date | None = None) -> dict:
@@ -380,25 +409,23 @@ def _date_days_sql(column: str) -> str:
 def yellow_brief(scope: Scope, period: Period, days: int) -> dict:
     """Aabenraa: children in a yellow position are there only briefly. Of the yellow runs that ended
     in the period, how many lasted at most `days`; and how many children were still yellow at the
-    period's end after more than `days`. One query (same runs as `yellow_durations`)."""
-    inner, params = _inner(_topi_positions(scope, period))
-    length = _days_sql('c."observed_on"', 'c."next_on"', dates=True)
-    open_length = _date_days_sql('c."observed_on"')
+    period's end after more than `days`. One query over the kept runs (as `yellow_durations`)."""
+    start, end = period.start, period.end
+    runs = _yellow_runs(scope).filter(Q(ended_on__gte=start) | Q(ended_on__isnull=True), started_on__lte=end).values(
+        "started_on", "ended_on")
+    inner, params = _inner(runs)
+    length = _days_sql('r."started_on"', 'r."ended_on"', dates=True)
+    still = '(r."ended_on" IS NULL OR r."ended_on" > %s)'
     sql = (
-        f"WITH obs AS ({inner}), "
-        'changes AS (SELECT o."child_id", o."topi_position", o."observed_on", '
-        'LEAD(o."observed_on") OVER (PARTITION BY o."child_id" ORDER BY o."observed_on", o."id") AS next_on '
-        'FROM obs o WHERE o."prev" IS NULL OR o."prev" <> o."topi_position") '
-        'SELECT '
-        'SUM(CASE WHEN c."next_on" >= %s THEN 1 ELSE 0 END), '
-        f'SUM(CASE WHEN c."next_on" >= %s AND {length} <= %s THEN 1 ELSE 0 END), '
-        f'SUM(CASE WHEN c."next_on" IS NULL AND {open_length} > %s THEN 1 ELSE 0 END), '
-        'SUM(CASE WHEN c."next_on" IS NULL THEN 1 ELSE 0 END) '
-        'FROM changes c WHERE c."topi_position" = %s'
+        "SELECT "
+        'SUM(CASE WHEN r."ended_on" <= %s THEN 1 ELSE 0 END), '
+        f'SUM(CASE WHEN r."ended_on" <= %s AND {length} <= %s THEN 1 ELSE 0 END), '
+        f'SUM(CASE WHEN {still} AND {_date_days_sql('r."started_on"')} > %s THEN 1 ELSE 0 END), '
+        f"SUM(CASE WHEN {still} THEN 1 ELSE 0 END) "
+        f"FROM ({inner}) r"
     )
-    start, end = _d(period.start), _d(period.end)
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, start, start, days, end, days, TopiPosition.YELLOW))
+        cursor.execute(sql, (_d(end), _d(end), days, _d(end), _d(end), days, _d(end), *params))
         ended, brief, long_open, still_open = (int(v or 0) for v in cursor.fetchone())
     return {"days": days, "ended": ended, "brief": brief, "long": ended - brief,
             "still_yellow": still_open, "still_yellow_long": long_open}

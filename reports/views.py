@@ -12,15 +12,19 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from haandguide.access import Action, log_access
-from reports import presentation, privacy, services
+from reports import cache, presentation, privacy, services
 from reports.forms import PeriodForm
 from reports.models import Report
-from reports.scope import Scope, get_report_for_user, get_scope_for_user, may_see_statistics, scopes_for
+from reports.scope import (
+    Scope, allowed, get_report_for_user, get_scope_for_user, may_see_statistics, scopes_for, search_scopes, widest_scope,
+)
 from haandguide.lib.formats import date_da
+from haandguide.lib.pages import page_of
 
 
 def _period_query(period) -> str:
@@ -37,14 +41,22 @@ def _reports_for(scope: Scope):
 
 
 def index(request):
-    """The user's widest scope, or the one chosen in the scope picker."""
+    """The user's widest scope, or the one chosen in the scope picker; with `soeg`, the districts
+    and institutions whose name matches, a page at a time."""
     if not may_see_statistics(request.user):
         raise PermissionDenied("Din rolle har ikke adgang til statistik.")
-    scopes = scopes_for(request.user)
-    if not scopes:
-        raise PermissionDenied("Du er ikke knyttet til en kommune, et distrikt eller en institution.")
-    chosen = next((s for s in scopes if s.key == request.GET.get("omraade")), scopes[0])
     period = PeriodForm(request.GET or None).period
+    text = request.GET.get("soeg", "").strip()
+    if text:
+        page = page_of(search_scopes(request.user, text), request.GET.get("side"))
+        return render(request, "reports/scope_search.html", {
+            "page": page, "text": text, "period_query": _period_query(period),
+            "search_query": f"{urlencode({'soeg': text})}&{_period_query(period)}"})
+    kind, _, pk = request.GET.get("omraade", "").partition("-")
+    chosen = allowed(request.user, kind, pk) if pk else None
+    chosen = chosen or widest_scope(request.user)
+    if chosen is None:
+        raise PermissionDenied("Du er ikke knyttet til en kommune, et distrikt eller en institution.")
     return redirect(_scope_url(chosen, period))
 
 
@@ -54,7 +66,9 @@ def statistics(request, kind, pk):
     period = form.period
     context = presentation.build(scope, period)
     context.update({
-        "form": form, "scopes": scopes_for(request.user), "period_query": _period_query(period),
+        "sections_html": cache.rendered(scope, period, lambda: render_to_string(
+            "reports/includes/sections.html", context)),
+        "form": form, "scopes": scopes_for(request.user, scope), "period_query": _period_query(period),
         "reports": list(_reports_for(scope)[:20]),
     })
     return render(request, "reports/statistics.html", context)

@@ -93,6 +93,8 @@ from handleplan.reminders import evaluation_reminders_send
 from reports.models import Measure, Report
 from sso.models import ExternalIdentity, GroupMapping, IdentityProvider
 from tests import factories
+from portal.models import PortalSettings
+from tests.portal_registry import PARENT_REGISTRY
 from tests.case_fixtures import FakeHandleplan, as_user
 
 PDF = factories.pdf_bytes()
@@ -157,6 +159,7 @@ REGISTRY: dict[str, list[Ids]] = {
     "handleplan:plan_start": [ids(L, child_pk="child")],
     "handleplan:plan_edit": [ids(P, child_pk="child")],
     "handleplan:effort_add": [ids(P, child_pk="child")],
+    "handleplan:plan_share": [ids(P, child_pk="child")],
     "handleplan:effort_edit": [ids(P, child_pk="child", effort_pk="effort")],
     "handleplan:evaluation_add": [ids(P, child_pk="child", effort_pk="effort")],
     "handleplan:version_list": [ids(K, child_pk="child")],
@@ -188,6 +191,8 @@ REGISTRY: dict[str, list[Ids]] = {
     "community:proposal_decide": [ids(P, child_pk="child", pk="proposal")],
     "community:invitation_create": [ids(P, session_pk="counselling_session")],
     "districtcouncil:revisitation": [ids(K, pk="decision")],
+    # the leader's "Send til forældreportalen" (the parents' own portal URLs: tests/test_portal_access.py)
+    "portal:letter_publish": [ids(L, pk="decision", letter_pk="letter")],
     # reports: kind names the kind of scope, pk the municipality, district or institution
     # integrations: the child's whole record out (the API's external ids: tests/test_integrations_sync.py)
     "integrations:child_record": [ids(L, child_pk="child")],
@@ -212,6 +217,7 @@ ADMIN_OBJECTS: dict[type, str] = {
     ChildGroup: "child_group", TopiSchedule: "topi_schedule", TopiCriterion: "topi_criterion",
     IdentityProvider: "identity_provider", ExternalIdentity: "external_identity",
     TOTPDevice: "totp_device", StaticDevice: "static_device",
+    PortalSettings: "portal_settings",
     ApiClient: "api_client", ChannelSetting: "channel_setting", OutboxItem: "outbox_item",
     ExternalRef: "external_ref", ImportFile: "import_file",
 }
@@ -284,6 +290,7 @@ class Place:
     external_identity: Any = None
     totp_device: Any = None
     static_device: Any = None
+    portal_settings: Any = None
     api_client: Any = None
     channel_setting: Any = None
     outbox_item: Any = None
@@ -319,6 +326,7 @@ def _build_place(municipality, district, institution, users: dict, first_name: s
     place.resource_type = ResourceType.objects.get(municipality=municipality, name="Praksisvejleder")
     place.mellemform = Mellemform.objects.filter(district=district).first()
     place.letter_wording = LetterWording.objects.get(municipality=municipality)
+    place.portal_settings = PortalSettings.objects.get_or_create(municipality=municipality)[0]
 
     case = case_services.case_open(actor=leader, child=place.child, reason="Bekymring")
     place.observation = case_services.observation_add(
@@ -575,6 +583,10 @@ def test_every_url_kwarg_is_in_the_registry():
                     missing.append(f"{route.route} (admin model {route.admin_model.__name__})")
             elif set(route.kwargs) - {"app_label", "content_type_id", "object_id", "url"}:
                 missing.append(route.route)
+            continue
+        if route.name in PARENT_REGISTRY:  # the parents' portal: its own matrix, for a parent's session
+            if set(PARENT_REGISTRY[route.name]) != set(route.kwargs):
+                missing.append(f"{route.name} {route.kwargs} ({route.route}) in tests/test_portal_access.py")
             continue
         variants = REGISTRY.get(route.name)
         if not variants or any(set(v.kwargs) != set(route.kwargs) for v in variants):

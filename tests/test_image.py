@@ -25,7 +25,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["haandguide", "cases", "handleplan", "community", "districtcouncil", "reports", "sso"]
+APPS = ["haandguide", "cases", "handleplan", "community", "districtcouncil", "reports", "sso", "portal"]
 
 
 def instructions() -> list[tuple[str, str]]:

@@ -212,11 +212,12 @@ def test_the_portal_channel_calls_the_portals_publishing_once(letter, municipali
     assert published == [(letter.pk, JOB)] and setting.active
 
 
-def test_without_the_portal_installed_the_portal_channel_fails_and_is_retried(letter, municipality, monkeypatch):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "portal", None)  # import fails
+def test_a_refusal_by_the_portal_gives_up_with_its_reason(letter, municipality):
+    """The portal's publish_letter (issue 18) today takes only a leader: the outbox's job is refused,
+    and the row gives up with the portal's reason instead of retrying forever (see the report)."""
     ChannelSetting.objects.create(municipality=municipality, purpose="brev", channel="portal")
     items_ = outbox.outbox_enqueue("brev", letter.pk, municipality_id=municipality.pk, child_id=letter.decision.child_id)
     portal_item = next(i for i in items_ if i.channel == "portal")
-    assert outbox.outbox_send(portal_item.pk, actor=JOB) == Status.FAILED
+    assert outbox.outbox_send(portal_item.pk, actor=JOB) == Status.GAVE_UP
+    portal_item.refresh_from_db()
+    assert "leder" in portal_item.last_error

@@ -212,9 +212,11 @@ def test_the_warm_task_fills_the_cache_and_running_it_twice_is_harmless(client_f
     assert queries == queries_without_figures(client, url, {}, monkeypatch)  # the first view is warm
 
 
-def test_the_warm_task_is_in_the_beat_schedule(settings):
+def test_the_warm_task_is_in_the_beat_schedule_and_never_recomputes_everything(settings):
     entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "reports.tasks.warm_statistics"]
-    assert any(e.get("kwargs", {}).get("refresh") for e in entries)
+    assert len(entries) == 2  # before the working day, and hourly
+    # In proportion to what changed: only the stale scopes and the dirty institution-months.
+    assert not any(e.get("kwargs", {}).get("refresh") for e in entries)
 
 
 def test_pages_and_changes_work_while_the_cache_is_unreachable(client_for, chef, lars, alma, consultant_nord,
