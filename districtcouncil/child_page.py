@@ -5,6 +5,7 @@ child to the council now. A fixed few queries, whatever the data."""
 from django.db.models import Prefetch
 from django.urls import reverse
 
+from districtcouncil import delivery
 from districtcouncil.models import Decision, Letter
 from districtcouncil.scope import submissions_visible_to
 from districtcouncil.services import refusal_submission_start
@@ -17,6 +18,7 @@ def council_section(request, child) -> dict | None:
     decisions = list(Decision.objects.filter(child=child).select_related("resource_type").prefetch_related(
         Prefetch("letters", queryset=Letter.objects.defer("pdf").select_related("dispatched_by")))
         .order_by("-decided_at", "-pk")[:20])
+    delivery.attach([letter for decision in decisions for letter in decision.letters.all()])
     # The child page's "Indstil til distriktsrådet": shown when the service would accept a draft.
     submission_url = None
     if refusal_submission_start(request.user, child) is None:

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from community.scope import group_plans_led_by
-from districtcouncil import scope, services
+from districtcouncil import delivery, scope, services
 from districtcouncil.forms import (
     DecisionForm, LetterDispatchForm, MeetingSeriesForm, OverviewForm, ReassessForm, ReviewForm, SubmissionDraftForm,
     SubmissionForm,
@@ -336,6 +336,7 @@ def _letters(request, decision, *, dispatch_form=None, dispatch_letter_pk=None):
         if letter.refusal_dispatch is None:
             letter.dispatch_form = (dispatch_form if letter.pk == dispatch_letter_pk else None) or LetterDispatchForm(
                 prefix=f"brev{letter.pk}")
+    delivery.attach(letters)
     return letters
 
 

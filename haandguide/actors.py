@@ -28,7 +28,7 @@ class ActorKind(models.TextChoices):
     STAFF = "personale", "Medarbejder i browseren"
     ADMIN = "admin", "Administrator i administrationen"
     JOB = "job", "Planlagt job"
-    # The parents' portal (portal/); the integration API is designed for, not yet used.
+    # The parents' portal (portal/) and the integration API (integrations/).
     PARENT = "foraelder", "Forælder i forældreportalen"
     CLIENT = "integration", "Integration"
 
@@ -72,6 +72,12 @@ class Actor:
         """A custodian in the parents' portal: no staff `User`; `party` is the guardian row they
         signed in as (portal/scope.py finds the person's other rows), `label` their name."""
         return cls(kind=ActorKind.PARENT, party=guardian, label=guardian.name if guardian else "", path=path)
+
+    @classmethod
+    def client(cls, client, *, path: str = "") -> Actor:
+        """An integration client of the API (integrations.models.ApiClient), acting for its
+        municipality: the log names it by its name."""
+        return cls(kind=ActorKind.CLIENT, party=client, label=client.name, path=path)
 
     def as_user(self, user) -> Actor:
         """The same door, another person: a refused admin login is logged as who tried."""

@@ -158,14 +158,19 @@ class AuditedAdmin(MunicipalityScopeMixin, admin.ModelAdmin):
                 require_in_scope(request, field, value if isinstance(value, list) else [value])
         return initial
 
+    def require_posted_relations_in_scope(self, request) -> None:
+        """Every posted id of a relation lies in the municipality, else a logged 404 (also for a
+        ModelAdmin's own add page, e.g. the file import's)."""
+        for field in self._relation_fields():
+            for name in (field.name, field.attname):
+                values = request.POST.getlist(name)
+                if field.many_to_many:
+                    values = [part for value in values for part in value.split(",")]
+                require_in_scope(request, field, values)
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST" and (object_id is not None or self.has_add_permission(request)):
-            for field in self._relation_fields():
-                for name in (field.name, field.attname):
-                    values = request.POST.getlist(name)
-                    if field.many_to_many:
-                        values = [part for value in values for part in value.split(",")]
-                    require_in_scope(request, field, values)
+            self.require_posted_relations_in_scope(request)
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_list_filter(self, request):

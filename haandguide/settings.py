@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "districtcouncil",
     "reports",
     "portal",
+    "integrations",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -275,6 +276,9 @@ STORAGES = {
 }
 # Uploaded documents live outside the web root and are only served through permission-checked views.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "private")))
+# Where the folder adapters drop outgoing files (Digital Post MeMo files, journalisering) unless a
+# municipality's channel names its own folder (integrations/channels.py).
+OUTBOX_ROOT = Path(env_str("OUTBOX_ROOT", str(VAR_DIR / "outbox")))
 # No URL route serves MEDIA_ROOT; files go out only through views that check the user's scope.
 MEDIA_URL = "/ingen-direkte-adgang/"
 
@@ -342,6 +346,8 @@ CELERY_BEAT_SCHEDULE = {
     # municipality and district whose cached figures are stale, before the working day and each
     # hour: work in proportion to what changed (a lost invalidation expires with the entry, 25 h).
     "warm-statistics-nightly": {"task": "reports.tasks.warm_statistics", "schedule": crontab(hour=4, minute=0)},
+    # Integrations: letters and documents whose send task was lost or failed (integrations/outbox.py).
+    "send-outbox-due": {"task": "integrations.tasks.send_outbox_due", "schedule": 5 * 60},
     "warm-statistics-hourly": {"task": "reports.tasks.warm_statistics", "schedule": crontab(minute=20, hour="6-18")},
 }
 

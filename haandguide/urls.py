@@ -4,6 +4,7 @@ from django.urls import include, path
 from haandguide import keep_typed, public, views
 from haandguide.admin import close_unscoped_admins
 from haandguide.forms import AdminLoginForm
+from integrations.api import urlpatterns as api_urlpatterns
 from sso import views as sso_views
 
 admin.site.site_header = "Haandguide – administration"
@@ -35,6 +36,8 @@ urlpatterns = [
     # The parents' portal: its own kind of session (portal/views.py), never a staff login.
     path("portal/", include("portal.urls")),
     path("tilgaengelighed/", public.accessibility, name="accessibility"),
+    path("api/v1/", (api_urlpatterns(), "api-v1", "api-v1")),
+    path("", include("integrations.urls")),
     path("favicon.ico", public.favicon, name="favicon"),
 ]
 

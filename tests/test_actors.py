@@ -17,13 +17,13 @@ from django.urls import reverse
 
 from haandguide.actors import Actor, ActorKind
 
-APPS = ("haandguide", "cases", "handleplan", "community", "districtcouncil", "reports", "portal")
+APPS = ("haandguide", "cases", "handleplan", "community", "districtcouncil", "reports", "portal", "integrations")
 # The modules that answer an HTTP request and so may take one: views and their helpers (scope
 # lookups, the page's sections and panels), the admin, the middleware and settings. Every other
 # module (services, split by concern or not, jobs, retention, the demo, notify) acts through an actor.
 REQUEST_FACING = {"views", "scope", "admin", "access", "actors", "middleware", "keep_typed", "public",
                   "context_processors", "dashboard", "interfaces", "child_page", "urls", "settings",
-                  "settings_test", "wsgi", "celery", "migrations", "management"}
+                  "settings_test", "wsgi", "celery", "migrations", "management", "api"}
 
 
 def _service_modules():

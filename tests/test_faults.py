@@ -214,9 +214,11 @@ def root_logger_kept():
 VISIBILITY_TIMEOUT = 2  # seconds; CELERY_VISIBILITY_TIMEOUT of the workers started below
 
 
-def start_worker_process(tmp_path: Path, name: str, *, paused_mid_build: bool = False) -> subprocess.Popen:
+def start_worker_process(tmp_path: Path, name: str, *, paused_mid_build: bool = False,
+                         module: str = "") -> subprocess.Popen:
     """A real `celery worker` (solo pool) against the test database and the test run's Redis.
-    `paused_mid_build`: its report build stops once the report is running (tests/worker_paused_mid_build.py)."""
+    `paused_mid_build`: its report build stops once the report is running (tests/worker_paused_mid_build.py);
+    `module`: another such worker module (tests/worker_paused_mid_send.py)."""
     db = connection.settings_dict
     auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     environment = {
@@ -229,7 +231,8 @@ def start_worker_process(tmp_path: Path, name: str, *, paused_mid_build: bool = 
         "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
     }
     log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
-    program = ["-m", "tests.worker_paused_mid_build"] if paused_mid_build else ["-m", "celery", "-A", "haandguide.celery:app"]
+    module = "tests.worker_paused_mid_build" if paused_mid_build else module
+    program = ["-m", module] if module else ["-m", "celery", "-A", "haandguide.celery:app"]
     return subprocess.Popen(
         [sys.executable, *program, "worker", "--pool", "solo",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO", "-n", f"{name}@%h"],

@@ -13,7 +13,7 @@ from haandguide.notify import notify
 from tests.case_fixtures import as_user  # noqa: F401
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ["haandguide", "cases", "handleplan", "community", "districtcouncil", "reports", "portal"]
+APPS = ["haandguide", "cases", "handleplan", "community", "districtcouncil", "reports", "portal", "integrations"]
 
 
 def source_files():

@@ -45,7 +45,9 @@ from tests.test_access_matrix import _routes
 MISSING = 987654
 # Pages anyone may open, signed in or not: they show no child's data.
 PUBLIC = {"login", "favicon", "accessibility", "session_keepalive", "logout",
-          "sso:start", "sso:callback"}  # sign-in itself: a bad answer shows the login page with an error
+          "sso:start", "sso:callback",  # sign-in itself: a bad answer shows the login page with an error
+          # published contracts: the integration API's OpenAPI document, the child-record export's schema
+          "api-v1:openapi-json", "integrations:record_schema"}
 
 
 def _family(child, *, guardian_name, email, leader, consultant, district, handleplan):

@@ -20,7 +20,7 @@ from tests import factories
 from tests.case_fixtures import as_user
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("haandguide", "cases", "handleplan", "community", "districtcouncil", "reports", "portal")
+APPS = ("haandguide", "cases", "handleplan", "community", "districtcouncil", "reports", "portal", "integrations")
 
 
 # --- 1. nothing but roles.py compares a role ----------------------------------------------------
