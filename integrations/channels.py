@@ -171,11 +171,8 @@ class PortalChannel(Channel):
     name, label, purpose = "portal", "Forældreportalen", "brev"
 
     def send(self, item, doc, *, actor, setting=None) -> str:
-        try:
-            from portal.services import publish_letter  # the parents' portal (issue 18)
-        except ImportError:
-            raise ChannelError("Forældreportalen er ikke installeret.") from None
         from haandguide.exceptions import Refused
+        from portal.services import publish_letter  # the parents' portal (issue 18)
 
         try:
             publish_letter(doc.obj, actor=actor)

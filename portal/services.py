@@ -253,8 +253,10 @@ def perspective_write(*, actor: Actor, child: Child, guardian: Guardian, text: s
 # --- letters ----------------------------------------------------------------------------------------
 
 
-def publish_letter_refusal(user, letter: Letter) -> Refusal | None:
-    if not roles.leads(user, letter.decision.institution_id):
+def publish_letter_refusal(actor: Actor, letter: Letter) -> Refusal | None:
+    """The institution's leader publishes by hand; the municipality's outbox (integrations, a job
+    actor) publishes each letter when the municipality has the portal channel switched on."""
+    if actor.kind != ActorKind.JOB and not roles.leads(actor.user, letter.decision.institution_id):
         return Refusal("not_leader", "Kun institutionens leder kan sende brevet til forældreportalen.")
     if letter.decision.child_id is None:
         return Refusal("no_child", "Brevet gælder en børnegruppe og har ingen forældre at sende til.")
@@ -266,7 +268,7 @@ def publish_letter_refusal(user, letter: Letter) -> Refusal | None:
 def publish_letter(letter: Letter, *, actor: Actor) -> LetterDelivery:
     """Make a letter visible in the portal to the child's custodians and tell each by e-mail that a
     letter is waiting (never its content). The leader then sees who read it, and when."""
-    refusal = publish_letter_refusal(actor.user, letter)
+    refusal = publish_letter_refusal(actor, letter)
     if refusal:
         raise Refused(refusal)
     with transaction.atomic():

@@ -193,31 +193,52 @@ def test_the_letters_delivery_status_shows_on_the_decision_page(letter, client_f
     assert "E-mail (besked om brev): <strong>Sendt</strong>" in text
 
 
-def test_the_portal_channel_calls_the_portals_publishing_once(letter, municipality, monkeypatch):
-    """The seam with the parents' portal (issue 18): the channel calls portal.services.publish_letter."""
-    import sys
-    import types
+def test_the_portal_channel_publishes_the_letter_in_the_portal_once(letter, municipality, emailed,
+                                                                    django_capture_on_commit_callbacks):
+    """The seam with the parents' portal (issue 18): the outbox's job publishes the letter through
+    portal.services.publish_letter: the custodians see it and get a notice, once, however often
+    the row is sent."""
+    from portal.models import LetterDelivery
 
-    published = []
-    portal = types.ModuleType("portal")
-    portal.services = types.SimpleNamespace(publish_letter=lambda letter, *, actor: published.append((letter.pk, actor)))
-    monkeypatch.setitem(sys.modules, "portal", portal)
-    monkeypatch.setitem(sys.modules, "portal.services", portal.services)
-    setting = ChannelSetting.objects.create(municipality=municipality, purpose="brev", channel="portal")
-    item = outbox.outbox_enqueue("brev", letter.pk, municipality_id=municipality.pk,
-                                 child_id=letter.decision.child_id)
-    portal_item = next(i for i in item if i.channel == "portal")
-    assert outbox.outbox_send(portal_item.pk, actor=JOB) == Status.SENT
+    ChannelSetting.objects.create(municipality=municipality, purpose="brev", channel="portal")
+    items_ = outbox.outbox_enqueue("brev", letter.pk, municipality_id=municipality.pk,
+                                   child_id=letter.decision.child_id)
+    portal_item = next(i for i in items_ if i.channel == "portal")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.outbox_send(portal_item.pk, actor=JOB) == Status.SENT
     assert outbox.outbox_send(portal_item.pk, actor=JOB) is None
-    assert published == [(letter.pk, JOB)] and setting.active
+    delivery = LetterDelivery.objects.get(letter=letter)
+    assert delivery.published_by is None  # the municipality's outbox, not a person
+    assert len(mail.outbox) == len([g for g in emailed if g.email])
+    assert all(letter.decision.notes not in m.body for m in mail.outbox if letter.decision.notes)
 
 
-def test_a_refusal_by_the_portal_gives_up_with_its_reason(letter, municipality):
-    """The portal's publish_letter (issue 18) today takes only a leader: the outbox's job is refused,
-    and the row gives up with the portal's reason instead of retrying forever (see the report)."""
+def test_a_letter_the_leader_published_already_counts_as_delivered(letter, municipality):
+    from portal import services as portal_services
+    from portal.models import LetterDelivery
+
+    portal_services.publish_letter(letter, actor=Actor.job("leder-i-forvejen"))
+    ChannelSetting.objects.create(municipality=municipality, purpose="brev", channel="portal")
+    items_ = outbox.outbox_enqueue("brev", letter.pk, municipality_id=municipality.pk, child_id=letter.decision.child_id)
+    portal_item = next(i for i in items_ if i.channel == "portal")
+    assert outbox.outbox_send(portal_item.pk, actor=JOB) == Status.SENT
+    assert LetterDelivery.objects.filter(letter=letter).count() == 1
+
+
+def test_a_refusal_by_the_portal_gives_up_with_its_reason(letter, municipality, monkeypatch):
+    """A letter the portal will not take gives up with the portal's reason instead of retrying
+    forever, and nothing is published."""
+    from haandguide.exceptions import Refusal
+    from portal import services as portal_services
+    from portal.models import LetterDelivery
+
+    monkeypatch.setattr(portal_services, "publish_letter_refusal",
+                        lambda actor, letter: Refusal("no_child", "Brevet gælder en børnegruppe."))
     ChannelSetting.objects.create(municipality=municipality, purpose="brev", channel="portal")
     items_ = outbox.outbox_enqueue("brev", letter.pk, municipality_id=municipality.pk, child_id=letter.decision.child_id)
     portal_item = next(i for i in items_ if i.channel == "portal")
     assert outbox.outbox_send(portal_item.pk, actor=JOB) == Status.GAVE_UP
     portal_item.refresh_from_db()
-    assert "leder" in portal_item.last_error
+    assert "børnegruppe" in portal_item.last_error
+    assert not LetterDelivery.objects.filter(letter=letter).exists()

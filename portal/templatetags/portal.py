@@ -12,10 +12,10 @@ register = template.Library()
 
 @register.inclusion_tag("portal/includes/letter_status.html", takes_context=True)
 def portal_letter(context, decision, letter):
-    user = context["request"].user
+    actor = context["request"].actor
     delivery = (LetterDelivery.objects.filter(letter=letter).select_related("published_by")
                 .prefetch_related("receipts__guardian").first())
-    refusal = None if delivery else services.publish_letter_refusal(user, letter)
+    refusal = None if delivery else services.publish_letter_refusal(actor, letter)
     custodians = services.letter_custodians(letter) if delivery else []
     read = {r.guardian_id: r for r in delivery.receipts.all()} if delivery else {}
     return {"decision": decision, "letter": letter, "delivery": delivery, "refusal": refusal,
