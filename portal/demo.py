@@ -49,7 +49,7 @@ def build(context: dict) -> None:
         effort_ids = list(Effort.objects.filter(plan=plan).order_by("pk").values_list("pk", flat=True)[:2])
         plan_services.plan_share(actor=actor, plan=plan, goals_and_signs=True, effort_ids=effort_ids)
     if letter and not LetterDelivery.objects.filter(letter=letter).exists() \
-            and services.publish_letter_refusal(actor, letter) is None:
+            and services.publish_letter_refusal(letter, actor=actor) is None:
         services.publish_letter(letter, actor=actor)
     if custodians:
         context.setdefault("logins", []).append((

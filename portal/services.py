@@ -253,7 +253,7 @@ def perspective_write(*, actor: Actor, child: Child, guardian: Guardian, text: s
 # --- letters ----------------------------------------------------------------------------------------
 
 
-def publish_letter_refusal(actor: Actor, letter: Letter) -> Refusal | None:
+def publish_letter_refusal(letter: Letter, *, actor: Actor) -> Refusal | None:
     """The institution's leader publishes by hand; the municipality's outbox (integrations, a job
     actor) publishes each letter when the municipality has the portal channel switched on."""
     if actor.kind != ActorKind.JOB and not roles.leads(actor.user, letter.decision.institution_id):
@@ -268,7 +268,7 @@ def publish_letter_refusal(actor: Actor, letter: Letter) -> Refusal | None:
 def publish_letter(letter: Letter, *, actor: Actor) -> LetterDelivery:
     """Make a letter visible in the portal to the child's custodians and tell each by e-mail that a
     letter is waiting (never its content). The leader then sees who read it, and when."""
-    refusal = publish_letter_refusal(actor, letter)
+    refusal = publish_letter_refusal(letter, actor=actor)
     if refusal:
         raise Refused(refusal)
     with transaction.atomic():

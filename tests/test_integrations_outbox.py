@@ -234,7 +234,7 @@ def test_a_refusal_by_the_portal_gives_up_with_its_reason(letter, municipality, 
     from portal.models import LetterDelivery
 
     monkeypatch.setattr(portal_services, "publish_letter_refusal",
-                        lambda actor, letter: Refusal("no_child", "Brevet gælder en børnegruppe."))
+                        lambda letter, *, actor: Refusal("no_child", "Brevet gælder en børnegruppe."))
     ChannelSetting.objects.create(municipality=municipality, purpose="brev", channel="portal")
     items_ = outbox.outbox_enqueue("brev", letter.pk, municipality_id=municipality.pk, child_id=letter.decision.child_id)
     portal_item = next(i for i in items_ if i.channel == "portal")

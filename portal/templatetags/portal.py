@@ -15,7 +15,7 @@ def portal_letter(context, decision, letter):
     actor = context["request"].actor
     delivery = (LetterDelivery.objects.filter(letter=letter).select_related("published_by")
                 .prefetch_related("receipts__guardian").first())
-    refusal = None if delivery else services.publish_letter_refusal(actor, letter)
+    refusal = None if delivery else services.publish_letter_refusal(letter, actor=actor)
     custodians = services.letter_custodians(letter) if delivery else []
     read = {r.guardian_id: r for r in delivery.receipts.all()} if delivery else {}
     return {"decision": decision, "letter": letter, "delivery": delivery, "refusal": refusal,
