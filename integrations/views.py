@@ -5,6 +5,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from haandguide.access import Action, log_access
 from haandguide.exceptions import Refused
 from integrations import record, scope, services
 
@@ -28,6 +29,7 @@ def child_record(request, child_pk):
                 response = HttpResponse(content, content_type=content_type)
                 response["Content-Disposition"] = f'attachment; filename="{filename}"'
                 return response
+    log_access(request.actor, Action.VIEW, child, child_id=child.pk, detail="Side for udtræk af barnets data")
     return render(request, "integrations/child_record.html", {
         "child": child, "purposes": record.PURPOSES, "error": error,
         "chosen": request.POST.get("formaal", "indsigt")}, status=status)

@@ -96,6 +96,7 @@ def test_the_leader_downloads_json_and_pdf_and_each_is_logged(two_children, clie
     client = client_for(mine.leader)
     url = reverse("integrations:child_record", args=[mine.child.pk])
     assert client.get(url).status_code == 200
+    assert AccessLog.objects.filter(action="vis", child_id=mine.child.pk, user=mine.leader).count() == 1
     response = client.post(url, {"formaal": "indsigt", "format": "json"})
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
     assert json.loads(response.content)["child"]["id"] == mine.child.pk
