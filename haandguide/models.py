@@ -254,7 +254,11 @@ class Child(models.Model):
                    # The child list's ids in name order for any set of institutions, from the index
                    # alone (cases.views.child_list pages over it: a deep page costs as the first).
                    models.Index(fields=["institution", "first_name", "last_name", "id"], name="child_present_inst_name",
-                                condition=Q(left_at__isnull=True, anonymised_at__isnull=True))]
+                                condition=Q(left_at__isnull=True, anonymised_at__isnull=True)),
+                   # The retention job's candidates (haandguide.retention.run): a nightly run with
+                   # nothing due reads this small index, not every child.
+                   models.Index(fields=["left_at"], name="child_left_to_anonymise",
+                                condition=Q(left_at__isnull=False, anonymised_at__isnull=True))]
         constraints = [models.UniqueConstraint(fields=["municipality", "cpr"], name="child_cpr_unique_per_municipality")]
 
     def __str__(self) -> str:
