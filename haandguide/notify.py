@@ -59,16 +59,18 @@ def notify_many(messages: Sequence[Message]) -> int:
                 wanted.setdefault((user.pk, message.key[:200]), (message, user))
     if not wanted:
         return 0
-    existing = set(_notices(wanted).values_list("user_id", "key")) & wanted.keys()
-    new = [pair for pair in wanted if pair not in existing]
+    emailed_at = {(user_id, key): at for user_id, key, at in _notices(wanted).values_list("user_id", "key", "emailed_at")
+                  if (user_id, key) in wanted}
+    new = [pair for pair in wanted if pair not in emailed_at]
     # ignore_conflicts: a parallel run that made some of them first wins; none is made twice.
     Notice.objects.bulk_create(
         [Notice(user_id=user_id, key=key, subject=message.subject[:200], body=message.body, url=message.url,
                 child_id=message.child_id)
          for user_id, key in new for message, _ in [wanted[(user_id, key)]]],
         ignore_conflicts=True, batch_size=1000)
+    # A run with nothing new finds every email sent already and asks nothing more.
     to_email = {pair: (message, user) for pair, (message, user) in wanted.items()
-                if message.email_template and user.email}
+                if message.email_template and user.email and emailed_at.get(pair) is None}
     emailed = _email_once(to_email) if to_email else set()
     return len(set(new) | emailed)
 

@@ -11,10 +11,12 @@ BATCH_SIZE = 500
 
 
 def in_batches(queryset: QuerySet, size: int = BATCH_SIZE) -> Iterator[list]:
-    """The queryset's rows in primary-key order, `size` at a time, one query per batch. Each batch
-    starts after the last one's key, so rows the job marks as done (and so leave the queryset)
-    shift nothing, and a row it could not mark is not read again in the same run."""
-    batch = list(queryset.order_by("pk")[:size])
-    while batch:
-        yield batch
-        batch = list(queryset.filter(pk__gt=batch[-1].pk).order_by("pk")[:size]) if len(batch) == size else []
+    """The queryset's rows in primary-key order, `size` at a time. The keys of every row it
+    matches are read once (one scan, however the filter joins: a national backlog of 73,000
+    efforts is 290 KB of ids), then each batch is read by its keys, one indexed query per batch;
+    a row that no longer matches by then (another run did it) is left out."""
+    keys = list(queryset.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(keys), size):
+        batch = list(queryset.filter(pk__in=keys[start:start + size]).order_by("pk"))
+        if batch:
+            yield batch
