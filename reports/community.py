@@ -39,16 +39,14 @@ def _parts(scope: Scope, per_institution: bool = False):
     return ScopeKind.INSTITUTION, Institution.objects.filter(**where)
 
 
-def _counted(scope: Scope, period: Period, kind: str) -> dict[int, dict]:
+def _counted(scope: Scope, period: Period, kind: str, parts) -> dict[int, dict]:
     """Per part (district or institution pk): evaluations, rounds and joint ratings per position."""
     counted: dict[int, dict] = defaultdict(lambda: {"evaluations": 0, "rounds": 0, "topi": defaultdict(int)})
     if aggregates.covers(period):
-        rows = (MonthFigure.objects.filter(municipality_id=scope.municipality_id, kind=kind,
-                                           figure__in=aggregates.COMMUNITY, month__gte=period.start,
-                                           month__lte=aggregates.month_of(period.end))
+        # By the parts' keys and the months: ranges of MonthFigure's unique index.
+        rows = (MonthFigure.objects.filter(kind=kind, scope_pk__in=parts.values("pk"), figure__in=aggregates.COMMUNITY,
+                                           month__gte=period.start, month__lte=aggregates.month_of(period.end))
                 .values_list("scope_pk", "figure", "source").annotate(n=Sum("count")).order_by())
-        if scope.kind != ScopeKind.MUNICIPALITY:
-            rows = rows.filter(scope_pk__in=_parts(scope, True)[1].values("pk"))
         for pk, figure, source, n in rows:
             _add(counted[pk], figure, source, n)
         return counted
@@ -78,7 +76,7 @@ def _add(entry: dict, figure: str, source: str, n: int) -> None:
 
 def _activity(scope: Scope, period: Period, per_institution: bool) -> tuple[list[dict], dict[str, int]]:
     kind, parts = _parts(scope, per_institution)
-    counted = _counted(scope, period, kind)
+    counted = _counted(scope, period, kind, parts)
     rows = [{"name": name, "evaluations": counted[pk]["evaluations"] if pk in counted else 0,
              "rounds": counted[pk]["rounds"] if pk in counted else 0}
             for pk, name in parts.order_by("name", "pk").values_list("pk", "name")]
