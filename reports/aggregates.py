@@ -107,12 +107,17 @@ def _events(institution_ids, case_ids=None):
             .values_list("case_id", "case__child__institution_id", "action", "from_state", "to_state", "at", "reason"))
 
 
-def _month_counts(institution_ids, months: set | None) -> dict[tuple, list[int]]:
-    """(institution, month, figure, source, target) → [count, returned], from the source rows."""
+def _month_counts(institution_ids, months: set | None, community_only: bool = False) -> dict[tuple, list[int]]:
+    """(institution, month, figure, source, target) → [count, returned], from the source rows (with
+    `community_only`, only the learning community's figures: they need none of the ladder)."""
     from handleplan.models import Evaluation
 
     _, _, _, returned_label = _ladder()
     counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    if community_only:
+        for institution, held_on, figure, position in _community_rows(institution_ids, months):
+            counts[(institution, month_of(held_on), figure, position, "")][0] += 1
+        return counts
     previous: dict[int, str] = {}
     for case_id, institution, action, source, target, at, reason in _events(institution_ids).iterator(2000):
         month = month_of(at)
@@ -137,8 +142,7 @@ def _month_counts(institution_ids, months: set | None) -> dict[tuple, list[int]]
             continue
         result = "unplanned" if planned is None else ("on_time" if done <= planned else "late")
         counts[(institution, month, EVALUATION, result, "")][0] += 1
-    for institution, held_on, figure, position in _community_rows(institution_ids, months):
-        counts[(institution, month_of(held_on), figure, position, "")][0] += 1
+    counts.update(_month_counts(institution_ids, months, community_only=True))
     return counts
 
 
@@ -242,12 +246,15 @@ def _add_upward(kind: str, scope_pk: int, municipality_id: int, key: tuple, coun
         MonthFigure.objects.filter(**where).update(count=F("count") + count, returned=F("returned") + returned)
 
 
-def _write_months(institution_ids: list[int], months: set | None) -> None:
-    """Replace the institutions' month rows (all months, or `months`) with the source's, and add the
-    difference to their districts' and municipalities' rows."""
+def _write_months(institution_ids: list[int], months: set | None, community_only: bool = False) -> None:
+    """Replace the institutions' month rows (all months, or `months`; with `community_only`, only the
+    learning community's) with the source's, and add the difference to their districts' and
+    municipalities' rows."""
     places = _places(institution_ids)
-    new = _month_counts(list(places), months)
+    new = _month_counts(list(places), months, community_only)
     old_rows = MonthFigure.objects.filter(kind=ScopeKind.INSTITUTION, scope_pk__in=list(places))
+    if community_only:
+        old_rows = old_rows.filter(figure__in=COMMUNITY)
     if months is not None:
         old_rows = old_rows.filter(month__in=months)
     old = {(r.scope_pk, r.month, r.figure, r.source, r.target): (r.count, r.returned) for r in old_rows}
@@ -273,13 +280,14 @@ def _write_months(institution_ids: list[int], months: set | None) -> None:
 
 
 def refresh(institution_id: int | None, months: Iterable[datetime.date] = (), *, case_ids: Iterable[int] = (),
-            child_ids: Iterable[int] = (), effort_ids: Iterable[int] = ()) -> None:
-    """Recompute what a change touched: the institution's `months`, the stays of `case_ids`, the
-    yellow runs of `child_ids`, the due evaluations of `effort_ids`. In the caller's transaction."""
+            child_ids: Iterable[int] = (), effort_ids: Iterable[int] = (), community_only: bool = False) -> None:
+    """Recompute what a change touched: the institution's `months` (with `community_only`, only the
+    learning community's figures of them), the stays of `case_ids`, the yellow runs of `child_ids`,
+    the due evaluations of `effort_ids`. In the caller's transaction."""
     months, case_ids, child_ids, effort_ids = set(months), list(case_ids), list(child_ids), list(effort_ids)
     with transaction.atomic():
         if institution_id is not None and months:
-            _write_months([institution_id], months)
+            _write_months([institution_id], months, community_only)
         if case_ids:
             LevelStay.objects.filter(case_id__in=case_ids).delete()
             LevelStay.objects.bulk_create(_stays(case_ids=case_ids))
@@ -495,7 +503,7 @@ def _community_saved(sender, instance, raw=False, **kwargs):
     places = {_community_place(sender, instance), *([before] if before else [])}
     for institution, month in places:
         if institution is not None:
-            refresh(institution, [month])
+            refresh(institution, [month], community_only=True)
 
 
 def _community_deleting(sender, instance, **kwargs):
@@ -507,7 +515,7 @@ def _community_deleting(sender, instance, **kwargs):
 def _community_deleted(sender, instance, **kwargs):
     institution, month = instance.__dict__.pop("_reports_place_before", (None, None))
     if institution is not None:
-        refresh(institution, [month])
+        refresh(institution, [month], community_only=True)
 
 
 def _moved_pre_save(sender, instance, raw=False, **kwargs):
