@@ -198,14 +198,16 @@ def generate(children: int, years: int, batch: int, seed: int, log_per_child: in
                                            "vi afprøver mindre grupper ved samling.")
 
     step("observations", write(Observation, observations(), batch))
-    # The child list's TOPI column and filter read Child.latest_topi, which the observation service
-    # keeps; bulk_create bypasses it, so fill it as the migration that added it did.
+    # The child list's TOPI and level filters read Child.latest_topi and Child.case_state, which the
+    # observation service and Case.save keep; bulk_create bypasses both, so fill them as the
+    # migrations that added them did.
     from importlib import import_module
 
-    backfill = import_module("cases.migrations.0007_backfill_child_latest_topi").BACKFILL
     with connection.cursor() as cursor:
-        cursor.execute(f"{backfill} AND haandguide_child.municipality_id = %s", [municipality.pk])
-    step("latest TOPI positions")
+        for migration in ("0007_backfill_child_latest_topi", "0008_caseevent_at_index_child_case_state"):
+            backfill = import_module(f"cases.migrations.{migration}").BACKFILL
+            cursor.execute(f"{backfill} AND haandguide_child.municipality_id = %s", [municipality.pk])
+    step("latest TOPI positions and case levels")
 
     # --- handleplans: one per case, a version for each save (about 6 per plan) ------------------
     plans = []

@@ -44,6 +44,7 @@ class CaseEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "case", "action", "from_state", "to_state", "actor"]
     list_filter = ["action"]
     list_select_related = ["case__child", "actor"]
+    raw_id_fields = ["case", "actor"]  # 86,000 cases and 20,000 users nationally: never a <select>
     show_full_result_count = False
     paginator = CappedCountPaginator  # 1.5 M events nationally: the count stops at 10,000
 

@@ -62,10 +62,8 @@ def child_list(request):
     if form.is_valid():
         data = form.cleaned_data
         children = form.filter_institution(children.search(data["q"]))
-        if data["level"] == "ingen":
-            children = children.filter(case__isnull=True)
-        elif data["level"]:
-            children = children.filter(case__state=data["level"])
+        if data["level"]:  # the level kept on the child ("" without a case): an index range per institution
+            children = children.filter(case_state="" if data["level"] == "ingen" else data["level"])
         if data["topi"]:
             children = children.filter(latest_topi=data["topi"])
     # A consultant's districts hold thousands of children: the ids are ordered and paged from the

@@ -14,7 +14,7 @@ a superuser with a municipality is scoped like an administrator.
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.filters import RelatedOnlyFieldListFilter
+from django.contrib.admin.filters import RelatedFieldListFilter, RelatedOnlyFieldListFilter
 from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
@@ -127,6 +127,18 @@ class MunicipalityScopeMixin(BaseModelAdmin):
         return self.raw_id_fields
 
 
+class InScopeFieldListFilter(RelatedFieldListFilter):
+    """A filter on a relation listing the related rows of the administrator's municipality (its
+    districts, say). Django's RelatedOnlyFieldListFilter asks which related rows the listed rows
+    point to: a SELECT DISTINCT over every listed row, 300,000 children at national size."""
+
+    def field_choices(self, field, request, model_admin):
+        related = field.remote_field.model
+        ordering = self.field_admin_ordering(field, request, model_admin) or related._meta.ordering
+        key = field.target_field.attname
+        return [(getattr(row, key), str(row)) for row in scoped_queryset(related, request).order_by(*ordering)]
+
+
 class AuditedAdmin(MunicipalityScopeMixin, admin.ModelAdmin):
     """Administrators only (role, not a flag), every change lands in the access log, and an
     administrator sees only the own municipality's rows (`municipality_path` names the way there)."""
@@ -174,8 +186,10 @@ class AuditedAdmin(MunicipalityScopeMixin, admin.ModelAdmin):
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_list_filter(self, request):
-        """A filter on a relation lists only what the own rows point to (Django's plain filter
-        lists the whole related table, i.e. every municipality's districts and institutions)."""
+        """A filter on a relation lists only the own municipality's rows (Django's plain filter
+        lists the whole related table, i.e. every municipality's districts and institutions): those
+        in scope where the related model has a way to its municipality, else only what the own
+        rows point to."""
         filters = []
         for entry in super().get_list_filter(request):
             if isinstance(entry, str):
@@ -184,7 +198,8 @@ class AuditedAdmin(MunicipalityScopeMixin, admin.ModelAdmin):
                 except FieldDoesNotExist:
                     last = None
                 if last is not None and last.is_relation:
-                    entry = (entry, RelatedOnlyFieldListFilter)
+                    scoped = last.concrete and municipality_path_for(last.related_model) is not None
+                    entry = (entry, InScopeFieldListFilter if scoped else RelatedOnlyFieldListFilter)
             filters.append(entry)
         return filters
 
@@ -347,6 +362,15 @@ class ChildAdmin(AuditedAdmin):
     @admin.display(description="CPR")
     def masked(self, obj):
         return cprlib.mask(obj.cpr)
+
+    def get_queryset(self, request):
+        """Also by the child's own municipality column, so the index on (municipality, name) serves
+        the changelist's name order: a page of 100 read in order instead of 300,000 children
+        sorted. The way through the institution stays the rule; a row must pass both."""
+        queryset = super().get_queryset(request)
+        if sees_every_municipality(request.user):
+            return queryset
+        return queryset.filter(municipality_id=request.user.municipality_id)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET" and self.get_queryset(request).filter(pk=object_id).exists():
