@@ -354,6 +354,7 @@ class ChildAdmin(AuditedAdmin):
     paginator = CappedCountPaginator  # 300,000 children: the count stops at 10,000
     search_fields = ["first_name", "last_name"]
     list_select_related = ["institution"]
+    sortable_by = []  # the name order of child_municipality_name; a column's order would sort them all
     # A municipality has thousands of institutions and the country 10,000: no <select> of them all.
     raw_id_fields = ["institution"]
     inlines = [GuardianInline]
