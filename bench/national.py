@@ -199,14 +199,11 @@ def generate(children: int, years: int, batch: int, seed: int, log_per_child: in
 
     step("observations", write(Observation, observations(), batch))
     # The child list's TOPI and level filters read Child.latest_topi and Child.case_state, which the
-    # observation service and Case.save keep; bulk_create bypasses both, so fill them as the
-    # migrations that added them did.
-    from importlib import import_module
+    # observation service and Case.save keep; bulk_create bypasses both.
+    from cases.services import case_state_rebuild, latest_topi_rebuild
 
-    with connection.cursor() as cursor:
-        for migration in ("0007_backfill_child_latest_topi", "0008_caseevent_at_index_child_case_state"):
-            backfill = import_module(f"cases.migrations.{migration}").BACKFILL
-            cursor.execute(f"{backfill} AND haandguide_child.municipality_id = %s", [municipality.pk])
+    latest_topi_rebuild(municipality.pk)
+    case_state_rebuild(municipality.pk)
     step("latest TOPI positions and case levels")
 
     # --- handleplans: one per case, a version for each save (about 6 per plan) ------------------

@@ -157,6 +157,18 @@ def test_the_child_list_filters_by_level_from_the_child_without_reading_cases(cl
         assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper() and "cases_case" in q["sql"]]
 
 
+def test_statistics_rebuild_recomputes_the_level_after_a_bulk_load(alma, viggo, lars):
+    from django.core.management import call_command
+
+    services.case_open(actor=as_user(lars), child=alma)
+    # As if loaded past Case.save: alma's level lost, viggo's stale (he has no case).
+    Child.objects.filter(pk=alma.pk).update(case_state="")
+    Child.objects.filter(pk=viggo.pk).update(case_state="indgribende")
+    call_command("statistics_rebuild", kommune=alma.municipality_id, stdout=open("/dev/null", "w"))
+    assert Child.objects.values_list("case_state", flat=True).get(pk=alma.pk) == "forebyggende"
+    assert Child.objects.values_list("case_state", flat=True).get(pk=viggo.pk) == ""
+
+
 def test_the_migration_fills_the_level_from_the_cases(alma, viggo, lars):
     import importlib
 
