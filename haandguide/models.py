@@ -427,6 +427,12 @@ class AccessLogChain(models.Model):
     municipality_id = models.BigIntegerField(unique=True)
     seq = models.BigIntegerField(default=0)
     head = models.CharField(max_length=64, blank=True)
+    # The nightly verification (`services.accesslog_verify`) walks only what was sealed since its
+    # last run: rows up to `verified_seq` (whose hash is `verified_hash`) were found intact. Older
+    # rows are walked again in slices, `rechecked_seq` being where the next slice starts.
+    verified_seq = models.BigIntegerField("kontrolleret til og med nr.", default=0)
+    verified_hash = models.CharField(max_length=64, blank=True)
+    rechecked_seq = models.BigIntegerField("genkontrolleret til og med nr.", default=0)
 
     class Meta:
         verbose_name = "adgangslogkæde"
@@ -615,6 +621,9 @@ class AccessLog(models.Model):
             # number twice.
             models.Index(fields=["municipality_id", "seq"], name="accesslog_chain_seq_idx"),
             models.Index(fields=["municipality_id", "at"], condition=Q(seq__isnull=True), name="accesslog_unsealed"),
+            # Where the purges cut each chain: verification looks a cut up by its number.
+            models.Index(fields=["municipality_id", "object_id"], condition=Q(action="slet", object_type="accesslog"),
+                         name="accesslog_purge_cuts"),
         ]
 
     @classmethod
