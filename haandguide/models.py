@@ -616,6 +616,9 @@ class AccessLog(models.Model):
             models.Index(fields=["child_id", "-at"], name="accesslog_child_at"),
             models.Index(fields=["user", "-at"], name="accesslog_user_at"),
             models.Index(fields=["-at"], name="accesslog_at"),
+            # A municipality's log newest first (the search page and the admin's changelist): read
+            # from each month's index in order, not filtered out of every municipality's rows.
+            models.Index(fields=["municipality_id", "-at", "-id"], name="accesslog_municipality_at"),
             # Not unique: on PostgreSQL the table is partitioned by `at`, and a unique index must
             # include it. Only the sealer numbers rows, under the chain's lock; verification finds a
             # number twice.

@@ -75,3 +75,33 @@ class CappedCountPaginator(Paginator):
     @cached_property
     def count(self):
         return self.object_list[:self.CAP].count()
+
+
+class UncountedPaginator(Paginator):
+    """A Django admin changelist's paginator that never counts: it reads the asked page plus one
+    row, and `count` is the rows up to there (so the changelist offers the next page when that row
+    exists). For the access log, where even a capped count reads 10,000 rows of a month partition.
+    `number` is the page the changelist will ask for (the admin's `?p=`)."""
+
+    def __init__(self, object_list, per_page, *, number: int = 1, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.number = max(1, number)
+
+    @cached_property
+    def _rows(self) -> list:
+        offset = (self.number - 1) * self.per_page
+        return list(self.object_list[offset:offset + self.per_page + 1])
+
+    @cached_property
+    def count(self):
+        return (self.number - 1) * self.per_page + len(self._rows)
+
+    @property
+    def has_next_page(self) -> bool:
+        return len(self._rows) > self.per_page
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if number == self.number:
+            return self._get_page(self._rows[:self.per_page], number, self)
+        return super().page(number)
