@@ -55,14 +55,18 @@ class UncountedPage:
         return len(self.object_list)
 
 
+def page_number(value: str | int | None) -> int:
+    """A page number from `?side=`: a missing or bad one is 1."""
+    try:
+        return max(1, min(int(value), 1_000_000))
+    except (TypeError, ValueError):
+        return 1
+
+
 def page_without_count(items, number: str | int | None) -> UncountedPage:
     """The page `number` of `items` (settings.PAGE_SIZE long) without a COUNT(*) over them; a
     missing or bad number gives the first page, a number past the end an empty page."""
-    try:
-        number = max(1, min(int(number), 1_000_000))
-    except (TypeError, ValueError):
-        number = 1
-    return UncountedPage(items, number, settings.PAGE_SIZE)
+    return UncountedPage(items, page_number(number), settings.PAGE_SIZE)
 
 
 class CappedCountPaginator(Paginator):
