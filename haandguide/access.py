@@ -324,7 +324,8 @@ def log_page(rows: models.QuerySet, number, trail: str = "", *, by_child: bool, 
     start = parse_position(tokens[-1]) if tokens else None
     if start is not None:
         moment, pk = start
-        rows = rows.filter(models.Q(at__lt=moment) | models.Q(at=moment, pk__lt=pk))
+        # `at <= moment` bounds an index scan; the OR only drops the rows of that moment already shown.
+        rows = rows.filter(models.Q(at__lt=moment) | models.Q(at=moment, pk__lt=pk), at__lte=moment)
         until = min(until, moment + _MICROSECOND) if until else moment + _MICROSECOND
     listing = NewestFirst(rows, since=since, until=until) if by_child else rows.order_by("-at", "-pk")
     page = page_without_count(listing, 1 if start is not None else number)
