@@ -82,15 +82,29 @@ def create_month(start: datetime.datetime) -> bool:
     return True
 
 
+def stray_months() -> list[datetime.datetime]:
+    """The months of the rows the default partition caught (it should hold none: a bulk load of
+    history, or rows written while the job was stopped). One scan of the default partition."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT date_trunc('month', at AT TIME ZONE 'UTC') FROM {quote(DEFAULT)}")
+        return sorted(month_start(moment) for (moment,) in cursor.fetchall())
+
+
 def ensure_months(now: datetime.datetime, ahead: int = 3) -> list[str]:
-    """The monthly job: partitions for this month and the `ahead` next ones. Idempotent."""
+    """The daily job: partitions for this month and the `ahead` next ones, and for every month
+    whose rows the default partition caught (they move into it: a child's search then reads
+    only the months it asks for, not the default's whole history). Idempotent."""
     if not is_partitioned():
         return []
     created, start = [], month_start(now)
+    wanted = stray_months()
     for _ in range(ahead + 1):
+        wanted.append(start)
+        start = next_month(start)
+    for start in sorted(set(wanted)):
         if create_month(start):
             created.append(partition_name(start))
-        start = next_month(start)
     return created
 
 

@@ -292,6 +292,21 @@ def test_rows_land_in_their_months_partition_and_the_default_is_emptied_into_a_n
 
 
 @on_postgres
+def test_the_daily_job_moves_rows_the_default_partition_caught_into_their_months(lars, alma):
+    rows = []
+    for moment in (at(2033, 3, 5), at(2033, 3, 28), at(2033, 5, 1)):  # history loaded in bulk, no partitions yet
+        with time_machine.travel(moment, tick=False):
+            rows.append(AccessLog.written_by(Actor.staff(lars), action="vis", object_type="child", child_id=alma.pk))
+            rows[-1].save()
+    created = services.accesslog_partitions_ensure(now=at(2033, 6, 10), ahead=0)
+    assert created == [f"{TABLE}_y2033m03", f"{TABLE}_y2033m05", f"{TABLE}_y2033m06"]
+    where = dict(raw("SELECT id, tableoid::regclass::text FROM {table} WHERE id = ANY(%s)", [[r.pk for r in rows]]))
+    assert sorted(where.values()) == [f"{TABLE}_y2033m03", f"{TABLE}_y2033m03", f"{TABLE}_y2033m05"]
+    assert raw(f"SELECT count(*) FROM {partitions.DEFAULT}")[0][0] == 0
+    assert services.accesslog_partitions_ensure(now=at(2033, 6, 10), ahead=0) == []
+
+
+@on_postgres
 def test_the_purge_drops_whole_months_and_the_chain_still_verifies(settings, lars, alma):
     settings.ACCESS_LOG_RETENTION_DAYS = 365
     for month in (1, 2, 3):
