@@ -172,15 +172,15 @@ def search(args) -> None:
         return AccessLog.objects.filter(municipality_id=municipality_of(child), at__gte=year_ago).for_children([child])
 
     def first_page(child):  # as /adgangslog/ reads a page (access.log_page)
-        return list(log_page(entries_of(child), 1, by_child=True, since=year_ago).page.object_list)
+        return list(log_page(entries_of(child), 1, since=year_ago).page.object_list)
 
     trails = {}
 
     def next_page(child):  # page 40 through "Næste": it starts where page 39 ended
-        return list(log_page(entries_of(child), 40, trails[child], by_child=True, since=year_ago).page.object_list)
+        return list(log_page(entries_of(child), 40, trails[child], since=year_ago).page.object_list)
 
     def typed_page(child):  # page 40 asked by its number: the 975 rows before it are skipped by id
-        return list(log_page(entries_of(child), 40, by_child=True, since=year_ago).page.object_list)
+        return list(log_page(entries_of(child), 40, since=year_ago).page.object_list)
 
     first_row = {}
 

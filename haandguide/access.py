@@ -311,13 +311,14 @@ class LogPage:
     trail: str
 
 
-def log_page(rows: models.QuerySet, number, trail: str = "", *, by_child: bool, since=None, until=None) -> LogPage:
+def log_page(rows: models.QuerySet, number, trail: str = "", *, since=None, until=None) -> LogPage:
     """Page `number` of `rows` newest first, without counting them. `trail` holds where each page
     before it ended (`position_of`, comma-separated), so page n starts right after the end of page
     n - 1: every page costs what the first does (a keyset, not an OFFSET that reads every row it
     skips). A page whose start is not in the trail (a number typed in) skips the rows before it.
-    A child's rows are read back in time window by window (`NewestFirst`). The returned trail
-    runs to the end of this page, for its "next" and "previous" buttons."""
+    The rows are read back in time window by window (`NewestFirst`): a child's rows cannot come
+    from an index in time order, and any page reads only the newest months' partitions. The
+    returned trail runs to the end of this page, for its "next" and "previous" buttons."""
     number = page_number(number)
     tokens = [t if parse_position(t) else "" for t in trail.split(",")][:number - 1] if trail else []
     tokens += [""] * (number - 1 - len(tokens))
@@ -327,8 +328,7 @@ def log_page(rows: models.QuerySet, number, trail: str = "", *, by_child: bool, 
         # `at <= moment` bounds an index scan; the OR only drops the rows of that moment already shown.
         rows = rows.filter(models.Q(at__lt=moment) | models.Q(at=moment, pk__lt=pk), at__lte=moment)
         until = min(until, moment + _MICROSECOND) if until else moment + _MICROSECOND
-    listing = NewestFirst(rows, since=since, until=until) if by_child else rows.order_by("-at", "-pk")
-    page = page_without_count(listing, 1 if start is not None else number)
+    page = page_without_count(NewestFirst(rows, since=since, until=until), 1 if start is not None else number)
     page.number = number
     if page.object_list:
         tokens.append(position_of(page.object_list[-1]))

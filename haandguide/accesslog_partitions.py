@@ -97,15 +97,23 @@ def ensure_months(now: datetime.datetime, ahead: int = 3) -> list[str]:
     only the months it asks for, not the default's whole history). Idempotent."""
     if not is_partitioned():
         return []
-    created, start = [], month_start(now)
-    wanted = stray_months()
+    strays, upcoming, start = stray_months(), [], month_start(now)
     for _ in range(ahead + 1):
-        wanted.append(start)
+        upcoming.append(start)
         start = next_month(start)
-    for start in sorted(set(wanted)):
-        if create_month(start):
-            created.append(partition_name(start))
+    created = [partition_name(month) for month in sorted(set(strays + upcoming)) if create_month(month)]
+    if strays:
+        vacuum_default()
     return created
+
+
+def vacuum_default() -> None:
+    """Rows moved out of the default partition stay there as dead rows, and every query's scan of
+    its indexes walks them until a vacuum (600 ms for 380,000 moved rows): vacuum it at once.
+    VACUUM cannot run inside a transaction; there (a test) autovacuum is left to do it."""
+    if not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(DEFAULT)}")
 
 
 def purge_horizon(cutoff: datetime.datetime) -> datetime.datetime:

@@ -124,10 +124,10 @@ def accesslog(request):
         log_access(request.actor, Action.SEARCH, object_type="accesslog",
                    detail=f"Søgning: {kind} {'angivet' if value else 'tom'}")
     # No COUNT(*): at national size the municipality's log has millions of rows. Each page starts
-    # where the one before ended (the trail in the form), and a child's rows are read back in time
-    # window by window, not sorted over the whole period (access.log_page).
+    # where the one before ended (the trail in the form), and rows are read back in time window by
+    # window, not sorted over the whole period (access.log_page).
     found = log_page(entries, request.POST.get("side") or request.GET.get("side"), request.POST.get("spor", ""),
-                     by_child=child_ids is not None, since=since, until=until)
+                     since=since, until=until)
     page = found.page
     searched = set(child_ids or ())
     ids = {e.child_id for e in page.object_list if e.child_id}
@@ -137,7 +137,7 @@ def accesslog(request):
         # A list view shows the searched child it named; otherwise how many children it showed.
         named = [c for c in entry.child_ids if c in searched]
         entry.child = children_by_id.get(entry.child_id or (named[0] if named else None))
-    unsealed = AccessLog.objects.filter(municipality_id=request.user.municipality_id).unsealed()[:1001].count()
+    unsealed = AccessLog.objects.filter(municipality_id=request.user.municipality_id).unsealed().order_by()[:1001].count()
     return render(request, "haandguide/accesslog.html",
                   {"form": form, "page": page, "trail": found.trail, "unsealed": unsealed})
 
