@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('haandguide', '0013_child_latest_topi_list_indexes'),
+        ('haandguide', '0014_child_list_filters_and_admin_order'),
     ]
 
     operations = [

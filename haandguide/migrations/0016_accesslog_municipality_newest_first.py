@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('haandguide', '0014_accesslog_verified_marks_and_purge_cuts'),
+        ('haandguide', '0015_accesslog_verified_marks_and_purge_cuts'),
     ]
 
     operations = [
