@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('haandguide', '0013_child_latest_topi_list_indexes'),
+        ('haandguide', '0016_accesslog_municipality_newest_first'),
     ]
 
     operations = [
