@@ -10,7 +10,7 @@ The guards (`refusal_<action>`) are plain functions returning the reason an acti
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
@@ -375,6 +375,15 @@ def refusal_works_on(user: User, child: Child, case: Case | None, refusal: Refus
         return Refusal("counsellor_before_foregribende",
                        "Eksterne rådgivere arbejder med i sagen, når den er på foregribende niveau.")
     return refusal or Refusal("not_staff", "Kun institutionens personale og konsulenten arbejder med barnets sag.")
+
+
+def latest_observations(child: Child, count: int = 10) -> list[Observation]:
+    """The child page's newest observations; their attachments are read only for the observations
+    that have any (most have none)."""
+    observations = list(child.observations.select_related("type", "author").annotate(
+        has_attachments=Exists(Attachment.objects.filter(observation=OuterRef("pk"))))[:count])
+    prefetch_related_objects([obs for obs in observations if obs.has_attachments], "attachments")
+    return observations
 
 
 def refusal_observation(user: User, child: Child) -> str | None:

@@ -5,6 +5,8 @@ calls one service to change anything; a refused action is shown with its reason,
 user typed is rendered back.
 """
 
+from functools import cache
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -25,6 +27,7 @@ from haandguide import roles
 from haandguide.access import Action, log_children_listed
 from haandguide.exceptions import Refused
 from haandguide.keep_typed import keeps_typed
+from haandguide.lib.once import one_page
 from haandguide.lib.pages import page_of, page_of_keys
 from haandguide.models import Child
 
@@ -59,12 +62,23 @@ def child_list(request):
 
 
 def _child_page(request, child, *, status=200, forms=None, error=None):
-    """The child page. `forms` carries bound forms back after a refusal so nothing typed is lost."""
+    """The child page. `forms` carries bound forms back after a refusal so nothing typed is lost.
+
+    The page changes nothing, so what several services ask (the case, the plan and its efforts,
+    the child's decisions) is read once for the page (`one_page`), and the case comes with the
+    child where the caller read them together."""
+    with one_page():
+        return render(request, "cases/child_detail.html", _child_page_context(request, child, forms or {}, error),
+                      status=status)
+
+
+def _child_page_context(request, child, forms, error) -> dict:
     user = request.user
     case = scope.case_of(child)
-    forms = forms or {}
     is_leader = roles.leads(user, child.institution_id)
-    meeting_types = services.active_meeting_types(_municipality_id(child))
+    municipality_id = _municipality_id(child)
+    consents = list(child.consents.select_related("guardian", "purpose").order_by("withdrawn_at", "-recorded_at")[:20])
+    meeting_types = cache(lambda: services.active_meeting_types(municipality_id))  # a query only where shown
     context = {
         "child": child,
         "case": case,
@@ -73,17 +87,18 @@ def _child_page(request, child, *, status=200, forms=None, error=None):
         "can_log": services.refusal_works_on(user, child, case) is None,
         "is_leader": is_leader,
         "is_consultant": roles.consults_for(user, child.institution.district_id),
-        "observations": list(child.observations.select_related("type", "author").prefetch_related("attachments")[:10]),
-        "consents": list(child.consents.select_related("guardian", "purpose").order_by("withdrawn_at", "-recorded_at")[:20]),
-        "meetings_needing_consent": services.meetings_needing_consent(_municipality_id(child), meeting_types),
-        "referral_hint": (services.referral_hint(_municipality_id(child), meeting_types)
+        "observations": services.latest_observations(child),
+        "consents": consents,
+        "meetings_needing_consent": [] if consents else services.meetings_needing_consent(municipality_id,
+                                                                                          meeting_types()),
+        "referral_hint": (services.referral_hint(municipality_id, meeting_types())
                           if case and case.is_open and is_leader else ""),
         "counsellors": list(child.counsellor_assignments.active().select_related("counsellor")),
         "actions": services.available_actions(user, child, case),
         "transition_form": forms.get("transition") or CaseTransitionForm(initial={"version": case.version if case else None}),
         "transition_action": forms.get("transition_action"),
         "referral_form": forms.get("referral") or ReferralForm(),
-        "counsellor_form": forms.get("counsellor") or CounsellorForm(municipality=_municipality_id(child), child=child),
+        "counsellor_form": forms.get("counsellor") or CounsellorForm(municipality=municipality_id, child=child),
         "error": error,
         "handleplan_summary": interfaces.handleplan_summary(case),
         "grant": interfaces.grant_status(case) if case and case.is_open else None,
@@ -94,11 +109,11 @@ def _child_page(request, child, *, status=200, forms=None, error=None):
     if case:
         context["events"] = list(case.events.select_related("actor")[:30])
         context["meetings"] = list(case.meetings.select_related("type").prefetch_related("agreements")[:10])
-    return render(request, "cases/child_detail.html", context, status=status)
+    return context
 
 
 def child_detail(request, pk):
-    return _child_page(request, scope.get_child_for_user(request, pk))
+    return _child_page(request, scope.get_child_for_user(request, pk, related=("case",)))
 
 
 TRANSITIONS = {
