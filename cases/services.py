@@ -10,7 +10,7 @@ The guards (`refusal_<action>`) are plain functions returning the reason an acti
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Q, Subquery, prefetch_related_objects
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
@@ -513,6 +513,18 @@ def underretning_record(*, actor: Actor, case: Case, text: str) -> Underretning:
         record_event(case, actor.user, Event.UNDERRETNING, reason=underretning.legal_basis)
         log_access(actor, LogAction.CREATE, underretning, child_id=case.child_id, detail="Underretning")
     return underretning
+
+
+def counsellors_of(child: Child, municipality_id: int, *, with_choices: bool = False) -> tuple[list[User], list[User]]:
+    """The external counsellors attached to the child, each with `assignment_pk` (to end it), and
+    with `with_choices` the municipality's other external counsellors, who may be attached (what
+    `CounsellorForm` accepts): one query for the child page."""
+    active = CounsellorAssignment.objects.active().filter(child=child, counsellor=OuterRef("pk"))
+    wanted = Q(Exists(active))
+    if with_choices:
+        wanted |= Q(pk__in=roles.external_counsellors_in(municipality_id).values("pk"))
+    users = list(User.objects.filter(wanted).annotate(assignment_pk=Subquery(active.values("pk")[:1])))
+    return [u for u in users if u.assignment_pk], [u for u in users if not u.assignment_pk]
 
 
 def counsellor_attach(*, actor: Actor, case: Case, counsellor: User) -> CounsellorAssignment:

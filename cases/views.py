@@ -9,6 +9,7 @@ from functools import cache
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -79,6 +80,8 @@ def _child_page_context(request, child, forms, error) -> dict:
     municipality_id = _municipality_id(child)
     consents = list(child.consents.select_related("guardian", "purpose").order_by("withdrawn_at", "-recorded_at")[:20])
     meeting_types = cache(lambda: services.active_meeting_types(municipality_id))  # a query only where shown
+    counsellors, counsellor_choices = services.counsellors_of(child, municipality_id,
+                                                              with_choices=bool(is_leader and case and case.is_open))
     context = {
         "child": child,
         "case": case,
@@ -93,12 +96,12 @@ def _child_page_context(request, child, forms, error) -> dict:
                                                                                           meeting_types()),
         "referral_hint": (services.referral_hint(municipality_id, meeting_types())
                           if case and case.is_open and is_leader else ""),
-        "counsellors": list(child.counsellor_assignments.active().select_related("counsellor")),
         "actions": services.available_actions(user, child, case),
         "transition_form": forms.get("transition") or CaseTransitionForm(initial={"version": case.version if case else None}),
         "transition_action": forms.get("transition_action"),
         "referral_form": forms.get("referral") or ReferralForm(),
-        "counsellor_form": forms.get("counsellor") or CounsellorForm(municipality=municipality_id, child=child),
+        "counsellors": counsellors,
+        "counsellor_choices": counsellor_choices,
         "error": error,
         "handleplan_summary": interfaces.handleplan_summary(case),
         "grant": interfaces.grant_status(case) if case and case.is_open else None,
@@ -112,6 +115,9 @@ def _child_page_context(request, child, forms, error) -> dict:
     return context
 
 
+# Outside the request's transaction: the page reads, and its one write, the access-log row, stands
+# on its own (a BEGIN and a COMMIT less; on SQLite no write lock held while the page renders).
+@transaction.non_atomic_requests
 def child_detail(request, pk):
     return _child_page(request, scope.get_child_for_user(request, pk, related=("case",)))
 
@@ -291,8 +297,7 @@ def counsellor_attach(request, pk):
         else:
             messages.success(request, "Rådgiveren er tilknyttet sagen.")
             return redirect("cases:child_detail", pk=child.pk)
-    return _child_page(request, child, status=400, forms={"counsellor": form},
-                       error=" ".join(form.non_field_errors()) or "Vælg en rådgiver.")
+    return _child_page(request, child, status=400, error=" ".join(form.non_field_errors()) or "Vælg en rådgiver.")
 
 
 @require_POST

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
+from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -31,6 +32,7 @@ def _require_writer(request, child: Child) -> None:
         raise PermissionDenied("Du kan læse handleplanen, men ikke skrive i den.")
 
 
+@transaction.non_atomic_requests  # reads; its access-log row stands on its own (as the child page)
 def plan_detail(request, child_pk):
     child = scope.get_child_for_user(request, child_pk, detail="Handleplan", related=("case",))
     case = scope.case_of(child)
