@@ -99,7 +99,7 @@ def _child_page_context(request, child, forms, error) -> dict:
         "actions": services.available_actions(user, child, case),
         "transition_form": forms.get("transition") or CaseTransitionForm(initial={"version": case.version if case else None}),
         "transition_action": forms.get("transition_action"),
-        "referral_form": forms.get("referral") or ReferralForm(),
+        "referral_form": forms.get("referral") or (ReferralForm() if is_leader and case and case.is_open else None),
         "counsellors": counsellors,
         "counsellor_choices": counsellor_choices,
         "error": error,
