@@ -362,6 +362,19 @@ def latest_topi_record(child: Child, observation: Observation) -> None:
         child.latest_topi, child.latest_topi_on = observation.topi_position, observation.observed_on
 
 
+def latest_topi_rebuild(municipality_id: int | None = None) -> int:
+    """Recompute every child's latest TOPI position from the observations (after rows were written
+    past `observation_add`: an import, a bulk load). `manage.py statistics_rebuild` calls it.
+    Returns how many children have a position."""
+    topi = (Observation.objects.filter(child=OuterRef("pk")).exclude(topi_position="")
+            .order_by("-observed_on", "-pk"))
+    children = Child.objects.all() if municipality_id is None else Child.objects.filter(municipality_id=municipality_id)
+    children.filter(~Exists(topi)).exclude(latest_topi="", latest_topi_on__isnull=True).update(
+        latest_topi="", latest_topi_on=None)
+    return children.filter(Exists(topi)).update(latest_topi=Subquery(topi.values("topi_position")[:1]),
+                                                latest_topi_on=Subquery(topi.values("observed_on")[:1]))
+
+
 def refusal_works_on(user: User, child: Child, case: Case | None, refusal: Refusal | None = None) -> Refusal | None:
     """Staff and the consultant work on the child's case; an attached external counsellor does too
     once the case is foregribende (the guide: praksisvejleder, Det Rådgivende Team and
