@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from cases import interfaces
 from cases import services as case_services
 from cases.models import Agreement, AgreementKind, Case, CaseEvent, CaseState, Basis
+from cases.scope import case_of
 from districtcouncil import scope
 from districtcouncil.defaults import letter_wording
 from districtcouncil.models import (
@@ -32,6 +33,7 @@ from haandguide.actors import Actor
 from haandguide.exceptions import EditConflict, Refusal, Refused
 from haandguide.lib.batches import in_batches
 from haandguide.lib.files import original_name, sha256_of
+from haandguide.lib.once import once
 from haandguide.lib.pdf import render_pdf
 from haandguide.models import Child, Institution, Municipality, User
 from haandguide.notify import Message, notify, notify_many
@@ -77,7 +79,7 @@ def refusal_submission_start(user: User, child: Child) -> str | None:
     leader, for a child with an open case, at any level (a resource may be re-assessed at indgribende)."""
     if not roles.leads(user, child.institution_id):
         return Refusal("not_leader", "Kun en leder af institutionen kan udarbejde en indstilling.")
-    case = Case.objects.of_child(child)
+    case = case_of(child)
     if case is None or not case.is_open:
         return Refusal("case_not_open", "Barnet har ingen åben sag.")
     return None
@@ -701,14 +703,22 @@ def decision_reassess(*, actor: Actor, decision: Decision, outcome: str, notes: 
     return decision
 
 
+def child_decisions(child_id: int) -> list[Decision]:
+    """The child's decisions, newest first, with their resource type and `is_granted`; once per page
+    (the case's granted resource and the council section both show them). A child has a handful."""
+    return once(("decisions", child_id), lambda: list(
+        Decision.objects.filter(child_id=child_id).marking_granted().select_related("resource_type")
+        .order_by("-decided_at", "-pk")))
+
+
 class CouncilPort:
     """The answer to the cases app's question "is a granted resource running for this child?"
     (cases.interfaces.CouncilPort; registered in DistrictcouncilConfig.ready)."""
 
     def grant_status(self, case) -> interfaces.GrantStatus | None:
         today = timezone.localdate()
-        decision = (Decision.objects.granted().filter(child_id=case.child_id)
-                    .select_related("resource_type").order_by("-period_end", "-pk").first())
+        granted = [decision for decision in child_decisions(case.child_id) if decision.is_granted]
+        decision = max(granted, key=lambda decision: (decision.period_end, decision.pk), default=None)
         if decision is None:
             return None
         return interfaces.GrantStatus(

@@ -371,17 +371,18 @@ def get_in_scope(queryset: models.QuerySet, object_type: str, pk, *, child_id: i
     return obj
 
 
-def get_child_for_user(request, pk, *, action: str = Action.VIEW, detail: str = "") -> Child:
+def get_child_for_user(request, pk, *, action: str = Action.VIEW, detail: str = "", related: tuple = ()) -> Child:
     """The child with this id if the user may see it (logged), otherwise a logged 404.
 
     404 rather than 403: whether a child with a given id exists is itself personal data.
+    `related`: more one-to-one relations to read in the same query (the child page: its case).
     """
     child_pk = parse_id(pk)
     child = None
     if child_pk is not None:
         child = (
             Child.objects.visible_to(request.user)
-            .select_related("institution__district__municipality")
+            .select_related("institution__district__municipality", *related)
             .filter(pk=child_pk)
             .first()
         )
