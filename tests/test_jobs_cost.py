@@ -29,6 +29,10 @@ pytestmark = pytest.mark.django_db(transaction=False)
 # The most queries a run with nothing new may make, whatever the data size (on PostgreSQL the
 # access-log purge looks at its month partitions: 7).
 NOTHING_NEW = 8
+# The nightly verification is never idle: besides the rows sealed since its last night it re-checks
+# a slice of the older rows (1/ACCESS_LOG_RECHECK_NIGHTS of each chain, accesslog_chain_verify), a
+# few queries per chain whatever the log's size. The generated data has one municipality's chain.
+NOTHING_NEW_VERIFY = 12
 # The most queries a first run over the generated backlog may make at either size (it fits in one
 # batch): before, the reminders made 244 and 195 queries at 600 children, retention 36 per child.
 # Retention makes about 40 for a whole batch: a statement or two for each table it clears.
@@ -58,7 +62,7 @@ def history(request):
 @pytest.mark.parametrize("job", list(settings.CELERY_BEAT_SCHEDULE))
 def test_a_run_with_nothing_new_does_next_to_nothing(history, job):
     run(job)  # the work there is
-    assert run(job) <= NOTHING_NEW
+    assert run(job) <= (NOTHING_NEW_VERIFY if job == "verify-access-log" else NOTHING_NEW)
 
 
 def test_the_evaluation_reminders_did_their_work_first(history):
