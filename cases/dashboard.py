@@ -12,9 +12,11 @@ def levels_panel(request) -> Panel | None:
     user = request.user
     if not roles.works_with_children(user):
         return None
-    counts = dict(Child.objects.visible_to(user).present().values_list("case__state").annotate(n=Count("pk"))
+    # The level kept on the child (Child.case_state, "" without a case): counted from the child list's
+    # index on (institution, case_state), never joined with every case of a consultant's districts.
+    counts = dict(Child.objects.visible_to(user).present().values_list("case_state").annotate(n=Count("pk"))
                   .order_by())
     levels = [(state, label, counts.get(state, 0)) for state, label in CaseState.choices]
     return Panel("cases/includes/levels_panel.html", {
-        "levels": levels, "without_case": counts.get(None, 0), "total": sum(counts.values()),
+        "levels": levels, "without_case": counts.get("", 0), "total": sum(counts.values()),
     }, order=10)

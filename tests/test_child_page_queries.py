@@ -89,3 +89,13 @@ def test_the_handleplan_page_keeps_its_query_count_whatever_the_plan(client_for,
     small = queries_of(client, url)
     grow(case, alma, lars, 12)
     assert len(queries_of(client, url)) == len(small) <= 10
+
+
+def test_the_home_page_counts_the_children_by_the_level_kept_on_the_child(client_for, case, alma, lars, solsikken):
+    from tests import factories
+
+    factories.child(solsikken, first_name="Ida", last_name="Holm")  # no case
+    panel = client_for(lars).get(reverse("home")).context["panels"]
+    levels = next(p for p in panel if p.template == "cases/includes/levels_panel.html").context
+    counts = {state: count for state, _label, count in levels["levels"]}
+    assert counts[case.state] == 1 and levels["without_case"] == 1 and levels["total"] == 2
