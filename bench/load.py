@@ -12,7 +12,9 @@ It generates a municipality with bench/national.py (unless --reuse finds one), s
 127.0.0.1 (--workers, default 3 as docker-compose runs; --threads), logs every client in through
 the login page (half as the institution leader, half as the districts' consultant) and then, for
 each page (the child list, one child's page, the district council's agenda) and each client count,
-has every client request that page as fast as it can. Only the standard library.
+has every client request that page as fast as it can. Only the standard library. Per phase it also
+prints the CPU each request cost the load clients themselves, gunicorn and the rest of the machine
+(PostgreSQL, Redis and, on a shared machine, everything else), so one sees what saturates.
 
 --short (CI's PostgreSQL pass): a fresh small data set, 2 s per phase, 1 and 4 clients. The exit
 status is 1 only if a request failed (not 200); slowness never fails the run.
@@ -173,7 +175,39 @@ class Session:
             raise RuntimeError(f"login as {username} answered {status}, not a redirect")
 
 
-def run(port: int, setup: dict, clients: int, seconds: float, pages: list[tuple[str, str]] | None = None):
+# --- where the CPU goes -------------------------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children that were waited for (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(f) for f in fields[11:13]) / TICK
+
+
+def server_cpu(server: subprocess.Popen) -> float:
+    """gunicorn's CPU: the master and each worker alive now."""
+    pids = [server.pid]
+    try:
+        pids += [int(p) for p in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]
+    except OSError:
+        pass
+    return sum(cpu_seconds(pid) for pid in pids)
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot (/proc/stat), every core summed."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values) - idle) / TICK, sum(values) / TICK
+
+
+def run(port: int, setup: dict, clients: int, seconds: float, pages: list[tuple[str, str]] | None = None,
+        server: subprocess.Popen | None = None):
     timings: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, list[str]] = defaultdict(list)
     lock = threading.Lock()
@@ -210,9 +244,16 @@ def run(port: int, setup: dict, clients: int, seconds: float, pages: list[tuple[
     stop_at[0] = time.monotonic() + seconds
     start.wait()
     began = time.monotonic()
+    # CPU over the phase: the load clients (this process), gunicorn, and the whole machine
+    # (the rest is PostgreSQL, Redis and, on a shared machine, everything else running).
+    client_began, server_began, machine_began = time.process_time(), server_cpu(server) if server else 0.0, machine_cpu()
     for thread in threads:
         thread.join()
-    return timings, errors, time.monotonic() - began
+    machine_ended = machine_cpu()
+    cpu = {"client": time.process_time() - client_began,
+           "server": (server_cpu(server) - server_began) if server else 0.0,
+           "machine": machine_ended[0] - machine_began[0]}
+    return timings, errors, time.monotonic() - began, cpu
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -236,9 +277,9 @@ def main() -> None:
         # One phase per page and client count: every client asks that page only, as fast as it can.
         for label, path in setup["pages"].items():
             for clients in counts:
-                timings, errors, elapsed = run(port, setup, clients, args.seconds, [(label, path)])
+                timings, errors, elapsed, cpu = run(port, setup, clients, args.seconds, [(label, path)], server)
                 done = timings.get(label, [])
-                rows.append((label, clients, done, len(errors.get(label, [])), elapsed))
+                rows.append((label, clients, done, len(errors.get(label, [])), elapsed, cpu))
                 if errors.get(label):
                     failed[label] = sorted(set(errors[label]))
     finally:
@@ -247,14 +288,21 @@ def main() -> None:
 
     print(f"\nPostgreSQL, {setup['children']:,} children, gunicorn {args.workers} workers × {args.threads} threads, "
           f"{args.seconds:.0f} s per phase, sessions in {os.environ.get('SESSION_STORE') or 'db'}")
-    print(f"| {'page':26} | clients | {'requests':>8} | {'req/s':>6} | {'p50':>7} | {'p95':>7} | {'errors':>6} |")
-    print(f"|{'-' * 28}|--------:|{'-' * 9}:|{'-' * 7}:|{'-' * 8}:|{'-' * 8}:|{'-' * 7}:|")
-    for label, clients, done, error_count, elapsed in rows:
+    print("CPU ms per request: the load clients (this process), gunicorn (master and workers), the rest "
+          "(PostgreSQL, Redis and anything else on the machine); busy: the machine's cores in use")
+    print(f"| {'page':26} | clients | {'requests':>8} | {'req/s':>6} | {'p50':>7} | {'p95':>7} | {'errors':>6} "
+          f"| client | gunicorn | rest | busy |")
+    print(f"|{'-' * 28}|--------:|{'-' * 9}:|{'-' * 7}:|{'-' * 8}:|{'-' * 8}:|{'-' * 7}:|-------:|---------:|-----:|-----:|")
+    cores = os.cpu_count() or 1
+    for label, clients, done, error_count, elapsed, cpu in rows:
         p50 = f"{percentile(done, 50) * 1000:4.0f} ms" if done else "–"
         p95 = f"{percentile(done, 95) * 1000:4.0f} ms" if done else "–"
+        per = 1000 / max(len(done), 1)
+        rest = max(cpu["machine"] - cpu["client"] - cpu["server"], 0.0)
         print(f"| {label:26} | {clients:7} | {len(done):8} | {len(done) / elapsed:6.1f} | {p50:>7} | {p95:>7} | "
-              f"{error_count:6} |")
-    if failed or not any(done for _, _, done, _, _ in rows):
+              f"{error_count:6} | {cpu['client'] * per:6.1f} | {cpu['server'] * per:8.1f} | {rest * per:4.1f} | "
+              f"{cpu['machine'] / elapsed / cores:4.0%} |")
+    if failed or not any(done for _, _, done, _, _, _ in rows):
         sys.exit(f"Failed requests: {failed or 'none answered'}")
 
 
