@@ -13,8 +13,9 @@ It generates a municipality with bench/national.py (unless --reuse finds one), s
 the login page (half as the institution leader, half as the districts' consultant) and then, for
 each page (the child list, one child's page, the district council's agenda) and each client count,
 has every client request that page as fast as it can. Only the standard library. Per phase it also
-prints the CPU each request cost the load clients themselves, gunicorn and the rest of the machine
-(PostgreSQL, Redis and, on a shared machine, everything else), so one sees what saturates.
+prints the CPU each request cost the load clients themselves, gunicorn, the PostgreSQL backends
+serving it and the rest of the machine (Redis and, on a shared machine, everything else), so one
+sees what saturates, and a shared machine's other work does not hide the cost of a request.
 
 --short (CI's PostgreSQL pass): a fresh small data set, 2 s per phase, 1 and 4 clients. The exit
 status is 1 only if a request failed (not 200); slowness never fails the run.
@@ -53,6 +54,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--clients", default="1,4,8", help="client counts, comma-separated: one phase each per page")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (docker-compose runs 3)")
+    parser.add_argument("--only", default="", help="only the pages whose label contains this text")
     parser.add_argument("--reuse", action="store_true", help="use the newest benchmark municipality if there is one")
     parser.add_argument("--fresh", action="store_true", help="empty the database first")
     parser.add_argument("--short", action="store_true", help="CI: 200 children, 1 year, 4 s, 4 clients, fresh")
@@ -199,6 +201,18 @@ def server_cpu(server: subprocess.Popen) -> float:
     return sum(cpu_seconds(pid) for pid in pids)
 
 
+def database_backends() -> list[int]:
+    """The PostgreSQL backends serving this database for others (the gunicorn workers' connections):
+    their CPU is read from /proc as well, the database being on this machine (loopback)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        pids = [pid for (pid,) in cursor.fetchall()]
+    connection.close()
+    return pids
+
+
 def machine_cpu() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine since boot (/proc/stat), every core summed."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -246,12 +260,15 @@ def run(port: int, setup: dict, clients: int, seconds: float, pages: list[tuple[
     began = time.monotonic()
     # CPU over the phase: the load clients (this process), gunicorn, and the whole machine
     # (the rest is PostgreSQL, Redis and, on a shared machine, everything else running).
+    backends = database_backends()
     client_began, server_began, machine_began = time.process_time(), server_cpu(server) if server else 0.0, machine_cpu()
+    database_began = sum(cpu_seconds(pid) for pid in backends)
     for thread in threads:
         thread.join()
     machine_ended = machine_cpu()
     cpu = {"client": time.process_time() - client_began,
            "server": (server_cpu(server) - server_began) if server else 0.0,
+           "database": sum(cpu_seconds(pid) for pid in backends) - database_began,
            "machine": machine_ended[0] - machine_began[0]}
     return timings, errors, time.monotonic() - began, cpu
 
@@ -276,6 +293,8 @@ def main() -> None:
     try:
         # One phase per page and client count: every client asks that page only, as fast as it can.
         for label, path in setup["pages"].items():
+            if args.only.lower() not in label.lower():
+                continue
             for clients in counts:
                 timings, errors, elapsed, cpu = run(port, setup, clients, args.seconds, [(label, path)], server)
                 done = timings.get(label, [])
@@ -288,19 +307,21 @@ def main() -> None:
 
     print(f"\nPostgreSQL, {setup['children']:,} children, gunicorn {args.workers} workers × {args.threads} threads, "
           f"{args.seconds:.0f} s per phase, sessions in {os.environ.get('SESSION_STORE') or 'db'}")
-    print("CPU ms per request: the load clients (this process), gunicorn (master and workers), the rest "
-          "(PostgreSQL, Redis and anything else on the machine); busy: the machine's cores in use")
+    print("CPU ms per request: the load clients (this process), gunicorn (master and workers), the PostgreSQL "
+          "backends serving them, the rest (Redis and anything else on the machine); busy: the machine's cores in use")
     print(f"| {'page':26} | clients | {'requests':>8} | {'req/s':>6} | {'p50':>7} | {'p95':>7} | {'errors':>6} "
-          f"| client | gunicorn | rest | busy |")
-    print(f"|{'-' * 28}|--------:|{'-' * 9}:|{'-' * 7}:|{'-' * 8}:|{'-' * 8}:|{'-' * 7}:|-------:|---------:|-----:|-----:|")
+          f"| client | gunicorn | postgres | rest | busy |")
+    print(f"|{'-' * 28}|--------:|{'-' * 9}:|{'-' * 7}:|{'-' * 8}:|{'-' * 8}:|{'-' * 7}:|-------:|---------:|---------:|"
+          f"-----:|-----:|")
     cores = os.cpu_count() or 1
     for label, clients, done, error_count, elapsed, cpu in rows:
         p50 = f"{percentile(done, 50) * 1000:4.0f} ms" if done else "–"
         p95 = f"{percentile(done, 95) * 1000:4.0f} ms" if done else "–"
         per = 1000 / max(len(done), 1)
-        rest = max(cpu["machine"] - cpu["client"] - cpu["server"], 0.0)
+        rest = max(cpu["machine"] - cpu["client"] - cpu["server"] - cpu["database"], 0.0)
         print(f"| {label:26} | {clients:7} | {len(done):8} | {len(done) / elapsed:6.1f} | {p50:>7} | {p95:>7} | "
-              f"{error_count:6} | {cpu['client'] * per:6.1f} | {cpu['server'] * per:8.1f} | {rest * per:4.1f} | "
+              f"{error_count:6} | {cpu['client'] * per:6.1f} | {cpu['server'] * per:8.1f} | "
+              f"{cpu['database'] * per:8.1f} | {rest * per:4.1f} | "
               f"{cpu['machine'] / elapsed / cores:4.0%} |")
     if failed or not any(done for _, _, done, _, _, _ in rows):
         sys.exit(f"Failed requests: {failed or 'none answered'}")
