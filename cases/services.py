@@ -10,7 +10,7 @@ The guards (`refusal_<action>`) are plain functions returning the reason an acti
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
@@ -360,6 +360,19 @@ def latest_topi_record(child: Child, observation: Observation) -> None:
     if Child.objects.filter(newer_or_same, pk=child.pk).update(
             latest_topi=observation.topi_position, latest_topi_on=observation.observed_on):
         child.latest_topi, child.latest_topi_on = observation.topi_position, observation.observed_on
+
+
+def latest_topi_rebuild(municipality_id: int | None = None) -> int:
+    """Recompute every child's latest TOPI position from the observations (after rows were written
+    past `observation_add`: an import, a bulk load). `manage.py statistics_rebuild` calls it.
+    Returns how many children have a position."""
+    topi = (Observation.objects.filter(child=OuterRef("pk")).exclude(topi_position="")
+            .order_by("-observed_on", "-pk"))
+    children = Child.objects.all() if municipality_id is None else Child.objects.filter(municipality_id=municipality_id)
+    children.filter(~Exists(topi)).exclude(latest_topi="", latest_topi_on__isnull=True).update(
+        latest_topi="", latest_topi_on=None)
+    return children.filter(Exists(topi)).update(latest_topi=Subquery(topi.values("topi_position")[:1]),
+                                                latest_topi_on=Subquery(topi.values("observed_on")[:1]))
 
 
 def refusal_works_on(user: User, child: Child, case: Case | None, refusal: Refusal | None = None) -> Refusal | None:

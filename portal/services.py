@@ -34,6 +34,10 @@ from portal.models import LetterDelivery, LetterReceipt, PortalSettings, SignInL
 from portal.scope import SESSION_KEY, Custodian, person_of
 
 LINK_MINUTES = 15
+# At most this many sign-in links per address and municipality an hour: the request form is open to
+# anyone, so without a cap it could flood a parent's inbox (or the mail relay). Counted from the
+# links themselves, so the cap holds across workers and restarts.
+LINKS_PER_HOUR = 5
 Event = CaseEvent.Action
 
 
@@ -57,6 +61,10 @@ def link_request(*, email: str, now: datetime.datetime | None = None) -> int:
     sent = 0
     for municipality_id in sorted({g.child.municipality_id for g in rows if g.child.municipality_id}):
         guardian = next(g for g in rows if g.child.municipality_id == municipality_id)
+        if _links_last_hour(municipality_id, email, now) >= LINKS_PER_HOUR:
+            log_access(Actor.parent(guardian), Action.REFUSED, object_type="signinlink",
+                       detail=f"Nægtet [link_rate]: højst {LINKS_PER_HOUR} login-links i timen til samme adresse")
+            continue
         token = secrets.token_urlsafe(32)
         link = SignInLink.objects.create(municipality_id=municipality_id, guardian=guardian,
                                          token_hash=_token_hash(token), created_at=now,
@@ -68,6 +76,11 @@ def link_request(*, email: str, now: datetime.datetime | None = None) -> int:
                    detail="Login-link til forældreportalen sendt pr. e-mail")
         sent += 1
     return sent
+
+
+def _links_last_hour(municipality_id: int, email: str, now: datetime.datetime) -> int:
+    return SignInLink.objects.filter(municipality_id=municipality_id, guardian__email__iexact=email,
+                                     created_at__gt=now - datetime.timedelta(hours=1)).count()
 
 
 def link_sign_in(session, *, token: str, now: datetime.datetime | None = None) -> Custodian:

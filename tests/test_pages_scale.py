@@ -106,6 +106,19 @@ def test_the_migration_fills_the_latest_position_from_the_observations(alma, vig
     assert Child.objects.get(pk=viggo.pk).latest_topi == ""  # no TOPI observation: none
 
 
+def test_statistics_rebuild_recomputes_the_latest_position_after_a_bulk_load(alma, viggo, alice, topi):
+    from django.core.management import call_command
+
+    observe(alma, alice, topi, "gul", datetime.date.today() - datetime.timedelta(days=9))
+    observe(alma, alice, topi, "roed", datetime.date.today() - datetime.timedelta(days=2))
+    # As if loaded past the service: alma's position lost, viggo's stale.
+    Child.objects.filter(pk=alma.pk).update(latest_topi="", latest_topi_on=None)
+    Child.objects.filter(pk=viggo.pk).update(latest_topi="gul", latest_topi_on=datetime.date.today())
+    call_command("statistics_rebuild", kommune=alma.municipality_id, stdout=open("/dev/null", "w"))
+    assert Child.objects.values_list("latest_topi", flat=True).get(pk=alma.pk) == "roed"
+    assert Child.objects.values_list("latest_topi", "latest_topi_on").get(pk=viggo.pk) == ("", None)
+
+
 def test_the_child_list_filters_on_the_kept_position_without_a_subquery(client_for, alma, alice, topi, solsikken):
     other = factories.child(solsikken, first_name="Bent")
     observe(alma, alice, topi, "gul", datetime.date.today())

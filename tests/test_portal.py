@@ -98,6 +98,21 @@ def test_an_unknown_link_is_refused(client, family):
     assert response.status_code == 400 and 'data-code="link_unknown"' in response.content.decode()
 
 
+def test_link_requests_are_capped_per_address_an_hour_and_the_refusal_is_logged(client, family):
+    for _ in range(services.LINKS_PER_HOUR):
+        assert services.link_request(email="mette@example.dk") == 1
+    sent = len(mail.outbox)
+    # The form answers the same (no oracle), but no further link is made or mailed.
+    response = client.post(reverse("portal:sign_in"), {"email": "Mette@Example.dk"})
+    assert response.status_code == 200
+    assert len(mail.outbox) == sent and SignInLink.objects.count() == services.LINKS_PER_HOUR
+    refusal = AccessLog.objects.get(action=AccessLog.Action.REFUSED, object_type="signinlink")
+    assert "link_rate" in refusal.detail and refusal.municipality_id == family.mette.child.municipality_id
+    # An hour later the address may ask again.
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=1, seconds=1)):
+        assert services.link_request(email="mette@example.dk") == 1
+
+
 def test_link_sign_in_refuses_expired_used_and_unknown_tokens_and_stores_nothing(family):
     services.link_request(email="mette@example.dk")
     token = mail.outbox[-1].body.split("/link/")[1].split("/")[0]

@@ -5,12 +5,14 @@
     manage.py statistics_rebuild --institution 17 --maaned 2026-03   # one institution's month
 
 Run after deploying the migration that adds the figures (or after an import that wrote rows with
-bulk_create); the hourly warm-up does the same for whatever was marked dirty."""
+bulk_create); the hourly warm-up does the same for whatever was marked dirty. A whole municipality's
+rebuild also recomputes each child's latest TOPI position (the child list's column and filter)."""
 
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cases.services import latest_topi_rebuild
 from haandguide.models import Municipality
 from reports import aggregates
 
@@ -39,4 +41,5 @@ class Command(BaseCommand):
             municipalities = municipalities.filter(pk=kommune)
         for municipality in municipalities:
             count = aggregates.rebuild_municipality(municipality.pk)
-            self.stdout.write(f"{municipality}: {count} institutioner genberegnet.")
+            screened = latest_topi_rebuild(municipality.pk)
+            self.stdout.write(f"{municipality}: {count} institutioner genberegnet, {screened} børns seneste TOPI.")
