@@ -54,6 +54,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--clients", default="1,4,8", help="client counts, comma-separated: one phase each per page")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (docker-compose runs 3)")
+    parser.add_argument("--access-log", action="store_true",
+                        help="gunicorn writes an access-log line per request, as docker-compose runs it (to a file)")
     parser.add_argument("--only", default="", help="only the pages whose label contains this text")
     parser.add_argument("--reuse", action="store_true", help="use the newest benchmark municipality if there is one")
     parser.add_argument("--fresh", action="store_true", help="empty the database first")
@@ -122,11 +124,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int, threads: int = 1) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int, threads: int = 1, access_log: str = "") -> subprocess.Popen:
     env = {**os.environ, "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "haandguide.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "--log-level", "warning"], cwd=BASE_DIR, env=env)
+         "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
+         *(["--access-logfile", access_log] if access_log else [])], cwd=BASE_DIR, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -291,7 +294,8 @@ def main() -> None:
 
     connections.close_all()  # the server has its own connections
     port = free_port()
-    server = start_gunicorn(port, args.workers, args.threads)
+    access_log = f"/tmp/haandguide-load-access-{port}.log" if args.access_log else ""
+    server = start_gunicorn(port, args.workers, args.threads, access_log)
     counts = [int(n) for n in str(args.clients).split(",")]
     rows, failed = [], {}
     try:
@@ -308,9 +312,12 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if access_log:
+            Path(access_log).unlink(missing_ok=True)
 
     print(f"\nPostgreSQL, {setup['children']:,} children, gunicorn {args.workers} workers × {args.threads} threads, "
-          f"{args.seconds:.0f} s per phase, sessions in {os.environ.get('SESSION_STORE') or 'db'}")
+          f"{args.seconds:.0f} s per phase, sessions in {os.environ.get('SESSION_STORE') or 'db'}"
+          f"{', access log written' if access_log else ''}")
     print("CPU ms per request: the load clients (this process), gunicorn (master and workers), the PostgreSQL "
           "backends serving them, the rest (Redis and anything else on the machine); busy: the machine's cores in use")
     print(f"| {'page':26} | clients | {'requests':>8} | {'req/s':>6} | {'p50':>7} | {'p95':>7} | {'errors':>6} "
