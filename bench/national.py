@@ -198,6 +198,13 @@ def generate(children: int, years: int, batch: int, seed: int, log_per_child: in
                                            "vi afprøver mindre grupper ved samling.")
 
     step("observations", write(Observation, observations(), batch))
+    # The child list's TOPI and level filters read Child.latest_topi and Child.case_state, which the
+    # observation service and Case.save keep; bulk_create bypasses both.
+    from cases.services import case_state_rebuild, latest_topi_rebuild
+
+    latest_topi_rebuild(municipality.pk)
+    case_state_rebuild(municipality.pk)
+    step("latest TOPI positions and case levels")
 
     # --- handleplans: one per case, a version for each save (about 6 per plan) ------------------
     plans = []

@@ -375,6 +375,16 @@ def latest_topi_rebuild(municipality_id: int | None = None) -> int:
                                                 latest_topi_on=Subquery(topi.values("observed_on")[:1]))
 
 
+def case_state_rebuild(municipality_id: int | None = None) -> int:
+    """Set every child's kept case level (`Child.case_state`, the child list's level filter) from its
+    case (after cases were written past `Case.save`: an import, a bulk load). `manage.py
+    statistics_rebuild` calls it. Returns how many children have a case."""
+    children = Child.objects.all() if municipality_id is None else Child.objects.filter(municipality_id=municipality_id)
+    children.filter(case__isnull=True).exclude(case_state="").update(case_state="")
+    state = Case.objects.filter(child=OuterRef("pk")).values("state")[:1]
+    return children.filter(case__isnull=False).update(case_state=Subquery(state))
+
+
 def refusal_works_on(user: User, child: Child, case: Case | None, refusal: Refusal | None = None) -> Refusal | None:
     """Staff and the consultant work on the child's case; an attached external counsellor does too
     once the case is foregribende (the guide: praksisvejleder, Det Rådgivende Team and

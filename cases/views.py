@@ -7,10 +7,12 @@ user typed is rendered back.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F
+from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import interfaces, scope, services
@@ -25,6 +27,7 @@ from haandguide import roles
 from haandguide.access import Action, log_children_listed
 from haandguide.exceptions import Refused
 from haandguide.keep_typed import keeps_typed
+from haandguide.lib import typed_search
 from haandguide.lib.pages import page_of, page_of_keys
 from haandguide.models import Child
 
@@ -33,32 +36,58 @@ def _municipality_id(child):
     return child.institution.district.municipality_id
 
 
+SEARCH_TOKEN = "soegning"
+
+
+@require_http_methods(["GET", "POST"])
 def child_list(request):
-    form = ChildFilterForm(request.GET or None, institutions=scope.institutions_in_scope(request.user))
+    """The children in scope, filtered and paged. The typed search (a name, or a CPR number that
+    finds exactly that child) is POSTed and kept out of the address: the result's address carries
+    an opaque token instead (haandguide.lib.typed_search), so paging and going back still work."""
+    institutions = scope.institutions_in_scope(request.user)
+    expired = False
+    if request.method == "POST":
+        form = ChildFilterForm(request.POST, institutions=institutions)
+        if form.is_valid():
+            return redirect(_child_list_address(request.session, form.cleaned_data))
+    else:
+        chosen = request.GET.copy()
+        chosen.pop("q", None)  # a search typed into an address is not read: it would sit in logs and history
+        if token := chosen.get(SEARCH_TOKEN):
+            typed = typed_search.recall(request.session, token)
+            expired = typed is None
+            chosen["q"] = typed or ""
+        form = ChildFilterForm(chosen or None, institutions=institutions)
     children = Child.objects.visible_to(request.user).present()
     if form.is_valid():
         data = form.cleaned_data
         children = form.filter_institution(children.search(data["q"]))
-        if data["level"] == "ingen":
-            children = children.filter(case__isnull=True)
-        elif data["level"]:
-            children = children.filter(case__state=data["level"])
+        if data["level"]:  # the level kept on the child ("" without a case): an index range per institution
+            children = children.filter(case_state="" if data["level"] == "ingen" else data["level"])
         if data["topi"]:
             children = children.filter(latest_topi=data["topi"])
     # A consultant's districts hold thousands of children: the ids are ordered and paged from the
     # index of present children per institution and name, then only the page's rows are read.
-    # A row shows its case's level only: the state is read with the row (`case_state`, None without
-    # a case), not a Case object per row, and a child without a case raises nothing in the template.
+    # A row shows its case's level only: the level kept on the child (`case_state`), not a Case
+    # object per row, and a child without a case raises nothing in the template.
     page = page_of_keys(children.order_by("first_name", "last_name", "pk"), request.GET.get("side"),
-                        lambda ids: Child.objects.filter(pk__in=ids).select_related("institution")
-                        .annotate(case_state=F("case__state")))
+                        lambda ids: Child.objects.filter(pk__in=ids).select_related("institution"))
     log_children_listed(request.actor, page.object_list, detail="Børneliste")
     query = request.GET.copy()
     query.pop("side", None)
+    query.pop("q", None)
     return render(request, "cases/child_list.html", {
-        "form": form, "page": page, "query": query.urlencode(),
+        "form": form, "page": page, "query": query.urlencode(), "search_expired": expired,
         "can_create": roles.is_leader(request.user),
     })
+
+
+def _child_list_address(session, data) -> str:
+    """The list's address for the filters chosen; the typed text is kept in the session."""
+    query = {name: data[name] for name in ("institution", "level", "topi") if data.get(name)}
+    if data["q"]:
+        query[SEARCH_TOKEN] = typed_search.keep(session, data["q"])
+    return reverse("cases:child_list") + (f"?{urlencode(query)}" if query else "")
 
 
 def _child_page(request, child, *, status=200, forms=None, error=None):

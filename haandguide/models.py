@@ -227,7 +227,8 @@ class Child(models.Model):
     # municipality's staff which CPR numbers another holds (issue 14). Inside the municipality a
     # collision becomes a ChildTransferRequest to the administrator.
     cpr = models.CharField("CPR-nummer", max_length=10, null=True, blank=False)
-    # Derived from the institution on every save; only the CPR constraint reads it.
+    # Derived from the institution on every save; the CPR constraint and the admin's changelist
+    # order (haandguide.admin.ChildAdmin) read it.
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, null=True, editable=False,
                                      related_name="+", verbose_name="kommune")
     birth_date = models.DateField("fødselsdato", editable=False)
@@ -242,6 +243,9 @@ class Child(models.Model):
     # it for every row. Never written by a form or a plain save (see save()).
     latest_topi = models.CharField("seneste TOPI-position", max_length=5, blank=True, default="", editable=False)
     latest_topi_on = models.DateField("seneste TOPI-dato", null=True, blank=True, editable=False)
+    # The level of the child's case ("" without one), kept by Case.save wherever the level changes, so
+    # the child list filters by level from the child's own row and index (not a join per child).
+    case_state = models.CharField("sagens niveau", max_length=20, blank=True, default="", editable=False)
 
     objects = ChildQuerySet.as_manager()
 
@@ -254,7 +258,18 @@ class Child(models.Model):
                    # The child list's ids in name order for any set of institutions, from the index
                    # alone (cases.views.child_list pages over it: a deep page costs as the first).
                    models.Index(fields=["institution", "first_name", "last_name", "id"], name="child_present_inst_name",
-                                condition=Q(left_at__isnull=True, anonymised_at__isnull=True))]
+                                condition=Q(left_at__isnull=True, anonymised_at__isnull=True)),
+                   # The list filtered by TOPI position or by level: per institution an index range of
+                   # just those children, in name order (without them, every child in scope was read,
+                   # or its case looked up, to test it).
+                   models.Index(fields=["institution", "latest_topi", "first_name", "last_name", "id"],
+                                name="child_present_inst_topi",
+                                condition=Q(left_at__isnull=True, anonymised_at__isnull=True)),
+                   models.Index(fields=["institution", "case_state", "first_name", "last_name", "id"],
+                                name="child_present_inst_level",
+                                condition=Q(left_at__isnull=True, anonymised_at__isnull=True)),
+                   # The admin's changelist of a municipality's children in name order, a page at a time.
+                   models.Index(fields=["municipality", "first_name", "last_name", "id"], name="child_municipality_name")]
         constraints = [models.UniqueConstraint(fields=["municipality", "cpr"], name="child_cpr_unique_per_municipality")]
 
     def __str__(self) -> str:
@@ -273,7 +288,7 @@ class Child(models.Model):
         except ValidationError as error:
             raise ValidationError({"cpr": error.messages})
 
-    DERIVED_FIELDS = ("latest_topi", "latest_topi_on")
+    DERIVED_FIELDS = ("latest_topi", "latest_topi_on", "case_state")
 
     def save(self, *args, **kwargs):
         if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):

@@ -104,8 +104,18 @@ def test_access_log_search_survives_hostile_input(client_for, admin_user, child,
 @given(query=HOSTILE, level=HOSTILE, page=HOSTILE)
 def test_child_list_survives_hostile_query_strings(client_for, alice, alma, query, level, page):
     response = client_for(alice).get("/boern/", {"q": query, "level": level, "topi": level, "side": page,
-                                                 "institution": page})
+                                                 "institution": page, "soegning": query})
     assert response.status_code == 200
+
+
+@SETTINGS
+@given(query=HOSTILE, level=HOSTILE, institution=HOSTILE)
+def test_child_search_survives_hostile_input(client_for, alice, alma, query, level, institution):
+    client = client_for(alice)
+    response = client.post("/boern/", {"q": query, "level": level, "topi": level, "institution": institution})
+    assert response.status_code in (200, 302)
+    if response.status_code == 302:
+        assert client.get(response["Location"]).status_code == 200
 
 
 @pytest.mark.parametrize("size", [10 * 1024 * 1024 + 1])

@@ -37,14 +37,15 @@ def test_child_list_is_paginated_and_searchable(client_for, alice, solsikken):
     assert "side 1 af 2" in first
     second = client.get(reverse("cases:child_list") + "?side=2").content.decode()
     assert "side 2 af 2" in second
-    found = client.get(reverse("cases:child_list"), {"q": "karla fri"}).content.decode()
+    found = client.post(reverse("cases:child_list"), {"q": "karla fri"}, follow=True).content.decode()
     assert "Karla Friis" in found and "Barn01" not in found
-    none = client.get(reverse("cases:child_list"), {"q": "Zyxw"}).content.decode()
+    none = client.post(reverse("cases:child_list"), {"q": "Zyxw"}, follow=True).content.decode()
     assert "Ingen børn matcher søgningen" in none
 
 
 def test_child_list_page_numbers_past_the_end_or_not_numbers_give_the_last_or_first_page(client_for, alice, solsikken):
-    """The count rides on the page's ids query: a number past the end still finds the last page."""
+    """A number past the end finds the last page, for as many queries as any page (the benchmark's
+    deep page lies past the end of a small data set: tests/test_pages_scale.py)."""
     for n in range(30):
         factories.child(solsikken, first_name=f"Barn{n:02d}")
     client = client_for(alice)
@@ -54,7 +55,7 @@ def test_child_list_page_numbers_past_the_end_or_not_numbers_give_the_last_or_fi
     assert "30 børn · side 1 af 2" in first and "Barn00" in first
     with CaptureQueriesContext(connection) as past_the_end:
         client.get(reverse("cases:child_list") + "?side=99")
-    assert len(past_the_end) == count_queries(client, reverse("cases:child_list")) + 2  # the count, the last page
+    assert len(past_the_end) == count_queries(client, reverse("cases:child_list"))
 
 
 def test_child_list_shows_masked_cpr_only(client_for, alice, alma):

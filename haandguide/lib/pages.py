@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Window
 from django.utils.functional import cached_property
 
 
@@ -18,24 +17,9 @@ def page_of_keys(items, number: str | int | None, load) -> Page:
     """`page_of` as a deferred join, for lists of thousands of rows (a consultant's children): the
     ordering, the count and the OFFSET run over the ids alone (answered from an index, without
     reading the rows or their joins), then `load(ids)` reads the page's rows, kept in that order.
-    The count rides on the ids query (`COUNT(*) OVER ()`), so a page costs as many queries as
-    `page_of`; only a number past the end asks again, for the last page. A deep page costs the
-    same as the first."""
-    paginator = Paginator(items.values_list("pk", flat=True), settings.PAGE_SIZE)
-    try:
-        wanted = max(int(number), 1)
-    except (TypeError, ValueError):
-        wanted = 1
-    offset = (wanted - 1) * settings.PAGE_SIZE
-    rows = list(items.annotate(page_total=Window(Count("pk"))).values_list("pk", "page_total")
-                [offset:offset + settings.PAGE_SIZE])
-    if rows or wanted == 1:
-        paginator.count = rows[0][1] if rows else 0  # what Paginator would have counted
-        page = paginator.page(wanted)
-        ids = [pk for pk, _ in rows]
-    else:  # past the end: the last page, as page_of answers
-        page = paginator.get_page(wanted)
-        ids = list(page.object_list)
+    One query more than `page_of`; a deep page costs the same as the first."""
+    page = page_of(items.values_list("pk", flat=True), number)
+    ids = list(page.object_list)
     found = {row.pk: row for row in load(ids)}
     page.object_list = [found[pk] for pk in ids if pk in found]
     return page

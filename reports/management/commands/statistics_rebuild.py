@@ -6,13 +6,14 @@
 
 Run after deploying the migration that adds the figures (or after an import that wrote rows with
 bulk_create); the hourly warm-up does the same for whatever was marked dirty. A whole municipality's
-rebuild also recomputes each child's latest TOPI position (the child list's column and filter)."""
+rebuild also recomputes each child's latest TOPI position and case level (the child list's columns
+and filters)."""
 
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.services import latest_topi_rebuild
+from cases.services import case_state_rebuild, latest_topi_rebuild
 from haandguide.models import Municipality
 from reports import aggregates
 
@@ -42,4 +43,5 @@ class Command(BaseCommand):
         for municipality in municipalities:
             count = aggregates.rebuild_municipality(municipality.pk)
             screened = latest_topi_rebuild(municipality.pk)
+            case_state_rebuild(municipality.pk)
             self.stdout.write(f"{municipality}: {count} institutioner genberegnet, {screened} børns seneste TOPI.")
