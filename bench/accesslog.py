@@ -10,10 +10,12 @@
    15,000 gives each child about as many list rows a year as a child has nationally (30,000 staff
    opening lists of 25 children, 800,000 list views a working day, 300,000 children).
 2. search: what `/adgangslog/` runs once a CPR is resolved to a child (the municipality's rows
-   about the child in the last year, newest first, a page plus one row, no COUNT), the next pages,
-   and the whole year of one child (the citizen's indsigt): p50/p95 over `--samples` children,
-   each child asked once (its rows not yet in PostgreSQL's cache) and again (warm).
-3. write: the access-log write of a list page of 25 children, as before this change (25 rows
+   about the child in the last year, newest first, a page plus one row, no COUNT), page 40 reached
+   through "Næste" (it starts where page 39 ended) and typed in, and the whole year of one child
+   (the citizen's indsigt, a month at a time, with the time to its first row): p50/p95 over
+   `--samples` children, each child asked once (its rows not yet in PostgreSQL's cache) and again.
+3. verify: the rate at which the nightly verification walks and hashes a chain.
+4. write: the access-log write of a list page of 25 children, as before this change (25 rows
    chained under the municipality's head lock, held until the request's transaction commits) and
    now (one unsealed row); alone, and with `--threads` concurrent requests that each keep their
    transaction open `--hold-ms` longer (the rest of a request); then the sealer's rate.
@@ -156,8 +158,7 @@ def search(args) -> None:
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
-    from haandguide.access import NewestFirst, rows_for_child
-    from haandguide.lib.pages import page_without_count
+    from haandguide.access import NewestFirst, log_page, oldest_first, position_of
     from haandguide.models import AccessLog
 
     year_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=365)
@@ -167,23 +168,38 @@ def search(args) -> None:
     def municipality_of(child: int) -> int:
         return ((child - 1) // PER_INSTITUTION) % MUNICIPALITIES + 1
 
-    def rows_of(child):
-        entries = AccessLog.objects.filter(municipality_id=municipality_of(child), at__gte=year_ago)
-        return NewestFirst(entries.for_children([child]), since=year_ago)  # as /adgangslog/ reads them
+    def entries_of(child):
+        return AccessLog.objects.filter(municipality_id=municipality_of(child), at__gte=year_ago).for_children([child])
 
-    def first_page(child):
-        return list(page_without_count(rows_of(child), 1).object_list)
+    def first_page(child):  # as /adgangslog/ reads a page (access.log_page)
+        return list(log_page(entries_of(child), 1, since=year_ago).page.object_list)
 
-    def later_page(child):
-        return list(page_without_count(rows_of(child), 40).object_list)
+    trails = {}
 
-    def whole_year(child):
-        return sum(1 for _ in rows_for_child(child, since=year_ago).iterator(chunk_size=5000))
+    def next_page(child):  # page 40 through "Næste": it starts where page 39 ended
+        return list(log_page(entries_of(child), 40, trails[child], since=year_ago).page.object_list)
+
+    def typed_page(child):  # page 40 asked by its number: the 975 rows before it are skipped by id
+        return list(log_page(entries_of(child), 40, since=year_ago).page.object_list)
+
+    first_row = {}
+
+    def whole_year(child):  # the indsigt export, a month at a time; also the time to its first row
+        began, count = time.perf_counter(), 0
+        for _ in oldest_first(entries_of(child), since=year_ago):
+            if not count:
+                first_row.setdefault(child, []).append(time.perf_counter() - began)
+            count += 1
+        return count
+
+    for child in children:  # where page 39 ends, as its "Næste" button carries it (not timed)
+        rows = NewestFirst(entries_of(child), since=year_ago)[974:975]
+        trails[child] = "," * 38 + (position_of(rows[0]) if rows else "")
 
     print(f"\nsearch by child over a year ({AccessLog.objects.order_by().count():,} rows; "
           f"{args.samples} children), ms p50 / p95:")
-    for label, query in (("page 1 (25 rows + 1)", first_page), ("page 40", later_page),
-                         ("whole year (indsigt)", whole_year)):
+    for label, query in (("page 1 (25 rows + 1)", first_page), ("page 40 after page 39", next_page),
+                         ("page 40 typed in", typed_page), ("whole year (indsigt)", whole_year)):
         cold, warm, sizes, asked = [], [], [], []
         for child in children:
             for bucket in (cold, warm):
@@ -197,6 +213,8 @@ def search(args) -> None:
             assert not any("count(" in q["sql"].lower() for q in queries.captured_queries)
         print(f"  {label:24} first ask {p50_p95(cold):>16}   again {p50_p95(warm):>16}   "
               f"rows {statistics.median(sizes):,.0f}, queries {statistics.median(asked):,.0f} (max {max(asked)})")
+    firsts = [times[0] for times in first_row.values()]
+    print(f"  {'indsigt: first row':24} first ask {p50_p95(firsts):>16}   (the export's first byte)")
     child = children[0]
     entries = AccessLog.objects.filter(municipality_id=municipality_of(child), at__gte=year_ago).for_children([child])
     day = datetime.datetime.now(datetime.UTC) - NewestFirst.FIRST_WINDOW
@@ -204,7 +222,26 @@ def search(args) -> None:
           + entries.filter(at__gte=day).order_by("-at", "-pk")[:26].explain(analyze=True, buffers=True))
 
 
-# --- 3. write ---------------------------------------------------------------------------------
+# --- 3. verify --------------------------------------------------------------------------------
+
+
+def verify(args) -> None:
+    """The nightly verification's rate: one municipality's chain walked and hashed in order. (The
+    bench's rows carry made-up hashes and numbers, so the walk finds "problems"; its cost is the
+    same.) A night walks what was sealed since the last check plus 1/ACCESS_LOG_RECHECK_NIGHTS of
+    the older rows."""
+    from django.conf import settings
+
+    from haandguide import services
+
+    began = time.perf_counter()
+    walk = services.accesslog_chain_walk(1)
+    took = time.perf_counter() - began
+    print(f"\nverification: {walk.rows:,} rows of one chain walked in {ms(took)} ms ({walk.rows / took:,.0f} rows/s); "
+          f"a night walks the rows sealed since the last check and 1/{settings.ACCESS_LOG_RECHECK_NIGHTS} of the rest")
+
+
+# --- 4. write ---------------------------------------------------------------------------------
 
 
 def list_rows_before(key: int, children: list[int]) -> None:
@@ -296,6 +333,7 @@ def main() -> None:
     if not (args.reuse and AccessLog.objects.exists()):
         build(args)
     search(args)
+    verify(args)
     write(args)
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from haandguide.actors import Actor
 from haandguide.lib.ids import parse_id
+from haandguide.lib.pages import page_number, page_without_count
 from haandguide.models import AccessLog, Child, Municipality
 
 Action = AccessLog.Action
@@ -250,7 +251,9 @@ class NewestFirst:
     one query over a year fetches and sorts every row of the child's year (over a second at
     national volume). A window holds about the rows a page needs: the first page is one query
     when the newest day fills it, and five years are at most seven windows. Slice it like a queryset
-    (`page_without_count` does); `since`/`until` bound the period (default: the retention period)."""
+    (`page_without_count` does); `since`/`until` bound the period (default: the retention period).
+    A slice that skips rows (a deep page asked by its number) reads only the skipped rows' moments
+    and ids, then the page's rows by id: the rows themselves are ten times the bytes."""
 
     FIRST_WINDOW = datetime.timedelta(days=1)
 
@@ -261,15 +264,88 @@ class NewestFirst:
         # Whole months are purged, so a row may outlive the period by up to a month.
         self.since = since or now - datetime.timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS + 31)
 
-    def __getitem__(self, window: slice) -> list:
-        need = window.stop
+    def _newest(self, rows: models.QuerySet, need: int) -> list:
         found: list = []
         end, width = self.until, self.FIRST_WINDOW
         while end > self.since and len(found) < need:
             start = max(self.since, end - width)
-            found += self.rows.filter(at__gte=start, at__lt=end).order_by("-at", "-pk")[:need - len(found)]
+            found += rows.filter(at__gte=start, at__lt=end).order_by("-at", "-pk")[:need - len(found)]
             end, width = start, width * 4
-        return found[window.start or 0:need]
+        return found
+
+    def __getitem__(self, window: slice) -> list:
+        skip, need = window.start or 0, window.stop
+        if not skip:
+            return self._newest(self.rows, need)
+        keys = self._newest(self.rows.values_list("at", "pk"), need)[skip:]
+        if not keys:
+            return []
+        found = {row.pk: row for row in self.rows.filter(
+            pk__in=[pk for _, pk in keys], at__gte=keys[-1][0], at__lte=keys[0][0])}
+        return [found[pk] for _, pk in keys if pk in found]
+
+
+# --- pages of the log, one after another -----------------------------------------------------
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_MICROSECOND = datetime.timedelta(microseconds=1)
+
+
+def position_of(row: AccessLog) -> str:
+    """Where a page of the log ended: its last row's moment (µs) and id, newest first."""
+    return f"{(row.at - _EPOCH) // _MICROSECOND}.{row.pk}"
+
+
+def parse_position(text: str) -> tuple[datetime.datetime, int] | None:
+    moment, _, pk = (text or "").strip().partition(".")
+    if not (moment.isascii() and moment.isdigit() and parse_id(pk)) or len(moment) > 18:
+        return None
+    return _EPOCH + int(moment) * _MICROSECOND, parse_id(pk)
+
+
+@dataclass
+class LogPage:
+    """A page of log rows and the trail to the pages after and before it (`log_page`)."""
+
+    page: object
+    trail: str
+
+
+def log_page(rows: models.QuerySet, number, trail: str = "", *, since=None, until=None) -> LogPage:
+    """Page `number` of `rows` newest first, without counting them. `trail` holds where each page
+    before it ended (`position_of`, comma-separated), so page n starts right after the end of page
+    n - 1: every page costs what the first does (a keyset, not an OFFSET that reads every row it
+    skips). A page whose start is not in the trail (a number typed in) skips the rows before it.
+    The rows are read back in time window by window (`NewestFirst`): a child's rows cannot come
+    from an index in time order, and any page reads only the newest months' partitions. The
+    returned trail runs to the end of this page, for its "next" and "previous" buttons."""
+    number = page_number(number)
+    tokens = [t if parse_position(t) else "" for t in trail.split(",")][:number - 1] if trail else []
+    tokens += [""] * (number - 1 - len(tokens))
+    start = parse_position(tokens[-1]) if tokens else None
+    if start is not None:
+        moment, pk = start
+        # `at <= moment` bounds an index scan; the OR only drops the rows of that moment already shown.
+        rows = rows.filter(models.Q(at__lt=moment) | models.Q(at=moment, pk__lt=pk), at__lte=moment)
+        until = min(until, moment + _MICROSECOND) if until else moment + _MICROSECOND
+    page = page_without_count(NewestFirst(rows, since=since, until=until), 1 if start is not None else number)
+    page.number = number
+    if page.object_list:
+        tokens.append(position_of(page.object_list[-1]))
+    return LogPage(page, ",".join(tokens))
+
+
+def oldest_first(rows: models.QuerySet, *, since=None, until=None, window=datetime.timedelta(days=31)):
+    """Every row of `rows` oldest first, read a month at a time (each window's query reads one or
+    two month partitions and sorts only them), so an export of a child's five years starts at
+    once and holds one window's rows in memory, not the whole period's."""
+    now = timezone.now()
+    start = since or now - datetime.timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS + 31)
+    until = until or now + datetime.timedelta(minutes=1)
+    while start < until:
+        end = min(until, start + window)
+        yield from rows.filter(at__gte=start, at__lt=end).order_by("at", "pk").iterator(chunk_size=2000)
+        start = end
 
 
 def get_in_scope(queryset: models.QuerySet, object_type: str, pk, *, child_id: int | None = None):

@@ -82,16 +82,38 @@ def create_month(start: datetime.datetime) -> bool:
     return True
 
 
+def stray_months() -> list[datetime.datetime]:
+    """The months of the rows the default partition caught (it should hold none: a bulk load of
+    history, or rows written while the job was stopped). One scan of the default partition."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT date_trunc('month', at AT TIME ZONE 'UTC') FROM {quote(DEFAULT)}")
+        return sorted(month_start(moment) for (moment,) in cursor.fetchall())
+
+
 def ensure_months(now: datetime.datetime, ahead: int = 3) -> list[str]:
-    """The monthly job: partitions for this month and the `ahead` next ones. Idempotent."""
+    """The daily job: partitions for this month and the `ahead` next ones, and for every month
+    whose rows the default partition caught (they move into it: a child's search then reads
+    only the months it asks for, not the default's whole history). Idempotent."""
     if not is_partitioned():
         return []
-    created, start = [], month_start(now)
+    strays, upcoming, start = stray_months(), [], month_start(now)
     for _ in range(ahead + 1):
-        if create_month(start):
-            created.append(partition_name(start))
+        upcoming.append(start)
         start = next_month(start)
+    created = [partition_name(month) for month in sorted(set(strays + upcoming)) if create_month(month)]
+    if strays:
+        vacuum_default()
     return created
+
+
+def vacuum_default() -> None:
+    """Rows moved out of the default partition stay there as dead rows, and every query's scan of
+    its indexes walks them until a vacuum (600 ms for 380,000 moved rows): vacuum it at once.
+    VACUUM cannot run inside a transaction; there (a test) autovacuum is left to do it."""
+    if not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(DEFAULT)}")
 
 
 def purge_horizon(cutoff: datetime.datetime) -> datetime.datetime:

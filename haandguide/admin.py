@@ -12,14 +12,18 @@ logged 404. A superuser *without* a municipality is the installation's operator 
 a superuser with a municipality is scoped like an administrator.
 """
 
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.filters import RelatedFieldListFilter, RelatedOnlyFieldListFilter
 from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.utils import timezone
 
 from haandguide import roles, services
 from haandguide.access import Action, OutOfScope, log_access, log_children_listed
@@ -27,7 +31,7 @@ from haandguide.actors import Actor
 from haandguide.exceptions import Refused
 from haandguide.lib import cpr as cprlib
 from haandguide.lib.ids import parse_id
-from haandguide.lib.pages import CappedCountPaginator
+from haandguide.lib.pages import CappedCountPaginator, UncountedPaginator
 from haandguide.models import (
     AccessLog, Child, ChildTransferRequest, CounsellorAssignment, District, Guardian, Institution, Municipality, User,
     municipality_id_of,
@@ -470,16 +474,114 @@ class ChildTransferRequestAdmin(AuditedAdmin):
         self._act(request, queryset, services.child_transfer_decline, "anmodningen er afvist.")
 
 
+class AccessLogPeriodFilter(admin.SimpleListFilter):
+    """The changelist shows this month unless asked otherwise: bounded on `at`, PostgreSQL reads
+    one month partition (a page of the whole log merges every month's index)."""
+
+    title = "periode"
+    parameter_name = "periode"
+
+    def lookups(self, request, model_admin):
+        return [("dag", "I dag"), ("uge", "Sidste 7 dage"), ("forrige", "Forrige måned"), ("alle", "Hele loggen")]
+
+    def choices(self, changelist):
+        yield {"selected": self.value() is None, "display": "Denne måned",
+               "query_string": changelist.get_query_string(remove=[self.parameter_name])}
+        for value, label in self.lookup_choices:
+            yield {"selected": self.value() == value, "display": label,
+                   "query_string": changelist.get_query_string({self.parameter_name: value})}
+
+    def queryset(self, request, queryset):
+        now = timezone.localtime()
+        month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        if self.value() == "alle":
+            return queryset
+        if self.value() == "dag":
+            return queryset.filter(at__gte=now.replace(hour=0, minute=0, second=0, microsecond=0))
+        if self.value() == "uge":
+            return queryset.filter(at__gte=now - datetime.timedelta(days=7))
+        if self.value() == "forrige":
+            return queryset.filter(at__gte=(month - datetime.timedelta(days=1)).replace(day=1), at__lt=month)
+        return queryset.filter(at__gte=month)
+
+
+class AccessLogIdFilter(admin.ListFilter):
+    """A box for an id instead of a list of choices (a list of every child or user in the log would
+    read the whole log). The child's box finds its own rows and the list views that showed it."""
+
+    template = "admin/haandguide/accesslog/id_filter.html"
+    parameter_name = ""
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        if self.parameter_name in params:
+            self.used_parameters[self.parameter_name] = params.pop(self.parameter_name)[-1]
+
+    def value(self) -> int | None:
+        return parse_id(self.used_parameters.get(self.parameter_name))
+
+    def has_output(self):
+        return True
+
+    def expected_parameters(self):
+        return [self.parameter_name]
+
+    def choices(self, changelist):
+        yield {"name": self.parameter_name, "value": self.used_parameters.get(self.parameter_name, ""),
+               "others": [(k, v) for k, v in changelist.params.items() if k != self.parameter_name],
+               "remove": changelist.get_query_string(remove=[self.parameter_name])}
+
+    def queryset(self, request, queryset):
+        if self.parameter_name not in self.used_parameters:
+            return queryset
+        return self.filter(queryset, self.value()) if self.value() is not None else queryset.none()
+
+
+class AccessLogChildFilter(AccessLogIdFilter):
+    title = "barn-id"
+    parameter_name = "barn"
+
+    def filter(self, queryset, child_id):
+        return queryset.for_child(child_id)
+
+
+class AccessLogUserFilter(AccessLogIdFilter):
+    title = "bruger-id"
+    parameter_name = "bruger"
+
+    def filter(self, queryset, user_id):
+        return queryset.filter(user_id=user_id)
+
+
 @admin.register(AccessLog)
 class AccessLogAdmin(ReadOnlyAdmin):
-    """The access log is append-only."""
+    """The access log is append-only. At national volume (tens of millions of rows a day) the
+    changelist shows this month by default, never counts (`UncountedPaginator`: a page plus one
+    row), filters by child or user through an id box, and its newest-first page is read from the
+    index on (municipality, time) of each month partition."""
 
     municipality_path = "municipality_id"
 
     list_display = ["at", "username", "role", "actor_kind", "action", "object_type", "object_id", "child_id", "child_ids"]
-    # Only choice filters: a filter on `role` (no choices) runs SELECT DISTINCT over the whole log.
-    list_filter = ["action", "actor_kind"]
+    # Only choice filters and id boxes: a filter on `role` (no choices) runs SELECT DISTINCT over the whole log.
+    list_filter = [AccessLogPeriodFilter, AccessLogChildFilter, AccessLogUserFilter, "action", "actor_kind"]
     search_fields = ["username"]
     raw_id_fields = ["user"]
     show_full_result_count = False
-    paginator = CappedCountPaginator
+    list_max_show_all = 0  # "show all" would read the whole period
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return UncountedPaginator(queryset, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page,
+                                  number=parse_id(request.GET.get("p")) or 1)
+
+    def get_changelist(self, request, **kwargs):
+        return UncountedChangeList
+
+
+class UncountedChangeList(ChangeList):
+    """A single page is shown from the rows the paginator read (Django would read them again)."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        if not self.multi_page:
+            self.result_list = self.paginator.page(self.paginator.number).object_list

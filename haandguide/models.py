@@ -442,6 +442,12 @@ class AccessLogChain(models.Model):
     municipality_id = models.BigIntegerField(unique=True)
     seq = models.BigIntegerField(default=0)
     head = models.CharField(max_length=64, blank=True)
+    # The nightly verification (`services.accesslog_verify`) walks only what was sealed since its
+    # last run: rows up to `verified_seq` (whose hash is `verified_hash`) were found intact. Older
+    # rows are walked again in slices, `rechecked_seq` being where the next slice starts.
+    verified_seq = models.BigIntegerField("kontrolleret til og med nr.", default=0)
+    verified_hash = models.CharField(max_length=64, blank=True)
+    rechecked_seq = models.BigIntegerField("genkontrolleret til og med nr.", default=0)
 
     class Meta:
         verbose_name = "adgangslogkæde"
@@ -625,11 +631,17 @@ class AccessLog(models.Model):
             models.Index(fields=["child_id", "-at"], name="accesslog_child_at"),
             models.Index(fields=["user", "-at"], name="accesslog_user_at"),
             models.Index(fields=["-at"], name="accesslog_at"),
+            # A municipality's log newest first (the search page and the admin's changelist): read
+            # from each month's index in order, not filtered out of every municipality's rows.
+            models.Index(fields=["municipality_id", "-at", "-id"], name="accesslog_municipality_at"),
             # Not unique: on PostgreSQL the table is partitioned by `at`, and a unique index must
             # include it. Only the sealer numbers rows, under the chain's lock; verification finds a
             # number twice.
             models.Index(fields=["municipality_id", "seq"], name="accesslog_chain_seq_idx"),
             models.Index(fields=["municipality_id", "at"], condition=Q(seq__isnull=True), name="accesslog_unsealed"),
+            # Where the purges cut each chain: verification looks a cut up by its number.
+            models.Index(fields=["municipality_id", "object_id"], condition=Q(action="slet", object_type="accesslog"),
+                         name="accesslog_purge_cuts"),
         ]
 
     @classmethod

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -20,7 +21,7 @@ from haandguide.access import Action, log_access
 from haandguide.actors import Actor
 from haandguide.exceptions import EditConflict, Refused
 from haandguide.models import (
-    AccessLog, AccessLogChain, Child, ChildTransferRequest, Guardian, Institution, User, chain_digest,
+    AccessLog, AccessLogChain, Child, ChildTransferRequest, Guardian, Institution, Municipality, User, chain_digest,
     municipality_id_of, seal_access_log,
 )
 from haandguide.notify import notify
@@ -180,33 +181,118 @@ def accesslog_purge(*, actor: Actor, now=None) -> int:
         return AccessLog.objects.purge_older_than(cutoff, actor=actor)
 
 
-def accesslog_chain_problems(chain: int) -> list[str]:
-    """Walk one municipality's chain (0: rows of no municipality) and say, in Danish, every row
-    that was changed or removed other than by the purge. Reads the rows in order, in one pass."""
-    rows = AccessLog.objects.of_chain(chain).sealed()  # the unsealed tail is not yet in the chain
-    # Where purges cut the chain: the number of the last purged row → its hash.
-    cuts = {int(object_id): anchor for object_id, anchor in rows.exclude(anchor="").filter(
-        action=AccessLog.Action.DELETE, object_type="accesslog").values_list("object_id", "anchor")}
-    problems, last_seq, last_hash = [], None, ""
+def _purge_cut(chain: int, seq: int) -> str | None:
+    """The hash a purge record of this chain gives for its last purged row `seq` (None: no purge
+    cut the chain there). One lookup in a small partial index (`accesslog_purge_cuts`)."""
+    return (AccessLog.objects.of_chain(chain).sealed().exclude(anchor="")
+            .filter(action=AccessLog.Action.DELETE, object_type="accesslog", object_id=str(seq))
+            .values_list("anchor", flat=True).first())
+
+
+@dataclass
+class ChainWalk:
+    """What one walk over a stretch of a chain found: the problems, in Danish, and where it ended."""
+
+    problems: list[str] = field(default_factory=list)
+    last_seq: int | None = None
+    last_hash: str = ""
+    rows: int = 0
+
+
+def accesslog_chain_walk(chain: int, *, after: int = 0, through: int | None = None,
+                         prev_hash: str | None = None) -> ChainWalk:
+    """Walk the sealed rows of one chain numbered after `after`, up to `through`, in order, in one
+    pass: each row's hash, its link to the row before and the numbers in between. `prev_hash` is
+    the hash the first row must link to (None: not checked, the walk starts in the middle and the
+    row before belongs to another walk). From the chain's start (`after=0`) the first row is number
+    1 or follows a purge's cut."""
+    rows = AccessLog.objects.of_chain(chain).sealed().filter(seq__gt=after)  # the unsealed tail is not yet in the chain
+    if through is not None:
+        rows = rows.filter(seq__lte=through)
+    walk = ChainWalk()
     for row in rows.order_by("seq").iterator(chunk_size=2000):
+        walk.rows += 1
         if row.hash != chain_digest(row.prev_hash, row):
-            problems.append(f"Række nr. {row.seq} er ændret efter den blev skrevet.")
-        if last_seq is None:
-            if row.seq != 1 and cuts.get(row.seq - 1) != row.prev_hash:
-                problems.append(f"Række nr. 1–{row.seq - 1} er fjernet uden om sletningen efter opbevaringsperioden.")
+            walk.problems.append(f"Række nr. {row.seq} er ændret efter den blev skrevet.")
+        if walk.last_seq is None:  # the first row: where the walk starts, or where a purge cut the chain
+            if row.seq != after + 1:
+                if _purge_cut(chain, row.seq - 1) != row.prev_hash:
+                    walk.problems.append(
+                        f"Række nr. 1–{row.seq - 1} er fjernet uden om sletningen efter opbevaringsperioden."
+                        if after == 0 else f"Række nr. {after + 1}–{row.seq - 1} er fjernet.")
             elif row.seq == 1 and row.prev_hash:
-                problems.append("Række nr. 1 er ændret efter den blev skrevet.")
-        elif row.seq != last_seq + 1:
-            problems.append(f"Række nr. {last_seq + 1}–{row.seq - 1} er fjernet.")
-        elif row.prev_hash != last_hash:
-            problems.append(f"Række nr. {row.seq} passer ikke med række nr. {last_seq}.")
-        last_seq, last_hash = row.seq, row.hash
+                walk.problems.append("Række nr. 1 er ændret efter den blev skrevet.")
+            elif prev_hash is not None and row.prev_hash != prev_hash:
+                walk.problems.append(f"Række nr. {row.seq} passer ikke med række nr. {after}.")
+        elif row.seq != walk.last_seq + 1:
+            walk.problems.append(f"Række nr. {walk.last_seq + 1}–{row.seq - 1} er fjernet.")
+        elif row.prev_hash != walk.last_hash:
+            walk.problems.append(f"Række nr. {row.seq} passer ikke med række nr. {walk.last_seq}.")
+        walk.last_seq, walk.last_hash = row.seq, row.hash
+    return walk
+
+
+def _newest_problems(head: AccessLogChain | None, walk: ChainWalk, after: int, after_hash: str) -> list[str]:
+    """The chain's head (number and hash of its newest sealed row) against where a walk to it ended."""
+    last_seq = walk.last_seq if walk.last_seq is not None else after
+    last_hash = walk.last_hash if walk.last_seq is not None else after_hash
+    if head is None:
+        return ["Kædens hoved (nummer og kontrolsum for den nyeste række) er fjernet."] if last_seq else []
+    if head.seq != last_seq:
+        first, last = sorted((last_seq + 1, head.seq))
+        return [f"Række nr. {first}–{last} (de nyeste) er fjernet."]
+    if head.head != last_hash:
+        return [f"Den nyeste række (nr. {last_seq}) er ændret efter den blev skrevet."]
+    return []
+
+
+def accesslog_chain_problems(chain: int) -> list[str]:
+    """Walk one municipality's whole chain (0: rows of no municipality) and say, in Danish, every
+    row that was changed or removed other than by the purge. The nightly job walks only what is new
+    and a slice of the rest (`accesslog_verify`); this is the whole walk, for tests and by hand."""
     head = AccessLogChain.objects.filter(municipality_id=chain).first()
-    if head is not None and head.seq != (last_seq or 0):
-        problems.append(f"Række nr. {(last_seq or 0) + 1}–{head.seq} (de nyeste) er fjernet.")
-    elif head is not None and head.head != last_hash:
-        problems.append(f"Den nyeste række (nr. {last_seq}) er ændret efter den blev skrevet.")
-    return problems
+    walk = accesslog_chain_walk(chain, through=head.seq if head else None)
+    return walk.problems + _newest_problems(head, walk, 0, "")
+
+
+def accesslog_chain_verify(chain: int, *, recheck_nights: int | None = None) -> ChainWalk:
+    """One night's check of one chain: the rows sealed since the last check (from its verified
+    mark to the head), then the next slice of the older rows, 1/`recheck_nights` of them, so that
+    every row is walked again at least once in that many nights (ACCESS_LOG_RECHECK_NIGHTS).
+    Moves the marks on; the problems are reported once (the notice is keyed by its text) and a
+    changed old row is found again by each round of the re-check."""
+    nights = recheck_nights or settings.ACCESS_LOG_RECHECK_NIGHTS
+    head = AccessLogChain.objects.filter(municipality_id=chain).first()  # read first: the sealer moves it on
+    after, after_hash = (head.verified_seq, head.verified_hash) if head else (0, "")
+    if head is not None and head.seq < after:  # the head was moved back: the newest verified rows are gone
+        new = ChainWalk(problems=[f"Række nr. {head.seq + 1}–{after} (de nyeste) er fjernet."])
+    else:
+        new = accesslog_chain_walk(chain, after=after, through=head.seq if head else None,
+                                   prev_hash=after_hash if after else None)
+        new.problems += _newest_problems(head, new, after, after_hash)
+    if head is None:
+        return new
+    # The older rows, a slice a night, starting over at the chain's start after the last slice.
+    first = (AccessLog.objects.of_chain(chain).sealed().filter(seq__lte=after).order_by("seq")
+             .values_list("seq", flat=True).first())
+    old = ChainWalk()
+    if first is not None:
+        start = head.rechecked_seq if first <= head.rechecked_seq < after else 0
+        size = -(-(after - first + 1) // nights)
+        through = min(after, max(start, first - 1) + size)
+        anchor = (AccessLog.objects.of_chain(chain).filter(seq=start).values_list("hash", flat=True).first()
+                  if start else None)
+        old = accesslog_chain_walk(chain, after=start, through=through, prev_hash=anchor)
+        if start and anchor is None:  # the row the last slice ended on
+            old.problems.insert(0, f"Række nr. {start}–{start} er fjernet.")
+        if (old.last_seq or start) < through:
+            old.problems.append(f"Række nr. {(old.last_seq or start) + 1}–{through} er fjernet.")
+        start = through if through < after else 0
+        AccessLogChain.objects.filter(pk=head.pk).update(rechecked_seq=start)
+    if new.last_seq is not None:
+        AccessLogChain.objects.filter(pk=head.pk).update(verified_seq=new.last_seq, verified_hash=new.last_hash)
+    problems = list(dict.fromkeys(new.problems + old.problems))
+    return ChainWalk(problems=problems, last_seq=new.last_seq, last_hash=new.last_hash, rows=new.rows + old.rows)
 
 
 def accesslog_seal() -> int:
@@ -230,11 +316,13 @@ def accesslog_verify() -> dict[int, list[str]]:
 
     seal_access_log()
 
+    # Every chain with a head, and every municipality's even if its head row was removed (no
+    # SELECT DISTINCT over the log: at national volume it holds billions of rows).
     chains = set(AccessLogChain.objects.values_list("municipality_id", flat=True))
-    chains |= {m or 0 for m in AccessLog.objects.values_list("municipality_id", flat=True).distinct().order_by()}
+    chains |= set(Municipality.objects.values_list("pk", flat=True)) | {0}
     findings = {}
     for chain in sorted(chains):
-        problems = accesslog_chain_problems(chain)
+        problems = accesslog_chain_verify(chain).problems
         if not problems:
             continue
         findings[chain] = problems

@@ -410,3 +410,6 @@ PAGE_SIZE = 25
 # How long the access log is kept (days). Citizens may ask who looked at their child's data;
 # after this period the rows are purged by a periodic job.
 ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 5 * 365, minimum=30)
+# The nightly verification walks the rows sealed since its last run, and walks the older rows
+# again a slice a night: every sealed row is re-checked at least once in this many nights.
+ACCESS_LOG_RECHECK_NIGHTS = env_int("ACCESS_LOG_RECHECK_NIGHTS", 30, minimum=1)

@@ -4,7 +4,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import user_passes_test
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -13,9 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from haandguide import dashboard, roles
-from haandguide.access import Action, NewestFirst, get_in_scope, log_access
+from haandguide.access import Action, get_in_scope, log_access, log_page, oldest_first
 from haandguide.forms import AccessLogSearchForm
-from haandguide.lib.pages import page_of, page_without_count
+from haandguide.lib.pages import page_of
 from haandguide.models import AccessLog, Child, Notice
 from haandguide.notify import notices_mark_seen
 
@@ -24,17 +24,29 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def _access_request_csv(request, child_id: int, entries) -> HttpResponse:
-    """Indsigt: every logged look at and change of one child's data, for a citizen's request."""
+class _Echo:
+    """A file for csv.writer that hands each line back instead of keeping it."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def _access_request_csv(request, child_id: int, entries, *, since=None, until=None) -> StreamingHttpResponse:
+    """Indsigt: every logged look at and change of one child's data, for a citizen's request.
+    Streamed a month of the log at a time (`access.oldest_first`): a child's five years are tens
+    of thousands of rows nationally, and neither they nor the file are held in memory at once."""
     log_access(request.actor, Action.EXPORT, object_type="accesslog", child_id=child_id, detail="Indsigtsudskrift")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    writer = csv.writer(_Echo(), delimiter=";")
+
+    def lines():
+        yield "\ufeff" + writer.writerow(["Tidspunkt", "Bruger", "Rolle", "Via", "Handling", "Objekt", "Detaljer"])
+        for entry in oldest_first(entries, since=since, until=until):
+            yield writer.writerow([timezone.localtime(entry.at).strftime("%d.%m.%Y %H:%M:%S"), entry.username,
+                                   entry.role, entry.via, entry.get_action_display(),
+                                   f"{entry.object_type} {entry.object_id}", entry.detail])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="indsigt-adgangslog-{child_id}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(["Tidspunkt", "Bruger", "Rolle", "Via", "Handling", "Objekt", "Detaljer"])
-    for entry in entries.order_by("at", "pk").iterator():
-        writer.writerow([timezone.localtime(entry.at).strftime("%d.%m.%Y %H:%M:%S"), entry.username, entry.role,
-                         entry.via, entry.get_action_display(), f"{entry.object_type} {entry.object_id}", entry.detail])
     return response
 
 
@@ -107,14 +119,16 @@ def accesslog(request):
             entries = entries.filter(at__lt=until)
         if "export" in request.POST:
             if child_ids is not None and len(child_ids) == 1:
-                return _access_request_csv(request, child_ids[0], entries)
+                return _access_request_csv(request, child_ids[0], entries, since=since, until=until)
             form.add_error("child", "Vælg præcis ét barn (fx med CPR-nummer) for at lave en indsigtsudskrift.")
         log_access(request.actor, Action.SEARCH, object_type="accesslog",
                    detail=f"Søgning: {kind} {'angivet' if value else 'tom'}")
-    # No COUNT(*): at national size the municipality's log has millions of rows. A child's rows
-    # are read back in time window by window (NewestFirst), not sorted over the whole period.
-    listing = NewestFirst(entries, since=since, until=until) if child_ids is not None else entries
-    page = page_without_count(listing, request.POST.get("side") or request.GET.get("side"))
+    # No COUNT(*): at national size the municipality's log has millions of rows. Each page starts
+    # where the one before ended (the trail in the form), and rows are read back in time window by
+    # window, not sorted over the whole period (access.log_page).
+    found = log_page(entries, request.POST.get("side") or request.GET.get("side"), request.POST.get("spor", ""),
+                     since=since, until=until)
+    page = found.page
     searched = set(child_ids or ())
     ids = {e.child_id for e in page.object_list if e.child_id}
     ids |= {c for e in page.object_list for c in e.child_ids if c in searched}
@@ -123,8 +137,9 @@ def accesslog(request):
         # A list view shows the searched child it named; otherwise how many children it showed.
         named = [c for c in entry.child_ids if c in searched]
         entry.child = children_by_id.get(entry.child_id or (named[0] if named else None))
-    unsealed = AccessLog.objects.filter(municipality_id=request.user.municipality_id).unsealed()[:1001].count()
-    return render(request, "haandguide/accesslog.html", {"form": form, "page": page, "unsealed": unsealed})
+    unsealed = AccessLog.objects.filter(municipality_id=request.user.municipality_id).unsealed().order_by()[:1001].count()
+    return render(request, "haandguide/accesslog.html",
+                  {"form": form, "page": page, "trail": found.trail, "unsealed": unsealed})
 
 
 @user_passes_test(_administrators_only)

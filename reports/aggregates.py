@@ -3,7 +3,8 @@
 Three derived tables (reports.models), each rebuilt from the source rows of an institution:
 
 - `MonthFigure`: counts per month – ladder moves, the level changes behind the month-end levels,
-  evaluations done – for the institution, and summed upward for its district and municipality,
+  evaluations done, the learning community's reflective evaluations, TOPI rounds and joint
+  ratings – for the institution, and summed upward for its district and municipality,
   so a municipality's page reads a few hundred rows whatever its size;
 - `LevelStay`: each case's time at a level (the durations' quartiles);
 - `YellowRun`: each run of a child's yellow TOPI positions (time in yellow, Aabenraa's measure).
@@ -11,7 +12,8 @@ Three derived tables (reports.models), each rebuilt from the source rows of an i
 How they stay true
 ------------------
 `connect_signals` (from `ReportsConfig.ready`) listens to the rows these figures come from:
-`CaseEvent`, `Observation`, `Evaluation`, and `Child`/`Institution` (a child or an institution
+`CaseEvent`, `Observation`, `Evaluation`, `ReflectiveEvaluation`/`TopiRound`/`TopiRating`, and
+`Child`/`Institution` (a child or an institution
 that moves takes its history along). A saved or deleted row makes `refresh` recompute, in the
 writer's transaction, only what it touches: the institution's months the row falls in (and, for a
 ladder event, the months of the case's other events, whose "level before" may change), the case's
@@ -42,6 +44,11 @@ from reports.models import DirtyMonth, EffortDue, LevelStay, MonthFigure, ScopeK
 EVALUATION = "evaluation"
 LEVEL = "level"
 YELLOW = "gul"
+# The learning community's figures (reports.community): meetings of the staff and joint TOPI ratings.
+REFLECTIVE = "refleval"
+ROUND = "topirunde"
+JOINT_TOPI = "topi"
+COMMUNITY = [REFLECTIVE, ROUND, JOINT_TOPI]
 
 
 def _ladder() -> tuple[list[str], list[str], str, str]:
@@ -100,12 +107,17 @@ def _events(institution_ids, case_ids=None):
             .values_list("case_id", "case__child__institution_id", "action", "from_state", "to_state", "at", "reason"))
 
 
-def _month_counts(institution_ids, months: set | None) -> dict[tuple, list[int]]:
-    """(institution, month, figure, source, target) → [count, returned], from the source rows."""
+def _month_counts(institution_ids, months: set | None, community_only: bool = False) -> dict[tuple, list[int]]:
+    """(institution, month, figure, source, target) → [count, returned], from the source rows (with
+    `community_only`, only the learning community's figures: they need none of the ladder)."""
     from handleplan.models import Evaluation
 
     _, _, _, returned_label = _ladder()
     counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    if community_only:
+        for institution, held_on, figure, position in _community_rows(institution_ids, months):
+            counts[(institution, month_of(held_on), figure, position, "")][0] += 1
+        return counts
     previous: dict[int, str] = {}
     for case_id, institution, action, source, target, at, reason in _events(institution_ids).iterator(2000):
         month = month_of(at)
@@ -130,7 +142,29 @@ def _month_counts(institution_ids, months: set | None) -> dict[tuple, list[int]]
             continue
         result = "unplanned" if planned is None else ("on_time" if done <= planned else "late")
         counts[(institution, month, EVALUATION, result, "")][0] += 1
+    counts.update(_month_counts(institution_ids, months, community_only=True))
     return counts
+
+
+def _community_rows(institution_ids, months: set | None):
+    """(institution, date held, figure, position) of each reflective evaluation, TOPI round and
+    joint TOPI rating (one per child and round) of the institutions, in `months` (or all)."""
+    from community.models import ReflectiveEvaluation, TopiRating, TopiRound
+
+    institution_ids = list(institution_ids)
+    sources = [
+        (ReflectiveEvaluation.objects.filter(institution_id__in=institution_ids), "institution_id", "held_on", REFLECTIVE),
+        (TopiRound.objects.filter(institution_id__in=institution_ids), "institution_id", "held_on", ROUND),
+        (TopiRating.objects.filter(joint=True, round__institution_id__in=institution_ids), "round__institution_id",
+         "round__held_on", JOINT_TOPI),
+    ]
+    for rows, institution, held_on, figure in sources:
+        if months is not None:
+            rows = rows.filter(**{f"{held_on}__gte": min(months), f"{held_on}__lt": _next_month(max(months))})
+        position = "position" if figure == JOINT_TOPI else None
+        for row in rows.order_by().values_list(institution, held_on, *([position] if position else [])).iterator(2000):
+            if months is None or month_of(row[1]) in months:
+                yield row[0], row[1], figure, row[2] if position else ""
 
 
 def _next_month(month: datetime.date) -> datetime.date:
@@ -212,12 +246,15 @@ def _add_upward(kind: str, scope_pk: int, municipality_id: int, key: tuple, coun
         MonthFigure.objects.filter(**where).update(count=F("count") + count, returned=F("returned") + returned)
 
 
-def _write_months(institution_ids: list[int], months: set | None) -> None:
-    """Replace the institutions' month rows (all months, or `months`) with the source's, and add the
-    difference to their districts' and municipalities' rows."""
+def _write_months(institution_ids: list[int], months: set | None, community_only: bool = False) -> None:
+    """Replace the institutions' month rows (all months, or `months`; with `community_only`, only the
+    learning community's) with the source's, and add the difference to their districts' and
+    municipalities' rows."""
     places = _places(institution_ids)
-    new = _month_counts(list(places), months)
+    new = _month_counts(list(places), months, community_only)
     old_rows = MonthFigure.objects.filter(kind=ScopeKind.INSTITUTION, scope_pk__in=list(places))
+    if community_only:
+        old_rows = old_rows.filter(figure__in=COMMUNITY)
     if months is not None:
         old_rows = old_rows.filter(month__in=months)
     old = {(r.scope_pk, r.month, r.figure, r.source, r.target): (r.count, r.returned) for r in old_rows}
@@ -243,13 +280,14 @@ def _write_months(institution_ids: list[int], months: set | None) -> None:
 
 
 def refresh(institution_id: int | None, months: Iterable[datetime.date] = (), *, case_ids: Iterable[int] = (),
-            child_ids: Iterable[int] = (), effort_ids: Iterable[int] = ()) -> None:
-    """Recompute what a change touched: the institution's `months`, the stays of `case_ids`, the
-    yellow runs of `child_ids`, the due evaluations of `effort_ids`. In the caller's transaction."""
+            child_ids: Iterable[int] = (), effort_ids: Iterable[int] = (), community_only: bool = False) -> None:
+    """Recompute what a change touched: the institution's `months` (with `community_only`, only the
+    learning community's figures of them), the stays of `case_ids`, the yellow runs of `child_ids`,
+    the due evaluations of `effort_ids`. In the caller's transaction."""
     months, case_ids, child_ids, effort_ids = set(months), list(case_ids), list(child_ids), list(effort_ids)
     with transaction.atomic():
         if institution_id is not None and months:
-            _write_months([institution_id], months)
+            _write_months([institution_id], months, community_only)
         if case_ids:
             LevelStay.objects.filter(case_id__in=case_ids).delete()
             LevelStay.objects.bulk_create(_stays(case_ids=case_ids))
@@ -440,6 +478,46 @@ def _effort_saved(sender, instance, raw=False, **kwargs):
         refresh(None, effort_ids=[instance.pk])
 
 
+def _community_place(sender, instance) -> tuple[int | None, datetime.date | None]:
+    """A reflective evaluation's, round's or joint rating's institution and month (as stored, for
+    a rating: its round's)."""
+    if sender._meta.model_name != "topirating":
+        return instance.institution_id, month_of(instance.held_on) if instance.held_on else None
+    from community.models import TopiRound
+
+    row = TopiRound.objects.filter(pk=instance.round_id).values_list("institution_id", "held_on").first()
+    return (row[0], month_of(row[1])) if row else (None, None)
+
+
+def _community_pre_save(sender, instance, raw=False, **kwargs):
+    if not raw and not instance._state.adding and instance.pk and sender._meta.model_name != "topirating":
+        row = sender._base_manager.filter(pk=instance.pk).values_list("institution_id", "held_on").first()
+        instance._reports_place_before = (row[0], month_of(row[1])) if row else None
+
+
+def _community_saved(sender, instance, raw=False, **kwargs):
+    """A round, rating or reflective evaluation saved: its institution's month (and where it was)."""
+    before = instance.__dict__.pop("_reports_place_before", None)
+    if raw or (sender._meta.model_name == "topirating" and not instance.joint):
+        return
+    places = {_community_place(sender, instance), *([before] if before else [])}
+    for institution, month in places:
+        if institution is not None:
+            refresh(institution, [month], community_only=True)
+
+
+def _community_deleting(sender, instance, **kwargs):
+    # Before the delete: a rating's round may go in the same cascade.
+    if sender._meta.model_name != "topirating" or instance.joint:
+        instance._reports_place_before = _community_place(sender, instance)
+
+
+def _community_deleted(sender, instance, **kwargs):
+    institution, month = instance.__dict__.pop("_reports_place_before", (None, None))
+    if institution is not None:
+        refresh(institution, [month], community_only=True)
+
+
 def _moved_pre_save(sender, instance, raw=False, **kwargs):
     """A child to another institution, an institution to another district: remember where from."""
     if raw or instance._state.adding or not instance.pk:
@@ -511,6 +589,14 @@ def connect_signals() -> None:
     pre_delete.connect(_evaluation_deleting, sender=Evaluation, dispatch_uid=uid + "evaluation-pre-del")
     post_delete.connect(_evaluation_deleted, sender=Evaluation, dispatch_uid=uid + "evaluation-del")
     post_save.connect(_effort_saved, sender=Effort, dispatch_uid=uid + "effort")
+    from community.models import ReflectiveEvaluation, TopiRating, TopiRound
+
+    for model in (ReflectiveEvaluation, TopiRound, TopiRating):
+        name = model._meta.model_name
+        pre_save.connect(_community_pre_save, sender=model, dispatch_uid=uid + f"{name}-pre")
+        post_save.connect(_community_saved, sender=model, dispatch_uid=uid + name)
+        pre_delete.connect(_community_deleting, sender=model, dispatch_uid=uid + f"{name}-pre-del")
+        post_delete.connect(_community_deleted, sender=model, dispatch_uid=uid + f"{name}-del")
     for model, receiver in ((Child, _child_saved), (Institution, _institution_saved)):
         pre_save.connect(_moved_pre_save, sender=model, dispatch_uid=uid + f"{model._meta.model_name}-pre")
         post_save.connect(receiver, sender=model, dispatch_uid=uid + model._meta.model_name)

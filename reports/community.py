@@ -1,68 +1,113 @@
-"""The learning community's figures (issue 20): evaluation activity per institution and TOPI rounds.
+"""The learning community's figures (issue 20): evaluation activity and TOPI rounds.
 
-Kept apart from `selectors.report_figures` and `presentation.build` on purpose (the statistics are
-being reworked beside this): two small selectors, each one aggregate query whatever the data size,
-and their two sections of the page, the PDF and the CSV. The small-count rule (`reports.privacy`)
-applies to everything that counts children: the joint TOPI ratings per position, protected so the
-total minus the shown positions gives no small one back. Reflective evaluations and rounds count
-meetings of the staff, not children, and are shown as they are.
+Two sections of the page, the PDF and the CSV. For a period of whole months (the default) they are
+read from the running figures (`reports.aggregates`: reflective evaluations, rounds and joint
+ratings per institution and month, summed upward), so a cold view reads a few hundred rows
+whatever the size of the country; any other period counts the source rows. Either way one query
+for the rows and one for the names. The activity is shown per district for a municipality (ten
+thousand institutions make a table nobody reads, and a PDF nobody can lay out) and per
+institution for a district or an institution; the CSV lists every institution
+(`institution_activity`). The small-count rule (`reports.privacy`) applies to everything that
+counts children: the joint TOPI ratings per position, protected so the total minus the shown
+positions gives no small one back. Reflective evaluations and rounds count meetings of the staff,
+not children, and are shown as they are.
 """
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from collections import defaultdict
 
-from reports import charts, privacy
-from reports.models import ScopeKind
+from django.db.models import Count, Q, Sum
+
+from reports import aggregates, charts, privacy
+from reports.models import MonthFigure, ScopeKind
 from reports.scope import Period, Scope
 
 POSITIONS = [("groen", "Grøn"), ("gul", "Gul"), ("roed", "Rød")]
 
 
-def _institutions_q(scope: Scope) -> Q:
+def _parts(scope: Scope, per_institution: bool = False):
+    """The scope's parts as (kind, queryset of (pk, name)): a municipality's districts (or, for the
+    CSV, its institutions), a district's institutions, the institution itself."""
+    from haandguide.models import District, Institution
+
+    if scope.kind == ScopeKind.MUNICIPALITY and not per_institution:
+        return ScopeKind.DISTRICT, District.objects.filter(municipality_id=scope.pk)
     if scope.kind == ScopeKind.INSTITUTION:
-        return Q(pk=scope.pk)
-    if scope.kind == ScopeKind.DISTRICT:
-        return Q(district=scope.pk)
-    return Q(district__municipality=scope.pk)
+        return ScopeKind.INSTITUTION, Institution.objects.filter(pk=scope.pk)
+    where = {"district_id": scope.pk} if scope.kind == ScopeKind.DISTRICT else {"district__municipality_id": scope.pk}
+    return ScopeKind.INSTITUTION, Institution.objects.filter(**where)
 
 
-def evaluation_activity(scope: Scope, period: Period) -> list[dict]:
-    """Per institution of the scope: reflective evaluations and TOPI rounds held in the period."""
-    from haandguide.models import Institution
+def _counted(scope: Scope, period: Period, kind: str, parts) -> dict[int, dict]:
+    """Per part (district or institution pk): evaluations, rounds and joint ratings per position."""
+    counted: dict[int, dict] = defaultdict(lambda: {"evaluations": 0, "rounds": 0, "topi": defaultdict(int)})
+    if aggregates.covers(period):
+        # By the parts' keys and the months: ranges of MonthFigure's unique index.
+        rows = (MonthFigure.objects.filter(kind=kind, scope_pk__in=parts.values("pk"), figure__in=aggregates.COMMUNITY,
+                                           month__gte=period.start, month__lte=aggregates.month_of(period.end))
+                .values_list("scope_pk", "figure", "source").annotate(n=Sum("count")).order_by())
+        for pk, figure, source, n in rows:
+            _add(counted[pk], figure, source, n)
+        return counted
+    from community.models import ReflectiveEvaluation, TopiRating, TopiRound
 
+    part = "institution__district_id" if kind == ScopeKind.DISTRICT else "institution_id"
     within = {"held_on__gte": period.start, "held_on__lte": period.end}
-    rows = (Institution.objects.filter(_institutions_q(scope))
-            .annotate(evaluations=Count("reflective_evaluations", distinct=True,
-                                        filter=Q(**{f"reflective_evaluations__{k}": v for k, v in within.items()})),
-                      rounds=Count("topi_rounds", distinct=True,
-                                   filter=Q(**{f"topi_rounds__{k}": v for k, v in within.items()})))
-            .order_by("name").values("name", "evaluations", "rounds"))
-    return list(rows)
+    for model, figure in ((ReflectiveEvaluation, aggregates.REFLECTIVE), (TopiRound, aggregates.ROUND)):
+        for pk, n in model.objects.filter(scope.q("institution"), **within).order_by().values_list(part).annotate(
+                n=Count("pk")):
+            _add(counted[pk], figure, "", n)
+    ratings = TopiRating.objects.filter(scope.q("round__institution"), joint=True,
+                                        **{f"round__{k}": v for k, v in within.items()})
+    for pk, position, n in ratings.order_by().values_list(f"round__{part}", "position").annotate(n=Count("pk")):
+        _add(counted[pk], aggregates.JOINT_TOPI, position, n)
+    return counted
 
 
-def topi_ratings(scope: Scope, period: Period) -> dict[str, int]:
-    """The joint ratings given in the period's rounds, per position (one per child and round)."""
-    from community.models import TopiRating
+def _add(entry: dict, figure: str, source: str, n: int) -> None:
+    if figure == aggregates.REFLECTIVE:
+        entry["evaluations"] += n
+    elif figure == aggregates.ROUND:
+        entry["rounds"] += n
+    else:
+        entry["topi"][source] += n
 
-    rows = (TopiRating.objects.filter(scope.q("round__institution"), joint=True, round__held_on__gte=period.start,
-                                      round__held_on__lte=period.end)
-            .values("position").annotate(n=Count("pk")))
-    counts = {key: 0 for key, _ in POSITIONS}
-    counts.update({row["position"]: row["n"] for row in rows})
-    return counts
+
+def _activity(scope: Scope, period: Period, per_institution: bool) -> tuple[list[dict], dict[str, int]]:
+    kind, parts = _parts(scope, per_institution)
+    counted = _counted(scope, period, kind, parts)
+    rows = [{"name": name, "evaluations": counted[pk]["evaluations"] if pk in counted else 0,
+             "rounds": counted[pk]["rounds"] if pk in counted else 0}
+            for pk, name in parts.order_by("name", "pk").values_list("pk", "name")]
+    topi = {key: sum(entry["topi"][key] for entry in counted.values()) for key, _ in POSITIONS}
+    return rows, topi
 
 
 def figures(scope: Scope, period: Period) -> dict:
-    return {"activity": evaluation_activity(scope, period), "topi": topi_ratings(scope, period)}
+    """Activity per part of the scope (district for a municipality, else institution) and the
+    joint TOPI ratings per position: two queries whatever the data size."""
+    rows, topi = _activity(scope, period, per_institution=False)
+    per = "district" if scope.kind == ScopeKind.MUNICIPALITY else "institution"
+    return {"activity": rows, "per": per, "topi": topi}
+
+
+def institution_activity(scope: Scope, period: Period) -> list[dict]:
+    """Every institution of the scope with its evaluations and rounds (the CSV's long table)."""
+    return _activity(scope, period, per_institution=True)[0]
+
+
+def activity_rows(activity: list[dict]) -> list[list]:
+    return ([[r["name"], r["evaluations"], r["rounds"]] for r in activity]
+            + [["I alt", sum(r["evaluations"] for r in activity), sum(r["rounds"] for r in activity)]])
 
 
 def sections(f: dict | None) -> list[dict]:
     if not f:
         return []
     activity, topi = f["activity"], f["topi"]
-    evaluations, rounds = sum(r["evaluations"] for r in activity), sum(r["rounds"] for r in activity)
     title = "Evalueringskultur: evalueringer af læringsmiljøet"
+    per_district = f.get("per") == "district"
     counts = {"total": sum(topi.values()), **topi}
     shown = privacy.protect(counts, [("total", [key for key, _ in POSITIONS])])
     topi_title = "TOPI-runder: fælles vurderinger"
@@ -74,11 +119,14 @@ def sections(f: dict | None) -> list[dict]:
         {
             "key": "evalueringskultur", "title": title, "wide": True,
             "intro": "Institutionernes egne, systematiske evalueringer af læringsmiljøerne (holdt med lederen) og "
-                     "TOPI-runder i perioden, pr. institution. Tallene tæller personalets møder, ikke børn.",
+                     "TOPI-runder i perioden, "
+                     + ("pr. distrikt; vælg et distrikt for at se dets institutioner (alle står i CSV-filen). "
+                        if per_district
+                        else "pr. institution. ")
+                     + "Tallene tæller personalets møder, ikke børn.",
             "chart": charts.bar_chart(title, [(r["name"], r["evaluations"], str(r["evaluations"])) for r in activity]),
-            "headers": ["Institution", "Evalueringer", "TOPI-runder"],
-            "rows": [[r["name"], r["evaluations"], r["rounds"]] for r in activity]
-                    + [["I alt", evaluations, rounds]],
+            "headers": ["Distrikt" if per_district else "Institution", "Evalueringer", "TOPI-runder"],
+            "rows": activity_rows(activity),
         },
         {
             "key": "topi-runder", "title": topi_title,

@@ -135,6 +135,8 @@ class MonthFigure(models.Model):
     - "opened", "reopened", "up", "down", "closed": the moves shown on the page, `source` → `target`
       as recorded on the event; `returned` the closed cases that returned to the general environment.
     - "evaluation": evaluations done in the month, `source` on_time / late / unplanned.
+    - "refleval", "topirunde": reflective evaluations and TOPI rounds held in the month;
+      "topi": joint TOPI ratings given in the month's rounds, `source` the position.
     """
 
     kind = models.CharField(max_length=12, choices=ScopeKind.choices)

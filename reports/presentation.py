@@ -10,6 +10,7 @@ amount, hours or a duration that belongs to a suppressed count is hidden with it
 from __future__ import annotations
 
 from reports import cache, charts, community, privacy, selectors
+from reports.models import ScopeKind
 from reports.privacy import is_shown, is_suppressed, share as _share, suppress, with_count
 from reports.scope import Period, Scope
 from haandguide.lib.formats import date_da
@@ -150,21 +151,23 @@ def _resource_hidden(resources: dict) -> dict[str, set]:
             ("total", [("quarter", i) for i in range(len(quarters))])]
     sums += [(("district", d["name"]), [("row", i) for i, r in enumerate(rows) if r["district"] == d["name"]])
              for d in districts]
+    types = resources["by_type"]
+    sums.append(("total", [("type", t["name"]) for t in types]))
+    sums += [(("type", t["name"]), [("row", i) for i, r in enumerate(rows) if r["resource"] == t["name"]])
+             for t in types]
     hidden = {}
     for figure in ("amount", "hours"):
         cells = {"total": (resources["totals"]["count"], resources["totals"][figure])}
         cells.update({("row", i): (r["count"], r[figure]) for i, r in enumerate(rows)})
         cells.update({("district", d["name"]): (d["count"], d[figure]) for d in districts})
         cells.update({("quarter", i): (q["count"], q[figure]) for i, q in enumerate(quarters)})
+        cells.update({("type", t["name"]): (t["count"], t[figure]) for t in types})
         hidden[figure] = privacy.complementary(cells, sums)
     # The counts add up the same way, and per resource type too (the chart).
     counts = {"total": resources["totals"]["count"], **{("row", i): r["count"] for i, r in enumerate(rows)},
               **{("district", d["name"]): d["count"] for d in districts},
               **{("quarter", i): q["count"] for i, q in enumerate(quarters)},
-              **{("type", t["name"]): t["count"] for t in resources["by_type"]}}
-    sums.append(("total", [("type", t["name"]) for t in resources["by_type"]]))
-    sums += [(("type", t["name"]), [("row", i) for i, r in enumerate(rows) if r["resource"] == t["name"]])
-             for t in resources["by_type"]]
+              **{("type", t["name"]): t["count"] for t in types}}
     hidden["count"] = privacy.protect(counts, sums)
     return hidden
 
@@ -183,21 +186,31 @@ def resources_section(resources: dict) -> dict:
     rows = [[r["district"], r["institution_name"], r["resource"], *_resource_cells(hidden, ("row", i), r)]
             for i, r in enumerate(resources["rows"])]
     rows.append(["I alt", "", "", *_resource_cells(hidden, "total", resources["totals"])])
+    headers = ["Distrikt", "Institution", "Ressource", "Antal", "Beløb (kr.)", "Timer"]
     title = "Tildelte ressourcer pr. ressourcetype"
-    # The municipality's rows are per district (no institution named); a district's or an
-    # institution's name the institutions, so "choose a district" would be advice about nothing.
+    # The municipality's rows are per district (no institution named): a hundred districts times the
+    # types is a table nobody reads on a page and a PDF cannot lay out in time. The page and the
+    # PDF show the types (the districts' totals are in the quarters' section); the CSV the crossing.
     per_district = bool(resources["rows"]) and not any(r["institution_name"] for r in resources["rows"])
-    return {
+    section = {
         "key": "ressourcer", "title": title, "wide": True,
         "intro": "Afgørelser i perioden, der tildeler en ressource (distriktsrådet og konsulentens visitation). "
-                 + ("For hele kommunen pr. distrikt og type; vælg et distrikt for at se institutionerne. "
-                    if per_district else "") +
+                 + ("For hele kommunen pr. type (pr. distrikt og type i CSV-filen; distrikternes summer under "
+                    "kvartalerne); vælg et distrikt for at se institutionerne. " if per_district else "") +
                  "Beløb og timer ud for færre end 5 afgørelser vises ikke, heller ikke hvor totalen ville "
                  "afsløre dem.",
         "chart": charts.bar_chart(title, [_bar(t["name"], t["count"], hidden["count"][("type", t["name"])])
                                           for t in resources["by_type"]]),
-        "headers": ["Distrikt", "Institution", "Ressource", "Antal", "Beløb (kr.)", "Timer"], "rows": rows,
+        "headers": headers, "rows": rows,
     }
+    if per_district:
+        section.update({
+            "headers": ["Ressource", "Antal", "Beløb (kr.)", "Timer"],
+            "rows": [[t["name"], *_resource_cells(hidden, ("type", t["name"]), t)] for t in resources["by_type"]]
+                    + [["I alt", *_resource_cells(hidden, "total", resources["totals"])]],
+            "csv": {"headers": headers, "rows": rows},
+        })
+    return section
 
 
 def quarters_section(resources: dict) -> dict:
@@ -375,6 +388,19 @@ def measure_sections(measures: list[dict]) -> list[dict]:
             "intro": " ".join(part for part in (measure.description, extra) if part), **built,
         })
     return sections
+
+
+def csv_sections(scope: Scope, period: Period, sections: list[dict]) -> list[dict]:
+    """The CSV's tables: the page's, with the long ones the page and the PDF summarise written out
+    whole (resources per district and type; every institution's evaluation activity)."""
+    tables = []
+    for section in sections:
+        section = {**section, **section.get("csv", {})}
+        if section["key"] == "evalueringskultur" and scope.kind == ScopeKind.MUNICIPALITY:
+            section["headers"] = ["Institution", *section["headers"][1:]]
+            section["rows"] = community.activity_rows(community.institution_activity(scope, period))
+        tables.append(section)
+    return tables
 
 
 def build(scope: Scope, period: Period) -> dict:

@@ -118,13 +118,16 @@ def scopes_for(user: User, current: Scope | None = None) -> list[Scope]:
     if not may_see_statistics(user):
         return []
     # Institutions as plain values: a municipality's chief picks among hundreds of them on every view.
+    # Whether they are few is asked unordered (the database stops at the 61st row; ordered by name it
+    # sorted all 10,000 of a national municipality on every view); only a few are then read in order.
     institutions = _institutions(user).order_by("name")
-    listed = list(institutions.values_list("pk", "name", "district__municipality_id", "district_id")
-                  [:PICKER_INSTITUTIONS + 1])
-    if len(listed) > PICKER_INSTITUTIONS:
-        district = current.district_id if current is not None else None
-        listed = list(institutions.filter(district_id=district).values_list(
-            "pk", "name", "district__municipality_id", "district_id")) if district else []
+    columns = ("pk", "name", "district__municipality_id", "district_id")
+    few = len(institutions.order_by().values_list("pk", flat=True)[:PICKER_INSTITUTIONS + 1]) <= PICKER_INSTITUTIONS
+    district = current.district_id if current is not None else None
+    if few:
+        listed = list(institutions.values_list(*columns))
+    else:
+        listed = list(institutions.filter(district_id=district).values_list(*columns)) if district else []
     return (
         [scope_of(m) for m in _municipalities(user)]
         + [scope_of(d) for d in _districts(user).select_related("municipality").order_by("name")]

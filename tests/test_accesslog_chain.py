@@ -6,6 +6,7 @@ database access would (the app itself cannot update or delete rows)."""
 import datetime
 import os
 import threading
+from unittest import mock
 
 import pytest
 import time_machine
@@ -130,10 +131,79 @@ def test_the_verification_runs_every_night():
     assert tasks.verify_access_log.name == "haandguide.tasks.verify_access_log"
 
 
-def test_the_nightly_task_reports_the_number_of_broken_chains(logged):
+def test_the_nightly_task_reports_the_number_of_broken_chains(logged, settings):
+    settings.ACCESS_LOG_RECHECK_NIGHTS = 1  # every night walks every row again
     assert tasks.verify_access_log.delay().get() == 0
     raw("DELETE FROM {table} WHERE id = %s", [logged[1].pk])
     assert tasks.verify_access_log.delay().get() == 1
+
+
+def write_rows(user, count):
+    for n in range(count):
+        log_access(Actor.staff(user), "vis", object_type="test", object_id=n)
+    services.accesslog_seal()
+    return list(AccessLog.objects.filter(municipality_id=user.municipality_id).order_by("seq"))
+
+
+def nights(count):
+    """What `count` nightly checks found, night by night (Haderslev's chain only)."""
+    return [services.accesslog_verify() for _ in range(count)]
+
+
+def test_the_nightly_check_walks_what_is_new_and_a_slice_of_the_older_rows(settings, lars):
+    settings.ACCESS_LOG_RECHECK_NIGHTS = 10
+    write_rows(lars, 40)
+    hashed = mock.Mock(wraps=services.chain_digest)
+    with mock.patch.object(services, "chain_digest", hashed):
+        assert services.accesslog_verify() == {}
+        assert hashed.call_count == 40  # the first night: every row
+        head = AccessLogChain.objects.get(municipality_id=lars.municipality_id)
+        assert (head.verified_seq, head.verified_hash) == (40, head.head)
+        write_rows(lars, 3)
+        hashed.reset_mock()
+        assert services.accesslog_verify() == {}
+        assert hashed.call_count == 3 + 4  # the 3 new rows and a tenth of the 40 older ones
+        hashed.reset_mock()
+        assert services.accesslog_verify() == {}
+        assert hashed.call_count == 5  # nothing new; the next slice of the 43
+    head.refresh_from_db()
+    assert (head.verified_seq, head.rechecked_seq) == (43, 9)
+
+
+@pytest.mark.parametrize("tamper, finding", [
+    ("UPDATE {table} SET username = 'nogen-andre' WHERE id = %s", "Række nr. 17 er ændret efter den blev skrevet."),
+    ("DELETE FROM {table} WHERE id = %s", "Række nr. 17–17 er fjernet."),
+])
+def test_a_changed_or_removed_old_row_is_found_within_the_recheck_period(settings, lars, tamper, finding):
+    settings.ACCESS_LOG_RECHECK_NIGHTS = 4
+    rows = write_rows(lars, 20)
+    assert services.accesslog_verify() == {}  # rows 1–20 verified
+    raw(tamper, [rows[16].pk])
+    found = [night.get(lars.municipality_id, []) for night in nights(8)]
+    assert sum(finding in problems for problems in found[:4]) == 1  # once in the 4 nights' round
+    assert sum(finding in problems for problems in found[4:]) == 1  # and again in the next round
+    assert all(problems in ([], [finding]) for problems in found)
+
+
+def test_a_row_changed_or_removed_since_the_last_check_is_found_the_next_night(settings, lars):
+    settings.ACCESS_LOG_RECHECK_NIGHTS = 1000
+    write_rows(lars, 5)
+    assert services.accesslog_verify() == {}
+    rows = write_rows(lars, 4)  # rows 6–9
+    raw("UPDATE {table} SET detail = 'skjult' WHERE id = %s", [rows[6].pk])
+    raw("DELETE FROM {table} WHERE id = %s", [rows[7].pk])
+    assert services.accesslog_verify() == {lars.municipality_id: [
+        "Række nr. 7 er ændret efter den blev skrevet.", "Række nr. 8–8 er fjernet."]}
+
+
+def test_a_newest_row_removed_with_its_head_moved_back_is_found(settings, lars):
+    write_rows(lars, 5)
+    assert services.accesslog_verify() == {}
+    rows = write_rows(lars, 0)
+    raw("DELETE FROM {table} WHERE id = %s", [rows[-1].pk])
+    raw(f"UPDATE {AccessLogChain._meta.db_table} SET seq = 4, head = %s WHERE municipality_id = %s",
+        [rows[-2].hash, lars.municipality_id])
+    assert services.accesslog_verify() == {lars.municipality_id: ["Række nr. 5–5 (de nyeste) er fjernet."]}
 
 
 @pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),

@@ -128,7 +128,8 @@ def test_a_denial_aimed_at_another_municipalitys_child_is_filed_there(client_for
     found = koege_client.post(reverse("accesslog"), {"child": koege_child.cpr}).content.decode()
     assert "lars" in found and "Afvist adgang" in found
     export = koege_client.post(reverse("accesslog"), {"child": koege_child.cpr, "export": "1"})
-    assert "lars" in export.content.decode("utf-8-sig") and "Afvist adgang" in export.content.decode("utf-8-sig")
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert "lars" in text and "Afvist adgang" in text
 
     own_client = Client()
     own_client.force_login(admin_user)

@@ -4,6 +4,7 @@ chains them; on PostgreSQL the table is partitioned by month and the purge drops
 
 import datetime
 import os
+import re
 
 import pytest
 import time_machine
@@ -11,6 +12,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from haandguide import accesslog_partitions as partitions
 from haandguide import services
@@ -111,10 +113,62 @@ def test_the_administrators_search_and_indsigt_find_list_views(client_for, admin
     body = admin.post(reverse("accesslog"), {"child": alma.cpr, "action": LIST}).content.decode()
     assert "Alma" in body and "i en liste med 1 barn" in body
     export = admin.post(reverse("accesslog"), {"child": alma.cpr, "export": "1"})
-    rows = export.content.decode("utf-8-sig").splitlines()
+    rows = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
     assert any("Vist i liste" in row and alice.username in row for row in rows[1:])
     other = admin.post(reverse("accesslog"), {"child": viggo.cpr, "action": LIST}).content.decode()
     assert "Ingen hændelser" in other
+
+
+def shown_details(body):
+    return re.findall(r'<td class="small">(række \d+)</td>', body)
+
+
+def trail_of(body):
+    return re.search(r'name="spor" value="([^"]*)"', body)[1]
+
+
+def test_each_page_of_a_childs_rows_starts_where_the_one_before_ended(client_for, admin_user, alice, alma, settings):
+    settings.PAGE_SIZE = 3
+    now = timezone.now()
+    for n in range(11):  # an hour apart, newest first; rows 4 and 5 at the same moment (the id decides)
+        with time_machine.travel(now - datetime.timedelta(hours=n if n != 5 else 4), tick=False):
+            log_children_listed(Actor.staff(alice), [alma.pk], detail=f"række {n}")
+    admin = client_for(admin_user)
+    search = {"child": alma.cpr, "action": LIST}
+    body = admin.post(reverse("accesslog"), search).content.decode()
+    shown, counts = shown_details(body), []
+    while "Næste" in body:
+        with CaptureQueriesContext(connection) as queries:
+            body = admin.post(reverse("accesslog"), search | {"side": re.search(r'name="side" value="(\d+)">Næste',
+                                                                                 body)[1], "spor": trail_of(body)}).content.decode()
+        shown += shown_details(body)
+        counts.append(len(queries.captured_queries))
+    assert shown == [f"række {n}" for n in (0, 1, 2, 3, 5, 4, 6, 7, 8, 9, 10)]
+    # Page 3 asks what page 2 asks: it starts at page 2's last row (the last page reads back to the
+    # start of the period to know that nothing older is left).
+    assert len(counts) == 3 and counts[0] == counts[1] < counts[2]
+    back = admin.post(reverse("accesslog"), search | {"side": "3", "spor": trail_of(body)}).content.decode()
+    assert shown_details(back) == ["række 6", "række 7", "række 8"]  # "Forrige" from page 4
+    typed = admin.post(reverse("accesslog"), search | {"side": "3"}).content.decode()  # no trail: skips the rows
+    assert shown_details(typed) == shown_details(back)
+    forged = admin.post(reverse("accesslog"), search | {"side": "2", "spor": "x.1"}).content.decode()
+    assert shown_details(forged) == ["række 3", "række 5", "række 4"]
+
+
+def test_the_indsigt_export_is_streamed_a_month_at_a_time_oldest_first(client_for, admin_user, alice, alma):
+    now = timezone.now()
+    for days in (70, 40, 39, 3, 0):
+        with time_machine.travel(now - datetime.timedelta(days=days), tick=False):
+            log_children_listed(Actor.staff(alice), [alma.pk], detail=f"{days} dage siden")
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(admin_user).post(reverse("accesslog"), {"child": alma.cpr, "export": "1"})
+        lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert response.streaming
+    assert [line.split(";")[-1] for line in lines if "dage siden" in line] == [
+        f"{days} dage siden" for days in (70, 40, 39, 3, 0)]
+    reads = [q["sql"] for q in queries.captured_queries if "SELECT" in q["sql"] and TABLE in q["sql"]
+             and '"at" <' in q["sql"] and '"at" >=' in q["sql"]]
+    assert len(reads) >= 60  # five years and a month, a month (31 days) a query
 
 
 def test_the_search_bounds_the_period_on_the_moment_not_its_date(client_for, admin_user, alice, alma):
@@ -235,6 +289,21 @@ def test_rows_land_in_their_months_partition_and_the_default_is_emptied_into_a_n
     assert partitions.create_month(at(2033, 7, 1)) is True
     assert raw("SELECT tableoid::regclass::text FROM {table} WHERE id = %s", [b.pk])[0][0] == f"{TABLE}_y2033m07"
     assert raw(f"SELECT count(*) FROM {partitions.DEFAULT}")[0][0] == 0
+
+
+@on_postgres
+def test_the_daily_job_moves_rows_the_default_partition_caught_into_their_months(lars, alma):
+    rows = []
+    for moment in (at(2033, 3, 5), at(2033, 3, 28), at(2033, 5, 1)):  # history loaded in bulk, no partitions yet
+        with time_machine.travel(moment, tick=False):
+            rows.append(AccessLog.written_by(Actor.staff(lars), action="vis", object_type="child", child_id=alma.pk))
+            rows[-1].save()
+    created = services.accesslog_partitions_ensure(now=at(2033, 6, 10), ahead=0)
+    assert created == [f"{TABLE}_y2033m03", f"{TABLE}_y2033m05", f"{TABLE}_y2033m06"]
+    where = dict(raw("SELECT id, tableoid::regclass::text FROM {table} WHERE id = ANY(%s)", [[r.pk for r in rows]]))
+    assert sorted(where.values()) == [f"{TABLE}_y2033m03", f"{TABLE}_y2033m03", f"{TABLE}_y2033m05"]
+    assert raw(f"SELECT count(*) FROM {partitions.DEFAULT}")[0][0] == 0
+    assert services.accesslog_partitions_ensure(now=at(2033, 6, 10), ahead=0) == []
 
 
 @on_postgres

@@ -1,6 +1,7 @@
 """The statistics and the PDF show evaluation activity and TOPI rounds (issue 20), with the
 small-count rule applied to the children counted, in a fixed number of queries."""
 
+import datetime
 import subprocess
 
 import pytest
@@ -12,12 +13,14 @@ from django.utils import timezone
 from community import services
 from community.models import ChildGroup
 from haandguide.models import Role
+from reports import aggregates
 from reports import community as community_figures
 from reports import services as report_services
 from reports.models import Report
 from reports.scope import Period, allowed as scope_for
 from tests import factories
 from tests.case_fixtures import as_user
+from tests.test_reports_running import snapshot
 
 TODAY = timezone.localdate()
 PERIOD = {"fra": TODAY.replace(day=1).isoformat(), "til": TODAY.isoformat()}
@@ -45,7 +48,8 @@ def rounds(lars, alice, solsikken):
     return children
 
 
-def test_the_statistics_page_shows_evaluations_and_topi_rounds_with_small_counts_hidden(client_for, chef, municipality, rounds, regnbuen):
+def test_the_statistics_page_shows_evaluations_and_topi_rounds_with_small_counts_hidden(client_for, chef, municipality, rounds,
+                                                                                       solsikken, regnbuen):
     body = client_for(chef).get(reverse("reports:statistics", args=["kommune", municipality.pk]), PERIOD).content.decode()
     assert "Evalueringskultur: evalueringer af læringsmiljøet" in body and "TOPI-runder: fælles vurderinger" in body
     topi = community_figures.sections(community_figures.figures(scope_for(chef, "kommune", municipality.pk),
@@ -54,7 +58,46 @@ def test_the_statistics_page_shows_evaluations_and_topi_rounds_with_small_counts
     assert rows["Gul"] == "< 5" and rows["Grøn"] == 6 and rows["I alt"] == "skjult" and rows["Rød"] == 0
     activity = community_figures.sections(community_figures.figures(scope_for(chef, "kommune", municipality.pk),
                                                                     Period(TODAY.replace(day=1), TODAY)))[0]
-    assert ["Børnehuset Solsikken", 1, 1] in activity["rows"] and ["Børnehaven Regnbuen", 0, 0] in activity["rows"]
+    # The municipality per district (every institution in the CSV); a district per institution.
+    assert activity["rows"] == [["Nord", 1, 1], ["Syd", 0, 0], ["I alt", 1, 1]]
+    activity = community_figures.sections(community_figures.figures(scope_for(chef, "distrikt", solsikken.district_id),
+                                                                    Period(TODAY.replace(day=1), TODAY)))[0]
+    assert activity["headers"][0] == "Institution" and ["Børnehuset Solsikken", 1, 1] in activity["rows"]
+
+
+def test_the_csv_lists_every_institution_of_the_municipality(client_for, chef, municipality, rounds, solsikken, regnbuen):
+    body = client_for(chef).get(reverse("reports:csv", args=["kommune", municipality.pk]), PERIOD).content.decode()
+    table = body[body.index("Evalueringskultur"):]
+    assert "Børnehuset Solsikken;1;1" in table and "Børnehaven Regnbuen;0;0" in table
+
+
+@pytest.mark.parametrize("period", ["month", "days"])
+def test_the_running_figures_follow_rounds_ratings_and_evaluations(chef, municipality, solsikken, regnbuen, rounds,
+                                                                   period):
+    """From the month rows (whole months) and from the source rows (any other period) alike, and
+    after a round is moved to another month and an evaluation deleted."""
+    from community.models import ReflectiveEvaluation, TopiRound
+
+    scope = scope_for(chef, "kommune", municipality.pk)
+    start = TODAY.replace(day=1)
+    chosen = Period(start, TODAY) if period == "month" else Period(start, TODAY + datetime.timedelta(days=400))
+
+    def seen():
+        f = community_figures.figures(scope, chosen)
+        return f["topi"], [(r["name"], r["evaluations"], r["rounds"]) for r in f["activity"]]
+
+    assert seen() == ({"groen": 6, "gul": 3, "roed": 0}, [("Nord", 1, 1), ("Syd", 0, 0)])
+    last_month = start - datetime.timedelta(days=1)
+    moved = TopiRound.objects.get()
+    moved.held_on = last_month
+    moved.save()
+    ReflectiveEvaluation.objects.get().delete()
+    assert seen() == ({"groen": 0, "gul": 0, "roed": 0}, [("Nord", 0, 0), ("Syd", 0, 0)])
+    earlier = community_figures.figures(scope, Period(last_month.replace(day=1), last_month))
+    assert earlier["topi"] == {"groen": 6, "gul": 3, "roed": 0} and earlier["activity"][0]["rounds"] == 1
+    kept = snapshot(municipality)
+    aggregates.rebuild_municipality(municipality.pk)
+    assert snapshot(municipality) == kept
 
 
 def test_the_figures_cost_the_same_queries_at_two_data_sizes(chef, municipality, lars, alice, solsikken, rounds):

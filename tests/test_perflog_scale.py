@@ -1,6 +1,7 @@
 """Issue 16 (national scale): the access-log search and the admin never count or scan the whole
 access log, and no admin form lists every institution in a <select>."""
 
+import datetime
 import re
 
 import pytest
@@ -120,3 +121,50 @@ def test_large_admin_changelists_skip_the_full_count(model):
     model_class = {m._meta.model_name: m for m in [models.Institution, models.CounsellorAssignment, models.User,
                                                    models.ChildTransferRequest, models.Child]}[model]
     assert admin.site._registry[model_class].show_full_result_count is False
+
+
+def changelist_queries(client, query=""):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("admin:haandguide_accesslog_changelist") + query)
+    assert response.status_code == 200
+    return queries, response.content.decode()
+
+
+def test_admin_access_log_changelist_never_counts_and_its_queries_do_not_grow(client_for, admin_user, lars, alma):
+    client = client_for(admin_user)
+    grow_log(lars, alma, 3)
+    small, _ = changelist_queries(client)
+    grow_log(lars, alma, 250)
+    for query in ("", "?p=2", "?barn=%d" % alma.pk, "?bruger=%d" % lars.pk, "?periode=alle&action=vis"):
+        large, body = changelist_queries(client, query)
+        assert len(large.captured_queries) == len(small.captured_queries), query
+        assert not [sql for sql in log_queries(large) if re.search(r"count\(", sql, re.I)], query
+    first = changelist_queries(client)[1]
+    assert "flere hændelser på næste side" in first and "?p=2" in first and "?p=3" not in first
+    assert "Side 3" in changelist_queries(client, "?p=3")[1]  # 253 rows: 100, 100, 53
+
+
+def test_admin_access_log_changelist_shows_this_month_unless_asked(client_for, admin_user, lars, alma):
+    client = client_for(admin_user)
+    grow_log(lars, alma, 1)
+    old = AccessLog.objects.get()
+    old.pk, old.at, old.username = None, old.at - datetime.timedelta(days=40), "gammel-bruger"
+    old._state.adding = True
+    old.save()
+    assert "gammel-bruger" not in changelist_queries(client)[1]
+    assert "gammel-bruger" in changelist_queries(client, "?periode=alle")[1]
+    assert "Denne måned" in changelist_queries(client)[1]
+
+
+def test_admin_access_log_id_boxes_find_a_childs_list_views_and_a_users_rows(client_for, admin_user, lars, alma, bob):
+    client = client_for(admin_user)
+    grow_log(lars, alma, 1)
+    AccessLog.objects.bulk_create([AccessLog(username="listebruger", action="liste", object_type="child", object_id="2",
+                                             child_ids=[alma.pk, 999], municipality_id=bob.municipality_id,
+                                             detail="listevisning")])
+    body = changelist_queries(client, f"?barn={alma.pk}")[1]
+    assert "listebruger" in body and ">lars<" in body
+    assert ">lars<" not in changelist_queries(client, f"?barn={alma.pk + 1000}")[1]
+    body = changelist_queries(client, f"?bruger={lars.pk}")[1]
+    assert "listebruger" not in body and ">lars<" in body
+    assert ">lars<" not in changelist_queries(client, "?barn=x")[1]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -23,5 +25,15 @@ def render_pdf(template_name: str, context: dict) -> bytes:
 
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(template_name, context)
-        css = [weasyprint.CSS(string=render_to_string(PRINT_STYLESHEET))]
-    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(stylesheets=css)
+        css = [weasyprint.CSS(string=render_to_string(PRINT_STYLESHEET), url_fetcher=_url_fetcher())]
+    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_url_fetcher()).write_pdf(
+        stylesheets=css)
+
+
+@functools.cache
+def _url_fetcher():
+    """One fetcher per process: WeasyPrint's default makes a new one, with a new TLS context (loading
+    the system's certificates, about 0.1 s), for the HTML and again for the stylesheet of every PDF."""
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher()
