@@ -6,7 +6,8 @@ from cases.models import (
 )
 from haandguide.access import log_children_listed
 from haandguide.lib.ids import parse_id
-from haandguide.admin import AuditedAdmin, MunicipalityScopeMixin, ReadOnlyAdmin, ShortCountPaginator
+from haandguide.admin import AuditedAdmin, MunicipalityScopeMixin, ReadOnlyAdmin
+from haandguide.lib.pages import ShortCountPaginator
 
 
 @admin.register(ObservationType)

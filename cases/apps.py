@@ -6,10 +6,10 @@ class CasesConfig(AppConfig):
     verbose_name = "Børn og sager"
 
     def ready(self):
-        from cases.retention import anonymise_child
+        from cases.retention import anonymise_children
         from haandguide import retention
 
-        retention.register(anonymise_child)
+        retention.register(anonymise_children)
 
         from cases.dashboard import levels_panel
         from haandguide import dashboard

@@ -15,6 +15,7 @@ from cases.models import (
 )
 from haandguide import roles
 from haandguide.access import get_child_for_user, get_in_scope
+from haandguide.lib.once import once
 from haandguide.models import Child, CounsellorAssignment, Institution
 
 __all__ = [
@@ -77,8 +78,17 @@ def children_of(user, institution):
 
 
 def case_of(child) -> Case | None:
-    """The child's case, if any (the child is already in scope)."""
-    return Case.objects.of_child(child)
+    """The child's case, if any (the child is already in scope). A child read together with its
+    case (`get_child_for_user(..., related=("case",))`, the child page) hands over that case, read
+    in the same query; within one page (`haandguide.lib.once`) it is read once for every asker."""
+    def read():
+        if Child.case.is_cached(child):
+            case = Child.case.related.get_cached_value(child)
+            if case is not None:
+                case.child = child
+            return case
+        return Case.objects.of_child(child)
+    return once(("case", child.pk), read)
 
 
 def open_case_or_404(child) -> Case:

@@ -10,7 +10,7 @@ The guards (`refusal_<action>`) are plain functions returning the reason an acti
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery, prefetch_related_objects
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
@@ -400,6 +400,15 @@ def refusal_works_on(user: User, child: Child, case: Case | None, refusal: Refus
     return refusal or Refusal("not_staff", "Kun institutionens personale og konsulenten arbejder med barnets sag.")
 
 
+def latest_observations(child: Child, count: int = 10) -> list[Observation]:
+    """The child page's newest observations; their attachments are read only for the observations
+    that have any (most have none)."""
+    observations = list(child.observations.select_related("type", "author").annotate(
+        has_attachments=Exists(Attachment.objects.filter(observation=OuterRef("pk"))))[:count])
+    prefetch_related_objects([obs for obs in observations if obs.has_attachments], "attachments")
+    return observations
+
+
 def refusal_observation(user: User, child: Child) -> str | None:
     return refusal_works_on(user, child, Case.objects.of_child(child), Refusal(
         "not_staff", "Kun institutionens personale og konsulenten kan registrere observationer."))
@@ -527,6 +536,18 @@ def underretning_record(*, actor: Actor, case: Case, text: str) -> Underretning:
         record_event(case, actor.user, Event.UNDERRETNING, reason=underretning.legal_basis)
         log_access(actor, LogAction.CREATE, underretning, child_id=case.child_id, detail="Underretning")
     return underretning
+
+
+def counsellors_of(child: Child, municipality_id: int, *, with_choices: bool = False) -> tuple[list[User], list[User]]:
+    """The external counsellors attached to the child, each with `assignment_pk` (to end it), and
+    with `with_choices` the municipality's other external counsellors, who may be attached (what
+    `CounsellorForm` accepts): one query for the child page."""
+    active = CounsellorAssignment.objects.active().filter(child=child, counsellor=OuterRef("pk"))
+    wanted = Q(Exists(active))
+    if with_choices:
+        wanted |= Q(pk__in=roles.external_counsellors_in(municipality_id).values("pk"))
+    users = list(User.objects.filter(wanted).annotate(assignment_pk=Subquery(active.values("pk")[:1])))
+    return [u for u in users if u.assignment_pk], [u for u in users if not u.assignment_pk]
 
 
 def counsellor_attach(*, actor: Actor, case: Case, counsellor: User) -> CounsellorAssignment:

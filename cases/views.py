@@ -5,8 +5,11 @@ calls one service to change anything; a refused action is shown with its reason,
 user typed is rendered back.
 """
 
+from functools import cache
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -28,6 +31,7 @@ from haandguide.access import Action, log_children_listed
 from haandguide.exceptions import Refused
 from haandguide.keep_typed import keeps_typed
 from haandguide.lib import typed_search
+from haandguide.lib.once import one_page
 from haandguide.lib.pages import page_of, page_of_keys
 from haandguide.models import Child
 
@@ -91,12 +95,25 @@ def _child_list_address(session, data) -> str:
 
 
 def _child_page(request, child, *, status=200, forms=None, error=None):
-    """The child page. `forms` carries bound forms back after a refusal so nothing typed is lost."""
+    """The child page. `forms` carries bound forms back after a refusal so nothing typed is lost.
+
+    The page changes nothing, so what several services ask (the case, the plan and its efforts,
+    the child's decisions) is read once for the page (`one_page`), and the case comes with the
+    child where the caller read them together."""
+    with one_page():
+        return render(request, "cases/child_detail.html", _child_page_context(request, child, forms or {}, error),
+                      status=status)
+
+
+def _child_page_context(request, child, forms, error) -> dict:
     user = request.user
     case = scope.case_of(child)
-    forms = forms or {}
     is_leader = roles.leads(user, child.institution_id)
-    meeting_types = services.active_meeting_types(_municipality_id(child))
+    municipality_id = _municipality_id(child)
+    consents = list(child.consents.select_related("guardian", "purpose").order_by("withdrawn_at", "-recorded_at")[:20])
+    meeting_types = cache(lambda: services.active_meeting_types(municipality_id))  # a query only where shown
+    counsellors, counsellor_choices = services.counsellors_of(child, municipality_id,
+                                                              with_choices=bool(is_leader and case and case.is_open))
     context = {
         "child": child,
         "case": case,
@@ -105,17 +122,18 @@ def _child_page(request, child, *, status=200, forms=None, error=None):
         "can_log": services.refusal_works_on(user, child, case) is None,
         "is_leader": is_leader,
         "is_consultant": roles.consults_for(user, child.institution.district_id),
-        "observations": list(child.observations.select_related("type", "author").prefetch_related("attachments")[:10]),
-        "consents": list(child.consents.select_related("guardian", "purpose").order_by("withdrawn_at", "-recorded_at")[:20]),
-        "meetings_needing_consent": services.meetings_needing_consent(_municipality_id(child), meeting_types),
-        "referral_hint": (services.referral_hint(_municipality_id(child), meeting_types)
+        "observations": services.latest_observations(child),
+        "consents": consents,
+        "meetings_needing_consent": [] if consents else services.meetings_needing_consent(municipality_id,
+                                                                                          meeting_types()),
+        "referral_hint": (services.referral_hint(municipality_id, meeting_types())
                           if case and case.is_open and is_leader else ""),
-        "counsellors": list(child.counsellor_assignments.active().select_related("counsellor")),
         "actions": services.available_actions(user, child, case),
         "transition_form": forms.get("transition") or CaseTransitionForm(initial={"version": case.version if case else None}),
         "transition_action": forms.get("transition_action"),
-        "referral_form": forms.get("referral") or ReferralForm(),
-        "counsellor_form": forms.get("counsellor") or CounsellorForm(municipality=_municipality_id(child), child=child),
+        "referral_form": forms.get("referral") or (ReferralForm() if is_leader and case and case.is_open else None),
+        "counsellors": counsellors,
+        "counsellor_choices": counsellor_choices,
         "error": error,
         "handleplan_summary": interfaces.handleplan_summary(case),
         "grant": interfaces.grant_status(case) if case and case.is_open else None,
@@ -126,11 +144,14 @@ def _child_page(request, child, *, status=200, forms=None, error=None):
     if case:
         context["events"] = list(case.events.select_related("actor")[:30])
         context["meetings"] = list(case.meetings.select_related("type").prefetch_related("agreements")[:10])
-    return render(request, "cases/child_detail.html", context, status=status)
+    return context
 
 
+# Outside the request's transaction: the page reads, and its one write, the access-log row, stands
+# on its own (a BEGIN and a COMMIT less; on SQLite no write lock held while the page renders).
+@transaction.non_atomic_requests
 def child_detail(request, pk):
-    return _child_page(request, scope.get_child_for_user(request, pk))
+    return _child_page(request, scope.get_child_for_user(request, pk, related=("case",)))
 
 
 TRANSITIONS = {
@@ -308,8 +329,7 @@ def counsellor_attach(request, pk):
         else:
             messages.success(request, "Rådgiveren er tilknyttet sagen.")
             return redirect("cases:child_detail", pk=child.pk)
-    return _child_page(request, child, status=400, forms={"counsellor": form},
-                       error=" ".join(form.non_field_errors()) or "Vælg en rådgiver.")
+    return _child_page(request, child, status=400, error=" ".join(form.non_field_errors()) or "Vælg en rådgiver.")
 
 
 @require_POST

@@ -13,6 +13,6 @@ class CommunityConfig(AppConfig):
         register_child_section(proposals_section)
 
         from haandguide import retention
-        from community.retention import anonymise_child
+        from community.retention import anonymise_children
 
-        retention.register(anonymise_child)
+        retention.register(anonymise_children)

@@ -6,10 +6,10 @@ class DistrictcouncilConfig(AppConfig):
     verbose_name = "Distriktsråd"
 
     def ready(self):
-        from districtcouncil.retention import anonymise_child
+        from districtcouncil.retention import anonymise_children
         from haandguide import retention
 
-        retention.register(anonymise_child)
+        retention.register(anonymise_children)
 
         from districtcouncil.dashboard import council_panel
         from haandguide import dashboard

@@ -14,7 +14,7 @@ def council_panel(request) -> Panel | None:
     if not roles.takes_part_in_councils(user):
         return None
     upcoming = (CouncilMeeting.objects.filter(council__in=councils_for(user), starts_at__gte=timezone.now())
-                .select_related("council").order_by("starts_at").first())
+                .select_related("council__district__municipality").order_by("starts_at").first())  # the deadline
     drafts = None
     if roles.is_leader(user):
         drafts = own_submissions(user).filter(state=SubmissionState.KLADDE).count()

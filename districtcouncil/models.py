@@ -257,10 +257,18 @@ class Review(models.Model):
         return self.submission.child_id
 
 
+# Decisions for one child that grant a resource and are not re-assessed yet.
+GRANTED = models.Q(child__isnull=False, resource_type__grants_resource=True, reassessed_at__isnull=True)
+
+
 class DecisionQuerySet(models.QuerySet):
     def granted(self):
         """Decisions for one child that grant a resource and are not re-assessed yet."""
-        return self.filter(child__isnull=False, resource_type__grants_resource=True, reassessed_at__isnull=True)
+        return self.filter(GRANTED)
+
+    def marking_granted(self):
+        """Every decision, each with `is_granted` (what `granted()` would keep)."""
+        return self.annotate(is_granted=models.ExpressionWrapper(GRANTED, output_field=models.BooleanField()))
 
     def awaiting_reassessment(self, today: datetime.date | None = None):
         """The period has ended (by date, or flagged by the job) and nobody has re-assessed it."""

@@ -8,7 +8,7 @@ import hashlib
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case as DbCase, Count, F, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from cases import interfaces
 from cases import services as case_services
 from cases.models import Agreement, AgreementKind, Case, CaseEvent, CaseState, Basis
+from cases.scope import case_of
 from districtcouncil import scope
 from districtcouncil.defaults import letter_wording
 from districtcouncil.models import (
@@ -27,13 +28,15 @@ from handleplan.services import plan_freeze
 from community.services import group_plan_freeze
 from haandguide import roles
 from haandguide.access import Action as LogAction
-from haandguide.access import log_access
+from haandguide.access import log_access, log_access_each
 from haandguide.actors import Actor
 from haandguide.exceptions import EditConflict, Refusal, Refused
+from haandguide.lib.batches import in_batches
 from haandguide.lib.files import original_name, sha256_of
+from haandguide.lib.once import once
 from haandguide.lib.pdf import render_pdf
 from haandguide.models import Child, Institution, Municipality, User
-from haandguide.notify import notify
+from haandguide.notify import Message, notify, notify_many
 from haandguide.lib.formats import date_da, datetime_da
 
 Event = CaseEvent.Action
@@ -76,7 +79,7 @@ def refusal_submission_start(user: User, child: Child) -> str | None:
     leader, for a child with an open case, at any level (a resource may be re-assessed at indgribende)."""
     if not roles.leads(user, child.institution_id):
         return Refusal("not_leader", "Kun en leder af institutionen kan udarbejde en indstilling.")
-    case = Case.objects.of_child(child)
+    case = case_of(child)
     if case is None or not case.is_open:
         return Refusal("case_not_open", "Barnet har ingen åben sag.")
     return None
@@ -700,14 +703,22 @@ def decision_reassess(*, actor: Actor, decision: Decision, outcome: str, notes: 
     return decision
 
 
+def child_decisions(child_id: int) -> list[Decision]:
+    """The child's decisions, newest first, with their resource type and `is_granted`; once per page
+    (the case's granted resource and the council section both show them). A child has a handful."""
+    return once(("decisions", child_id), lambda: list(
+        Decision.objects.filter(child_id=child_id).marking_granted().select_related("resource_type")
+        .order_by("-decided_at", "-pk")))
+
+
 class CouncilPort:
     """The answer to the cases app's question "is a granted resource running for this child?"
     (cases.interfaces.CouncilPort; registered in DistrictcouncilConfig.ready)."""
 
     def grant_status(self, case) -> interfaces.GrantStatus | None:
         today = timezone.localdate()
-        decision = (Decision.objects.granted().filter(child_id=case.child_id)
-                    .select_related("resource_type").order_by("-period_end", "-pk").first())
+        granted = [decision for decision in child_decisions(case.child_id) if decision.is_granted]
+        decision = max(granted, key=lambda decision: (decision.period_end, decision.pk), default=None)
         if decision is None:
             return None
         return interfaces.GrantStatus(
@@ -720,121 +731,156 @@ class CouncilPort:
 
 
 def draft_reminders_send(now: datetime.datetime | None = None, remind_days: int = 3) -> int:
-    """Remind leaders of drafts whose meeting deadline is within `remind_days`."""
+    """Remind leaders of drafts whose meeting deadline is within `remind_days`: the drafts of the
+    meetings whose deadline is near (read in one query), a few queries per batch of drafts."""
     now = now or timezone.now()
-    sent = 0
-    drafts = Submission.objects.filter(state=SubmissionState.KLADDE, meeting__starts_at__gt=now).select_related(
+    # The meetings whose deadline may fall in the window: per municipality a range of start times
+    # (a day wider for a daylight-saving change), the deadline itself checked on each.
+    starts = Q(pk__in=[])
+    for municipality_id, days in Municipality.objects.values_list("pk", "submission_deadline_days"):
+        starts |= Q(council__district__municipality_id=municipality_id,
+                    starts_at__lte=now + datetime.timedelta(days=remind_days + days + 1))
+    meetings = [meeting.pk for meeting in CouncilMeeting.objects.filter(starts, starts_at__gt=now)
+                .select_related("council__district__municipality")
+                if now <= meeting.deadline <= now + datetime.timedelta(days=remind_days)]
+    drafts = Submission.objects.filter(state=SubmissionState.KLADDE, meeting__in=meetings).select_related(
         "meeting__council__district__municipality", "institution")
-    for submission in drafts:
-        deadline = submission.meeting.deadline
-        if not (now <= deadline <= now + datetime.timedelta(days=remind_days)):
-            continue
-        leaders = roles.leaders_of(submission.institution_id)
-        sent += notify(
-            leaders, key=f"indstilling-kladde-{submission.pk}-{submission.meeting_id}",
-            subject=f"Fristen for indstillinger til {submission.meeting} er {datetime_da(deadline)}",
+    sent = 0
+    for batch in in_batches(drafts):
+        leaders = roles.leaders_by_institution({submission.institution_id for submission in batch})
+        sent += notify_many([Message(
+            leaders.get(submission.institution_id, []), key=f"indstilling-kladde-{submission.pk}-{submission.meeting_id}",
+            subject=f"Fristen for indstillinger til {submission.meeting} er {datetime_da(submission.meeting.deadline)}",
             body="Du har en indstilling som kladde. Send den inden fristen, ellers går den til næste møde.",
             url=reverse("districtcouncil:submission_detail", args=[submission.pk]),
             email_template="districtcouncil/email/draft_reminder",
-            context={"meeting": submission.meeting, "deadline": deadline})
+            context={"meeting": submission.meeting, "deadline": submission.meeting.deadline}) for submission in batch])
     return sent
 
 
 def agendas_close_due(*, actor: Actor, now: datetime.datetime | None = None) -> int:
     """At the deadline the agenda closes and the council's members are told it is ready.
-    Idempotent: a closed agenda is skipped, and notices are keyed per meeting."""
+    Idempotent: a closed agenda is skipped, and notices are keyed per meeting. The meetings due are
+    closed together, in the same queries however many they are."""
     now = now or timezone.now()
-    closed = 0
     candidates = CouncilMeeting.objects.filter(agenda_closed_at__isnull=True, starts_at__gt=now - datetime.timedelta(days=1))
-    for meeting in candidates.select_related("council__district__municipality"):
-        if now < meeting.deadline:
-            continue
-        meeting_id = agenda_close(meeting.pk, actor=actor, now=now)
-        if meeting_id:
-            closed += 1
-    return closed
+    due = [meeting.pk for meeting in candidates.select_related("council__district__municipality")
+           if now >= meeting.deadline]
+    return len(agendas_close(due, actor=actor, now=now)) if due else 0
 
 
 def agenda_close(meeting_id: int, *, actor: Actor, now: datetime.datetime | None = None) -> int | None:
     """Close one meeting's agenda once its deadline has passed (the job, or a test)."""
+    closed = agendas_close([meeting_id], actor=actor, now=now)
+    return closed[0] if closed else None
+
+
+def agendas_close(meeting_ids: list[int], *, actor: Actor, now: datetime.datetime | None = None) -> list[int]:
+    """Close these meetings' agendas whose deadline has passed and that are still open (locked, so
+    two workers close each once), log each, and tell each council's members after the commit.
+    Returns the meetings closed now."""
     now = now or timezone.now()
     with transaction.atomic():
-        meeting = CouncilMeeting.objects.select_for_update(of=("self",)).select_related("council__district").get(pk=meeting_id)
-        if meeting.agenda_closed_at is not None or now < meeting.deadline:
-            return None
-        meeting.agenda_closed_at = now
-        meeting.save(update_fields=["agenda_closed_at"])
-        count = meeting.submissions.filter(state=SubmissionState.INDSENDT).count()
-        log_access(actor, LogAction.UPDATE, meeting, municipality_id=meeting.council.district.municipality_id,
-                   detail=f"Dagsorden lukket ({count} {ngettext('indstilling', 'indstillinger', count)})")
-        members = list(council_members(meeting.council))
-        transaction.on_commit(lambda: notify(
-            members, key=f"dagsorden-klar-{meeting.pk}", subject=f"Dagsordenen til {meeting} er klar "
-            f"({count} {ngettext('indstilling', 'indstillinger', count)})",
+        meetings = [meeting for meeting in CouncilMeeting.objects.select_for_update(of=("self",))
+                    .select_related("council__district__municipality")
+                    .filter(pk__in=meeting_ids, agenda_closed_at__isnull=True).order_by("pk")
+                    if now >= meeting.deadline]
+        if not meetings:
+            return []
+        CouncilMeeting.objects.filter(pk__in=[meeting.pk for meeting in meetings]).update(agenda_closed_at=now)
+        counts = dict(Submission.objects.filter(meeting__in=meetings, state=SubmissionState.INDSENDT)
+                      .values_list("meeting").annotate(n=Count("pk")).values_list("meeting", "n"))
+        submitted = {meeting.pk: f"{counts.get(meeting.pk, 0)} "
+                                 f"{ngettext('indstilling', 'indstillinger', counts.get(meeting.pk, 0))}"
+                     for meeting in meetings}
+        log_access_each(actor, LogAction.UPDATE, meetings, detail=lambda meeting: f"Dagsorden lukket ({submitted[meeting.pk]})",
+                        municipality_id=lambda meeting: meeting.council.district.municipality_id)
+        members = roles.council_members_by_district([meeting.council.district for meeting in meetings])
+        messages = [Message(
+            members.get(meeting.council.district_id, []), key=f"dagsorden-klar-{meeting.pk}",
+            subject=f"Dagsordenen til {meeting} er klar ({submitted[meeting.pk]})",
             url=reverse("districtcouncil:meeting_detail", args=[meeting.pk]),
-            email_template="districtcouncil/email/agenda_ready", context={"meeting": meeting, "count": count}))
-    return meeting.pk
+            email_template="districtcouncil/email/agenda_ready",
+            context={"meeting": meeting, "count": counts.get(meeting.pk, 0)}) for meeting in meetings]
+        transaction.on_commit(lambda: notify_many(messages))
+    return [meeting.pk for meeting in meetings]
 
 
 def reassessments_notify_due(today: datetime.date | None = None) -> int:
-    """When a granted resource's period nears its end, the leader and consultant get a task."""
+    """When a granted resource's period nears its end, the leader and consultant get a task.
+    A few queries per batch of decisions: their recipients, the notices, the emails, the mark."""
     today = today or timezone.localdate()
     sent = 0
     due = Decision.objects.filter(reassessment_notified_at__isnull=True, reassessed_at__isnull=True,
                                   resource_type__grants_resource=True, child__isnull=False,
-                                  period_end__gte=today).select_related("institution__district__municipality", "child")
+                                  period_end__gte=today).select_related(*DECISION_RELATED)
     # Only the decisions inside their municipality's notice window are read: per municipality, a
     # date range, so a run with nothing new reads no decision.
     windows = Q(pk__in=[])
     for municipality_id, notice_days in Municipality.objects.values_list("pk", "reassessment_notice_days"):
         windows |= Q(institution__district__municipality_id=municipality_id,
                      period_end__lte=today + datetime.timedelta(days=notice_days))
-    for decision in due.filter(windows).iterator(500):
-        with transaction.atomic():
-            locked = Decision.objects.select_for_update().get(pk=decision.pk)
-            if locked.reassessment_notified_at:
-                continue
-            locked.reassessment_notified_at = timezone.now()
-            locked.save(update_fields=["reassessment_notified_at"])
-        sent += notify(_leader_and_consultants(decision), key=f"revurdering-{decision.pk}",
-                       subject=f"Revurdering af {decision.child}: ressourceperioden slutter {date_da(decision.period_end)}",
-                       body="Målene for perioden evalueres, og sagen revurderes med tilbagevenden til det almene som mål.",
-                       url=reverse("districtcouncil:decision_detail", args=[decision.pk]),
-                       email_template="districtcouncil/email/reassessment_due", context={"decision": decision})
+    for batch in in_batches(due.filter(windows)):
+        recipients = _leaders_and_consultants(batch)
+        sent += notify_many([Message(
+            recipients[decision.pk], key=f"revurdering-{decision.pk}",
+            subject=f"Revurdering af {decision.child}: ressourceperioden slutter {date_da(decision.period_end)}",
+            body="Målene for perioden evalueres, og sagen revurderes med tilbagevenden til det almene som mål.",
+            url=reverse("districtcouncil:decision_detail", args=[decision.pk]),
+            email_template="districtcouncil/email/reassessment_due", context={"decision": decision})
+            for decision in batch])
+        # Marked after the notices and their emails: a failed email raises before this, and the next
+        # run finds the batch again (the notice keys keep anything from being sent twice).
+        Decision.objects.filter(pk__in=[decision.pk for decision in batch], reassessment_notified_at__isnull=True
+                                ).update(reassessment_notified_at=timezone.now())
     return sent
 
 
-def _leader_and_consultants(decision: Decision) -> QuerySet[User]:
-    return roles.leaders_and_consultants_of(decision.institution)
+# What a job's decisions are read with: the notice's subject and the emails name these.
+DECISION_RELATED = ("institution__district__municipality", "child", "resource_type")
+
+
+def _leaders_and_consultants(decisions: list[Decision]) -> dict[int, list[User]]:
+    """`roles.leaders_and_consultants_of` each decision's institution, for a batch, in two queries."""
+    leaders = roles.leaders_by_institution({decision.institution_id for decision in decisions})
+    consultants = roles.consultants_by_district({decision.institution.district_id for decision in decisions})
+    return {decision.pk: leaders.get(decision.institution_id, []) + consultants.get(decision.institution.district_id, [])
+            for decision in decisions}
 
 
 def reassessments_remind_overdue(today: datetime.date | None = None) -> int:
     """When a granted period has ended without a re-assessment, the decision becomes "afventer
     revurdering" (flagged here; also true by date) and the leader and consultant are reminded once
     per the municipality's `reassessment_reminder_days`: the notice key carries the interval's
-    number, so a job that runs twice in an interval reminds once."""
+    number, so a job that runs twice in an interval reminds once. A few queries per batch."""
     today = today or timezone.localdate()
     sent = 0
     overdue = (Decision.objects.awaiting_reassessment(today)
-               .filter(_overdue_reminder_due(today))
-               .select_related("institution__district__municipality", "child", "resource_type"))
-    for decision in overdue.iterator(500):
-        if decision.awaiting_reassessment_since is None:
-            Decision.objects.filter(pk=decision.pk, awaiting_reassessment_since__isnull=True).update(
-                awaiting_reassessment_since=decision.period_end)
-        interval = max(decision.institution.district.municipality.reassessment_reminder_days, 1)
-        number = max((today - decision.period_end).days, 0) // interval
-        sent += notify(_leader_and_consultants(decision), key=f"revurdering-afventer-{decision.pk}-{number}",
-                       subject=f"Afventer revurdering: {decision.child} – ressourceperioden sluttede "
-                               f"{date_da(decision.period_end)}",
-                       body="Ressourceperioden er slut. Konsulenten revurderer afgørelsen: forlængelse eller et "
-                            "niveau ned mod det almene.",
-                       url=reverse("districtcouncil:decision_detail", args=[decision.pk]),
-                       email_template="districtcouncil/email/reassessment_overdue", context={"decision": decision})
+               .filter(_overdue_reminder_due(today)).select_related(*DECISION_RELATED))
+    for batch in in_batches(overdue):
+        pks = [decision.pk for decision in batch]
+        Decision.objects.filter(pk__in=pks, awaiting_reassessment_since__isnull=True).update(
+            awaiting_reassessment_since=F("period_end"))
+        recipients = _leaders_and_consultants(batch)
+        intervals = {decision.pk: max(decision.institution.district.municipality.reassessment_reminder_days, 1)
+                     for decision in batch}
+        numbers = {decision.pk: max((today - decision.period_end).days, 0) // intervals[decision.pk]
+                   for decision in batch}
+        sent += notify_many([Message(
+            recipients[decision.pk], key=f"revurdering-afventer-{decision.pk}-{numbers[decision.pk]}",
+            subject=f"Afventer revurdering: {decision.child} – ressourceperioden sluttede "
+                    f"{date_da(decision.period_end)}",
+            body="Ressourceperioden er slut. Konsulenten revurderer afgørelsen: forlængelse eller et "
+                 "niveau ned mod det almene.",
+            url=reverse("districtcouncil:decision_detail", args=[decision.pk]),
+            email_template="districtcouncil/email/reassessment_overdue", context={"decision": decision})
+            for decision in batch])
         # After the notices: a failed email raises before this, and the next run tries again.
-        Decision.objects.filter(pk=decision.pk).update(
-            next_overdue_reminder_on=decision.period_end + datetime.timedelta(days=(number + 1) * interval),
-            overdue_reminder_interval=interval)
+        Decision.objects.filter(pk__in=pks).update(
+            next_overdue_reminder_on=DbCase(*[When(pk=decision.pk, then=Value(
+                decision.period_end + datetime.timedelta(days=(numbers[decision.pk] + 1) * intervals[decision.pk])))
+                for decision in batch]),
+            overdue_reminder_interval=DbCase(*[When(pk=pk, then=Value(interval)) for pk, interval in intervals.items()]))
     return sent
 
 
@@ -849,25 +895,28 @@ def _overdue_reminder_due(today: datetime.date) -> Q:
 
 def follow_ups_remind_due(today: datetime.date | None = None) -> int:
     """On a decision's follow-up date the district's consultant is reminded, once (notice key and
-    `follow_up_reminded_at`). Follow-ups of periods that have ended are left to the re-assessment."""
+    `follow_up_reminded_at`). Follow-ups of periods that have ended are left to the re-assessment.
+    A few queries per batch of decisions."""
     today = today or timezone.localdate()
     sent = 0
     due = (Decision.objects.filter(follow_up_on__lte=today, period_end__gte=today, follow_up_reminded_at__isnull=True,
                                    reassessed_at__isnull=True)
-           .select_related("institution__district", "child", "resource_type"))
-    for decision in due:
-        with transaction.atomic():
-            claimed = Decision.objects.filter(pk=decision.pk, follow_up_reminded_at__isnull=True).update(
-                follow_up_reminded_at=timezone.now())
-        if not claimed:
-            continue
-        consultants = roles.consultants_of(decision.institution.district_id)
-        subject = decision.child if decision.child_id else "børnegruppen i " + str(decision.institution)
-        sent += notify(consultants, key=f"opfoelgning-{decision.pk}",
-                       subject=f"Opfølgning på afgørelsen om {subject} ({date_da(decision.follow_up_on)})",
-                       body=f"{decision}: følg op på målene for perioden.",
-                       url=reverse("districtcouncil:decision_detail", args=[decision.pk]),
-                       email_template="districtcouncil/email/follow_up_due", context={"decision": decision})
+           .select_related(*DECISION_RELATED))
+    for batch in in_batches(due):
+        consultants = roles.consultants_by_district({decision.institution.district_id for decision in batch})
+        messages = []
+        for decision in batch:
+            subject = decision.child if decision.child_id else "børnegruppen i " + str(decision.institution)
+            messages.append(Message(
+                consultants.get(decision.institution.district_id, []), key=f"opfoelgning-{decision.pk}",
+                subject=f"Opfølgning på afgørelsen om {subject} ({date_da(decision.follow_up_on)})",
+                body=f"{decision}: følg op på målene for perioden.",
+                url=reverse("districtcouncil:decision_detail", args=[decision.pk]),
+                email_template="districtcouncil/email/follow_up_due", context={"decision": decision}))
+        sent += notify_many(messages)
+        # After the notices and their emails, as the re-assessment reminders.
+        Decision.objects.filter(pk__in=[decision.pk for decision in batch], follow_up_reminded_at__isnull=True
+                                ).update(follow_up_reminded_at=timezone.now())
     return sent
 
 

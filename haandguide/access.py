@@ -216,6 +216,19 @@ def log_access(
     return row
 
 
+def log_access_each(actor: Actor, action: str, objects: Iterable[models.Model], *, detail,
+                    municipality_id) -> list[AccessLog]:
+    """`log_access` for each of many objects, in one insert (a job's batch): `detail(obj)` and
+    `municipality_id(obj)` say what each row says and whose chain it joins."""
+    rows = []
+    for obj in objects:
+        child_id = obj.pk if isinstance(obj, Child) else getattr(obj, "child_id", None)
+        rows.append(AccessLog.written_by(actor, action=action, object_type=obj._meta.model_name,
+                                         object_id=str(obj.pk)[:50], child_id=child_id, detail=detail(obj),
+                                         municipality_id=municipality_id(obj)))
+    return AccessLog.objects.bulk_create(rows) if rows else []
+
+
 def log_children_listed(actor: Actor, children: Iterable[Child | int], detail: str = "") -> AccessLog | None:
     """One row for a list page, whatever its length: `child_ids` holds every child whose name was
     shown (in the order shown), so `rows_for_child` finds the list among the child's rows.
@@ -358,17 +371,18 @@ def get_in_scope(queryset: models.QuerySet, object_type: str, pk, *, child_id: i
     return obj
 
 
-def get_child_for_user(request, pk, *, action: str = Action.VIEW, detail: str = "") -> Child:
+def get_child_for_user(request, pk, *, action: str = Action.VIEW, detail: str = "", related: tuple = ()) -> Child:
     """The child with this id if the user may see it (logged), otherwise a logged 404.
 
     404 rather than 403: whether a child with a given id exists is itself personal data.
+    `related`: more one-to-one relations to read in the same query (the child page: its case).
     """
     child_pk = parse_id(pk)
     child = None
     if child_pk is not None:
         child = (
             Child.objects.visible_to(request.user)
-            .select_related("institution__district__municipality")
+            .select_related("institution__district__municipality", *related)
             .filter(pk=child_pk)
             .first()
         )

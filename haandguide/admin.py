@@ -31,7 +31,7 @@ from haandguide.actors import Actor
 from haandguide.exceptions import Refused
 from haandguide.lib import cpr as cprlib
 from haandguide.lib.ids import parse_id
-from haandguide.lib.pages import CappedCountPaginator, UncountedPaginator
+from haandguide.lib.pages import ShortCountPaginator, uncounted_page_of
 from haandguide.models import (
     AccessLog, Child, ChildTransferRequest, CounsellorAssignment, District, Guardian, Institution, Municipality, User,
     municipality_id_of,
@@ -141,14 +141,6 @@ class InScopeFieldListFilter(RelatedFieldListFilter):
         ordering = self.field_admin_ordering(field, request, model_admin) or related._meta.ordering
         key = field.target_field.attname
         return [(getattr(row, key), str(row)) for row in scoped_queryset(related, request).order_by(*ordering)]
-
-
-class ShortCountPaginator(CappedCountPaginator):
-    """Counts at most 1,000 rows (20 changelist pages of 50). Counting 10,000 children or events
-    through the joins to their municipality was most of the changelist's queries at national size
-    (40-100 ms); past that, narrow the list by a filter or the search."""
-
-    CAP = 1_000
 
 
 class AuditedAdmin(MunicipalityScopeMixin, admin.ModelAdmin):
@@ -571,8 +563,8 @@ class AccessLogAdmin(ReadOnlyAdmin):
     list_max_show_all = 0  # "show all" would read the whole period
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        return UncountedPaginator(queryset, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page,
-                                  number=parse_id(request.GET.get("p")) or 1)
+        return uncounted_page_of(queryset, per_page, number=parse_id(request.GET.get("p")) or 1,
+                                 orphans=orphans, allow_empty_first_page=allow_empty_first_page)
 
     def get_changelist(self, request, **kwargs):
         return UncountedChangeList

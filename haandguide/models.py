@@ -269,7 +269,11 @@ class Child(models.Model):
                                 name="child_present_inst_level",
                                 condition=Q(left_at__isnull=True, anonymised_at__isnull=True)),
                    # The admin's changelist of a municipality's children in name order, a page at a time.
-                   models.Index(fields=["municipality", "first_name", "last_name", "id"], name="child_municipality_name")]
+                   models.Index(fields=["municipality", "first_name", "last_name", "id"], name="child_municipality_name"),
+                   # The retention job's candidates (haandguide.retention.run): a nightly run with
+                   # nothing due reads this small index, not every child.
+                   models.Index(fields=["left_at"], name="child_left_to_anonymise",
+                                condition=Q(left_at__isnull=False, anonymised_at__isnull=True))]
         constraints = [models.UniqueConstraint(fields=["municipality", "cpr"], name="child_cpr_unique_per_municipality")]
 
     def __str__(self) -> str:

@@ -22,6 +22,9 @@ without loading the institution. Each relationship costs at most one indexed que
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+
 from django.db.models import Q, QuerySet
 
 from haandguide.models import CounsellorAssignment, Guardian, Role, User
@@ -268,6 +271,43 @@ def council_members_of(district) -> QuerySet[User]:
         | Q(role=Role.CHEF, municipality_id=_district_municipality(district)),
         is_active=True,
     ).distinct()
+
+
+def leaders_by_institution(institution_ids: Iterable[int]) -> dict[int, list[User]]:
+    """`leaders_of` for many institutions at once, in one query: a job's batch of recipients."""
+    return _holders_by(User.institutions.through, "institution_id", institution_ids, Role.LEDER)
+
+
+def consultants_by_district(district_ids: Iterable[int]) -> dict[int, list[User]]:
+    """`consultants_of` for many districts at once, in one query."""
+    return _holders_by(User.districts.through, "district_id", district_ids, Role.KONSULENT)
+
+
+def council_members_by_district(districts) -> dict[int, list[User]]:
+    """`council_members_of` many districts (objects with `municipality_id`) at once, in three queries."""
+    members: dict[int, dict[int, User]] = defaultdict(dict)
+    leaders = (User.institutions.through.objects.filter(institution__district__in=[d.pk for d in districts],
+                                                        user__role=Role.LEDER, user__is_active=True)
+               .select_related("user", "institution"))
+    for row in leaders:
+        members[row.institution.district_id][row.user_id] = row.user
+    for district_id, consultants in consultants_by_district([d.pk for d in districts]).items():
+        members[district_id].update((user.pk, user) for user in consultants)
+    heads = User.objects.filter(role=Role.CHEF, municipality__in={d.municipality_id for d in districts}, is_active=True)
+    for head in heads:
+        for district in districts:
+            if district.municipality_id == head.municipality_id:
+                members[district.pk][head.pk] = head
+    return {district_id: list(users.values()) for district_id, users in members.items()}
+
+
+def _holders_by(membership, field: str, ids: Iterable[int], role: str) -> dict[int, list[User]]:
+    holders: dict[int, list[User]] = defaultdict(list)
+    rows = (membership.objects.filter(**{f"{field}__in": set(ids)}, user__role=role, user__is_active=True)
+            .select_related("user").order_by("user_id"))
+    for row in rows:
+        holders[getattr(row, field)].append(row.user)
+    return holders
 
 
 # --- for templates --------------------------------------------------------------------------------

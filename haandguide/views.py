@@ -4,6 +4,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import user_passes_test
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -50,6 +51,7 @@ def _access_request_csv(request, child_id: int, entries, *, since=None, until=No
     return response
 
 
+@transaction.non_atomic_requests  # only reads: no transaction (nor, on SQLite, write lock) for the home page
 def home(request):
     """The user's new messages, then each app's panel for the role (haandguide.dashboard)."""
     user = request.user

@@ -13,9 +13,9 @@ class HandleplanConfig(AppConfig):
         register_handleplan(HandleplanPort())
 
         from haandguide import retention
-        from handleplan.retention import anonymise_child
+        from handleplan.retention import anonymise_children
 
-        retention.register(anonymise_child)
+        retention.register(anonymise_children)
 
         from handleplan.dashboard import evaluations_panel
         from haandguide import dashboard

@@ -10,14 +10,15 @@ from django.utils import timezone
 from cases.interfaces import LevelReadiness, Missing
 from cases.models import Case, CaseState
 from haandguide.models import Child, Institution
+from haandguide.lib.once import once
 from handleplan.levels import level_concluded
 from handleplan.models import Effort, Handleplan, ReadinessRule
 
 
 def plan_of(case: Case) -> Handleplan | None:
     """The case's handleplan with its current version, read fresh (a plan reached as `plan.case`
-    or asked about twice around a save may be older than its current version)."""
-    return Handleplan.objects.select_related("current").filter(case=case).first()
+    or asked about twice around a save may be older than its current version); once per page."""
+    return once(("plan", case.pk), lambda: Handleplan.objects.select_related("current").filter(case=case).first())
 
 
 def _municipality_id(case: Case) -> int | None:
@@ -28,13 +29,15 @@ def _municipality_id(case: Case) -> int | None:
     return Child.objects.filter(pk=case.child_id).values_list("institution__district__municipality_id", flat=True).first()
 
 
-def _efforts_with_counts(plan: Handleplan):
-    return (
+def _efforts_with_counts(plan: Handleplan) -> list[Effort]:
+    """Every effort of the plan with its evaluations counted; once per page (the summary and the
+    readiness of a level ask the same)."""
+    return once(("efforts", plan.pk), lambda: list(
         Effort.objects.filter(plan=plan)
         .annotate(evaluation_count=Count("evaluations"), last_evaluated_on=Max("evaluations__evaluated_on"),
                   planned_count=Count("evaluations", filter=Q(evaluations__planned_for__isnull=False)))
         .order_by("started_on", "pk")
-    )
+    ))
 
 
 def missing_for_level(plan: Handleplan, level: str, rule: ReadinessRule) -> list[Missing]:
@@ -54,7 +57,7 @@ def missing_for_level(plan: Handleplan, level: str, rule: ReadinessRule) -> list
         missing.append(Missing("barnets stemme", f"{plan_edit}#stemme"))
     if rule.require_parents and not texts["parents"].strip():
         missing.append(Missing("forældrenes perspektiv", f"{plan_edit}#foraeldre"))
-    efforts = list(_efforts_with_counts(plan).filter(level=level))
+    efforts = [effort for effort in _efforts_with_counts(plan) if effort.level == level]
     if not efforts:
         missing.append(Missing(f"en indsats på {level_label} niveau", reverse("handleplan:effort_add", args=[child_id])))
     for effort in efforts:

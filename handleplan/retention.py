@@ -1,4 +1,5 @@
-"""What the handleplan app removes when a child's data is anonymised (haandguide.retention).
+"""What the handleplan app removes when children's data is anonymised (haandguide.retention), a
+batch of children at a time.
 
 The plan's texts live in its versions and snapshots: those go. Efforts and evaluations stay as
 rows without their free text, because the statistics count evaluations done on time.
@@ -7,8 +8,8 @@ rows without their free text, because the statistics count evaluations done on t
 from handleplan.models import Effort, Evaluation, Handleplan, PlanSnapshot, PlanVersion
 
 
-def anonymise_child(child) -> None:
-    plans = Handleplan.objects.filter(case__child=child)
+def anonymise_children(children) -> None:
+    plans = Handleplan.objects.filter(case__child__in=children)
     if not plans.exists():
         return
     plans.update(current=None)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
+from django.db import transaction
+from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,7 +23,7 @@ from haandguide.models import Child
 from handleplan import diff, formdata, levels, pdf, reminders, scope, services
 from handleplan.catalogue import catalogue_for
 from handleplan.forms import EffortForm, EffortUpdateForm, EvaluationForm, PlanForm
-from handleplan.models import VOICE_STATEMENTS, Effort, PlanVersion
+from handleplan.models import VOICE_STATEMENTS, Effort, Evaluation, PlanVersion
 from handleplan.permissions import may_write
 
 
@@ -30,15 +32,17 @@ def _require_writer(request, child: Child) -> None:
         raise PermissionDenied("Du kan læse handleplanen, men ikke skrive i den.")
 
 
+@transaction.non_atomic_requests  # reads; its access-log row stands on its own (as the child page)
 def plan_detail(request, child_pk):
-    child = scope.get_child_for_user(request, child_pk, detail="Handleplan")
+    child = scope.get_child_for_user(request, child_pk, detail="Handleplan", related=("case",))
     case = scope.case_of(child)
     plan = scope.plan_of_case(case)
     context = {"child": child, "case": case, "plan": plan, "can_write": may_write(request.user, child)}
     if plan:
         efforts = list(
             Effort.objects.filter(plan=plan).select_related("responsible")
-            .prefetch_related("evaluations__author").order_by("started_on", "pk")
+            .prefetch_related(Prefetch("evaluations", queryset=Evaluation.objects.select_related("author")))
+            .order_by("started_on", "pk")
         )
         texts = plan.texts
         context.update({

@@ -13,3 +13,8 @@ class ReportsConfig(AppConfig):
         connect_signals()
         # The running figures (per institution and month, stays, yellow runs) follow every change.
         aggregates.connect_signals()
+        # Retention deletes a batch's observations in one statement: their yellow runs go with them.
+        from haandguide import retention
+        from reports.retention import anonymise_children
+
+        retention.register(anonymise_children)

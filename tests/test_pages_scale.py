@@ -21,10 +21,10 @@ from haandguide.models import AccessLog, Child, Institution, Municipality
 from tests import factories
 from tests.case_fixtures import as_user
 
-# Above issue 16's goal of 15: the child page has 22-27 (its many sections, and the access log's
-# three statements per write until the access-log work makes it one; PostgreSQL counts the
-# savepoints too). A ceiling that catches a new N+1, not the goal; the README lists the queries.
-STAFF_QUERY_CEILING = 28
+# Issue 16's goal is 15. Here (the session read from the database; Redis in production) the
+# leader's child page has 17, the consultant's 16: its many sections, each read once
+# (tests/test_child_page_queries.py); the README lists the queries. A ceiling that catches a new N+1.
+STAFF_QUERY_CEILING = 17
 
 
 def page_queries(municipality) -> dict[str, int]:
