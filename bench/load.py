@@ -12,7 +12,10 @@ It generates a municipality with bench/national.py (unless --reuse finds one), s
 127.0.0.1 (--workers, default 3 as docker-compose runs; --threads), logs every client in through
 the login page (half as the institution leader, half as the districts' consultant) and then, for
 each page (the child list, one child's page, the district council's agenda) and each client count,
-has every client request that page as fast as it can. Only the standard library.
+has every client request that page as fast as it can. Only the standard library. Per phase it also
+prints the CPU each request cost the load clients themselves, gunicorn, the PostgreSQL backends
+serving it and the rest of the machine (Redis and, on a shared machine, everything else), so one
+sees what saturates, and a shared machine's other work does not hide the cost of a request.
 
 --short (CI's PostgreSQL pass): a fresh small data set, 2 s per phase, 1 and 4 clients. The exit
 status is 1 only if a request failed (not 200); slowness never fails the run.
@@ -51,6 +54,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--clients", default="1,4,8", help="client counts, comma-separated: one phase each per page")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (docker-compose runs 3)")
+    parser.add_argument("--access-log", action="store_true",
+                        help="gunicorn writes an access-log line per request, as docker-compose runs it (to a file)")
+    parser.add_argument("--only", default="", help="only the pages whose label contains this text")
     parser.add_argument("--reuse", action="store_true", help="use the newest benchmark municipality if there is one")
     parser.add_argument("--fresh", action="store_true", help="empty the database first")
     parser.add_argument("--short", action="store_true", help="CI: 200 children, 1 year, 4 s, 4 clients, fresh")
@@ -118,11 +124,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int, threads: int = 1) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int, threads: int = 1, access_log: str = "") -> subprocess.Popen:
     env = {**os.environ, "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "haandguide.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "--log-level", "warning"], cwd=BASE_DIR, env=env)
+         "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
+         *(["--access-logfile", access_log] if access_log else [])], cwd=BASE_DIR, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -173,7 +180,51 @@ class Session:
             raise RuntimeError(f"login as {username} answered {status}, not a redirect")
 
 
-def run(port: int, setup: dict, clients: int, seconds: float, pages: list[tuple[str, str]] | None = None):
+# --- where the CPU goes -------------------------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children that were waited for (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(f) for f in fields[11:13]) / TICK
+
+
+def server_cpu(server: subprocess.Popen) -> float:
+    """gunicorn's CPU: the master and each worker alive now."""
+    pids = [server.pid]
+    try:
+        pids += [int(p) for p in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]
+    except OSError:
+        pass
+    return sum(cpu_seconds(pid) for pid in pids)
+
+
+def database_backends() -> list[int]:
+    """The PostgreSQL backends serving this database for others (the gunicorn workers' connections):
+    their CPU is read from /proc as well, the database being on this machine (loopback)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        pids = [pid for (pid,) in cursor.fetchall()]
+    connection.close()
+    return pids
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot (/proc/stat), every core summed."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values) - idle) / TICK, sum(values) / TICK
+
+
+def run(port: int, setup: dict, clients: int, seconds: float, pages: list[tuple[str, str]] | None = None,
+        server: subprocess.Popen | None = None):
     timings: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, list[str]] = defaultdict(list)
     lock = threading.Lock()
@@ -182,6 +233,10 @@ def run(port: int, setup: dict, clients: int, seconds: float, pages: list[tuple[
         session = Session(port)
         session.login(setup["logins"][i % 2], setup["password"])
         sessions.append(session)
+    for session in sessions:
+        # Signing in takes a while (password hashing); a threaded gunicorn closes a keep-alive
+        # connection idle that long, so each client starts on a fresh one, as a browser would.
+        session.conn.close()
     start = threading.Barrier(clients + 1)
     pages = pages or list(setup["pages"].items())
 
@@ -210,9 +265,19 @@ def run(port: int, setup: dict, clients: int, seconds: float, pages: list[tuple[
     stop_at[0] = time.monotonic() + seconds
     start.wait()
     began = time.monotonic()
+    # CPU over the phase: the load clients (this process), gunicorn, and the whole machine
+    # (the rest is PostgreSQL, Redis and, on a shared machine, everything else running).
+    database_began = {pid: cpu_seconds(pid) for pid in database_backends()}
+    client_began, server_began, machine_began = time.process_time(), server_cpu(server) if server else 0.0, machine_cpu()
     for thread in threads:
         thread.join()
-    return timings, errors, time.monotonic() - began
+    machine_ended = machine_cpu()
+    cpu = {"client": time.process_time() - client_began,
+           "server": (server_cpu(server) - server_began) if server else 0.0,
+           # a backend opened during the phase (a worker thread's first connection) counts whole
+           "database": sum(cpu_seconds(pid) - database_began.get(pid, 0.0) for pid in database_backends()),
+           "machine": machine_ended[0] - machine_began[0]}
+    return timings, errors, time.monotonic() - began, cpu
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -229,32 +294,47 @@ def main() -> None:
 
     connections.close_all()  # the server has its own connections
     port = free_port()
-    server = start_gunicorn(port, args.workers, args.threads)
+    access_log = f"/tmp/haandguide-load-access-{port}.log" if args.access_log else ""
+    server = start_gunicorn(port, args.workers, args.threads, access_log)
     counts = [int(n) for n in str(args.clients).split(",")]
     rows, failed = [], {}
     try:
         # One phase per page and client count: every client asks that page only, as fast as it can.
         for label, path in setup["pages"].items():
+            if args.only.lower() not in label.lower():
+                continue
             for clients in counts:
-                timings, errors, elapsed = run(port, setup, clients, args.seconds, [(label, path)])
+                timings, errors, elapsed, cpu = run(port, setup, clients, args.seconds, [(label, path)], server)
                 done = timings.get(label, [])
-                rows.append((label, clients, done, len(errors.get(label, [])), elapsed))
+                rows.append((label, clients, done, len(errors.get(label, [])), elapsed, cpu))
                 if errors.get(label):
                     failed[label] = sorted(set(errors[label]))
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if access_log:
+            Path(access_log).unlink(missing_ok=True)
 
     print(f"\nPostgreSQL, {setup['children']:,} children, gunicorn {args.workers} workers × {args.threads} threads, "
-          f"{args.seconds:.0f} s per phase, sessions in {os.environ.get('SESSION_STORE') or 'db'}")
-    print(f"| {'page':26} | clients | {'requests':>8} | {'req/s':>6} | {'p50':>7} | {'p95':>7} | {'errors':>6} |")
-    print(f"|{'-' * 28}|--------:|{'-' * 9}:|{'-' * 7}:|{'-' * 8}:|{'-' * 8}:|{'-' * 7}:|")
-    for label, clients, done, error_count, elapsed in rows:
+          f"{args.seconds:.0f} s per phase, sessions in {os.environ.get('SESSION_STORE') or 'db'}"
+          f"{', access log written' if access_log else ''}")
+    print("CPU ms per request: the load clients (this process), gunicorn (master and workers), the PostgreSQL "
+          "backends serving them, the rest (Redis and anything else on the machine); busy: the machine's cores in use")
+    print(f"| {'page':26} | clients | {'requests':>8} | {'req/s':>6} | {'p50':>7} | {'p95':>7} | {'errors':>6} "
+          f"| client | gunicorn | postgres | rest | busy |")
+    print(f"|{'-' * 28}|--------:|{'-' * 9}:|{'-' * 7}:|{'-' * 8}:|{'-' * 8}:|{'-' * 7}:|-------:|---------:|---------:|"
+          f"-----:|-----:|")
+    cores = os.cpu_count() or 1
+    for label, clients, done, error_count, elapsed, cpu in rows:
         p50 = f"{percentile(done, 50) * 1000:4.0f} ms" if done else "–"
         p95 = f"{percentile(done, 95) * 1000:4.0f} ms" if done else "–"
+        per = 1000 / max(len(done), 1)
+        rest = max(cpu["machine"] - cpu["client"] - cpu["server"] - cpu["database"], 0.0)
         print(f"| {label:26} | {clients:7} | {len(done):8} | {len(done) / elapsed:6.1f} | {p50:>7} | {p95:>7} | "
-              f"{error_count:6} |")
-    if failed or not any(done for _, _, done, _, _ in rows):
+              f"{error_count:6} | {cpu['client'] * per:6.1f} | {cpu['server'] * per:8.1f} | "
+              f"{cpu['database'] * per:8.1f} | {rest * per:4.1f} | "
+              f"{cpu['machine'] / elapsed / cores:4.0%} |")
+    if failed or not any(done for _, _, done, _, _, _ in rows):
         sys.exit(f"Failed requests: {failed or 'none answered'}")
 
 

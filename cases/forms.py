@@ -10,6 +10,7 @@ from cases.models import (
 from haandguide.lib import cpr as cprlib
 from haandguide.lib import files
 from haandguide.lib.ids import parse_id
+from haandguide.lib.widgets import Select
 from haandguide import roles
 from haandguide.models import Child, Guardian
 
@@ -33,7 +34,7 @@ class ChildSearchForm(forms.Form):
             self.fields["institution"] = forms.TypedChoiceField(
                 label="Institution", required=False, coerce=int, empty_value=None,
                 choices=[("", "Alle institutioner"), *((i.pk, str(i)) for i in few)],
-                widget=forms.Select(attrs={"class": "form-select"}))
+                widget=Select(attrs={"class": "form-select"}))
 
     def filter_institution(self, children):
         """The children of the chosen institution, or of those whose name contains the text typed
@@ -259,9 +260,9 @@ class CounsellorForm(forms.Form):
 class ChildFilterForm(ChildSearchForm):
     level = forms.ChoiceField(label="Niveau", required=False,
                               choices=[("", "Alle niveauer"), ("ingen", "Ingen sag")] + list(CaseState.choices),
-                              widget=forms.Select(attrs={"class": "form-select"}))
+                              widget=Select(attrs={"class": "form-select"}))
     topi = forms.ChoiceField(label="TOPI", required=False, choices=[("", "Alle TOPI")] + list(TopiPosition.choices),
-                             widget=forms.Select(attrs={"class": "form-select"}))
+                             widget=Select(attrs={"class": "form-select"}))
 
 
 # --- Aabenraa: åben rådgivning and familiegrupper -----------------------------------------------

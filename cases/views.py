@@ -72,8 +72,10 @@ def child_list(request):
             children = children.filter(latest_topi=data["topi"])
     # A consultant's districts hold thousands of children: the ids are ordered and paged from the
     # index of present children per institution and name, then only the page's rows are read.
+    # A row shows its case's level only: the level kept on the child (`case_state`), not a Case
+    # object per row, and a child without a case raises nothing in the template.
     page = page_of_keys(children.order_by("first_name", "last_name", "pk"), request.GET.get("side"),
-                        lambda ids: Child.objects.filter(pk__in=ids).select_related("institution", "case"))
+                        lambda ids: Child.objects.filter(pk__in=ids).select_related("institution"))
     log_children_listed(request.actor, page.object_list, detail="Børneliste")
     query = request.GET.copy()
     query.pop("side", None)

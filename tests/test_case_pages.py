@@ -87,6 +87,41 @@ def test_child_list_filters_by_level_and_latest_topi_colour(client_for, alice, s
     assert bad.status_code == 200 and "Marker en gyldig valgmulighed" in bad.content.decode()
 
 
+def test_child_list_rows_show_the_level_and_topi_badges_and_the_filters_keep_the_choice(client_for, alice, solsikken,
+                                                                                        types):
+    """The badges and the filter selects are rendered in Python on this page (issue 16,
+    throughput): the same HTML as the shared badge and Django's `<select>`."""
+    yellow = factories.child(solsikken, first_name="Gul")
+    factories.child(solsikken, first_name="Uden")
+    services.case_open(actor=as_user(alice), child=yellow)
+    observe(yellow, alice, types["TOPI"], topi="gul")
+    body = client_for(alice).get(reverse("cases:child_list"), {"topi": "gul"}).content.decode()
+    assert '<span class="badge rounded-pill level-forebyggende">Forebyggende</span>' in body
+    assert '<span class="badge topi topi-gul">TOPI gul</span>' in body
+    assert '<option value="gul" selected>Gul</option>' in body
+    assert '<select name="level" class="form-select" id="id_level">' in body
+    body = client_for(alice).get(reverse("cases:child_list"), {"level": "ingen"}).content.decode()
+    assert '<span class="badge rounded-pill text-bg-light border">Ingen sag</span>' in body
+    assert '<option value="ingen" selected>Ingen sag</option>' in body
+
+
+@pytest.mark.parametrize("choices, value", [
+    ([("", "Alle"), ("a", "A & <b>"), (3, "Tre")], "a"),
+    ([("", "Alle"), (3, "Tre")], 3),
+    ([("", "Alle"), ("a", "A")], None),
+    ([("Gruppe", [("a", "A")]), ("b", "B")], "b"),  # option groups: Django's own templates
+])
+def test_the_python_select_writes_what_djangos_select_writes(choices, value):
+    from django import forms
+
+    from haandguide.lib.widgets import Select
+
+    attrs = {"class": "form-select", "required": True, "disabled": False}
+    django_html = forms.Select(choices=choices, attrs=attrs).render("x", value, {"aria-describedby": "h"})
+    ours = Select(choices=choices, attrs=attrs).render("x", value, {"aria-describedby": "h"})
+    assert ours == django_html or ours == django_html.replace("</option>\n\n", "</option>\n")
+
+
 def test_child_page_shows_level_timeline_and_actions_with_reasons(client_for, alice, alma, types, handleplan):
     services.case_open(actor=as_user(alice), child=alma, reason="Bekymring for sprog")
     body = client_for(alice).get(reverse("cases:child_detail", args=[alma.pk])).content.decode()

@@ -43,6 +43,21 @@ def test_child_list_is_paginated_and_searchable(client_for, alice, solsikken):
     assert "Ingen børn matcher søgningen" in none
 
 
+def test_child_list_page_numbers_past_the_end_or_not_numbers_give_the_last_or_first_page(client_for, alice, solsikken):
+    """A number past the end finds the last page, for as many queries as any page (the benchmark's
+    deep page lies past the end of a small data set: tests/test_pages_scale.py)."""
+    for n in range(30):
+        factories.child(solsikken, first_name=f"Barn{n:02d}")
+    client = client_for(alice)
+    last = client.get(reverse("cases:child_list") + "?side=99").content.decode()
+    assert "30 børn · side 2 af 2" in last and "Barn29" in last and "Barn00" not in last
+    first = client.get(reverse("cases:child_list") + "?side=x").content.decode()
+    assert "30 børn · side 1 af 2" in first and "Barn00" in first
+    with CaptureQueriesContext(connection) as past_the_end:
+        client.get(reverse("cases:child_list") + "?side=99")
+    assert len(past_the_end) == count_queries(client, reverse("cases:child_list"))
+
+
 def test_child_list_shows_masked_cpr_only(client_for, alice, alma):
     body = client_for(alice).get(reverse("cases:child_list")).content.decode()
     assert alma.masked_cpr in body
