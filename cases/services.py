@@ -542,11 +542,15 @@ def counsellors_of(child: Child, municipality_id: int, *, with_choices: bool = F
     """The external counsellors attached to the child, each with `assignment_pk` (to end it), and
     with `with_choices` the municipality's other external counsellors, who may be attached (what
     `CounsellorForm` accepts): one query for the child page."""
-    active = CounsellorAssignment.objects.active().filter(child=child, counsellor=OuterRef("pk"))
-    wanted = Q(Exists(active))
+    assigned = CounsellorAssignment.objects.active().filter(child=child)
+    with_assignment = User.objects.order_by().annotate(
+        assignment_pk=Subquery(assigned.filter(counsellor=OuterRef("pk")).values("pk")[:1]))
+    # Two arms joined by UNION, each from an index (the child's assignments; the municipality's
+    # users of the role): an OR of the two in one WHERE read every user of the installation.
+    users = with_assignment.filter(pk__in=assigned.values("counsellor_id"))
     if with_choices:
-        wanted |= Q(pk__in=roles.external_counsellors_in(municipality_id).values("pk"))
-    users = list(User.objects.filter(wanted).annotate(assignment_pk=Subquery(active.values("pk")[:1])))
+        users = users.union(with_assignment.filter(pk__in=roles.external_counsellors_in(municipality_id).values("pk")))
+    users = list(users.order_by(*User._meta.ordering))
     return [u for u in users if u.assignment_pk], [u for u in users if not u.assignment_pk]
 
 

@@ -151,6 +151,9 @@ class User(AbstractUser):
         verbose_name = "bruger"
         verbose_name_plural = "brugere"
         ordering = ["first_name", "last_name", "username"]
+        # A municipality's users of one role (its external counsellors, administrators, leaders):
+        # 30,000 staff nationally, a few hundred of a role in a municipality.
+        indexes = [models.Index(fields=["municipality", "role"], name="user_municipality_role")]
 
     def save(self, *args, **kwargs):
         # Only administrators reach Django's admin; the role decides, not a separate flag.
