@@ -593,6 +593,14 @@ def test_the_accessibility_statement_is_linked_from_both_footers(client_for, lar
     assert statement in parent_client("mette@example.dk").get(reverse("portal:home")).content.decode()
 
 
+def test_the_accessibility_statement_leads_staff_back_to_the_staff_app_not_the_portal(client_for, lars):
+    """Staff reach the statement from their footer; a link to the portal would answer them 403."""
+    statement = client_for(lars).get(reverse("accessibility")).content.decode()
+    assert f'href="{reverse("portal:home")}"' not in statement and f'href="{reverse("home")}"' in statement
+    anonymous = Client().get(reverse("accessibility")).content.decode()
+    assert f'href="{reverse("portal:home")}"' in anonymous
+
+
 def test_staff_mark_what_is_shared_on_the_plan_page(family, plan, client_for, alice):
     staff = client_for(alice)
     page = staff.get(reverse("handleplan:plan_detail", args=[family.alma.pk])).content.decode()
