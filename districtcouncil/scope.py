@@ -98,6 +98,13 @@ def submission_visible(user: User, submission_id: int | None) -> bool:
     return bool(submission_id) and submissions_visible_to(user).filter(pk=submission_id).exists()
 
 
+def child_page_open_to(user: User, child_id: int | None) -> bool:
+    """Whether a submission's or decision's page may link to the child's own page: the head of
+    daycare and the administrator see the council's papers but no child records (a link would
+    answer them 404)."""
+    return bool(child_id) and roles.works_with_children(user) and Child.objects.visible_to(user).filter(pk=child_id).exists()
+
+
 def get_decision_for_user(request, pk) -> Decision:
     decision = (Decision.objects.filter(pk=pk).select_related(
         "submission__meeting__council", "institution__district__municipality", "child", "resource_type", "mellemform")

@@ -196,6 +196,7 @@ def _submission_page(request, submission, *, status=200, forms=None, error=None)
         "refusal_submit": services.refusal_submission(user, submission) if submission.state == SubmissionState.KLADDE else None,
         "can_withdraw": services.refusal_withdraw(user, submission) is None,
         "is_consultant": is_consultant,
+        "child_page_open": scope.child_page_open_to(user, submission.child_id),
         "draft_form": forms.get("draft") or (_draft_form(request, submission) if may_edit else None),
         "review_form": forms.get("review") or (ReviewForm(resource_types=services.resource_types_for(municipality, services.PATH_COUNCIL), initial={
             "notes": review.notes, "recommendation": review.recommendation,
@@ -348,6 +349,7 @@ def _decision_page(request, decision, *, status=200, reassess_form=None, dispatc
     return render(request, "districtcouncil/decision_detail.html", {
         "decision": decision, "error": error, "awaiting_reassessment": decision.is_awaiting_reassessment(),
         "submission_visible": scope.submission_visible(request.user, decision.submission_id),
+        "child_page_open": scope.child_page_open_to(request.user, decision.child_id),
         "letters": _letters(request, decision, dispatch_form=dispatch_form, dispatch_letter_pk=dispatch_letter_pk),
         "reassess_form": reassess_form,
         "may_revisit": services.refusal_revisitation(request.user, decision) is None,

@@ -486,3 +486,16 @@ def test_the_leader_is_told_when_the_council_has_decided(lars, birgitte, on_agen
     assert notice.url == reverse("districtcouncil:decision_detail", args=[decision.pk])
     decided_mail = [m for m in mail.outbox if "truffet en afgørelse" in m.subject]
     assert len(decided_mail) == 1 and "Alma" not in decided_mail[0].subject + decided_mail[0].body
+
+
+def test_the_council_papers_link_to_the_child_only_for_those_who_may_open_it(client_for, lars, chef, granted):
+    """The head of daycare reads the submission and the decision but no child records: a link to
+    the child's page would answer them 404 (found walking the pages as each role)."""
+    child_page = reverse("cases:child_detail", args=[granted.child_id])
+    pages = [reverse("districtcouncil:decision_detail", args=[granted.pk]),
+             reverse("districtcouncil:submission_detail", args=[granted.submission_id])]
+    for page in pages:
+        seen_by_chef = client_for(chef).get(page)
+        assert seen_by_chef.status_code == 200 and child_page not in seen_by_chef.content.decode()
+        assert child_page in client_for(lars).get(page).content.decode()
+    assert client_for(chef).get(child_page).status_code == 404
