@@ -53,3 +53,18 @@ def test_every_operation_refuses_a_wrong_key_as_documented(case, key):
     # method (405), a body that does not fit the schema (422). Never done.
     assert response.status_code in (400, 401, 405, 422)
     assert not ApiClient.objects.filter(last_used_at__isnull=False).exists()
+
+
+@pytest.mark.parametrize("request_kwargs, status", [
+    ({"path": "/api/v1/sync/staff", "HTTP_HOST": "ondsindet.example"}, 400),  # Django's SuspiciousOperation
+    ({"path": "/api/v1/findes-ikke"}, 404),
+])
+def test_an_error_under_the_api_is_json_in_the_published_problem_shape(db, client, settings, request_kwargs, status):
+    """Whatever answers an API request with an error – Django itself before Ninja sees it – answers
+    in the API's problem shape, never with the staff app's HTML page (schemathesis found a 400 page)."""
+    settings.ALLOWED_HOSTS = ["testserver"]
+    path = request_kwargs.pop("path")
+    response = client.post(path, data="{}", content_type="application/json", **request_kwargs)
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json" and set(response.json()) == {"detail"}
+    assert client.get("/boern/findes-ikke/")["Content-Type"].startswith("text/html")  # the staff app keeps its page
