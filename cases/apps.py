@@ -15,3 +15,9 @@ class CasesConfig(AppConfig):
         from haandguide import dashboard
 
         dashboard.register(levels_panel)
+
+        # The meeting types are read on every child page: kept between requests until one is edited.
+        from cases.models import MeetingType
+        from haandguide.lib.kept import forget_on_change
+
+        forget_on_change(MeetingType, "meeting_types")

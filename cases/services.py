@@ -29,6 +29,7 @@ from haandguide.exceptions import EditConflict, Refusal, Refused
 from haandguide.lib.files import original_name, sha256_of
 from haandguide.models import Child, CounsellorAssignment, CounsellorKind, Guardian, Institution, User
 from haandguide.lib.formats import date_da, datetime_da
+from haandguide.lib.kept import kept
 
 Event = CaseEvent.Action
 
@@ -279,8 +280,9 @@ def available_actions(user: User, child: Child, case: Case | None) -> list[dict]
 
 def active_meeting_types(municipality_id: int) -> list[MeetingType]:
     """The municipality's active meeting types (a handful), read once for a page that asks several
-    questions of them."""
-    return list(MeetingType.objects.filter(municipality_id=municipality_id, active=True).order_by("order", "name"))
+    questions of them; kept between requests until one is edited (haandguide.lib.kept)."""
+    return list(kept("meeting_types", municipality_id, lambda: list(
+        MeetingType.objects.filter(municipality_id=municipality_id, active=True).order_by("order", "name"))))
 
 
 def meetings_needing_consent(municipality_id: int, types: list[MeetingType] | None = None) -> list[MeetingType]:

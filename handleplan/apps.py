@@ -21,3 +21,9 @@ class HandleplanConfig(AppConfig):
         from haandguide import dashboard
 
         dashboard.register(evaluations_panel)
+
+        # The readiness rules are read on every child page: kept between requests until one is edited.
+        from handleplan.models import ReadinessRule
+        from haandguide.lib.kept import forget_on_change
+
+        forget_on_change(ReadinessRule, "readiness_rules")

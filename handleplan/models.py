@@ -29,6 +29,7 @@ from django.utils import timezone
 from cases.models import Case, CaseState
 from haandguide.models import Municipality
 from haandguide.lib.formats import date_da, datetime_da
+from haandguide.lib.kept import kept
 
 # The four statements that frame the child's voice (Tønnesvang 2015, Haderslev's Børne- og
 # Ungepolitik). The keys are stored in the plan's JSON; the labels are shown.
@@ -379,6 +380,8 @@ class ReadinessRule(models.Model):
 
     @classmethod
     def for_level(cls, municipality_id: int, level: str) -> "ReadinessRule":
-        """The municipality's rule for the level; without one, Haderslev's (every field's default)."""
-        return (cls.objects.filter(municipality_id=municipality_id, level=level).first()
-                or cls(municipality_id=municipality_id, level=level))
+        """The municipality's rule for the level; without one, Haderslev's (every field's default).
+        The rules are kept between requests until one is edited (haandguide.lib.kept)."""
+        rules = kept("readiness_rules", municipality_id,
+                     lambda: {rule.level: rule for rule in cls.objects.filter(municipality_id=municipality_id)})
+        return rules.get(level) or cls(municipality_id=municipality_id, level=level)

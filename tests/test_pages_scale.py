@@ -21,10 +21,10 @@ from haandguide.models import AccessLog, Child, Institution, Municipality
 from tests import factories
 from tests.case_fixtures import as_user
 
-# Issue 16's goal is 15. Here (the session read from the database; Redis in production) the
-# leader's child page has 17, the consultant's 16: its many sections, each read once
-# (tests/test_child_page_queries.py); the README lists the queries. A ceiling that catches a new N+1.
-STAFF_QUERY_CEILING = 17
+# Issue 16's goal: at most 15 queries on a staff page. Counted with the session read from the cache,
+# as production reads it (cached_db on Redis); the municipality's configuration (meeting types,
+# readiness rules) is kept in the cache between requests (haandguide.lib.kept).
+STAFF_QUERY_CEILING = 15
 
 
 def page_queries(municipality) -> dict[str, int]:
@@ -49,13 +49,14 @@ def page_queries(municipality) -> dict[str, int]:
 @pytest.mark.django_db
 def test_every_benchmarked_page_keeps_its_query_count_as_the_data_grows(settings):
     settings.ALLOWED_HOSTS = ["testserver"]
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     generate(300, 1, 2000, 7, log_per_child=1)
     small = page_queries(Municipality.objects.order_by("-pk").first())
     generate(1500, 1, 2000, 8, log_per_child=1)
     large = page_queries(Municipality.objects.order_by("-pk").first())
     assert large == small
     over = {label: n for label, (n, kind) in large.items() if kind == STAFF and n > STAFF_QUERY_CEILING}
-    assert not over
+    assert not over, over
 
 
 # --- the latest TOPI position, kept on the child ------------------------------------------------

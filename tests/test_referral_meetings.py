@@ -57,7 +57,8 @@ def test_an_agreement_at_a_netvaerksmoede_allows_the_referral(case, lars, config
 def test_which_meeting_types_allow_a_referral_is_the_municipalitys_data(case, lars, config):
     samtale = config["meeting"]["Forældresamtale"]
     agree_at(case, lars, samtale, "ppv")
-    MeetingType.objects.filter(pk=samtale.pk).update(allows_ppv_referral=True)
+    samtale.allows_ppv_referral = True  # as the administrator edits it
+    samtale.save()
     assert services.referral_create(actor=as_user(lars), case=case, kind="ppv").agreement.meeting.type == samtale
     agree_at(case, lars, samtale, "viso")
     with refused("agreement_missing"):  # the flag is per referral

@@ -1,0 +1,66 @@
+"""Issue 16: the municipality's configuration that every child page reads (meeting types,
+readiness rules) is kept in the cache between requests (haandguide.lib.kept), so the page asks no
+SQL for it, and an administrator's edit or deletion is read on the very next page."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cases import interfaces
+from cases.defaults import seed_case_configuration
+from cases.models import CaseState, MeetingType
+from handleplan.models import ReadinessRule
+from tests.test_handleplan import case, plan  # noqa: F401  (fixtures)
+from tests.test_plan_readiness import add_effort, evaluate
+
+F = CaseState.FOREBYGGENDE
+
+
+def sql_of(client, url) -> str:
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(url).content.decode()
+    return body, " ".join(q["sql"] for q in queries.captured_queries)
+
+
+def test_the_child_page_reads_the_meeting_types_from_the_cache_until_one_is_edited(client_for, case, alma, lars,
+                                                                                   municipality):
+    seed_case_configuration(municipality)
+    client, url = client_for(lars), reverse("cases:child_detail", args=[alma.pk])
+    body, sql = sql_of(client, url)
+    assert "Arbejdsmøde kræver forældrenes samtykke" in body
+    body, sql = sql_of(client, url)
+    assert 'FROM "cases_meetingtype"' not in sql and 'FROM "handleplan_readinessrule"' not in sql
+    assert "Arbejdsmøde kræver forældrenes samtykke" in body
+
+    arbejdsmoede = MeetingType.objects.get(municipality=municipality, name="Arbejdsmøde")
+    arbejdsmoede.requires_consent = None  # the administrator's edit, saved as the admin saves it
+    arbejdsmoede.save()
+    body, sql = sql_of(client, url)
+    assert 'FROM "cases_meetingtype"' in sql and "kræver forældrenes samtykke" not in body
+
+    arbejdsmoede.delete()
+    assert "Arbejdsmøde" not in [t.name for t in interfaces_meeting_types(municipality)]
+
+
+def interfaces_meeting_types(municipality):
+    from cases.services import active_meeting_types
+
+    return active_meeting_types(municipality.pk)
+
+
+def test_an_edited_readiness_rule_is_read_at_once(plan, alice, case, municipality):
+    evaluate(add_effort(plan, alice, description="Video", carried_out_by="Stuen", evaluation_date=case.opened_at.date()),
+             alice)
+    rule = ReadinessRule.objects.create(municipality=municipality, level=F)
+    missing = [m.text for m in interfaces.level_readiness(case, F).missing]
+    with CaptureQueriesContext(connection) as queries:
+        assert [m.text for m in interfaces.level_readiness(case, F).missing] == missing
+    assert not any('FROM "handleplan_readinessrule"' in q["sql"] for q in queries.captured_queries)
+
+    rule.require_signs = rule.require_voice = rule.require_parents = False
+    rule.save()
+    assert [m.text for m in interfaces.level_readiness(case, F).missing] != missing
+    rule.delete()
+    assert [m.text for m in interfaces.level_readiness(case, F).missing] == missing  # Haderslev's default again
