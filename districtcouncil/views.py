@@ -26,7 +26,7 @@ from haandguide.access import Action, log_access, log_children_listed, note_refu
 from haandguide.exceptions import Refused
 from haandguide.lib.formats import date_da
 from haandguide.lib.ids import parse_id
-from haandguide.lib.pages import page_of
+from haandguide.lib.pages import page_of, page_of_keys, page_without_count
 from haandguide.models import Child
 
 
@@ -60,12 +60,14 @@ def _council_member(user) -> None:
 def meeting_archive(request):
     """Every meeting of the councils the user takes part in, newest first."""
     _council_member(request.user)
-    # The deadline column reads council → district → municipality: fetched in the same query.
-    meetings = (CouncilMeeting.objects.filter(council__in=scope.councils_for(request.user))
-                .select_related("council__district__municipality", "type").order_by("-starts_at", "-pk")
-                .annotate(on_agenda=Count("submissions", filter=Q(submissions__state__in=[
-                    SubmissionState.INDSENDT, SubmissionState.AFGJORT]))))
-    page = page_of(meetings, request.GET.get("side"))
+    # A municipality's archive holds tens of thousands of meetings: the page's ids are ordered and
+    # counted from the meetings alone, then only the page's rows are read with their joins (the
+    # deadline column reads council → district → municipality) and their submissions counted.
+    meetings = CouncilMeeting.objects.filter(council__in=scope.councils_for(request.user)).order_by("-starts_at", "-pk")
+    page = page_of_keys(meetings, request.GET.get("side"), lambda ids: (
+        CouncilMeeting.objects.filter(pk__in=ids).select_related("council__district__municipality", "type")
+        .annotate(on_agenda=Count("submissions", filter=Q(submissions__state__in=[
+            SubmissionState.INDSENDT, SubmissionState.AFGJORT])))))
     return render(request, "districtcouncil/meeting_archive.html", {"page": page})
 
 
@@ -460,7 +462,9 @@ def overview(request):
             .annotate(count=Count("pk"), amount=Sum("amount_dkk"), hours=Sum("hours"))
             .order_by("institution__district__name", "institution__name", "resource_type__name"))
     totals = decisions.aggregate(count=Count("pk"), amount=Sum("amount_dkk"), hours=Sum("hours"))
-    page = page_of(rows, request.GET.get("side"))
+    # Thousands of institution rows at national size: the page is read without counting the groups
+    # (a COUNT over the grouping cost more than the page); the caption carries the totals.
+    page = page_without_count(rows, request.GET.get("side"))
     # The page links keep the period the user filtered on.
     query = urlencode({key: form.data[key] for key in ("date_from", "date_to") if form.is_bound and form.data.get(key)})
     return render(request, "districtcouncil/overview.html", {
