@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
@@ -57,6 +58,7 @@ def _council_member(user) -> None:
         raise PermissionDenied("Din rolle deltager ikke i distriktsrådet.")
 
 
+@transaction.non_atomic_requests  # reads; its access-log row stands on its own (as the child page)
 def meeting_archive(request):
     """Every meeting of the councils the user takes part in, newest first."""
     _council_member(request.user)
@@ -80,6 +82,7 @@ WORK_LISTS = {
 }
 
 
+@transaction.non_atomic_requests  # reads; its access-log row stands on its own (as the child page)
 def submission_list(request):
     """The submissions the user may see (a leader: the institution's, drafts included), by state,
     or one of the work lists (`liste`)."""
@@ -111,6 +114,7 @@ def submission_list(request):
     return render(request, "districtcouncil/submission_list.html", {**context, "page": page, "query": query})
 
 
+@transaction.non_atomic_requests  # reads; its access-log row stands on its own (as the child page)
 def meeting_detail(request, pk):
     meeting = scope.get_meeting_for_user(request, pk)
     submissions = list(meeting.submissions.filter(state__in=[SubmissionState.INDSENDT, SubmissionState.AFGJORT])
@@ -446,6 +450,7 @@ def document_download(request, pk, document_pk):
                         content_type=document.content_type)
 
 
+@transaction.non_atomic_requests  # reads; its access-log row stands on its own (as the child page)
 def overview(request):
     """Resources granted per district and institution in a period (consultant, head, administrator)."""
     user = request.user
