@@ -134,3 +134,17 @@ def test_a_changed_role_and_municipality_flag_are_read_on_the_next_request(clien
     lars.role = Role.PAEDAGOG
     lars.save()
     assert "Distriktsråd" not in labels()
+
+
+def test_pages_work_and_edits_save_while_the_cache_is_unreachable(client_for, case, alma, lars, municipality,
+                                                                  settings):
+    settings.CACHES = {"default": {"BACKEND": "haandguide.lib.redis_cache.SharedClientRedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}  # nothing listens on port 1
+    seed_case_configuration(municipality)
+    client, url = client_for(lars), reverse("cases:child_detail", args=[alma.pk])
+    body, sql = sql_of(client, url)
+    assert "Arbejdsmøde kræver forældrenes samtykke" in body and 'FROM "cases_meetingtype"' in sql
+    arbejdsmoede = MeetingType.objects.get(municipality=municipality, name="Arbejdsmøde")
+    arbejdsmoede.requires_consent = None
+    arbejdsmoede.save()  # the forget cannot reach the cache: logged, never an error
+    assert "kræver forældrenes samtykke" not in client.get(url).content.decode()

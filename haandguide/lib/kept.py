@@ -7,10 +7,15 @@ from the cache (one Redis round trip, no SQL to build), and from the database on
 there; `forget_on_change` drops the kept copy when a row of the model is saved or deleted, at once
 and again after the transaction commits, so the next page reads the edit. A change that bypasses
 signals (`update()`, a migration) is read at the latest after the kept answer's seconds.
+
+Without the cache (Redis unreachable) every answer is read from the database, as before, and a
+warning is logged: a page never fails because the cache is away. A `forget` that cannot reach the
+cache is logged too; what was kept then lives at most its seconds once the cache is back.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -19,6 +24,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 SECONDS = 300
 
@@ -31,16 +38,26 @@ def kept(name: str, key, read: Callable[[], T], seconds: int = SECONDS) -> T:
     """`read()`'s answer for `key` (a municipality's id, a user's), from the cache when it is there.
     An answer of None is not kept: it is read again next time."""
     cache_key = _key(name, key)
-    answer = cache.get(cache_key)
+    try:
+        answer = cache.get(cache_key)
+    except Exception:  # noqa: BLE001 - the page works without the cache
+        logger.warning("Cachen svarer ikke; %s læses fra databasen", name, exc_info=True)
+        return read()
     if answer is None:
         answer = read()
         if answer is not None:
-            cache.set(cache_key, answer, seconds)
+            try:
+                cache.set(cache_key, answer, seconds)
+            except Exception:  # noqa: BLE001
+                logger.warning("%s kunne ikke gemmes i cachen", name, exc_info=True)
     return answer
 
 
 def forget(name: str, key) -> None:
-    cache.delete(_key(name, key))
+    try:
+        cache.delete(_key(name, key))
+    except Exception:  # noqa: BLE001 - a save must never fail because the cache is away
+        logger.warning("Cachen svarer ikke; %s %s glemmes først, når dens tid udløber", name, key, exc_info=True)
 
 
 def forget_on_change(model, name: str, *, key: str = "municipality_id",
