@@ -1,14 +1,17 @@
 """The statistics PDF at national size (issue 16): a table of many districts or institutions prints
 the ten with the most and the ten with the fewest, says so and points to the CSV, which has them
-all."""
+all; the worker loads WeasyPrint and its fonts as it starts, not in the first report."""
 
 import csv
 import io
+import logging
 import subprocess
 
 import pytest
+from celery.signals import worker_process_init
 from django.urls import reverse
 
+from haandguide.lib import pdf as pdf_lib
 from reports import presentation
 from reports.models import Report
 from reports.privacy import HIDDEN, SUPPRESSED
@@ -91,3 +94,26 @@ def test_the_pdf_of_a_municipality_of_30_districts_shortens_the_tables_and_the_c
     response = client_for(chef).get(reverse("reports:csv", args=["kommune", municipality.pk]), PERIOD)
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert {"Børnehaven Regnbuen", "Børnehus 25"} <= {row[0] for row in rows if row}
+
+
+def test_a_worker_process_warms_up_pdf_rendering_as_it_starts(monkeypatch):
+    import haandguide.celery  # noqa: F401 - connects the receiver, as the worker's app import does
+
+    printed = []
+    monkeypatch.setattr(pdf_lib, "render_pdf", lambda template, context: printed.append(template) or b"%PDF")
+    worker_process_init.send(sender=None)
+    assert printed == ["includes/print_warm_up.html"]
+
+
+def test_the_warm_up_prints_and_a_failing_one_does_not_stop_the_worker(monkeypatch, caplog):
+    with caplog.at_level(logging.WARNING, logger="haandguide.lib.pdf"):
+        pdf_lib.warm_up()  # the real thing: WeasyPrint, the fonts, the print stylesheet
+    assert not caplog.records
+
+    def broken(template, context):
+        raise OSError("fontconfig mangler")
+
+    monkeypatch.setattr(pdf_lib, "render_pdf", broken)
+    with caplog.at_level(logging.WARNING, logger="haandguide.lib.pdf"):
+        pdf_lib.warm_up()
+    assert "PDF warm-up failed" in caplog.text
