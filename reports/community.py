@@ -130,7 +130,7 @@ def sections(f: dict | None) -> list[dict]:
             # As `presentation.parts` says (it imports this module); the municipality's CSV lists
             # institutions, not districts.
             "parts": {"start": 0, "count": len(activity), "noun": "distrikter" if per_district else "institutioner",
-                      "column": 1, "by": "evalueringer",
+                      "column": 1, "most": "flest evalueringer", "fewest": "færrest",
                       "where": "på statistiksiden (og hver institution i CSV-filen)" if per_district else "i CSV-filen"},
         },
         {

@@ -202,7 +202,7 @@ def resources_section(resources: dict) -> dict:
         "chart": charts.bar_chart(title, [_bar(t["name"], t["count"], hidden["count"][("type", t["name"])])
                                           for t in resources["by_type"]]),
         "headers": headers, "rows": rows,
-        "parts": parts(0, len(resources["rows"]), "rækker", column=3, by="afgørelser"),
+        "parts": parts(0, len(resources["rows"]), "rækker", column=3, most="flest afgørelser", fewest="færrest"),
     }
     if per_district:
         section.update({
@@ -229,7 +229,9 @@ def quarters_section(resources: dict) -> dict:
         "intro": "Samme afgørelser fordelt på kvartal og distrikt.",
         "chart": charts.bar_chart(title, bars),
         "headers": ["Kvartal / distrikt", "Antal", "Beløb (kr.)", "Timer"], "rows": rows + by_district,
-        "parts": parts(len(rows), len(by_district), "distrikter", column=1, by="afgørelser"),
+        # Ranked by the amount: a district's count is often "skjult" (a small type inside it), its amount rarely.
+        "parts": parts(len(rows), len(by_district), "distrikter", column=2, most="det største tildelte beløb",
+                       fewest="det mindste"),
     }
 
 
@@ -261,7 +263,8 @@ def deadlines_section(deadlines: dict, evaluations: dict, reassessments: dict | 
             _bar("Revurdering forfalden", overdue_reassessments),
         ]),
         "headers": ["", "Til tiden", "For sent / rullet videre"],
-        "parts": parts(0, len(deadlines["rows"]), "distrikter", column=2, by="indstillinger rullet videre"),
+        "parts": parts(0, len(deadlines["rows"]), "distrikter", column=2, most="flest indstillinger rullet videre",
+                       fewest="færrest"),
         "rows": rows + [
             ["Andel indstillinger til tiden %", _share(on_time, on_time + late)
              if is_shown(shown["on_time"]) and is_shown(shown["rolled_over"]) else None, ""],
@@ -403,11 +406,14 @@ PRINT_PARTS = 25
 PRINT_EACH_END = 10
 
 
-def parts(start: int, count: int, noun: str, *, column: int, by: str, where: str = "i CSV-filen") -> dict:
+def parts(start: int, count: int, noun: str, *, column: int, most: str, fewest: str,
+          where: str = "i CSV-filen") -> dict:
     """Where a section's rows list its parts (districts, institutions) – rows[start:start + count] –,
-    the column they are ranked by when the PDF shortens the table (`print_sections`), and where
-    the reader finds them all (the CSV, unless it lists them otherwise)."""
-    return {"start": start, "count": count, "noun": noun, "column": column, "by": by, "where": where}
+    the column they are ranked by when the PDF shortens the table (`print_sections`; `most` and
+    `fewest` say it in the note: "flest evalueringer"), and where the reader finds them all (the
+    CSV, unless it lists them otherwise)."""
+    return {"start": start, "count": count, "noun": noun, "column": column, "most": most, "fewest": fewest,
+            "where": where}
 
 
 def _rank(cell) -> float | None:
@@ -442,8 +448,8 @@ def _printed(section: dict) -> dict:
     fewest = sorted(sorted(ranked[n:])[:n], key=lambda item: (-item[0], item[1]))
     most, fewest = [rows[start + i] for _, i in ranked[:n]], [rows[start + i] for _, i in fewest]
     unranked = total - len(ranked)
-    shown = (f"Tabellen viser de {n} {noun} med flest og de {n} med færrest {info['by']} af i alt {total} {noun}"
-             + (f" ({unranked} med skjult antal er ikke rangeret)" if unranked else "") + "."
+    shown = (f"Tabellen viser de {n} {noun} med {info['most']} og de {n} med {info['fewest']} af i alt {total} {noun}"
+             + (f" ({unranked} med et skjult tal er ikke rangeret)" if unranked else "") + "."
              if n else f"Tabellens {total} {noun} kan ikke rangeres (antallene er skjult).")
     printed.update({
         "rows": [*rows[:start], *most, {"gap": f"… {total - 2 * n} {noun} mere {info['where']}"}, *fewest, *rows[stop:]],

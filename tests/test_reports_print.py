@@ -27,7 +27,8 @@ def a_district_table(counts: list) -> dict:
     rows += [[f"Distrikt {i:02}", n, None, None] for i, n in enumerate(counts)]
     return {"key": "kvartaler", "title": "Pr. kvartal", "intro": "", "chart": "<svg></svg>",
             "headers": ["Kvartal / distrikt", "Antal", "Beløb (kr.)", "Timer"], "rows": rows,
-            "parts": presentation.parts(2, len(counts), "distrikter", column=1, by="afgørelser")}
+            "parts": presentation.parts(2, len(counts), "distrikter", column=1, most="flest afgørelser",
+                                       fewest="færrest")}
 
 
 def test_a_long_district_table_prints_the_ten_with_most_and_fewest_and_points_to_the_csv():
@@ -45,8 +46,8 @@ def test_a_long_district_table_prints_the_ten_with_most_and_fewest_and_points_to
                           "Distrikt 25", "Distrikt 26", "Distrikt 29", "Distrikt 27"]
     assert "Distrikt 28" not in names  # the "skjult" one
     assert printed["print_note"] == (
-        "Tabellen viser de 10 distrikter med flest og de 10 med færrest afgørelser af i alt 30 distrikter "
-        "(1 med skjult antal er ikke rangeret). Alle 30 står i CSV-filen; CSV-filen hentes med “Hent CSV (Excel)” "
+        "Tabellen viser de 10 distrikter med flest afgørelser og de 10 med færrest af i alt 30 distrikter "
+        "(1 med et skjult tal er ikke rangeret). Alle 30 står i CSV-filen; CSV-filen hentes med “Hent CSV (Excel)” "
         "på statistiksiden.")
     assert printed["chart"] is None  # a bar per district: left out, and the PDF says so
     assert section["rows"][2][0] == "Distrikt 00" and len(section["rows"]) == 32  # the page's and CSV's rows untouched
@@ -79,7 +80,7 @@ def test_the_pdf_of_a_municipality_of_30_districts_shortens_the_tables_and_the_c
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     activity = text[text.index("Evalueringskultur: evalueringer af"):text.index("TOPI-runder: fælles vurderinger\n")]
     flat = " ".join(activity.split())
-    assert "Tabellen viser de 10 distrikter med flest og de 10 med færrest evalueringer af i alt 30 distrikter." in flat
+    assert "Tabellen viser de 10 distrikter med flest evalueringer og de 10 med færrest af i alt 30 distrikter." in flat
     # The municipality's CSV lists this table's institutions (not its districts); the page every district.
     assert "Alle 30 står på statistiksiden (og hver institution i CSV-filen)" in flat
     assert "10 distrikter mere på statistiksiden" in flat
