@@ -21,3 +21,8 @@ class CasesConfig(AppConfig):
         from haandguide.lib.kept import forget_on_change
 
         forget_on_change(MeetingType, "meeting_types")
+
+        # The external counsellors a leader may attach, likewise (a sign-in changes nothing kept).
+        from haandguide.models import User
+
+        forget_on_change(User, "external_counsellors", unless_only=frozenset({"last_login"}))

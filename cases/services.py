@@ -9,6 +9,8 @@ The guards (`refusal_<action>`) are plain functions returning the reason an acti
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Subquery, prefetch_related_objects
 from django.utils import timezone
@@ -540,20 +542,42 @@ def underretning_record(*, actor: Actor, case: Case, text: str) -> Underretning:
     return underretning
 
 
-def counsellors_of(child: Child, municipality_id: int, *, with_choices: bool = False) -> tuple[list[User], list[User]]:
+@dataclass(frozen=True)
+class CounsellorChoice:
+    """An external counsellor a leader may attach, as the child page's <select> shows them."""
+
+    pk: int
+    name: str
+    role_label: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def external_counsellor_choices(municipality_id: int) -> list[CounsellorChoice]:
+    """The municipality's active external counsellors, kept between requests until a user of the
+    municipality is saved or deleted (haandguide.lib.kept; a sign-in's `last_login` does not count).
+    What may be attached is checked again on attaching (`counsellor_attach`)."""
+    return kept("external_counsellors", municipality_id, lambda: [
+        CounsellorChoice(user.pk, str(user), user.role_label)
+        for user in roles.external_counsellors_in(municipality_id).order_by(*User._meta.ordering)])
+
+
+def counsellors_of(child: Child, municipality_id: int, *, with_choices: bool = False) -> tuple[list[User], list]:
     """The external counsellors attached to the child, each with `assignment_pk` (to end it), and
     with `with_choices` the municipality's other external counsellors, who may be attached (what
-    `CounsellorForm` accepts): one query for the child page."""
-    assigned = CounsellorAssignment.objects.active().filter(child=child)
-    with_assignment = User.objects.order_by().annotate(
-        assignment_pk=Subquery(assigned.filter(counsellor=OuterRef("pk")).values("pk")[:1]))
-    # Two arms joined by UNION, each from an index (the child's assignments; the municipality's
-    # users of the role): an OR of the two in one WHERE read every user of the installation.
-    users = with_assignment.filter(pk__in=assigned.values("counsellor_id"))
-    if with_choices:
-        users = users.union(with_assignment.filter(pk__in=roles.external_counsellors_in(municipality_id).values("pk")))
-    users = list(users.order_by(*User._meta.ordering))
-    return [u for u in users if u.assignment_pk], [u for u in users if not u.assignment_pk]
+    `CounsellorForm` accepts): one indexed read of the child's assignments with their counsellor;
+    the choices come from the cache."""
+    assignments = (CounsellorAssignment.objects.active().filter(child=child).select_related("counsellor")
+                   .order_by(*(f"counsellor__{field}" for field in User._meta.ordering)))
+    counsellors = []
+    for assignment in assignments:
+        assignment.counsellor.assignment_pk = assignment.pk
+        counsellors.append(assignment.counsellor)
+    attached = {user.pk for user in counsellors}
+    choices = ([choice for choice in external_counsellor_choices(municipality_id) if choice.pk not in attached]
+               if with_choices else [])
+    return counsellors, choices
 
 
 def counsellor_attach(*, actor: Actor, case: Case, counsellor: User) -> CounsellorAssignment:

@@ -43,6 +43,7 @@ def _municipality_id(child):
 SEARCH_TOKEN = "soegning"
 
 
+@transaction.non_atomic_requests  # reads (a search POST keeps the typed text in the session only)
 @require_http_methods(["GET", "POST"])
 def child_list(request):
     """The children in scope, filtered and paged. The typed search (a name, or a CPR number that

@@ -22,11 +22,12 @@ __all__ = ["get_child_for_user", "councils_for", "submissions_visible_to", "deci
 
 
 def councils_for(user: User) -> QuerySet[Council]:
-    """The councils whose agendas this user may read: the ones the user sits on."""
+    """The councils whose agendas this user may read: the ones the user sits on. Memberships are
+    the ones `roles` remembers for the request (ids, not subqueries: one query, asked once)."""
     if roles.is_leader(user):
-        return Council.objects.filter(district__institutions__in=user.institutions.all()).distinct()
+        return Council.objects.filter(district_id__in=set(roles.institution_ids(user).values()))
     if roles.is_consultant(user):
-        return Council.objects.filter(district__in=user.districts.all())
+        return Council.objects.filter(district_id__in=list(roles.district_ids(user)))
     if roles.is_head_of_daycare(user):
         return Council.objects.filter(district__municipality_id=user.municipality_id)
     return Council.objects.none()
@@ -38,7 +39,7 @@ def submissions_visible_to(user: User) -> QuerySet[Submission]:
     on_agenda = Q(state__in=[SubmissionState.INDSENDT, SubmissionState.AFGJORT],
                   meeting__council__in=councils_for(user))
     if roles.is_leader(user):
-        return Submission.objects.filter(Q(institution__in=user.institutions.all()) | on_agenda)
+        return Submission.objects.filter(Q(institution_id__in=list(roles.institution_ids(user))) | on_agenda)
     if roles.takes_part_in_councils(user):
         return Submission.objects.filter(on_agenda)
     return Submission.objects.none()
@@ -48,15 +49,15 @@ def own_submissions(user: User) -> QuerySet[Submission]:
     """The submissions of the institutions this user leads (drafts included)."""
     if not roles.is_leader(user):
         return Submission.objects.none()
-    return Submission.objects.filter(institution__in=user.institutions.all())
+    return Submission.objects.filter(institution_id__in=list(roles.institution_ids(user)))
 
 
 def decisions_in_scope(user: User) -> QuerySet[Decision]:
     """Decisions a leader (the own institutions') or a consultant (the own districts') works on."""
     if roles.is_leader(user):
-        return Decision.objects.filter(institution__in=user.institutions.all())
+        return Decision.objects.filter(institution_id__in=list(roles.institution_ids(user)))
     if roles.is_consultant(user):
-        return Decision.objects.filter(institution__district__in=user.districts.all())
+        return Decision.objects.filter(institution__district_id__in=list(roles.district_ids(user)))
     return Decision.objects.none()
 
 
@@ -67,7 +68,7 @@ def granted_in_scope(user: User) -> QuerySet[Decision]:
     decisions = Decision.objects.filter(institution__district__municipality_id=user.municipality_id,
                                         resource_type__grants_resource=True)
     if roles.is_consultant(user):
-        decisions = decisions.filter(institution__district__in=user.districts.all())
+        decisions = decisions.filter(institution__district_id__in=list(roles.district_ids(user)))
     return decisions
 
 

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,7 +27,7 @@ from haandguide.access import Action, log_access, log_children_listed, note_refu
 from haandguide.exceptions import Refused
 from haandguide.lib.formats import date_da
 from haandguide.lib.ids import parse_id
-from haandguide.lib.pages import page_of
+from haandguide.lib.pages import page_of, page_of_keys, page_without_count
 from haandguide.models import Child
 
 
@@ -57,15 +58,18 @@ def _council_member(user) -> None:
         raise PermissionDenied("Din rolle deltager ikke i distriktsrådet.")
 
 
+@transaction.non_atomic_requests  # reads; its access-log row stands on its own (as the child page)
 def meeting_archive(request):
     """Every meeting of the councils the user takes part in, newest first."""
     _council_member(request.user)
-    # The deadline column reads council → district → municipality: fetched in the same query.
-    meetings = (CouncilMeeting.objects.filter(council__in=scope.councils_for(request.user))
-                .select_related("council__district__municipality", "type").order_by("-starts_at", "-pk")
-                .annotate(on_agenda=Count("submissions", filter=Q(submissions__state__in=[
-                    SubmissionState.INDSENDT, SubmissionState.AFGJORT]))))
-    page = page_of(meetings, request.GET.get("side"))
+    # A municipality's archive holds tens of thousands of meetings: the page's ids are ordered and
+    # counted from the meetings alone, then only the page's rows are read with their joins (the
+    # deadline column reads council → district → municipality) and their submissions counted.
+    meetings = CouncilMeeting.objects.filter(council__in=scope.councils_for(request.user)).order_by("-starts_at", "-pk")
+    page = page_of_keys(meetings, request.GET.get("side"), lambda ids: (
+        CouncilMeeting.objects.filter(pk__in=ids).select_related("council__district__municipality", "type")
+        .annotate(on_agenda=Count("submissions", filter=Q(submissions__state__in=[
+            SubmissionState.INDSENDT, SubmissionState.AFGJORT])))))
     return render(request, "districtcouncil/meeting_archive.html", {"page": page})
 
 
@@ -78,6 +82,7 @@ WORK_LISTS = {
 }
 
 
+@transaction.non_atomic_requests  # reads; its access-log row stands on its own (as the child page)
 def submission_list(request):
     """The submissions the user may see (a leader: the institution's, drafts included), by state,
     or one of the work lists (`liste`)."""
@@ -109,6 +114,7 @@ def submission_list(request):
     return render(request, "districtcouncil/submission_list.html", {**context, "page": page, "query": query})
 
 
+@transaction.non_atomic_requests  # reads; its access-log row stands on its own (as the child page)
 def meeting_detail(request, pk):
     meeting = scope.get_meeting_for_user(request, pk)
     submissions = list(meeting.submissions.filter(state__in=[SubmissionState.INDSENDT, SubmissionState.AFGJORT])
@@ -444,6 +450,7 @@ def document_download(request, pk, document_pk):
                         content_type=document.content_type)
 
 
+@transaction.non_atomic_requests  # reads; its access-log row stands on its own (as the child page)
 def overview(request):
     """Resources granted per district and institution in a period (consultant, head, administrator)."""
     user = request.user
@@ -460,7 +467,9 @@ def overview(request):
             .annotate(count=Count("pk"), amount=Sum("amount_dkk"), hours=Sum("hours"))
             .order_by("institution__district__name", "institution__name", "resource_type__name"))
     totals = decisions.aggregate(count=Count("pk"), amount=Sum("amount_dkk"), hours=Sum("hours"))
-    page = page_of(rows, request.GET.get("side"))
+    # Thousands of institution rows at national size: the page is read without counting the groups
+    # (a COUNT over the grouping cost more than the page); the caption carries the totals.
+    page = page_without_count(rows, request.GET.get("side"))
     # The page links keep the period the user filtered on.
     query = urlencode({key: form.data[key] for key in ("date_from", "date_to") if form.is_bound and form.data.get(key)})
     return render(request, "districtcouncil/overview.html", {

@@ -561,6 +561,21 @@ def test_overview_is_paginated_keeps_the_period_and_its_query_count_is_constant(
     assert "?date_from=2026-01-01&amp;date_to=2026-12-31&amp;side=2" in body
     second = client.get(url, {**period, "side": 2}).content.decode()
     assert "Institution 29" in second and "Institution 00" not in second
+    assert "Side 2" in second and "side=1" in second and "side=3" not in second
+
+
+def test_overview_pages_without_counting_the_groups(client_for, chef, config, nord):
+    """Issue 16: at national size the COUNT over the grouped rows cost more than the page itself."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    resource = next(r for r in config["resource"].values() if r.grants_resource)
+    grant(factories.institution(nord, name="Institution 00"), resource, chef)
+    client = client_for(chef)
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(reverse("districtcouncil:overview")).content.decode()
+    assert "Institution 00" in body and "1 afgørelse" in body
+    assert not [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*) FROM (SELECT")]
 
 
 def test_overview_empty_states(client_for, chef, config):

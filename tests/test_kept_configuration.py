@@ -64,3 +64,30 @@ def test_an_edited_readiness_rule_is_read_at_once(plan, alice, case, municipalit
     assert [m.text for m in interfaces.level_readiness(case, F).missing] != missing
     rule.delete()
     assert [m.text for m in interfaces.level_readiness(case, F).missing] == missing  # Haderslev's default again
+
+
+def test_the_counsellors_a_leader_may_attach_are_kept_until_a_user_of_the_municipality_changes(
+        client_for, case, alma, lars, municipality):
+    from django.contrib.auth.models import update_last_login
+
+    from haandguide.models import CounsellorKind, Role
+    from tests import factories
+
+    pia = factories.user(Role.EKSTERN, municipality_obj=municipality, first_name="Pia",
+                         counsellor_kind=CounsellorKind.PRAKSISVEJLEDER)
+    client, url = client_for(lars), reverse("cases:child_detail", args=[alma.pk])
+    assert f'<option value="{pia.pk}">' in client.get(url).content.decode()
+    body, sql = sql_of(client, url)
+    assert f'<option value="{pia.pk}">' in body and '"haandguide_user"."role" = ' not in sql
+
+    update_last_login(None, pia)  # what a sign-in saves: last_login only
+    body, sql = sql_of(client, url)
+    assert '"haandguide_user"."role" = ' not in sql
+
+    ole = factories.user(Role.EKSTERN, municipality_obj=municipality, first_name="Ole",
+                         counsellor_kind=CounsellorKind.PRAKSISVEJLEDER)
+    assert f'<option value="{ole.pk}">' in client.get(url).content.decode()
+    pia.is_active = False  # the administrator deactivates her
+    pia.save()
+    body = client.get(url).content.decode()
+    assert f'<option value="{pia.pk}">' not in body and f'<option value="{ole.pk}">' in body

@@ -40,11 +40,17 @@ def forget(name: str, municipality_id: int) -> None:
     cache.delete(_key(name, municipality_id))
 
 
-def forget_on_change(model, name: str) -> None:
-    """Drop the kept `name` of a row's municipality whenever a row of `model` is saved or deleted."""
+def forget_on_change(model, name: str, *, unless_only: frozenset[str] = frozenset()) -> None:
+    """Drop the kept `name` of a row's municipality whenever a row of `model` is saved or deleted;
+    a save of only the fields `unless_only` (a user's `last_login`) changes nothing kept."""
 
     def changed(sender, instance, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if unless_only and update_fields and set(update_fields) <= unless_only:
+            return
         municipality_id = instance.municipality_id
+        if municipality_id is None:
+            return
         transaction.on_commit(lambda: forget(name, municipality_id))
         forget(name, municipality_id)  # and now, for reads inside the same transaction
 
