@@ -15,8 +15,11 @@ app.autodiscover_tasks()
 @worker_process_init.connect
 def _warm_up_pdf(**kwargs) -> None:
     """Each worker process loads WeasyPrint and its fonts as it starts, not in the first report a
-    user orders (`haandguide.lib.pdf.warm_up`). Sent for the prefork pool's processes, the
-    deployment's default (docker-compose: `--concurrency 2`)."""
+    user orders (`haandguide.lib.pdf.warm_up`). Sent in each process of the prefork pool (the
+    deployment's: docker-compose `--concurrency 2`) and once by the solo pool."""
+    from django.conf import settings
+
     from haandguide.lib.pdf import warm_up
 
-    warm_up()
+    if settings.PDF_WARM_UP:
+        warm_up()

@@ -97,11 +97,15 @@ def test_the_pdf_of_a_municipality_of_30_districts_shortens_the_tables_and_the_c
     assert {"Børnehaven Regnbuen", "Børnehus 25"} <= {row[0] for row in rows if row}
 
 
-def test_a_worker_process_warms_up_pdf_rendering_as_it_starts(monkeypatch):
+def test_a_worker_process_warms_up_pdf_rendering_as_it_starts(monkeypatch, settings):
     import haandguide.celery  # noqa: F401 - connects the receiver, as the worker's app import does
 
     printed = []
     monkeypatch.setattr(pdf_lib, "render_pdf", lambda template, context: printed.append(template) or b"%PDF")
+    settings.PDF_WARM_UP = True  # production's default; the test settings leave it out
+    worker_process_init.send(sender=None)
+    assert printed == ["includes/print_warm_up.html"]
+    settings.PDF_WARM_UP = False
     worker_process_init.send(sender=None)
     assert printed == ["includes/print_warm_up.html"]
 
