@@ -291,7 +291,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 if REDIS_URL:
     # Short socket timeouts: a page or a save must not hang on an unreachable Redis (reports.cache
     # then computes the statistics directly).
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+    CACHES = {"default": {"BACKEND": "haandguide.lib.redis_cache.SharedClientRedisCache", "LOCATION": REDIS_URL,
                           "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -91,3 +91,46 @@ def test_the_counsellors_a_leader_may_attach_are_kept_until_a_user_of_the_munici
     pia.save()
     body = client.get(url).content.decode()
     assert f'<option value="{pia.pk}">' not in body and f'<option value="{ole.pk}">' in body
+
+
+# --- the signed-in user and their municipality (haandguide/backends.py) --------------------------
+
+
+def test_a_page_reads_the_signed_in_user_and_municipality_from_the_cache(client_for, lars, alma):
+    client, url = client_for(lars), reverse("cases:child_list")
+    client.get(url)
+    body, sql = sql_of(client, url)
+    assert "Alma" in body
+    assert 'FROM "haandguide_user" WHERE' not in sql and 'FROM "haandguide_municipality"' not in sql
+
+
+def test_a_deactivated_user_is_signed_out_on_the_next_request(client_for, lars):
+    client = client_for(lars)
+    assert client.get(reverse("cases:child_list")).status_code == 200
+    lars.is_active = False  # the administrator deactivates him
+    lars.save()
+    response = client.get(reverse("cases:child_list"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_a_new_password_ends_the_other_sessions_on_their_next_request(client_for, lars):
+    client = client_for(lars)
+    assert client.get(reverse("cases:child_list")).status_code == 200
+    lars.set_password("et helt nyt kodeord 42")
+    lars.save()
+    response = client.get(reverse("cases:child_list"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_a_changed_role_and_municipality_flag_are_read_on_the_next_request(client_for, lars, municipality):
+    from haandguide.models import Role
+
+    client = client_for(lars)
+    labels = lambda: [item["label"] for item in client.get(reverse("home")).context["nav_items"]]  # noqa: E731
+    assert "Åben rådgivning" not in labels()
+    municipality.open_counselling_enabled = True  # the administrator switches Aabenraa's activity on
+    municipality.save()
+    assert "Åben rådgivning" in labels()
+    lars.role = Role.PAEDAGOG
+    lars.save()
+    assert "Distriktsråd" not in labels()

@@ -57,8 +57,8 @@ def apply_organisation(profile: dict):
         name=profile["name"], defaults={**profile["settings"], **profile["features"], "profile": profile["slug"]})
     if not created and not municipality.profile:
         # A municipality made by hand (or before profiles existed): record where its data came from.
-        Municipality.objects.filter(pk=municipality.pk).update(profile=profile["slug"])
         municipality.profile = profile["slug"]
+        municipality.save(update_fields=["profile"])
     for name in profile["districts"]:
         District.objects.get_or_create(municipality=municipality, name=name)
     return municipality
