@@ -35,7 +35,12 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=7, help="views per measurement (p50/p95 of them)")
     parser.add_argument("--changes", type=int, default=20, help="changes before the timed warm-up")
     parser.add_argument("--skip-pdf", action="store_true")
+    parser.add_argument("--no-pdf-warm-up", action="store_true",
+                        help="build the first PDF in this fresh process without the worker's warm-up "
+                             "(haandguide.lib.pdf.warm_up, run at a Celery worker process's start)")
     parser.add_argument("--skip-jobs", action="store_true")
+    parser.add_argument("--skip-changes", action="store_true",
+                        help="no changes and warm-up: leaves a shared copy's data as it is (the PDFs still add Report rows)")
     return parser.parse_args()
 
 
@@ -144,17 +149,31 @@ def main() -> None:
         from reports import services
         from reports.models import Report
 
-        def pdf():
+        def pdf(start=datetime.date.today().replace(day=1) - datetime.timedelta(days=334), end=datetime.date.today()):
             report = Report.objects.create(scope_kind="kommune", municipality=municipality, requested_by=chef,
-                                           period_start=datetime.date.today().replace(day=1)
-                                           - datetime.timedelta(days=334), period_end=datetime.date.today())
+                                           period_start=start, period_end=end)
             done = services.report_build(report.pk)
             assert done.status == Report.Status.DONE, done.error
             return len(done.pdf)
+        if not args.no_pdf_warm_up:  # as each worker process does as it starts
+            from haandguide.lib.pdf import warm_up
+
+            warmed, _, _ = measured(warm_up, 1)
+            lines.append(row("PDF: opvarmning ved workerens start", warmed, 0))
+        # This period mostly starts on the 2nd of a month: not whole months, so the figures are
+        # counted from the event rows (about 1.7 s at national size), not the running figures.
         times, queries, size = measured(pdf, max(1, min(3, args.repeat)), before=cold)
         lines.append(row("PDF-rapport, kommune, kold", times, queries, size))
+        lines.append(row("PDF-rapport, første i processen" + (", uden opvarmning" if args.no_pdf_warm_up else ""),
+                         times[:1], queries, size))
+        from reports.forms import default_period
 
-    lines += changes_then_warm_up(municipality, institution, args.changes)
+        period = default_period()  # the page's: 12 whole months, read from the running figures
+        times, queries, size = measured(lambda: pdf(period.start, period.end), max(1, min(3, args.repeat)), before=cold)
+        lines.append(row("PDF-rapport, kommune, kold, sidens standardperiode", times, queries, size))
+
+    if not args.skip_changes:
+        lines += changes_then_warm_up(municipality, institution, args.changes)
     if not args.skip_jobs:
         lines += jobs()
     print(f"\n{connection.vendor}, {children} children in the benchmark municipality; "

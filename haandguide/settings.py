@@ -318,6 +318,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # Fail fast when Redis is away: pages must not hang on the broker (see haandguide/lib/queue.py).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Each worker process prints a small PDF as it starts (haandguide.celery), so the first report does
+# not load WeasyPrint and its fonts (~0.8 s).
+PDF_WARM_UP = env_bool("PDF_WARM_UP", True)
 # With acks_late, a message whose worker died (kill -9, lost machine) stays unacknowledged in Redis
 # and is handed out again once this many seconds have passed since delivery. It must be longer than
 # any task runs and any retry countdown (reminders back off up to an hour), or a healthy worker's

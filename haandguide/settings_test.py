@@ -9,6 +9,7 @@ from haandguide.settings import VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
+PDF_WARM_UP = False  # the in-process test workers build no PDF worth a second's warm-up at their start
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 MEDIA_ROOT = VAR_DIR / "test-private"
 OUTBOX_ROOT = VAR_DIR / "test-outbox"

@@ -127,6 +127,11 @@ def sections(f: dict | None) -> list[dict]:
             "chart": charts.bar_chart(title, [(r["name"], r["evaluations"], str(r["evaluations"])) for r in activity]),
             "headers": ["Distrikt" if per_district else "Institution", "Evalueringer", "TOPI-runder"],
             "rows": activity_rows(activity),
+            # As `presentation.parts` says (it imports this module); the municipality's CSV lists
+            # institutions, not districts.
+            "parts": {"start": 0, "count": len(activity), "noun": "distrikter" if per_district else "institutioner",
+                      "column": 1, "most": "flest evalueringer", "fewest": "færrest",
+                      "where": "på statistiksiden (og hver institution i CSV-filen)" if per_district else "i CSV-filen"},
         },
         {
             "key": "topi-runder", "title": topi_title,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from reports import cache, charts, community, privacy, selectors
 from reports.models import ScopeKind
-from reports.privacy import is_shown, is_suppressed, share as _share, suppress, with_count
+from reports.privacy import SUPPRESSED, is_shown, is_suppressed, share as _share, suppress, with_count
 from reports.scope import Period, Scope
 from haandguide.lib.formats import date_da
 
@@ -202,13 +202,14 @@ def resources_section(resources: dict) -> dict:
         "chart": charts.bar_chart(title, [_bar(t["name"], t["count"], hidden["count"][("type", t["name"])])
                                           for t in resources["by_type"]]),
         "headers": headers, "rows": rows,
+        "parts": parts(0, len(resources["rows"]), "rækker", column=3, most="flest afgørelser", fewest="færrest"),
     }
     if per_district:
         section.update({
             "headers": ["Ressource", "Antal", "Beløb (kr.)", "Timer"],
             "rows": [[t["name"], *_resource_cells(hidden, ("type", t["name"]), t)] for t in resources["by_type"]]
                     + [["I alt", *_resource_cells(hidden, "total", resources["totals"])]],
-            "csv": {"headers": headers, "rows": rows},
+            "csv": {"headers": headers, "rows": rows}, "parts": None,
         })
     return section
 
@@ -228,6 +229,9 @@ def quarters_section(resources: dict) -> dict:
         "intro": "Samme afgørelser fordelt på kvartal og distrikt.",
         "chart": charts.bar_chart(title, bars),
         "headers": ["Kvartal / distrikt", "Antal", "Beløb (kr.)", "Timer"], "rows": rows + by_district,
+        # Ranked by the amount: a district's count is often "skjult" (a small type inside it), its amount rarely.
+        "parts": parts(len(rows), len(by_district), "distrikter", column=2, most="det største tildelte beløb",
+                       fewest="det mindste"),
     }
 
 
@@ -259,6 +263,8 @@ def deadlines_section(deadlines: dict, evaluations: dict, reassessments: dict | 
             _bar("Revurdering forfalden", overdue_reassessments),
         ]),
         "headers": ["", "Til tiden", "For sent / rullet videre"],
+        "parts": parts(0, len(deadlines["rows"]), "distrikter", column=2, most="flest indstillinger rullet videre",
+                       fewest="færrest"),
         "rows": rows + [
             ["Andel indstillinger til tiden %", _share(on_time, on_time + late)
              if is_shown(shown["on_time"]) and is_shown(shown["rolled_over"]) else None, ""],
@@ -388,6 +394,69 @@ def measure_sections(measures: list[dict]) -> list[dict]:
             "intro": " ".join(part for part in (measure.description, extra) if part), **built,
         })
     return sections
+
+
+# --- the PDF: long tables shortened ------------------------------------------------------------
+
+# A table listing more parts (districts, institutions) than this prints, in the PDF, the
+# PRINT_EACH_END with the most and the PRINT_EACH_END with the fewest; the page and the CSV list
+# them all. WeasyPrint's time goes into laying out table rows: a municipality of 100 districts
+# printed three tables of 100 rows each, and missed issue 16's 3 seconds.
+PRINT_PARTS = 25
+PRINT_EACH_END = 10
+
+
+def parts(start: int, count: int, noun: str, *, column: int, most: str, fewest: str,
+          where: str = "i CSV-filen") -> dict:
+    """Where a section's rows list its parts (districts, institutions) – rows[start:start + count] –,
+    the column they are ranked by when the PDF shortens the table (`print_sections`; `most` and
+    `fewest` say it in the note: "flest evalueringer"), and where the reader finds them all (the
+    CSV, unless it lists them otherwise)."""
+    return {"start": start, "count": count, "noun": noun, "column": column, "most": most, "fewest": fewest,
+            "where": where}
+
+
+def _rank(cell) -> float | None:
+    """A shown cell's place in the ranking: "< 5" between 0 and 5, a hidden count ("skjult") or a
+    missing one not ranked at all – placing it would say something about the value withheld."""
+    if cell == SUPPRESSED:
+        return 2.5
+    return float(cell) if is_shown(cell) and cell is not None and cell != "" else None
+
+
+def print_sections(sections: list[dict]) -> list[dict]:
+    """The PDF's sections: the page's, with a table of more than PRINT_PARTS parts shortened to the
+    PRINT_EACH_END parts with the most and those with the fewest of its ranking column (ties in
+    their order on the page), its other rows (quarters, totals) as they are, and a note saying so
+    and that the CSV has every row. Only shown cells are compared, so the order gives away no
+    suppressed or hidden count. The chart beside a table of more than PRINT_PARTS rows is left out
+    (a bar per district); the PDF says so."""
+    return [_printed(section) for section in sections]
+
+
+def _printed(section: dict) -> dict:
+    rows, info = section["rows"], section.get("parts")
+    printed = {**section, "chart": None if len(rows) > PRINT_PARTS else section["chart"]}
+    if not info or info["count"] <= PRINT_PARTS:
+        return printed
+    start, stop, column, noun, total = info["start"], info["start"] + info["count"], info["column"], info["noun"], info["count"]
+    # Most first (ties in the page's order), then the fewest among the rest, printed in the same
+    # descending order so the table reads from most to fewest.
+    ranked = sorted(((rank, i) for i, row in enumerate(rows[start:stop]) if (rank := _rank(row[column])) is not None),
+                    key=lambda item: (-item[0], item[1]))
+    n = min(PRINT_EACH_END, len(ranked) // 2)
+    fewest = sorted(sorted(ranked[n:])[:n], key=lambda item: (-item[0], item[1]))
+    most, fewest = [rows[start + i] for _, i in ranked[:n]], [rows[start + i] for _, i in fewest]
+    unranked = total - len(ranked)
+    shown = (f"Tabellen viser de {n} {noun} med {info['most']} og de {n} med {info['fewest']} af i alt {total} {noun}"
+             + (f" ({unranked} med et skjult tal er ikke rangeret)" if unranked else "") + "."
+             if n else f"Tabellens {total} {noun} kan ikke rangeres (antallene er skjult).")
+    printed.update({
+        "rows": [*rows[:start], *most, {"gap": f"… {total - 2 * n} {noun} mere {info['where']}"}, *fewest, *rows[stop:]],
+        "print_note": f"{shown} Alle {total} står {info['where']}; CSV-filen hentes med \u201cHent CSV (Excel)\u201d "
+                      "på statistiksiden.",
+    })
+    return printed
 
 
 def csv_sections(scope: Scope, period: Period, sections: list[dict]) -> list[dict]:

@@ -52,7 +52,9 @@ def _progress(report_id: int, percent: int) -> None:
 
 
 def render_report_pdf(report: Report, context: dict) -> bytes:
-    return render_pdf("reports/print/report.html", context)
+    """The report's PDF from `presentation.build`'s context: long tables shortened for print
+    (`presentation.print_sections`; the CSV has every row)."""
+    return render_pdf("reports/print/report.html", {**context, "sections": presentation.print_sections(context["sections"])})
 
 
 def report_build(report_id: int) -> Report:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -11,6 +12,7 @@ from django.utils import translation
 
 
 PRINT_STYLESHEET = "includes/print.css"
+logger = logging.getLogger(__name__)
 
 
 def render_pdf(template_name: str, context: dict) -> bytes:
@@ -37,3 +39,16 @@ def _url_fetcher():
     from weasyprint.urls import URLFetcher
 
     return URLFetcher()
+
+
+def warm_up() -> None:
+    """Print a small page once, so a process's first real PDF does not pay for loading WeasyPrint,
+    fontconfig's fonts (regular and bold), the font subsetter and the print stylesheet: the first
+    statistics report in a fresh process took 4.2 s at national size where the next took 3.2 s
+    (1.36 against 0.76 s at 3,000 children). Called in each Celery worker process as it starts
+    (`haandguide.celery`); never raises – a worker that cannot warm up still builds PDFs, only the
+    first more slowly."""
+    try:
+        render_pdf("includes/print_warm_up.html", {})
+    except Exception:  # noqa: BLE001 - warming is an optimisation; the build reports real errors
+        logger.warning("PDF warm-up failed", exc_info=True)
