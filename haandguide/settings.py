@@ -73,6 +73,12 @@ def database_from_url(url: str) -> dict:
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
             "ATOMIC_REQUESTS": True,
+            # Parameters bound by the server and a statement run 5 times on a connection prepared
+            # (psycopg 3): PostgreSQL then reuses its plan and psycopg no longer quotes values in
+            # Python – about 10 % of a child page's time (issue 16, throughput). Off behind a
+            # transaction-pooling PgBouncer older than 1.21, which cannot keep prepared statements.
+            "OPTIONS": ({"server_side_binding": True, "prepare_threshold": 5}
+                        if env_bool("DATABASE_PREPARED_STATEMENTS", True) else {}),
         }
     if parts.scheme == "sqlite":
         path = parts.path[1:] if parts.path.startswith("//") else parts.path

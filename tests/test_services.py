@@ -18,7 +18,9 @@ needs_postgres = pytest.mark.skipif(
 def test_cache_is_redis_and_round_trips():
     key = f"haandguide-test-{uuid.uuid4()}"
     cache = caches["default"]
-    assert type(cache).__name__ == "RedisCache"
+    from django.core.cache.backends.redis import RedisCache
+
+    assert isinstance(cache, RedisCache)  # haandguide.lib.redis_cache: Django's, one client per pool
     cache.set(key, "æøå", 10)
     assert cache.get(key) == "æøå"
 
@@ -93,3 +95,20 @@ def test_a_refusal_carries_a_stable_code_beside_its_danish_reason():
     assert Refused("deadline_passed", "Fristen er overskredet.").code == "deadline_passed"
     with pytest.raises(TypeError):  # a refusal without a code is a programming error, not a message
         Refused("Fristen er overskredet.")
+
+
+@needs_postgres
+@pytest.mark.django_db
+def test_postgresql_binds_parameters_on_the_server_and_prepares_repeated_statements():
+    """settings.database_from_url: a statement run five times on a connection is prepared, so
+    PostgreSQL reuses its plan (issue 16, throughput)."""
+    from haandguide.models import Municipality
+
+    connection.ensure_connection()
+    assert connection.connection.prepare_threshold == 5
+    for _ in range(6):
+        list(Municipality.objects.filter(pk=-1))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                       ['%"haandguide_municipality"%'])
+        assert cursor.fetchone()[0] >= 1
