@@ -32,6 +32,7 @@ from haandguide.lib.files import original_name, sha256_of
 from haandguide.models import Child, CounsellorAssignment, CounsellorKind, Guardian, Institution, User
 from haandguide.lib.formats import date_da, datetime_da
 from haandguide.lib.kept import kept
+from haandguide.lib.statements import statement
 
 Event = CaseEvent.Action
 
@@ -404,13 +405,42 @@ def refusal_works_on(user: User, child: Child, case: Case | None, refusal: Refus
     return refusal or Refusal("not_staff", "Kun institutionens personale og konsulenten arbejder med barnets sag.")
 
 
-def latest_observations(child: Child, count: int = 10) -> list[Observation]:
+def latest_observations(child: Child) -> list[Observation]:
     """The child page's newest observations; their attachments are read only for the observations
     that have any (most have none)."""
-    observations = list(child.observations.select_related("type", "author").annotate(
-        has_attachments=Exists(Attachment.objects.filter(observation=OuterRef("pk"))))[:count])
+    observations = _observations_marked(child.pk)
     prefetch_related_objects([obs for obs in observations if obs.has_attachments], "attachments")
     return observations
+
+
+@statement
+def _observations_marked(child_id: int):
+    return (Observation.objects.filter(child_id=child_id).select_related("type", "author")
+            .annotate(has_attachments=Exists(Attachment.objects.filter(observation=OuterRef("pk"))))[:10])
+
+
+@statement
+def child_consents(child_id: int):
+    """The child page's consents: the standing first, newest first, at most 20."""
+    return (Consent.objects.filter(child_id=child_id).select_related("guardian", "purpose")
+            .order_by("withdrawn_at", "-recorded_at")[:20])
+
+
+@statement
+def child_guardians(child_id: int):
+    return Guardian.objects.filter(child_id=child_id)
+
+
+@statement
+def case_events_latest(case_id: int):
+    """The child page's newest 30 events of the case, each with its actor."""
+    return CaseEvent.objects.filter(case_id=case_id).select_related("actor")[:30]
+
+
+@statement
+def case_meetings_latest(case_id: int):
+    """The child page's newest 10 meetings of the case, with their type and agreements."""
+    return Meeting.objects.filter(case_id=case_id).select_related("type").prefetch_related("agreements")[:10]
 
 
 def refusal_observation(user: User, child: Child) -> str | None:
@@ -568,16 +598,20 @@ def counsellors_of(child: Child, municipality_id: int, *, with_choices: bool = F
     with `with_choices` the municipality's other external counsellors, who may be attached (what
     `CounsellorForm` accepts): one indexed read of the child's assignments with their counsellor;
     the choices come from the cache."""
-    assignments = (CounsellorAssignment.objects.active().filter(child=child).select_related("counsellor")
-                   .order_by(*(f"counsellor__{field}" for field in User._meta.ordering)))
     counsellors = []
-    for assignment in assignments:
+    for assignment in _active_assignments(child.pk):
         assignment.counsellor.assignment_pk = assignment.pk
         counsellors.append(assignment.counsellor)
     attached = {user.pk for user in counsellors}
     choices = ([choice for choice in external_counsellor_choices(municipality_id) if choice.pk not in attached]
                if with_choices else [])
     return counsellors, choices
+
+
+@statement
+def _active_assignments(child_id: int):
+    return (CounsellorAssignment.objects.active().filter(child_id=child_id).select_related("counsellor")
+            .order_by(*(f"counsellor__{field}" for field in User._meta.ordering)))
 
 
 def counsellor_attach(*, actor: Actor, case: Case, counsellor: User) -> CounsellorAssignment:

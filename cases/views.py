@@ -111,14 +111,14 @@ def _child_page_context(request, child, forms, error) -> dict:
     case = scope.case_of(child)
     is_leader = roles.leads(user, child.institution_id)
     municipality_id = _municipality_id(child)
-    consents = list(child.consents.select_related("guardian", "purpose").order_by("withdrawn_at", "-recorded_at")[:20])
+    consents = services.child_consents(child.pk)
     meeting_types = cache(lambda: services.active_meeting_types(municipality_id))  # a query only where shown
     counsellors, counsellor_choices = services.counsellors_of(child, municipality_id,
                                                               with_choices=bool(is_leader and case and case.is_open))
     context = {
         "child": child,
         "case": case,
-        "guardians": list(child.guardians.all()),
+        "guardians": services.child_guardians(child.pk),
         "can_edit": org_services.can_edit_child_records(user, child.institution),
         "can_log": services.refusal_works_on(user, child, case) is None,
         "is_leader": is_leader,
@@ -143,8 +143,8 @@ def _child_page_context(request, child, forms, error) -> dict:
         "meetings": [],
     }
     if case:
-        context["events"] = list(case.events.select_related("actor")[:30])
-        context["meetings"] = list(case.meetings.select_related("type").prefetch_related("agreements")[:10])
+        context["events"] = services.case_events_latest(case.pk)
+        context["meetings"] = services.case_meetings_latest(case.pk)
     return context
 
 

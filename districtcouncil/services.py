@@ -34,6 +34,7 @@ from haandguide.exceptions import EditConflict, Refusal, Refused
 from haandguide.lib.batches import in_batches
 from haandguide.lib.files import original_name, sha256_of
 from haandguide.lib.once import once
+from haandguide.lib.statements import statement
 from haandguide.lib.pdf import render_pdf
 from haandguide.models import Child, Institution, Municipality, User
 from haandguide.notify import Message, notify, notify_many
@@ -706,9 +707,13 @@ def decision_reassess(*, actor: Actor, decision: Decision, outcome: str, notes: 
 def child_decisions(child_id: int) -> list[Decision]:
     """The child's decisions, newest first, with their resource type and `is_granted`; once per page
     (the case's granted resource and the council section both show them). A child has a handful."""
-    return once(("decisions", child_id), lambda: list(
-        Decision.objects.filter(child_id=child_id).marking_granted().select_related("resource_type")
-        .order_by("-decided_at", "-pk")))
+    return once(("decisions", child_id), lambda: _decisions_of_child(child_id))
+
+
+@statement
+def _decisions_of_child(child_id: int):
+    return (Decision.objects.filter(child_id=child_id).marking_granted().select_related("resource_type")
+            .order_by("-decided_at", "-pk"))
 
 
 class CouncilPort:

@@ -17,3 +17,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Every statement (haandguide/lib/statements.py) is also built and compiled the ordinary way, and a
+# kept SQL that differs fails the test that read it.
+STATEMENTS_VERIFY = True

@@ -11,6 +11,7 @@ from cases.interfaces import LevelReadiness, Missing
 from cases.models import Case, CaseState
 from haandguide.models import Child, Institution
 from haandguide.lib.once import once
+from haandguide.lib.statements import statement
 from handleplan.levels import level_concluded
 from handleplan.models import Effort, Handleplan, ReadinessRule
 
@@ -18,7 +19,12 @@ from handleplan.models import Effort, Handleplan, ReadinessRule
 def plan_of(case: Case) -> Handleplan | None:
     """The case's handleplan with its current version, read fresh (a plan reached as `plan.case`
     or asked about twice around a save may be older than its current version); once per page."""
-    return once(("plan", case.pk), lambda: Handleplan.objects.select_related("current").filter(case=case).first())
+    return once(("plan", case.pk), lambda: _plan_with_current.first(case.pk))
+
+
+@statement
+def _plan_with_current(case_id: int):
+    return Handleplan.objects.select_related("current").filter(case_id=case_id).order_by("pk")[:1]
 
 
 def _municipality_id(case: Case) -> int | None:
@@ -32,12 +38,15 @@ def _municipality_id(case: Case) -> int | None:
 def _efforts_with_counts(plan: Handleplan) -> list[Effort]:
     """Every effort of the plan with its evaluations counted; once per page (the summary and the
     readiness of a level ask the same)."""
-    return once(("efforts", plan.pk), lambda: list(
-        Effort.objects.filter(plan=plan)
-        .annotate(evaluation_count=Count("evaluations"), last_evaluated_on=Max("evaluations__evaluated_on"),
-                  planned_count=Count("evaluations", filter=Q(evaluations__planned_for__isnull=False)))
-        .order_by("started_on", "pk")
-    ))
+    return once(("efforts", plan.pk), lambda: _efforts_counted(plan.pk))
+
+
+@statement
+def _efforts_counted(plan_id: int):
+    return (Effort.objects.filter(plan_id=plan_id)
+            .annotate(evaluation_count=Count("evaluations"), last_evaluated_on=Max("evaluations__evaluated_on"),
+                      planned_count=Count("evaluations", filter=Q(evaluations__planned_for__isnull=False)))
+            .order_by("started_on", "pk"))
 
 
 def missing_for_level(plan: Handleplan, level: str, rule: ReadinessRule) -> list[Missing]:

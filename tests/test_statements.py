@@ -1,0 +1,130 @@
+"""Issue 16: the reads every page makes are compiled to SQL once per process
+(haandguide/lib/statements.py) and give exactly what the ordinary queryset gives; what cannot be
+reused safely is read the ordinary way."""
+
+from __future__ import annotations
+
+import datetime
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext, override_settings
+
+from haandguide.lib.statements import statement
+from haandguide.models import Child
+from tests import factories
+
+
+@pytest.fixture
+def compiles():
+    """How often Django compiled a SELECT."""
+    original, counted = SQLCompiler.as_sql, {"n": 0}
+
+    def as_sql(self, *args, **kwargs):
+        counted["n"] += 1
+        return original(self, *args, **kwargs)
+
+    with mock.patch.object(SQLCompiler, "as_sql", as_sql):
+        yield counted
+
+
+def rows(children):
+    return [(c.pk, c.first_name, c.institution.name, c.institution.district.name) for c in children]
+
+
+@override_settings(STATEMENTS_VERIFY=False)
+def test_a_statement_is_compiled_once_and_answers_like_its_queryset(alma, viggo, solsikken, regnbuen, compiles):
+    @statement
+    def children_of(institution_id):
+        return Child.objects.filter(institution_id=institution_id).select_related("institution__district")
+
+    assert rows(children_of(solsikken.pk)) == [(alma.pk, "Alma", solsikken.name, "Nord")]
+    first = compiles["n"]
+    assert first == 2  # with the arguments, and with them moved (which parameter is which)
+    with CaptureQueriesContext(connection) as queries:
+        found = children_of(regnbuen.pk)
+        assert rows(found) == [(viggo.pk, "Viggo", regnbuen.name, "Syd")]  # related rows came with it
+    assert len(queries) == 1 and str(regnbuen.pk) in queries[0]["sql"]
+    assert compiles["n"] == first  # the kept SQL, not compiled again
+    assert children_of(0) == [] and children_of.first(solsikken.pk) == alma
+    assert children_of.first(0) is None
+
+
+@override_settings(STATEMENTS_VERIFY=False)
+def test_a_constant_equal_to_an_argument_stays_a_constant(solsikken):
+    """A constant of the shape that happens to equal the first call's argument is not mistaken for it."""
+    anna = factories.child(solsikken, first_name="Anna", last_name="Anna")
+    bo = factories.child(solsikken, first_name="Bo", last_name="Anna")
+
+    @statement
+    def named(first_name):
+        return Child.objects.filter(last_name="Anna", first_name=first_name)
+
+    assert named("Anna") == [anna]
+    assert named("Bo") == [bo]
+
+
+@override_settings(STATEMENTS_VERIFY=False)
+def test_an_argument_used_twice_fills_both_places(alma, viggo, solsikken):
+    @statement
+    def by_pk_twice(pk):
+        return Child.objects.filter(pk=pk).filter(pk__gte=pk)
+
+    assert by_pk_twice(alma.pk) == [alma]
+    assert by_pk_twice(viggo.pk) == [viggo]
+
+
+@override_settings(STATEMENTS_VERIFY=False)
+def test_dates_and_texts_move_with_their_arguments(solsikken, caplog):
+    """(On PostgreSQL the date reaches the SQL as given and is kept; SQLite's adapter turns it into
+    text, so there the statement is read the ordinary way: the same answers either way.)"""
+    early = factories.child(solsikken, first_name="Tidlig", started_at=datetime.date(2021, 1, 1))
+    late = factories.child(solsikken, first_name="Sen", started_at=datetime.date(2023, 6, 1))
+
+    @statement
+    def started_since(day, name):
+        return Child.objects.filter(started_at__gte=day, first_name=name)
+
+    assert started_since(datetime.date(2020, 1, 1), "Tidlig") == [early]
+    assert started_since(datetime.date(2022, 1, 1), "Tidlig") == []
+    assert started_since(datetime.date(2022, 1, 1), "Sen") == [late]
+    if connection.vendor == "postgresql":
+        assert "read the ordinary way" not in caplog.text
+
+
+@override_settings(STATEMENTS_VERIFY=False)
+def test_what_cannot_be_reused_is_read_the_ordinary_way(alma, viggo, solsikken, regnbuen, compiles, caplog):
+    @statement
+    def changing_shape(pk):  # the SQL differs with the value: never kept
+        return Child.objects.filter(pk=pk) if pk % 2 else Child.objects.filter(pk=pk, first_name__isnull=False)
+
+    assert changing_shape(alma.pk) == [alma] and changing_shape(viggo.pk) == [viggo]
+    assert "read the ordinary way" in caplog.text
+
+    @statement
+    def maybe(institution_id):
+        return Child.objects.filter(institution_id=institution_id)
+
+    assert maybe(None) == []  # None (IS NULL) is never bound to kept SQL
+    assert maybe(solsikken.pk) == [alma] and maybe(regnbuen.pk) == [viggo]
+    before = compiles["n"]
+    maybe(True)  # a bool is not an argument a statement keeps: built and compiled each time
+    maybe(True)
+    assert compiles["n"] == before + 2
+
+
+def test_the_suite_verifies_every_kept_statement(alma, viggo):
+    """Under STATEMENTS_VERIFY (the test settings) a builder that reads anything but its arguments
+    fails loudly instead of answering with the first call's value."""
+    hidden = {"name": "Alma"}
+
+    @statement
+    def by_hidden_name(pk):
+        return Child.objects.filter(pk__gte=pk, first_name=hidden["name"])
+
+    assert by_hidden_name(0) == [alma]
+    hidden["name"] = "Viggo"
+    with pytest.raises(AssertionError, match="compiled differently"):
+        by_hidden_name(0)
