@@ -7,13 +7,12 @@ from django.urls import reverse
 
 from districtcouncil import delivery
 from districtcouncil.models import Letter
-from districtcouncil.scope import submissions_visible_to
+from districtcouncil.scope import child_submissions, submission_scope
 from districtcouncil.services import child_decisions, refusal_submission_start
 
 
 def council_section(request, child) -> dict | None:
-    submissions = list(submissions_visible_to(request.user).filter(child=child)
-                       .select_related("meeting__council").order_by("-created_at", "-pk")[:20])
+    submissions = child_submissions(*submission_scope(request.user), child.pk)
     # Who sees the child sees its decisions and letters (as on the decision page).
     decisions = child_decisions(child.pk)[:20]
     prefetch_related_objects(decisions, Prefetch("letters", queryset=Letter.objects.defer("pdf")

@@ -15,34 +15,73 @@ from districtcouncil.models import (
 )
 from haandguide import roles
 from haandguide.access import Action, OutOfScope, get_child_for_user, get_in_scope, log_access
+from haandguide.lib.ids import parse_id
+from haandguide.lib.statements import statement
 from haandguide.models import Child, User
 
 __all__ = ["get_child_for_user", "councils_for", "submissions_visible_to", "decisions_in_scope", "serves",
            "get_meeting_for_user", "get_submission_for_user", "get_decision_for_user"]
 
 
-def councils_for(user: User) -> QuerySet[Council]:
-    """The councils whose agendas this user may read: the ones the user sits on. Memberships are
-    the ones `roles` remembers for the request (ids, not subqueries: one query, asked once)."""
+COUNCILS_NONE, COUNCILS_OF_DISTRICTS, COUNCILS_OF_MUNICIPALITY = "none", "districts", "municipality"
+
+
+def council_scope(user: User) -> tuple[str, tuple]:
+    """The councils whose agendas this user may read, the ones the user sits on, as (kind, ids): a
+    leader's own institutions' districts, a consultant's districts, the head of daycare's
+    municipality. Memberships are the ones `roles` remembers for the request (ids, not subqueries)."""
     if roles.is_leader(user):
-        return Council.objects.filter(district_id__in=set(roles.institution_ids(user).values()))
+        return COUNCILS_OF_DISTRICTS, tuple(sorted(set(roles.institution_ids(user).values())))
     if roles.is_consultant(user):
-        return Council.objects.filter(district_id__in=list(roles.district_ids(user)))
+        return COUNCILS_OF_DISTRICTS, tuple(sorted(roles.district_ids(user)))
     if roles.is_head_of_daycare(user):
-        return Council.objects.filter(district__municipality_id=user.municipality_id)
-    return Council.objects.none()
+        return COUNCILS_OF_MUNICIPALITY, (user.municipality_id,)
+    return COUNCILS_NONE, ()
+
+
+def _councils_q(kind: str, ids: tuple, prefix: str = "") -> Q | None:
+    if kind == COUNCILS_OF_DISTRICTS:
+        return Q(**{f"{prefix}district_id__in": ids})
+    if kind == COUNCILS_OF_MUNICIPALITY:
+        return Q(**{f"{prefix}district__municipality_id__in": ids})
+    return None
+
+
+def councils_in(kind: str, ids: tuple) -> QuerySet[Council]:
+    condition = _councils_q(kind, ids)
+    return Council.objects.none() if condition is None else Council.objects.filter(condition)
+
+
+def councils_for(user: User) -> QuerySet[Council]:
+    """The councils the user sits on (`council_scope`)."""
+    return councils_in(*council_scope(user))
+
+
+def meetings_in(kind: str, ids: tuple) -> QuerySet[CouncilMeeting]:
+    condition = _councils_q(kind, ids, "council__")
+    return CouncilMeeting.objects.none() if condition is None else CouncilMeeting.objects.filter(condition)
+
+
+def submission_scope(user: User) -> tuple[str, tuple, tuple]:
+    """(council kind, council ids, own institution ids): what `submissions_in` filters on. A leader
+    sees the own institutions' submissions, drafts included, and what is on the agenda of the own
+    district's council; consultants and the head of daycare see the agendas they serve."""
+    kind, ids = council_scope(user)
+    return kind, ids, tuple(sorted(roles.institution_ids(user))) if roles.is_leader(user) else ()
+
+
+def submissions_in(kind: str, council_ids: tuple, own_institution_ids: tuple) -> QuerySet[Submission]:
+    councils = _councils_q(kind, council_ids, "meeting__council__")
+    if councils is None:
+        return Submission.objects.none()
+    on_agenda = Q(state__in=[SubmissionState.INDSENDT, SubmissionState.AFGJORT]) & councils
+    if own_institution_ids:
+        return Submission.objects.filter(Q(institution_id__in=own_institution_ids) | on_agenda)
+    return Submission.objects.filter(on_agenda)
 
 
 def submissions_visible_to(user: User) -> QuerySet[Submission]:
-    """A leader sees the own institution's submissions, drafts included, and what is on the agenda
-    of the own district's council; consultants and the head of daycare see the agendas they serve."""
-    on_agenda = Q(state__in=[SubmissionState.INDSENDT, SubmissionState.AFGJORT],
-                  meeting__council__in=councils_for(user))
-    if roles.is_leader(user):
-        return Submission.objects.filter(Q(institution_id__in=list(roles.institution_ids(user))) | on_agenda)
-    if roles.takes_part_in_councils(user):
-        return Submission.objects.filter(on_agenda)
-    return Submission.objects.none()
+    return submissions_in(*submission_scope(user))
 
 
 def own_submissions(user: User) -> QuerySet[Submission]:
@@ -77,9 +116,22 @@ def serves(user: User, council: Council) -> bool:
     return roles.consults_for(user, council.district_id)
 
 
+@statement(shape=1)
+def _meeting_in(kind: str, council_ids: tuple, pk: int):
+    return (meetings_in(kind, council_ids).filter(pk=pk).select_related("council__district__municipality", "type")
+            .order_by("pk")[:1])
+
+
+@statement(shape=1)
+def child_submissions(kind: str, council_ids: tuple, own_institution_ids: tuple, child_id: int):
+    """The child page's newest 20 submissions of the child that the user may see (`submission_scope`)."""
+    return (submissions_in(kind, council_ids, own_institution_ids).filter(child_id=child_id)
+            .select_related("meeting__council").order_by("-created_at", "-pk")[:20])
+
+
 def get_meeting_for_user(request, pk) -> CouncilMeeting:
-    meeting = (CouncilMeeting.objects.filter(council__in=councils_for(request.user), pk=pk)
-               .select_related("council__district__municipality", "type").first())
+    meeting_pk = parse_id(pk)
+    meeting = None if meeting_pk is None else _meeting_in.first(*council_scope(request.user), meeting_pk)
     if meeting is None:
         raise OutOfScope("councilmeeting", pk)
     return meeting

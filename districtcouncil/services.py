@@ -8,7 +8,7 @@ import hashlib
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
-from django.db.models import Case as DbCase, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case as DbCase, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -702,6 +702,27 @@ def decision_reassess(*, actor: Actor, decision: Decision, outcome: str, notes: 
             _store_reassessment_letter(decision, actor.user)
         log_access(actor, LogAction.UPDATE, decision, child_id=decision.child_id, detail="Revurdering")
     return decision
+
+
+def latest_reviews() -> Prefetch:
+    """Each submission's reviews, newest first (`s.reviews.all.0` is the current one)."""
+    return Prefetch("reviews", queryset=Review.objects.select_related("recommended_resource", "consultant"))
+
+
+def agenda_submissions(meeting: CouncilMeeting) -> list[Submission]:
+    """The meeting's agenda: its submitted and decided submissions, each with child, institution,
+    decision and reviews (a fixed four queries however long the agenda)."""
+    submissions = _agenda_of(meeting.pk)
+    for submission in submissions:
+        submission.meeting = meeting
+    return submissions
+
+
+@statement
+def _agenda_of(meeting_id: int):
+    return (Submission.objects.filter(meeting_id=meeting_id, state__in=[SubmissionState.INDSENDT,
+                                                                        SubmissionState.AFGJORT])
+            .select_related("child", "institution", "decision__resource_type").prefetch_related(latest_reviews()))
 
 
 def child_decisions(child_id: int) -> list[Decision]:

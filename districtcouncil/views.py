@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -117,9 +117,7 @@ def submission_list(request):
 @transaction.non_atomic_requests  # reads; its access-log row stands on its own (as the child page)
 def meeting_detail(request, pk):
     meeting = scope.get_meeting_for_user(request, pk)
-    submissions = list(meeting.submissions.filter(state__in=[SubmissionState.INDSENDT, SubmissionState.AFGJORT])
-                       .select_related("child", "institution", "decision__resource_type")
-                       .prefetch_related(_latest_reviews()))
+    submissions = services.agenda_submissions(meeting)
     log_children_listed(request.actor, [s.child for s in submissions if s.child_id], detail=f"Dagsorden {meeting}")
     return render(request, "districtcouncil/meeting_detail.html", {
         "meeting": meeting, "submissions": submissions,
@@ -127,15 +125,10 @@ def meeting_detail(request, pk):
     })
 
 
-def _latest_reviews() -> Prefetch:
-    """Each submission's reviews, newest first (`s.reviews.all.0` is the current one)."""
-    return Prefetch("reviews", queryset=Review.objects.select_related("recommended_resource", "consultant"))
-
-
 def agenda_pdf(request, pk):
     meeting = scope.get_meeting_for_user(request, pk)
     submissions = list(meeting.submissions.filter(state__in=[SubmissionState.INDSENDT, SubmissionState.AFGJORT])
-                       .select_related("child", "institution").prefetch_related(_latest_reviews()))
+                       .select_related("child", "institution").prefetch_related(services.latest_reviews()))
     for submission in submissions:
         log_access(request.actor, Action.EXPORT, submission, child_id=submission.child_id, detail="Dagsorden som PDF")
     response = HttpResponse(services.render_agenda_pdf(meeting, submissions), content_type="application/pdf")

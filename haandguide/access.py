@@ -19,8 +19,10 @@ from django.db import models
 from django.http import Http404
 from django.utils import timezone
 
+from haandguide import roles
 from haandguide.actors import Actor
 from haandguide.lib.ids import parse_id
+from haandguide.lib.statements import statement
 from haandguide.lib.pages import page_number, page_without_count
 from haandguide.models import AccessLog, Child, Municipality
 
@@ -371,6 +373,12 @@ def get_in_scope(queryset: models.QuerySet, object_type: str, pk, *, child_id: i
     return obj
 
 
+@statement(shape=2)
+def _child_in_scope(kind: str, related: tuple, scope_ids: tuple, child_pk: int):
+    return (Child.objects.in_scope(kind, scope_ids).select_related("institution__district__municipality", *related)
+            .filter(pk=child_pk).order_by("pk")[:1])
+
+
 def get_child_for_user(request, pk, *, action: str = Action.VIEW, detail: str = "", related: tuple = ()) -> Child:
     """The child with this id if the user may see it (logged), otherwise a logged 404.
 
@@ -380,12 +388,8 @@ def get_child_for_user(request, pk, *, action: str = Action.VIEW, detail: str = 
     child_pk = parse_id(pk)
     child = None
     if child_pk is not None:
-        child = (
-            Child.objects.visible_to(request.user)
-            .select_related("institution__district__municipality", *related)
-            .filter(pk=child_pk)
-            .first()
-        )
+        kind, scope_ids = roles.child_scope(request.user)
+        child = _child_in_scope.first(kind, related, scope_ids, child_pk)
     if child is None:
         raise OutOfScope("child", pk, child_id=child_pk, model=Child)
     log_access(request.actor, action, child, detail=detail)

@@ -193,18 +193,24 @@ class ChildQuerySet(models.QuerySet):
         - dagtilbudschef, administrator: no child records (they work with submissions and
           anonymous statistics; the council app grants them what is on their agenda).
         """
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
         from haandguide import roles
+        return self.in_scope(*roles.child_scope(user))
+
+    def in_scope(self, kind: str, ids: tuple[int, ...]) -> "ChildQuerySet":
+        """The children of a scope as `roles.child_scope` states it (kind, ids): what `visible_to`
+        filters on, and what a statement compiles once per kind (haandguide.lib.statements)."""
+        from haandguide import roles
+        if kind == roles.SCOPE_NONE:
+            return self.none()
         self = self.filter(anonymised_at__isnull=True)
-        if roles.is_institution_staff(user):
-            return self.filter(institution__in=list(roles.institution_ids(user)))
-        if roles.is_consultant(user):
-            return self.filter(institution__district__in=list(roles.district_ids(user)))
-        if roles.is_external_counsellor(user):
-            active = CounsellorAssignment.objects.active().filter(child=OuterRef("pk"), counsellor=user)
+        if kind == roles.SCOPE_INSTITUTIONS:
+            return self.filter(institution__in=ids)
+        if kind == roles.SCOPE_DISTRICTS:
+            return self.filter(institution__district__in=ids)
+        if kind == roles.SCOPE_COUNSELLOR:
+            active = CounsellorAssignment.objects.active().filter(child=OuterRef("pk"), counsellor__in=ids)
             return self.filter(Exists(active))
-        return self.none()
+        raise ValueError(f"unknown child scope {kind!r}")
 
     def search(self, query: str) -> "ChildQuerySet":
         query = (query or "").strip()

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
+from haandguide.lib.statements import statement
 from haandguide.models import CounsellorAssignment, Guardian, Role, User
 
 _STAFF = (Role.PAEDAGOG, Role.LEDER)
@@ -122,13 +123,24 @@ def sees_resource_overview(user) -> bool:
 # --- who someone is to something ------------------------------------------------------------------
 
 
+@statement
+def _institutions_of(user_id: int):
+    return User.institutions.through.objects.filter(user_id=user_id).values_list("institution_id",
+                                                                                 "institution__district_id")
+
+
+@statement
+def _districts_of(user_id: int):
+    return User.districts.through.objects.filter(user_id=user_id).values_list("district_id", flat=True)
+
+
 def institution_ids(user) -> dict[int, int]:
     """The institutions this user is attached to, as {institution id: district id}: one query per
     request, remembered on the user object (a page asks `works_at`/`leads` several times). The
     memo is dropped when the user's institutions change (`forget_memberships`)."""
     memo = getattr(user, "_roles_institutions", None)
     if memo is None:
-        memo = dict(user.institutions.values_list("pk", "district_id")) if user.pk else {}
+        memo = dict(_institutions_of(user.pk)) if user.pk else {}
         user._roles_institutions = memo
     return memo
 
@@ -137,9 +149,28 @@ def district_ids(user) -> frozenset[int]:
     """The districts this user serves as consultant: one query per request, remembered likewise."""
     memo = getattr(user, "_roles_districts", None)
     if memo is None:
-        memo = frozenset(user.districts.values_list("pk", flat=True)) if user.pk else frozenset()
+        memo = frozenset(_districts_of(user.pk)) if user.pk else frozenset()
         user._roles_districts = memo
     return memo
+
+
+SCOPE_NONE, SCOPE_INSTITUTIONS, SCOPE_DISTRICTS, SCOPE_COUNSELLOR = "none", "institutions", "districts", "counsellor"
+
+
+def child_scope(user) -> tuple[str, tuple[int, ...]]:
+    """Which children the user may see, as (kind, sorted ids): the institutions a pædagog or leader
+    works at, the districts a consultant serves, the external counsellor themself (the children
+    they are attached to); nothing for anyone else or anyone signed out or deactivated.
+    `Child.objects.visible_to` filters on it."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return SCOPE_NONE, ()
+    if is_institution_staff(user):
+        return SCOPE_INSTITUTIONS, tuple(sorted(institution_ids(user)))
+    if is_consultant(user):
+        return SCOPE_DISTRICTS, tuple(sorted(district_ids(user)))
+    if is_external_counsellor(user):
+        return SCOPE_COUNSELLOR, (user.pk,)
+    return SCOPE_NONE, ()
 
 
 def forget_memberships(user) -> None:

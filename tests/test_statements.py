@@ -128,3 +128,33 @@ def test_the_suite_verifies_every_kept_statement(alma, viggo):
     hidden["name"] = "Viggo"
     with pytest.raises(AssertionError, match="compiled differently"):
         by_hidden_name(0)
+
+
+@override_settings(STATEMENTS_VERIFY=False)
+def test_a_tuple_binds_as_a_scope_compiled_once_per_length(alma, viggo, solsikken, regnbuen, compiles):
+    @statement
+    def in_institutions(ids):
+        return Child.objects.filter(institution__in=ids).order_by("first_name")
+
+    assert in_institutions((solsikken.pk,)) == [alma]
+    assert in_institutions((regnbuen.pk,)) == [viggo]
+    assert in_institutions((solsikken.pk, regnbuen.pk)) == [alma, viggo]
+    assert in_institutions((regnbuen.pk, solsikken.pk)) == [alma, viggo]
+    assert compiles["n"] == 4  # lengths 1 and 2, each compiled twice once
+    assert in_institutions((solsikken.pk, solsikken.pk)) == [alma]  # a repeat is read the ordinary way
+    assert in_institutions(()) == []
+
+
+@override_settings(STATEMENTS_VERIFY=False)
+def test_a_shape_argument_compiles_each_value_once(alma, viggo, solsikken, compiles):
+    @statement(shape=1)
+    def children(kind, value):
+        if kind == "institution":
+            return Child.objects.filter(institution_id=value)
+        return Child.objects.filter(first_name=value)
+
+    assert children("institution", solsikken.pk) == [alma]
+    assert children("name", "Viggo") == [viggo]
+    assert children("name", "Alma") == [alma]
+    assert children("institution", viggo.institution_id) == [viggo]
+    assert compiles["n"] == 4

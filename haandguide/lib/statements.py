@@ -18,14 +18,19 @@ positions whose parameter moved with an argument are that argument's; every othe
 constant of the shape. Later calls skip building and compiling: the SQL is reused with the new
 arguments in their positions, and Django turns the rows into model objects as usual.
 
+Scopes are lists: a tuple of distinct values binds as one argument (`institution_id__in=ids`), and
+its length is part of the shape (compiled once per length). Arguments that choose the shape rather
+than fill it (the kind of a user's scope) are named up front: `@statement(shape=1)` compiles once
+for each value of the first argument and never binds it.
+
 The rules a statement keeps, checked rather than trusted:
 - the builder is a function of its arguments only (no clock, no request); the test suite runs with
   `STATEMENTS_VERIFY`, which builds and compiles every call normally too and fails on any
   difference;
-- the arguments are ints, texts, dates or datetimes that reach the SQL unchanged. An argument
-  that does not (None, a list, a bool, a value the database adapter converts, a shape that changes
-  with the value) is not reused: that call, or that statement for the process, is read the
-  ordinary way, so the answer is always the same, only not faster.
+- the bound arguments are ints, texts, dates or datetimes (or tuples of distinct ones) that reach
+  the SQL unchanged. An argument that does not (None, a list, a bool, a value the database
+  adapter converts, a shape that changes with the value) is not reused: that call, or that shape
+  for the process, is read the ordinary way, so the answer is always the same, only not faster.
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ class _Compiled:
     template: QuerySet
     compiler: Any
     sql: str
-    slots: tuple  # per SQL parameter: ("arg", index) or ("const", value)
+    slots: tuple  # per SQL parameter: ("arg", index into the flattened arguments) or ("const", value)
 
 
 def _moved(value, index: int):
@@ -74,10 +79,44 @@ def _same(parameter, argument) -> bool:
     return type(parameter) is type(argument) and parameter == argument
 
 
+def _flat(args) -> tuple[list, tuple] | None:
+    """The bound arguments as one list of values, and their layout (None for a value, the length
+    for a tuple); None if an argument is of a kind a statement does not bind."""
+    values, layout = [], []
+    for arg in args:
+        if type(arg) is tuple:
+            if len(set(arg)) != len(arg):  # Django drops repeats from IN (...): the shape would change
+                return None
+            values.extend(arg)
+            layout.append(len(arg))
+        else:
+            values.append(arg)
+            layout.append(None)
+    if any(_moved(v, 0) is None for v in values):
+        return None
+    return values, tuple(layout)
+
+
+def _unflat(values: list, layout: tuple) -> list:
+    args, at = [], 0
+    for length in layout:
+        if length is None:
+            args.append(values[at])
+            at += 1
+        else:
+            args.append(tuple(values[at:at + length]))
+            at += length
+    return args
+
+
+MAX_SHAPES = 32  # per statement: shape arguments and tuple lengths beyond this are read the ordinary way
+
+
 class Statement:
-    def __init__(self, build: Callable[..., QuerySet]):
+    def __init__(self, build: Callable[..., QuerySet], shape: int = 0):
         self.build = build
-        self.compiled: dict[str, _Compiled | object] = {}  # per database alias
+        self.shape = shape  # how many leading arguments choose the shape (compiled once per value)
+        self.compiled: dict[tuple, _Compiled | object] = {}
         update_wrapper(self, build)
 
     def __call__(self, *args) -> list:
@@ -90,28 +129,34 @@ class Statement:
     def _queryset(self, *args) -> QuerySet:
         """The queryset with the kept SQL bound to `args`: evaluated here only, never refined (a
         filter on it would run the kept SQL)."""
-        moved = [_moved(a, i) for i, a in enumerate(args)]
-        if any(m is None for m in moved):
+        shape, bound = args[:self.shape], args[self.shape:]
+        flat = _flat(bound)
+        if flat is None:
             return self.build(*args)
-        alias = self.build(*args).db if not self.compiled else next(iter(self.compiled))
-        compiled = self.compiled.get(alias)
+        values, layout = flat
+        key = (shape, layout)
+        compiled = self.compiled.get(key)
         if compiled is None:
-            compiled = self.compiled[alias] = self._compile(args, moved)
+            compiled = self._compile(shape, bound, values, layout)
+            if len(self.compiled) < MAX_SHAPES:
+                self.compiled[key] = compiled
         if compiled is _UNREUSABLE:
             return self.build(*args)
-        params = tuple(args[v] if kind == "arg" else v for kind, v in compiled.slots)
+        params = tuple(values[v] if kind == "arg" else v for kind, v in compiled.slots)
         if getattr(settings, "STATEMENTS_VERIFY", False):
             self._verify(compiled, args, params)
-        return _bound(compiled, alias, params)
+        return _bound(compiled, params)
 
-    def _compile(self, args, moved) -> _Compiled | object:
-        queryset = self.build(*args)
+    def _compile(self, shape, args, values, layout) -> _Compiled | object:
+        moved = [_moved(v, i) for i, v in enumerate(values)]
+        queryset = self.build(*shape, *args)
         try:
             compiler = queryset.query.get_compiler(using=queryset.db)
             sql, params = compiler.as_sql()
-            moved_sql, moved_params = self.build(*moved).query.get_compiler(using=queryset.db).as_sql()
+            moved_queryset = self.build(*shape, *_unflat(moved, layout))
+            moved_sql, moved_params = moved_queryset.query.get_compiler(using=queryset.db).as_sql()
         except EmptyResultSet:
-            return self._unreusable("an argument empties the query")
+            return self._unreusable("the arguments empty the query")
         if sql != moved_sql or len(params) != len(moved_params):
             return self._unreusable("the SQL changes with the arguments")
         slots = []
@@ -120,11 +165,10 @@ class Statement:
                 slots.append(("const", parameter))
                 continue
             owners = [i for i, m in enumerate(moved) if _same(moved_parameter, m)]
-            if len(owners) != 1 or not _same(parameter, args[owners[0]]):
+            if len(owners) != 1 or not _same(parameter, values[owners[0]]):
                 return self._unreusable("a parameter is not an argument as given")
             slots.append(("arg", owners[0]))
-        template = queryset._chain()
-        return _Compiled(template=template, compiler=compiler, sql=sql, slots=tuple(slots))
+        return _Compiled(template=queryset._chain(), compiler=compiler, sql=sql, slots=tuple(slots))
 
     def _unreusable(self, why: str) -> object:
         logger.warning("statement %s is read the ordinary way: %s", self.build.__qualname__, why)
@@ -138,10 +182,10 @@ class Statement:
                                  f"{expected!r} != {(compiled.sql, params)!r}")
 
 
-def _bound(compiled: _Compiled, alias: str, params: tuple) -> QuerySet:
+def _bound(compiled: _Compiled, params: tuple) -> QuerySet:
     """A fresh copy of the template whose compiler answers with the kept SQL and `params`."""
     compiler = copy.copy(compiled.compiler)
-    compiler.connection = connections[alias]
+    compiler.connection = connections[compiled.compiler.using]
     sql = compiled.sql
     compiler.as_sql = lambda *args, **kwargs: (sql, params)
     queryset = compiled.template._chain()
@@ -149,6 +193,10 @@ def _bound(compiled: _Compiled, alias: str, params: tuple) -> QuerySet:
     return queryset
 
 
-def statement(build: Callable[..., QuerySet]) -> Statement:
-    """Decorator: `build(*args)` becomes a statement (see the module's docstring)."""
-    return Statement(build)
+def statement(build: Callable[..., QuerySet] | None = None, *, shape: int = 0):
+    """Decorator: `build(*args)` becomes a statement (see the module's docstring). `shape=n`: the
+    first n arguments choose the query's shape (a scope's kind, a role) and are never bound as
+    parameters; each value is compiled once."""
+    if build is None:
+        return lambda build: Statement(build, shape)
+    return Statement(build, shape)
