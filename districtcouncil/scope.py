@@ -91,13 +91,29 @@ def own_submissions(user: User) -> QuerySet[Submission]:
     return Submission.objects.filter(institution_id__in=list(roles.institution_ids(user)))
 
 
-def decisions_in_scope(user: User) -> QuerySet[Decision]:
-    """Decisions a leader (the own institutions') or a consultant (the own districts') works on."""
+DECISIONS_NONE, DECISIONS_OF_INSTITUTIONS, DECISIONS_OF_DISTRICTS = "none", "institutions", "districts"
+
+
+def decision_scope(user: User) -> tuple[str, tuple]:
+    """The decisions a leader (the own institutions') or a consultant (the own districts') works
+    on, as (kind, ids)."""
     if roles.is_leader(user):
-        return Decision.objects.filter(institution_id__in=list(roles.institution_ids(user)))
+        return DECISIONS_OF_INSTITUTIONS, tuple(sorted(roles.institution_ids(user)))
     if roles.is_consultant(user):
-        return Decision.objects.filter(institution__district_id__in=list(roles.district_ids(user)))
+        return DECISIONS_OF_DISTRICTS, tuple(sorted(roles.district_ids(user)))
+    return DECISIONS_NONE, ()
+
+
+def decisions_in(kind: str, ids: tuple) -> QuerySet[Decision]:
+    if kind == DECISIONS_OF_INSTITUTIONS:
+        return Decision.objects.filter(institution_id__in=ids)
+    if kind == DECISIONS_OF_DISTRICTS:
+        return Decision.objects.filter(institution__district_id__in=ids)
     return Decision.objects.none()
+
+
+def decisions_in_scope(user: User) -> QuerySet[Decision]:
+    return decisions_in(*decision_scope(user))
 
 
 def granted_in_scope(user: User) -> QuerySet[Decision]:

@@ -699,8 +699,13 @@ class NoticeQuerySet(models.QuerySet):
     def for_user(self, user) -> "NoticeQuerySet":
         """The user's own messages; one about a child only while the child is in the user's scope
         (a child moved to another institution takes its evaluation reminders with it)."""
-        return self.filter(user=user).filter(
-            models.Q(child__isnull=True) | models.Q(child__in=Child.objects.visible_to(user)))
+        from haandguide import roles
+        return self.for_scope(*roles.child_scope(user), user.pk)
+
+    def for_scope(self, kind: str, ids: tuple, user_id: int) -> "NoticeQuerySet":
+        """`for_user` with the user's child scope spelled out (`roles.child_scope`)."""
+        return self.filter(user_id=user_id).filter(
+            models.Q(child__isnull=True) | models.Q(child__in=Child.objects.in_scope(kind, ids)))
 
 
 class Notice(models.Model):

@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from django.views.decorators.http import require_POST
 
-from haandguide import dashboard, roles
+from haandguide import dashboard
 from haandguide.access import Action, get_in_scope, log_access, log_page, oldest_first
 from haandguide.forms import AccessLogSearchForm
 from haandguide.lib.pages import page_of
@@ -54,11 +54,9 @@ def _access_request_csv(request, child_id: int, entries, *, since=None, until=No
 @transaction.non_atomic_requests  # only reads: no transaction (nor, on SQLite, write lock) for the home page
 def home(request):
     """The user's new messages, then each app's panel for the role (haandguide.dashboard)."""
-    user = request.user
-    institutions = user.institutions.select_related("district") if roles.is_institution_staff(user) else []
     return render(request, "haandguide/home.html", {
-        "institutions": institutions, "panels": dashboard.panels_for(request),
-        "notices": list(Notice.objects.for_user(user).filter(seen_at__isnull=True)[:5]),
+        "institutions": dashboard.own_institutions(request.user), "panels": dashboard.panels_for(request),
+        "notices": dashboard.unseen_notices(request.user),
     })
 
 

@@ -10,6 +10,7 @@ from cases.models import Case
 from cases.scope import case_of
 from haandguide import roles
 from haandguide.access import OutOfScope, get_child_for_user
+from haandguide.lib.statements import statement
 from haandguide.models import Child, Institution
 from handleplan.models import Effort, Handleplan, PlanVersion
 
@@ -24,7 +25,12 @@ def plan_for_child(child: Child) -> Handleplan:
 
 
 def plan_of_case(case: Case | None) -> Handleplan | None:
-    return Handleplan.objects.select_related("current__author").filter(case=case).first() if case else None
+    return _plan_with_author.first(case.pk) if case else None
+
+
+@statement
+def _plan_with_author(case_id: int):
+    return Handleplan.objects.select_related("current__author").filter(case_id=case_id).order_by("pk")[:1]
 
 
 def effort_for_child(child: Child, effort_pk) -> Effort:

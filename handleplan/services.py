@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, CaseState
@@ -21,6 +22,7 @@ from haandguide.actors import Actor
 from haandguide.access import Action as LogAction
 from haandguide.access import log_access
 from haandguide.exceptions import EditConflict, Refused
+from haandguide.lib.statements import statement
 from handleplan.catalogue import catalogue_for
 from handleplan.content import new_version
 from handleplan.diff import TextsMerge, merge_texts
@@ -269,3 +271,27 @@ def plan_share(*, actor: Actor, plan: Handleplan, goals_and_signs: bool, effort_
                    detail=("Delt med forældre: " + ("mål og tegn" if goals_and_signs else "ikke mål og tegn")
                            + (f"; indsatser: {', '.join(shared)}" if shared else "; ingen indsatser"))[:255])
     return plan
+
+
+# --- the plan page's reads (statements: compiled once per process) ----------------------------------
+
+
+@statement
+def plan_efforts(plan_id: int):
+    """The plan's efforts in the order they started, each with its responsible and evaluations."""
+    return (Effort.objects.filter(plan_id=plan_id).select_related("responsible")
+            .prefetch_related(Prefetch("evaluations", queryset=Evaluation.objects.select_related("author")))
+            .order_by("started_on", "pk"))
+
+
+@statement
+def recent_snapshots(plan_id: int):
+    """The plan's five newest frozen copies (sent to the council, printed)."""
+    return PlanSnapshot.objects.filter(plan_id=plan_id).select_related("created_by").order_by("-created_at")[:5]
+
+
+@statement
+def latest_by_parents(plan_id: int):
+    """The newest version a custodian wrote (the parents' perspective), as a list of at most one."""
+    return (PlanVersion.objects.filter(plan_id=plan_id, author_guardian__isnull=False).select_related("author_guardian")
+            .order_by("-number")[:1])

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.db import transaction
-from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,7 +22,7 @@ from haandguide.models import Child
 from handleplan import diff, formdata, levels, pdf, reminders, scope, services
 from handleplan.catalogue import catalogue_for
 from handleplan.forms import EffortForm, EffortUpdateForm, EvaluationForm, PlanForm
-from handleplan.models import VOICE_STATEMENTS, Effort, Evaluation, PlanVersion
+from handleplan.models import VOICE_STATEMENTS, PlanVersion
 from handleplan.permissions import may_write
 
 
@@ -39,11 +38,7 @@ def plan_detail(request, child_pk):
     plan = scope.plan_of_case(case)
     context = {"child": child, "case": case, "plan": plan, "can_write": may_write(request.user, child)}
     if plan:
-        efforts = list(
-            Effort.objects.filter(plan=plan).select_related("responsible")
-            .prefetch_related(Prefetch("evaluations", queryset=Evaluation.objects.select_related("author")))
-            .order_by("started_on", "pk")
-        )
+        efforts = services.plan_efforts(plan.pk)
         texts = plan.texts
         context.update({
             "texts": texts, **formdata.period(texts),
@@ -52,7 +47,7 @@ def plan_detail(request, child_pk):
             "effort_groups": levels.effort_groups(efforts, case.state),
             "editable": context["can_write"] and case.is_open,
             "today": timezone.localdate(),
-            "snapshots": list(plan.snapshots.select_related("created_by").order_by("-created_at")[:5]),
+            "snapshots": services.recent_snapshots(plan.pk),
             "parents_version": _parents_written_by(plan, texts),
         })
     return render(request, "handleplan/plan_detail.html", context)
@@ -61,8 +56,7 @@ def plan_detail(request, child_pk):
 def _parents_written_by(plan, texts) -> PlanVersion | None:
     """The version in which a custodian wrote the parents' perspective shown now, if they did (staff
     see it as the parents' own words); one query."""
-    version = (plan.versions.filter(author_guardian__isnull=False).select_related("author_guardian")
-               .order_by("-number").first())
+    version = services.latest_by_parents.first(plan.pk)
     if version and version.content.get("texts", {}).get("parents", "") == texts.get("parents", ""):
         return version
     return None

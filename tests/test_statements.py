@@ -158,3 +158,20 @@ def test_a_shape_argument_compiles_each_value_once(alma, viggo, solsikken, compi
     assert children("name", "Alma") == [alma]
     assert children("institution", viggo.institution_id) == [viggo]
     assert compiles["n"] == 4
+
+
+@override_settings(STATEMENTS_VERIFY=False)
+def test_a_statement_counts_its_rows_with_one_kept_count(alma, viggo, solsikken, regnbuen, compiles):
+    factories.child(solsikken, first_name="Bo")
+    before = compiles["n"]
+
+    @statement
+    def children_of(institution_id):
+        return Child.objects.filter(institution_id=institution_id).order_by("first_name")
+
+    assert children_of.count(solsikken.pk) == 2
+    with CaptureQueriesContext(connection) as queries:
+        assert children_of.count(regnbuen.pk) == 1
+        assert children_of.count(0) == 0
+    assert all("COUNT(" in q["sql"] and "ORDER BY" not in q["sql"] for q in queries.captured_queries)
+    assert compiles["n"] == before + 2

@@ -11,6 +11,7 @@ is a queryset whose shape never changes and whose changing values are its argume
 
     case_events(case.pk)          # a list of CaseEvent, each with its actor
     case_events.first(case.pk)    # the first row or None
+    case_events.count(case.pk)    # how many (a COUNT, compiled once too)
 
 The first call in a process builds and compiles the queryset twice, once with the arguments and
 once with each argument moved (an int by an odd number, a text by a suffix, a date by days): the
@@ -46,7 +47,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Value
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +118,7 @@ class Statement:
         self.build = build
         self.shape = shape  # how many leading arguments choose the shape (compiled once per value)
         self.compiled: dict[tuple, _Compiled | object] = {}
+        self._counter: Statement | None = None
         update_wrapper(self, build)
 
     def __call__(self, *args) -> list:
@@ -125,6 +127,18 @@ class Statement:
     def first(self, *args):
         rows = self(*args)
         return rows[0] if rows else None
+
+    def count(self, *args) -> int:
+        """How many rows the statement has (one COUNT, itself compiled once)."""
+        if self._counter is None:
+            build = self.build
+
+            def counting(*args):
+                return build(*args).order_by().values(one=Value(1)).annotate(n=Count("pk")).values_list("n", flat=True)
+
+            counting.__qualname__ = f"{build.__qualname__}.count"
+            self._counter = Statement(counting, self.shape)
+        return self._counter(*args)[0]
 
     def _queryset(self, *args) -> QuerySet:
         """The queryset with the kept SQL bound to `args`: evaluated here only, never refined (a
@@ -155,8 +169,8 @@ class Statement:
             sql, params = compiler.as_sql()
             moved_queryset = self.build(*shape, *_unflat(moved, layout))
             moved_sql, moved_params = moved_queryset.query.get_compiler(using=queryset.db).as_sql()
-        except EmptyResultSet:
-            return self._unreusable("the arguments empty the query")
+        except EmptyResultSet:  # a scope of nothing (a role without one): nothing to compile, nothing read
+            return _UNREUSABLE
         if sql != moved_sql or len(params) != len(moved_params):
             return self._unreusable("the SQL changes with the arguments")
         slots = []
