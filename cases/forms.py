@@ -9,7 +9,6 @@ from cases.models import (
 )
 from haandguide.lib import cpr as cprlib
 from haandguide.lib import files
-from haandguide.lib.ids import parse_id
 from haandguide.lib.widgets import Select
 from haandguide import roles
 from haandguide.models import Child, Guardian
@@ -35,17 +34,6 @@ class ChildSearchForm(forms.Form):
                 label="Institution", required=False, coerce=int, empty_value=None,
                 choices=[("", "Alle institutioner"), *((i.pk, str(i)) for i in few)],
                 widget=Select(attrs={"class": "form-select"}))
-
-    def filter_institution(self, children):
-        """The children of the chosen institution, or of those whose name contains the text typed
-        (an id from a link works too); the children are already limited to the user's scope."""
-        chosen = self.cleaned_data.get("institution")
-        if not chosen:
-            return children
-        institution_id = parse_id(chosen)  # a choice, or an id from a link; never raises
-        if institution_id is None:
-            return children.filter(institution__name__icontains=chosen)
-        return children.filter(institution=institution_id)
 
 
 class ChildForm(forms.ModelForm):

@@ -15,7 +15,9 @@ from cases.models import (
 )
 from haandguide import roles
 from haandguide.access import get_child_for_user, get_in_scope
+from haandguide.lib.ids import parse_id
 from haandguide.lib.once import once
+from haandguide.lib.statements import Rows, statement
 from haandguide.models import Child, CounsellorAssignment, Institution
 
 __all__ = [
@@ -24,15 +26,80 @@ __all__ = [
 ]
 
 
+# --- the child list ------------------------------------------------------------------------------
+
+LIST_ORDER = ("first_name", "last_name", "pk")
+
+
+def children_listed(user, data: dict):
+    """The ids of the present children in the user's scope that the child list's filters keep
+    (`data`: the ChildFilterForm's cleaned data, or {}), in the list's order, for `page_of_keys`.
+    The level, TOPI and a chosen institution are a statement's arguments (compiled once per
+    combination); a typed search or an institution name is read the ordinary way."""
+    kind, scope_ids = roles.child_scope(user)
+    institution = data.get("institution")
+    institution_id = parse_id(institution) if institution else None
+    if data.get("q") or (institution and institution_id is None):
+        children = Child.objects.in_scope(kind, scope_ids).present().search(data.get("q", ""))
+        if institution_id is not None:
+            children = children.filter(institution=institution_id)
+        elif institution:  # the name typed where the institutions are too many to choose from
+            children = children.filter(institution__name__icontains=institution)
+        return _filtered(children, data.get("level"), data.get("topi")).order_by(*LIST_ORDER)
+    level = data.get("level")
+    chosen = {"institution": institution_id, "case_state": ("" if level == "ingen" else level) if level else None,
+              "topi": data.get("topi") or None}
+    names = tuple(name for name, value in chosen.items() if value is not None)
+    return Rows(_listed_ids, kind, names, scope_ids, *(chosen[name] for name in names))
+
+
+@statement(shape=2)
+def _listed_ids(kind: str, filters: tuple, scope_ids: tuple, *values):
+    chosen = dict(zip(filters, values))
+    children = Child.objects.in_scope(kind, scope_ids).present()
+    if "institution" in chosen:
+        children = children.filter(institution=chosen["institution"])
+    if "case_state" in chosen:
+        children = children.filter(case_state=chosen["case_state"])
+    if "topi" in chosen:
+        children = children.filter(latest_topi=chosen["topi"])
+    return children.order_by(*LIST_ORDER).values_list("pk", flat=True)
+
+
+def _filtered(children, level: str | None, topi: str | None):
+    if level:  # the level kept on the child ("" without a case): an index range per institution
+        children = children.filter(case_state="" if level == "ingen" else level)
+    if topi:
+        children = children.filter(latest_topi=topi)
+    return children
+
+
+@statement
+def children_with_institution(ids: tuple):
+    """A page of the child list: the children with these ids, each with its institution."""
+    return Child.objects.filter(pk__in=ids).select_related("institution")
+
+
 # --- institutions ---------------------------------------------------------------------------------
 
 
-def institutions_in_scope(user):
-    """The institutions of the children this user may see (the child list's filter): staff their
-    own, a consultant their districts' (asked directly, not through every child in them)."""
-    if roles.is_institution_staff(user) or roles.is_consultant(user):
-        return institutions_served(user).order_by("name", "pk")
-    return Institution.objects.filter(pk__in=Child.objects.visible_to(user).values("institution")).order_by("name")
+def institutions_in_scope(user, first: int) -> list[Institution]:
+    """The first `first` institutions by name of the children this user may see (the child list's
+    filter): staff their own, a consultant their districts' (asked directly, not through every
+    child in them), an external counsellor those of the children attached."""
+    kind, scope_ids = roles.child_scope(user)
+    return _institutions_of_scope(kind, first, scope_ids)
+
+
+@statement(shape=2)
+def _institutions_of_scope(kind: str, first: int, scope_ids: tuple):
+    if kind == roles.SCOPE_INSTITUTIONS:
+        institutions = Institution.objects.filter(pk__in=scope_ids)
+    elif kind == roles.SCOPE_DISTRICTS:
+        institutions = Institution.objects.filter(district__in=scope_ids)
+    else:
+        institutions = Institution.objects.filter(pk__in=Child.objects.in_scope(kind, scope_ids).values("institution"))
+    return institutions.order_by("name", "pk")[:first]
 
 
 def led_institutions(user):

@@ -49,7 +49,7 @@ def child_list(request):
     """The children in scope, filtered and paged. The typed search (a name, or a CPR number that
     finds exactly that child) is POSTed and kept out of the address: the result's address carries
     an opaque token instead (haandguide.lib.typed_search), so paging and going back still work."""
-    institutions = scope.institutions_in_scope(request.user)
+    institutions = scope.institutions_in_scope(request.user, ChildFilterForm.MAX_CHOICES + 1)
     expired = False
     if request.method == "POST":
         form = ChildFilterForm(request.POST, institutions=institutions)
@@ -63,20 +63,12 @@ def child_list(request):
             expired = typed is None
             chosen["q"] = typed or ""
         form = ChildFilterForm(chosen or None, institutions=institutions)
-    children = Child.objects.visible_to(request.user).present()
-    if form.is_valid():
-        data = form.cleaned_data
-        children = form.filter_institution(children.search(data["q"]))
-        if data["level"]:  # the level kept on the child ("" without a case): an index range per institution
-            children = children.filter(case_state="" if data["level"] == "ingen" else data["level"])
-        if data["topi"]:
-            children = children.filter(latest_topi=data["topi"])
     # A consultant's districts hold thousands of children: the ids are ordered and paged from the
     # index of present children per institution and name, then only the page's rows are read.
     # A row shows its case's level only: the level kept on the child (`case_state`), not a Case
     # object per row, and a child without a case raises nothing in the template.
-    page = page_of_keys(children.order_by("first_name", "last_name", "pk"), request.GET.get("side"),
-                        lambda ids: Child.objects.filter(pk__in=ids).select_related("institution"))
+    children = scope.children_listed(request.user, form.cleaned_data if form.is_valid() else {})
+    page = page_of_keys(children, request.GET.get("side"), lambda ids: scope.children_with_institution(tuple(ids)))
     log_children_listed(request.actor, page.object_list, detail="Børneliste")
     query = request.GET.copy()
     query.pop("side", None)

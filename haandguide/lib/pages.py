@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 
@@ -17,8 +18,9 @@ def page_of_keys(items, number: str | int | None, load) -> Page:
     """`page_of` as a deferred join, for lists of thousands of rows (a consultant's children): the
     ordering, the count and the OFFSET run over the ids alone (answered from an index, without
     reading the rows or their joins), then `load(ids)` reads the page's rows, kept in that order.
-    One query more than `page_of`; a deep page costs the same as the first."""
-    page = page_of(items.values_list("pk", flat=True), number)
+    One query more than `page_of`; a deep page costs the same as the first. `items` is an ordered
+    queryset, or the ids already (`haandguide.lib.statements.Rows` of a statement of ids)."""
+    page = page_of(items.values_list("pk", flat=True) if isinstance(items, QuerySet) else items, number)
     ids = list(page.object_list)
     found = {row.pk: row for row in load(ids)}
     page.object_list = [found[pk] for pk in ids if pk in found]

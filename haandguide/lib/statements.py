@@ -119,6 +119,7 @@ class Statement:
         self.shape = shape  # how many leading arguments choose the shape (compiled once per value)
         self.compiled: dict[tuple, _Compiled | object] = {}
         self._counter: Statement | None = None
+        self._slicer: Statement | None = None
         update_wrapper(self, build)
 
     def __call__(self, *args) -> list:
@@ -134,11 +135,24 @@ class Statement:
             build = self.build
 
             def counting(*args):
-                return build(*args).order_by().values(one=Value(1)).annotate(n=Count("pk")).values_list("n", flat=True)
+                return build(*args).order_by().values(one=Value(1)).annotate(n=Count("*")).values_list("n", flat=True)
 
             counting.__qualname__ = f"{build.__qualname__}.count"
             self._counter = Statement(counting, self.shape)
         return self._counter(*args)[0]
+
+    def sliced(self, start: int, stop: int, *args) -> list:
+        """Rows start to stop (an OFFSET and LIMIT: compiled once per window, up to MAX_SHAPES)."""
+        if self._slicer is None:
+            build = self.build
+
+            def slicing(start, stop, *args):
+                return build(*args)[start:stop]
+
+            slicing.__qualname__ = f"{build.__qualname__}.sliced"
+            self._slicer = Statement(slicing, self.shape + 2)
+        return self._slicer(start, stop, *args)
+
 
     def _queryset(self, *args) -> QuerySet:
         """The queryset with the kept SQL bound to `args`: evaluated here only, never refined (a
@@ -151,9 +165,9 @@ class Statement:
         key = (shape, layout)
         compiled = self.compiled.get(key)
         if compiled is None:
-            compiled = self._compile(shape, bound, values, layout)
-            if len(self.compiled) < MAX_SHAPES:
-                self.compiled[key] = compiled
+            if len(self.compiled) >= MAX_SHAPES:  # kept enough shapes: the rest are read the ordinary way
+                return self.build(*args)
+            compiled = self.compiled[key] = self._compile(shape, bound, values, layout)
         if compiled is _UNREUSABLE:
             return self.build(*args)
         params = tuple(values[v] if kind == "arg" else v for kind, v in compiled.slots)
@@ -194,6 +208,20 @@ class Statement:
         if expected != (compiled.sql, params):
             raise AssertionError(f"statement {self.build.__qualname__} compiled differently for {args!r}: "
                                  f"{expected!r} != {(compiled.sql, params)!r}")
+
+
+class Rows:
+    """A statement's rows as Django's Paginator reads a queryset: `count()` and one slice, each a
+    kept statement (haandguide.lib.pages.page_of takes it like a queryset)."""
+
+    def __init__(self, statement: Statement, *args):
+        self.statement, self.args = statement, args
+
+    def count(self) -> int:
+        return self.statement.count(*self.args)
+
+    def __getitem__(self, window: slice) -> list:
+        return self.statement.sliced(window.start or 0, window.stop, *self.args)
 
 
 def _bound(compiled: _Compiled, params: tuple) -> QuerySet:
