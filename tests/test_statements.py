@@ -217,3 +217,14 @@ def test_beyond_the_kept_shapes_a_statement_is_read_the_ordinary_way(alma, solsi
     before = compiles["n"]
     assert limited(4, solsikken.pk) == [alma]
     assert compiles["n"] == before + 1  # built and compiled once, the ordinary way
+
+
+def test_an_empty_scope_counts_nothing_without_asking(alma, solsikken):
+    @statement
+    def in_institutions(ids):
+        return Child.objects.filter(institution__in=ids)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert in_institutions.count(()) == 0 and in_institutions(()) == []
+    assert len(queries) == 0
+    assert in_institutions.count((solsikken.pk,)) == 1

@@ -139,7 +139,8 @@ class Statement:
 
             counting.__qualname__ = f"{build.__qualname__}.count"
             self._counter = Statement(counting, self.shape)
-        return self._counter(*args)[0]
+        counted = self._counter(*args)
+        return counted[0] if counted else 0  # a query Django knows is empty (IN ()) is not run at all
 
     def sliced(self, start: int, stop: int, *args) -> list:
         """Rows start to stop (an OFFSET and LIMIT: compiled once per window, up to MAX_SHAPES)."""
