@@ -711,10 +711,15 @@ def latest_reviews() -> Prefetch:
 
 def agenda_submissions(meeting: CouncilMeeting) -> list[Submission]:
     """The meeting's agenda: its submitted and decided submissions, each with child, institution,
-    decision and reviews (a fixed four queries however long the agenda)."""
+    decision and `latest_review` (the consultant's current recommendation, or None): two queries
+    however long the agenda."""
     submissions = _agenda_of(meeting.pk)
+    latest = {}
+    for review in _reviews_on(meeting.pk):  # newest first: the first of each submission is its current one
+        latest.setdefault(review.submission_id, review)
     for submission in submissions:
         submission.meeting = meeting
+        submission.latest_review = latest.get(submission.pk)
     return submissions
 
 
@@ -722,7 +727,13 @@ def agenda_submissions(meeting: CouncilMeeting) -> list[Submission]:
 def _agenda_of(meeting_id: int):
     return (Submission.objects.filter(meeting_id=meeting_id, state__in=[SubmissionState.INDSENDT,
                                                                         SubmissionState.AFGJORT])
-            .select_related("child", "institution", "decision__resource_type").prefetch_related(latest_reviews()))
+            .select_related("child", "institution", "decision__resource_type"))
+
+
+@statement
+def _reviews_on(meeting_id: int):
+    return (Review.objects.filter(submission__meeting_id=meeting_id, submission__state__in=[
+        SubmissionState.INDSENDT, SubmissionState.AFGJORT]).select_related("recommended_resource", "consultant"))
 
 
 def child_decisions(child_id: int) -> list[Decision]:

@@ -7,6 +7,8 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -392,6 +394,21 @@ def test_agenda_page_and_pdf(client_for, birgitte, on_agenda):
     assert "Alma Jensen" in client.get(reverse("districtcouncil:meeting_detail", args=[meeting.pk])).content.decode()
     pdf = client.get(reverse("districtcouncil:agenda_pdf", args=[meeting.pk]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_the_agenda_shows_each_submissions_current_recommendation(client_for, birgitte, on_agenda, config):
+    """A consultant may revise a review (a new row each time): the agenda shows the newest."""
+    resources = list(config["resource"].values())
+    url = reverse("districtcouncil:meeting_detail", args=[on_agenda.meeting.pk])
+    client = client_for(birgitte)
+    assert "Konsulentens anbefaling" not in client.get(url).content.decode()
+    for resource in resources[:2]:
+        services.review_save(actor=as_user(birgitte), submission=on_agenda,
+                             data={"notes": "Vurderet", "recommendation": "Se noter", "recommended_resource": resource})
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(url).content.decode()
+    assert f"Konsulentens anbefaling: {resources[1]}" in body and f"anbefaling: {resources[0]}<" not in body
+    assert sum('"districtcouncil_review"' in q["sql"] for q in queries.captured_queries) == 1
 
 
 def test_decision_form_keeps_input_on_error(client_for, birgitte, on_agenda, config):
