@@ -5,6 +5,7 @@ reused safely is read the ordinary way."""
 from __future__ import annotations
 
 import datetime
+import logging
 from unittest import mock
 
 import pytest
@@ -78,6 +79,7 @@ def test_an_argument_used_twice_fills_both_places(alma, viggo, solsikken):
 
 @override_settings(STATEMENTS_VERIFY=False)
 def test_dates_and_texts_move_with_their_arguments(solsikken, caplog):
+    caplog.set_level(logging.INFO, logger="haandguide.lib.statements")
     """(On PostgreSQL the date reaches the SQL as given and is kept; SQLite's adapter turns it into
     text, so there the statement is read the ordinary way: the same answers either way.)"""
     early = factories.child(solsikken, first_name="Tidlig", started_at=datetime.date(2021, 1, 1))
@@ -96,6 +98,7 @@ def test_dates_and_texts_move_with_their_arguments(solsikken, caplog):
 
 @override_settings(STATEMENTS_VERIFY=False)
 def test_what_cannot_be_reused_is_read_the_ordinary_way(alma, viggo, solsikken, regnbuen, compiles, caplog):
+    caplog.set_level(logging.INFO, logger="haandguide.lib.statements")
     @statement
     def changing_shape(pk):  # the SQL differs with the value: never kept
         return Child.objects.filter(pk=pk) if pk % 2 else Child.objects.filter(pk=pk, first_name__isnull=False)

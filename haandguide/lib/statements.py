@@ -187,7 +187,7 @@ class Statement:
         except EmptyResultSet:  # a scope of nothing (a role without one): nothing to compile, nothing read
             return _UNREUSABLE
         if sql != moved_sql or len(params) != len(moved_params):
-            return self._unreusable("the SQL changes with the arguments")
+            return self._unreusable("the SQL changes with the arguments", queryset.db)
         slots = []
         for parameter, moved_parameter in zip(params, moved_params):
             if _same(parameter, moved_parameter):
@@ -195,12 +195,15 @@ class Statement:
                 continue
             owners = [i for i, m in enumerate(moved) if _same(moved_parameter, m)]
             if len(owners) != 1 or not _same(parameter, values[owners[0]]):
-                return self._unreusable("a parameter is not an argument as given")
+                return self._unreusable("a parameter is not an argument as given", queryset.db)
             slots.append(("arg", owners[0]))
         return _Compiled(template=queryset._chain(), compiler=compiler, sql=sql, slots=tuple(slots))
 
-    def _unreusable(self, why: str) -> object:
-        logger.warning("statement %s is read the ordinary way: %s", self.build.__qualname__, why)
+    def _unreusable(self, why: str, alias: str) -> object:
+        # On SQLite (the embedded default) dates and datetimes reach the SQL as text by design: said
+        # quietly there. On PostgreSQL a statement that cannot be reused is a mistake to see.
+        level = logging.INFO if connections[alias].vendor == "sqlite" else logging.WARNING
+        logger.log(level, "statement %s is read the ordinary way: %s", self.build.__qualname__, why)
         return _UNREUSABLE
 
     def _verify(self, compiled: _Compiled, args, params) -> None:
