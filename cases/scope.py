@@ -37,41 +37,25 @@ def children_listed(user, data: dict):
     The level, TOPI and a chosen institution are a statement's arguments (compiled once per
     combination); a typed search or an institution name is read the ordinary way."""
     kind, scope_ids = roles.child_scope(user)
-    institution = data.get("institution")
+    institution, level = data.get("institution"), data.get("level")
     institution_id = parse_id(institution) if institution else None
+    # The level kept on the child ("" without a case): an index range per institution.
+    chosen = {"institution_id": institution_id, "case_state": ("" if level == "ingen" else level) if level else None,
+              "latest_topi": data.get("topi") or None}
+    chosen = {name: value for name, value in chosen.items() if value is not None}
     if data.get("q") or (institution and institution_id is None):
         children = Child.objects.in_scope(kind, scope_ids).present().search(data.get("q", ""))
-        if institution_id is not None:
-            children = children.filter(institution=institution_id)
-        elif institution:  # the name typed where the institutions are too many to choose from
+        if institution and institution_id is None:  # a name, where the institutions are too many to choose from
             children = children.filter(institution__name__icontains=institution)
-        return _filtered(children, data.get("level"), data.get("topi")).order_by(*LIST_ORDER)
-    level = data.get("level")
-    chosen = {"institution": institution_id, "case_state": ("" if level == "ingen" else level) if level else None,
-              "topi": data.get("topi") or None}
-    names = tuple(name for name, value in chosen.items() if value is not None)
-    return Rows(_listed_ids, kind, names, scope_ids, *(chosen[name] for name in names))
+        return children.filter(**chosen).order_by(*LIST_ORDER)
+    return Rows(_listed_ids, kind, tuple(chosen), scope_ids, *chosen.values())
 
 
 @statement(shape=2)
 def _listed_ids(kind: str, filters: tuple, scope_ids: tuple, *values):
-    chosen = dict(zip(filters, values))
-    children = Child.objects.in_scope(kind, scope_ids).present()
-    if "institution" in chosen:
-        children = children.filter(institution=chosen["institution"])
-    if "case_state" in chosen:
-        children = children.filter(case_state=chosen["case_state"])
-    if "topi" in chosen:
-        children = children.filter(latest_topi=chosen["topi"])
-    return children.order_by(*LIST_ORDER).values_list("pk", flat=True)
-
-
-def _filtered(children, level: str | None, topi: str | None):
-    if level:  # the level kept on the child ("" without a case): an index range per institution
-        children = children.filter(case_state="" if level == "ingen" else level)
-    if topi:
-        children = children.filter(latest_topi=topi)
-    return children
+    """The ids of the children of a scope that match the named filters (`Child` fields) in list order."""
+    return (Child.objects.in_scope(kind, scope_ids).present().filter(**dict(zip(filters, values)))
+            .order_by(*LIST_ORDER).values_list("pk", flat=True))
 
 
 @statement
@@ -93,12 +77,10 @@ def institutions_in_scope(user, first: int) -> list[Institution]:
 
 @statement(shape=2)
 def _institutions_of_scope(kind: str, first: int, scope_ids: tuple):
-    if kind == roles.SCOPE_INSTITUTIONS:
-        institutions = Institution.objects.filter(pk__in=scope_ids)
-    elif kind == roles.SCOPE_DISTRICTS:
-        institutions = Institution.objects.filter(district__in=scope_ids)
-    else:
+    if kind == roles.SCOPE_COUNSELLOR:  # no institution of their own: those of the children attached
         institutions = Institution.objects.filter(pk__in=Child.objects.in_scope(kind, scope_ids).values("institution"))
+    else:
+        institutions = institutions_in(kind, scope_ids)
     return institutions.order_by("name", "pk")[:first]
 
 
@@ -112,10 +94,15 @@ def led_institutions(user):
 def institutions_served(user):
     """The institutions whose open counselling and family groups this user works with: staff and
     leaders their own institutions, a consultant the institutions of their districts."""
-    if roles.is_institution_staff(user):
-        return Institution.objects.filter(pk__in=list(roles.institution_ids(user)))
-    if roles.is_consultant(user):
-        return Institution.objects.filter(district__in=list(roles.district_ids(user)))
+    return institutions_in(*roles.child_scope(user))
+
+
+def institutions_in(kind: str, ids: tuple):
+    """The institutions a scope (`roles.child_scope`) serves; none for an external counsellor."""
+    if kind == roles.SCOPE_INSTITUTIONS:
+        return Institution.objects.filter(pk__in=ids)
+    if kind == roles.SCOPE_DISTRICTS:
+        return Institution.objects.filter(district__in=ids)
     return Institution.objects.none()
 
 
