@@ -3,8 +3,10 @@ decisions awaiting re-assessment (a period ended without one)."""
 
 from django.utils import timezone
 
-from districtcouncil.models import Submission, SubmissionState
-from districtcouncil.scope import council_scope, decision_scope, decisions_in, meetings_in
+from districtcouncil.models import SubmissionState
+from districtcouncil.scope import (
+    council_scope, decision_scope, decisions_in, meetings_in, own_institution_ids, submissions_of,
+)
 from haandguide import roles
 from haandguide.dashboard import Panel
 from haandguide.lib.statements import statement
@@ -17,7 +19,7 @@ def council_panel(request) -> Panel | None:
     upcoming = _next_meeting.first(*council_scope(user), timezone.now())  # the deadline
     drafts = None
     if roles.is_leader(user):
-        drafts = _drafts_of.count(tuple(sorted(roles.institution_ids(user))))
+        drafts = _drafts_of.count(own_institution_ids(user))
     awaiting = None
     if roles.is_leader(user) or roles.is_consultant(user):
         awaiting = _awaiting_in.count(*decision_scope(user), timezone.localdate())
@@ -33,7 +35,7 @@ def _next_meeting(kind: str, council_ids: tuple, now):
 
 @statement
 def _drafts_of(institution_ids: tuple):
-    return Submission.objects.filter(institution_id__in=institution_ids, state=SubmissionState.KLADDE)
+    return submissions_of(institution_ids).filter(state=SubmissionState.KLADDE)
 
 
 @statement(shape=1)

@@ -66,8 +66,7 @@ def submission_scope(user: User) -> tuple[str, tuple, tuple]:
     """(council kind, council ids, own institution ids): what `submissions_in` filters on. A leader
     sees the own institutions' submissions, drafts included, and what is on the agenda of the own
     district's council; consultants and the head of daycare see the agendas they serve."""
-    kind, ids = council_scope(user)
-    return kind, ids, tuple(sorted(roles.institution_ids(user))) if roles.is_leader(user) else ()
+    return *council_scope(user), own_institution_ids(user)
 
 
 def submissions_in(kind: str, council_ids: tuple, own_institution_ids: tuple) -> QuerySet[Submission]:
@@ -84,11 +83,19 @@ def submissions_visible_to(user: User) -> QuerySet[Submission]:
     return submissions_in(*submission_scope(user))
 
 
+def own_institution_ids(user: User) -> tuple:
+    """The institutions this user leads, sorted (none unless a leader): their submissions, drafts
+    included, and decisions are the leader's own."""
+    return tuple(sorted(roles.institution_ids(user))) if roles.is_leader(user) else ()
+
+
+def submissions_of(institution_ids: tuple) -> QuerySet[Submission]:
+    return Submission.objects.filter(institution_id__in=institution_ids)
+
+
 def own_submissions(user: User) -> QuerySet[Submission]:
     """The submissions of the institutions this user leads (drafts included)."""
-    if not roles.is_leader(user):
-        return Submission.objects.none()
-    return Submission.objects.filter(institution_id__in=list(roles.institution_ids(user)))
+    return submissions_of(own_institution_ids(user))
 
 
 DECISIONS_NONE, DECISIONS_OF_INSTITUTIONS, DECISIONS_OF_DISTRICTS = "none", "institutions", "districts"
@@ -98,7 +105,7 @@ def decision_scope(user: User) -> tuple[str, tuple]:
     """The decisions a leader (the own institutions') or a consultant (the own districts') works
     on, as (kind, ids)."""
     if roles.is_leader(user):
-        return DECISIONS_OF_INSTITUTIONS, tuple(sorted(roles.institution_ids(user)))
+        return DECISIONS_OF_INSTITUTIONS, own_institution_ids(user)
     if roles.is_consultant(user):
         return DECISIONS_OF_DISTRICTS, tuple(sorted(roles.district_ids(user)))
     return DECISIONS_NONE, ()
