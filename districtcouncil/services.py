@@ -8,7 +8,7 @@ import hashlib
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
-from django.db.models import Case as DbCase, Count, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case as DbCase, Count, F, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -704,15 +704,10 @@ def decision_reassess(*, actor: Actor, decision: Decision, outcome: str, notes: 
     return decision
 
 
-def latest_reviews() -> Prefetch:
-    """Each submission's reviews, newest first (`s.reviews.all.0` is the current one)."""
-    return Prefetch("reviews", queryset=Review.objects.select_related("recommended_resource", "consultant"))
-
-
 def agenda_submissions(meeting: CouncilMeeting) -> list[Submission]:
-    """The meeting's agenda: its submitted and decided submissions, each with child, institution,
-    decision and `latest_review` (the consultant's current recommendation, or None): two queries
-    however long the agenda."""
+    """The meeting's agenda (the page and its PDF): its submitted and decided submissions, each with
+    child, institution, decision and `latest_review` (the consultant's current recommendation, or
+    None): two queries however long the agenda."""
     submissions = _agenda_of(meeting.pk)
     latest = {}
     for review in _reviews_on(meeting.pk):  # newest first: the first of each submission is its current one

@@ -127,8 +127,7 @@ def meeting_detail(request, pk):
 
 def agenda_pdf(request, pk):
     meeting = scope.get_meeting_for_user(request, pk)
-    submissions = list(meeting.submissions.filter(state__in=[SubmissionState.INDSENDT, SubmissionState.AFGJORT])
-                       .select_related("child", "institution").prefetch_related(services.latest_reviews()))
+    submissions = services.agenda_submissions(meeting)
     for submission in submissions:
         log_access(request.actor, Action.EXPORT, submission, child_id=submission.child_id, detail="Dagsorden som PDF")
     response = HttpResponse(services.render_agenda_pdf(meeting, submissions), content_type="application/pdf")

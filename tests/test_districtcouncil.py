@@ -1,6 +1,7 @@
 """District council: deadlines (DST included), rollover, preconditions, agenda job, decisions."""
 
 import datetime
+import subprocess
 import zoneinfo
 
 import pytest
@@ -409,6 +410,9 @@ def test_the_agenda_shows_each_submissions_current_recommendation(client_for, bi
         body = client.get(url).content.decode()
     assert f"Konsulentens anbefaling: {resources[1]}" in body and f"anbefaling: {resources[0]}<" not in body
     assert sum('"districtcouncil_review"' in q["sql"] for q in queries.captured_queries) == 1
+    pdf = client.get(reverse("districtcouncil:agenda_pdf", args=[on_agenda.meeting.pk])).content
+    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode().split())
+    assert "Konsulentens anbefaling" in text and str(resources[1]) in text
 
 
 def test_decision_form_keeps_input_on_error(client_for, birgitte, on_agenda, config):
