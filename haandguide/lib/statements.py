@@ -41,7 +41,7 @@ import datetime
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import update_wrapper
+from functools import cached_property, update_wrapper
 from typing import Any
 
 from django.conf import settings
@@ -118,8 +118,6 @@ class Statement:
         self.build = build
         self.shape = shape  # how many leading arguments choose the shape (compiled once per value)
         self.compiled: dict[tuple, _Compiled | object] = {}
-        self._counter: Statement | None = None
-        self._slicer: Statement | None = None
         update_wrapper(self, build)
 
     def __call__(self, *args) -> list:
@@ -131,29 +129,29 @@ class Statement:
 
     def count(self, *args) -> int:
         """How many rows the statement has (one COUNT, itself compiled once)."""
-        if self._counter is None:
-            build = self.build
-
-            def counting(*args):
-                return build(*args).order_by().values(one=Value(1)).annotate(n=Count("*")).values_list("n", flat=True)
-
-            counting.__qualname__ = f"{build.__qualname__}.count"
-            self._counter = Statement(counting, self.shape)
-        counted = self._counter(*args)
+        counted = self._counting(*args)
         return counted[0] if counted else 0  # a query Django knows is empty (IN ()) is not run at all
 
     def sliced(self, start: int, stop: int, *args) -> list:
         """Rows start to stop (an OFFSET and LIMIT: compiled once per window, up to MAX_SHAPES)."""
-        if self._slicer is None:
-            build = self.build
+        return self._slicing(start, stop, *args)
 
-            def slicing(start, stop, *args):
-                return build(*args)[start:stop]
+    @cached_property
+    def _counting(self) -> Statement:
+        build = self.build
+        return self._derived("count", lambda *args: build(*args).order_by().values(one=Value(1))
+                             .annotate(n=Count("*")).values_list("n", flat=True))
 
-            slicing.__qualname__ = f"{build.__qualname__}.sliced"
-            self._slicer = Statement(slicing, self.shape + 2)
-        return self._slicer(start, stop, *args)
+    @cached_property
+    def _slicing(self) -> Statement:
+        build = self.build
+        return self._derived("sliced", lambda start, stop, *args: build(*args)[start:stop], windowed=True)
 
+    def _derived(self, name: str, build: Callable[..., QuerySet], windowed: bool = False) -> Statement:
+        """A statement over this one's queryset (its count, a window of it), kept like any other;
+        a window's start and stop choose its shape."""
+        build.__qualname__ = f"{self.build.__qualname__}.{name}"
+        return Statement(build, self.shape + (2 if windowed else 0))
 
     def _queryset(self, *args) -> QuerySet:
         """The queryset with the kept SQL bound to `args`: evaluated here only, never refined (a
