@@ -5,6 +5,8 @@ child list the includes were a fifth of the page's render time (issue 16, throug
 includes `includes/level_badge.html` and `cases/includes/topi_badge.html` call these tags, so
 every page shows the same badge."""
 
+from functools import lru_cache
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -17,6 +19,7 @@ _TOPI_LABELS = {"groen": "TOPI grøn", "gul": "TOPI gul", "roed": "TOPI rød"}
 
 
 @register.simple_tag
+@lru_cache(maxsize=16)  # a handful of levels, asked for on every row of a list
 def level_badge(level) -> str:
     """A case's state or an effort's level; without one, the child has no case."""
     if level:
@@ -25,6 +28,7 @@ def level_badge(level) -> str:
 
 
 @register.simple_tag
+@lru_cache(maxsize=16)
 def topi_badge(topi) -> str:
     """A TOPI position (grøn, gul, rød); nothing without one."""
     label = _TOPI_LABELS.get(topi)
