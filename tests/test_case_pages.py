@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from cases import services
 from cases.defaults import seed_case_configuration
@@ -111,6 +112,8 @@ def test_child_list_rows_show_the_level_and_topi_badges_and_the_filters_keep_the
     ([("", "Alle"), (3, "Tre")], 3),
     ([("", "Alle"), ("a", "A")], None),
     ([("Gruppe", [("a", "A")]), ("b", "B")], "b"),  # option groups: Django's own templates
+    ([(None, "Ingen"), ("a", "A"), ("a", "A igen")], "a"),  # None is "", only the first match is selected
+    ([("", "Alle"), ("x", mark_safe("<i>x</i>")), ("y", 'Y "citat"')], ""),  # a safe label is not escaped twice
 ])
 def test_the_python_select_writes_what_djangos_select_writes(choices, value):
     from django import forms
