@@ -33,7 +33,7 @@ def council_scope(user: User) -> tuple[str, tuple]:
     if roles.is_leader(user):
         return COUNCILS_OF_DISTRICTS, tuple(sorted(set(roles.institution_ids(user).values())))
     if roles.is_consultant(user):
-        return COUNCILS_OF_DISTRICTS, tuple(sorted(roles.district_ids(user)))
+        return COUNCILS_OF_DISTRICTS, roles.sorted_district_ids(user)
     if roles.is_head_of_daycare(user):
         return COUNCILS_OF_MUNICIPALITY, (user.municipality_id,)
     return COUNCILS_NONE, ()
@@ -86,7 +86,7 @@ def submissions_visible_to(user: User) -> QuerySet[Submission]:
 def own_institution_ids(user: User) -> tuple:
     """The institutions this user leads, sorted (none unless a leader): their submissions, drafts
     included, and decisions are the leader's own."""
-    return tuple(sorted(roles.institution_ids(user))) if roles.is_leader(user) else ()
+    return roles.sorted_institution_ids(user) if roles.is_leader(user) else ()
 
 
 def submissions_of(institution_ids: tuple) -> QuerySet[Submission]:
@@ -107,7 +107,7 @@ def decision_scope(user: User) -> tuple[str, tuple]:
     if roles.is_leader(user):
         return DECISIONS_OF_INSTITUTIONS, own_institution_ids(user)
     if roles.is_consultant(user):
-        return DECISIONS_OF_DISTRICTS, tuple(sorted(roles.district_ids(user)))
+        return DECISIONS_OF_DISTRICTS, roles.sorted_district_ids(user)
     return DECISIONS_NONE, ()
 
 

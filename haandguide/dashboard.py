@@ -53,7 +53,7 @@ def own_institutions(user) -> list[Institution]:
     """The institutions a pædagog or leader works at, with their district (the home page's heading)."""
     if not roles.is_institution_staff(user):
         return []
-    return _institutions_with_district(tuple(sorted(roles.institution_ids(user))))
+    return _institutions_with_district(roles.sorted_institution_ids(user))
 
 
 @statement

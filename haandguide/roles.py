@@ -154,6 +154,16 @@ def district_ids(user) -> frozenset[int]:
     return memo
 
 
+def sorted_institution_ids(user) -> tuple[int, ...]:
+    """`institution_ids` as a sorted tuple: a scope as statements take it (haandguide/lib/statements.py)."""
+    return tuple(sorted(institution_ids(user)))
+
+
+def sorted_district_ids(user) -> tuple[int, ...]:
+    """`district_ids` as a sorted tuple, likewise."""
+    return tuple(sorted(district_ids(user)))
+
+
 SCOPE_NONE, SCOPE_INSTITUTIONS, SCOPE_DISTRICTS, SCOPE_COUNSELLOR = "none", "institutions", "districts", "counsellor"
 
 
@@ -165,9 +175,9 @@ def child_scope(user) -> tuple[str, tuple[int, ...]]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return SCOPE_NONE, ()
     if is_institution_staff(user):
-        return SCOPE_INSTITUTIONS, tuple(sorted(institution_ids(user)))
+        return SCOPE_INSTITUTIONS, sorted_institution_ids(user)
     if is_consultant(user):
-        return SCOPE_DISTRICTS, tuple(sorted(district_ids(user)))
+        return SCOPE_DISTRICTS, sorted_district_ids(user)
     if is_external_counsellor(user):
         return SCOPE_COUNSELLOR, (user.pk,)
     return SCOPE_NONE, ()

@@ -17,7 +17,7 @@ def evaluations_panel(request) -> Panel | None:
     reminders = _unread_reminders.count(*roles.child_scope(user), user.pk)
     overdue = None
     if roles.is_leader(user):
-        overdue = _overdue_in.count(tuple(sorted(roles.institution_ids(user))), timezone.localdate())
+        overdue = _overdue_in.count(roles.sorted_institution_ids(user), timezone.localdate())
     return Panel("handleplan/includes/evaluations_panel.html", {"reminders": reminders, "overdue": overdue},
                  order=20)
 
